@@ -1,0 +1,24 @@
+// The registry: every export of the addon is listed here and nowhere else.
+#include <napi.h>
+
+#include "core_functions.h"
+#include "native_region.h"
+
+namespace bp::binding {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("core", InitCoreFunctions(env));
+  exports.Set("NativeRegion", NativeRegion::Init(env));
+  exports.Set("regionStats", Napi::Function::New(env, RegionStats));
+  return exports;
+}
+
+}  // namespace bp::binding
+
+namespace {
+Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  return bp::binding::Init(env, exports);
+}
+}  // namespace
+
+NODE_API_MODULE(buffer_protocol, InitAddon)

@@ -1,0 +1,40 @@
+#include "convert.h"
+
+#include "../core/buffer_view.h"
+#include "errors.h"
+
+namespace bp::binding {
+
+int64_t ToInt64(Napi::Value value) {
+  if (!value.IsNumber()) {
+    throw CodedError(value.Env(), ErrorKind::kTypeError,
+                     "ERR_INVALID_ARG_TYPE", "expected an integer");
+  }
+  return value.As<Napi::Number>().Int64Value();
+}
+
+std::vector<int64_t> ToInt64Vector(Napi::Value value) {
+  if (!value.IsArray()) {
+    throw CodedError(value.Env(), ErrorKind::kTypeError,
+                     "ERR_INVALID_ARG_TYPE", "expected an array of integers");
+  }
+  Napi::Array array = value.As<Napi::Array>();
+  const uint32_t length = array.Length();
+  if (length > static_cast<uint32_t>(kMaxNdim)) {
+    throw CodedError(value.Env(), ErrorKind::kError, "ERR_BUFFER_TOO_MANY_DIMS",
+                     "number of dimensions must not exceed 64");
+  }
+  std::vector<int64_t> out(length);
+  for (uint32_t i = 0; i < length; i++) out[i] = ToInt64(array.Get(i));
+  return out;
+}
+
+Napi::Array FromInt64(Napi::Env env, const int64_t* values, int count) {
+  Napi::Array array = Napi::Array::New(env, count);
+  for (int i = 0; i < count; i++) {
+    array.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  }
+  return array;
+}
+
+}  // namespace bp::binding

@@ -1,0 +1,160 @@
+// JS entry points over the pure core: format parsing, layout validation and
+// the reference negotiation. The facade calls these once per layout, never
+// per item.
+#include "core_functions.h"
+
+#include <string>
+#include <vector>
+
+#include "../core/format.h"
+#include "../core/layout.h"
+#include "../core/negotiate.h"
+#include "convert.h"
+#include "errors.h"
+
+namespace bp::binding {
+namespace {
+
+std::string CharString(char c) { return c == 0 ? std::string() : std::string(1, c); }
+
+// parseFormat(format) -> { itemsize, alignment, prefix, littleEndian,
+// nativeSizes, item }
+Napi::Value ParseFormatJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) {
+    throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     "format must be a string");
+  }
+  const std::string text = info[0].As<Napi::String>().Utf8Value();
+  Format format;
+  Status status = ParseFormat(text.data(), text.size(), &format);
+  if (!status.ok()) ThrowStatus(env, status);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("itemsize", static_cast<double>(format.itemsize));
+  out.Set("alignment", static_cast<double>(format.alignment));
+  out.Set("prefix", CharString(format.prefix));
+  out.Set("littleEndian", format.little_endian);
+  out.Set("nativeSizes", format.native_sizes);
+  out.Set("item", CharString(format.item));
+  return out;
+}
+
+// The core view described by a JS descriptor, with the vectors that own its
+// arrays.
+struct ViewArrays {
+  BufferView view;
+  std::vector<int64_t> shape, strides, suboffsets;
+};
+
+void ReadView(const Napi::Object& desc, ViewArrays* v) {
+  v->view.itemsize = ToInt64(desc.Get("itemsize"));
+  v->view.readonly = desc.Get("readonly").ToBoolean();
+  v->shape = ToInt64Vector(desc.Get("shape"));
+  v->strides = ToInt64Vector(desc.Get("strides"));
+  if (v->strides.size() != v->shape.size()) {
+    throw CodedError(desc.Env(), ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
+                     "shape and strides differ in length");
+  }
+  v->view.ndim = static_cast<int>(v->shape.size());
+  v->view.shape = v->shape.data();
+  v->view.strides = v->strides.data();
+  Napi::Value sub = desc.Get("suboffsets");
+  if (!sub.IsNull() && !sub.IsUndefined()) {
+    v->suboffsets = ToInt64Vector(sub);
+    if (v->suboffsets.size() != v->shape.size()) {
+      throw CodedError(desc.Env(), ErrorKind::kError,
+                       "ERR_BUFFER_INVALID_LAYOUT",
+                       "suboffsets and shape differ in length");
+    }
+    v->view.suboffsets = v->suboffsets.data();
+  }
+}
+
+// validateLayout({itemsize, shape, strides}, offset, memlen) -> len
+Napi::Value ValidateLayoutJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ViewArrays v;
+  ReadView(info[0].As<Napi::Object>(), &v);
+  Status status = ValidateLayout(&v.view, ToInt64(info[1]), ToInt64(info[2]));
+  if (!status.ok()) ThrowStatus(env, status);
+  return Napi::Number::New(env, static_cast<double>(v.view.len));
+}
+
+// negotiate({itemsize, readonly, format, shape, strides, suboffsets}, flags)
+// -> { format, itemsize, ndim, shape, strides, suboffsets, readonly, len }.
+// The facade negotiates in TypeScript; this is the core's own procedure,
+// exposed so tests hold both to the same CPython table.
+Napi::Value NegotiateJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object desc = info[0].As<Napi::Object>();
+  ViewArrays v;
+  ReadView(desc, &v);
+  const std::string format = desc.Get("format").ToString().Utf8Value();
+  v.view.format = format.c_str();
+  Status status =
+      ComputeLength(v.view.ndim, v.view.shape, v.view.itemsize, &v.view.len);
+  if (!status.ok()) ThrowStatus(env, status);
+  const int64_t flags = ToInt64(info[1]);
+  status = CheckFlags(flags);
+  if (!status.ok()) ThrowStatus(env, status);
+  BufferView out;
+  status = Negotiate(v.view, static_cast<int>(flags), &out);
+  if (!status.ok()) ThrowStatus(env, status);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("format", out.format == nullptr ? env.Null()
+                                             : Napi::String::New(env, out.format));
+  result.Set("itemsize", static_cast<double>(out.itemsize));
+  result.Set("ndim", out.ndim);
+  result.Set("readonly", out.readonly);
+  result.Set("len", static_cast<double>(out.len));
+  auto array = [&](const int64_t* values) -> Napi::Value {
+    if (values == nullptr) return env.Null();
+    return FromInt64(env, values, out.ndim);
+  };
+  result.Set("shape", array(out.shape));
+  result.Set("strides", array(out.strides));
+  result.Set("suboffsets", array(out.suboffsets));
+  return result;
+}
+
+// isContiguous({itemsize, shape, strides, suboffsets}, order) -> boolean
+Napi::Value IsContiguousJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ViewArrays v;
+  ReadView(info[0].As<Napi::Object>(), &v);
+  Status status =
+      ComputeLength(v.view.ndim, v.view.shape, v.view.itemsize, &v.view.len);
+  if (!status.ok()) ThrowStatus(env, status);
+  const std::string order = info[1].ToString().Utf8Value();
+  return Napi::Boolean::New(
+      env, order.size() == 1 && IsContiguous(v.view, order[0]));
+}
+
+// fillContiguousStrides(shape, itemsize, order) -> strides
+Napi::Value FillContiguousStridesJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<int64_t> shape = ToInt64Vector(info[0]);
+  const std::string order = info[2].ToString().Utf8Value();
+  std::vector<int64_t> strides(shape.size());
+  const int ndim = static_cast<int>(shape.size());
+  Status status = FillContiguousStrides(ndim, shape.data(), ToInt64(info[1]),
+                                        order.empty() ? 'C' : order[0],
+                                        strides.data());
+  if (!status.ok()) ThrowStatus(env, status);
+  return FromInt64(env, strides.data(), ndim);
+}
+
+}  // namespace
+
+Napi::Object InitCoreFunctions(Napi::Env env) {
+  Napi::Object core = Napi::Object::New(env);
+  core.Set("parseFormat", Napi::Function::New(env, ParseFormatJs));
+  core.Set("validateLayout", Napi::Function::New(env, ValidateLayoutJs));
+  core.Set("negotiate", Napi::Function::New(env, NegotiateJs));
+  core.Set("isContiguous", Napi::Function::New(env, IsContiguousJs));
+  core.Set("fillContiguousStrides",
+           Napi::Function::New(env, FillContiguousStridesJs));
+  return core;
+}
+
+}  // namespace bp::binding

@@ -1,0 +1,24 @@
+// Coded JS errors thrown from the binding. The binding throws plain
+// Error/TypeError/RangeError objects carrying `code`; the TypeScript facade
+// rewraps ERR_BUFFER_* codes as BufferError, so the error class always comes
+// from the caller's realm (jest gives every test file its own).
+#ifndef BUFFER_PROTOCOL_BINDING_ERRORS_H_
+#define BUFFER_PROTOCOL_BINDING_ERRORS_H_
+
+#include <napi.h>
+
+#include "../core/status.h"
+
+namespace bp::binding {
+
+enum class ErrorKind { kError, kTypeError, kRangeError };
+
+Napi::Error CodedError(Napi::Env env, ErrorKind kind, const char* code,
+                       const std::string& message);
+
+// Throws the JS form of a failed core Status.
+[[noreturn]] void ThrowStatus(Napi::Env env, const Status& status);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_ERRORS_H_

@@ -1,0 +1,63 @@
+// NativeRegion: owned native memory exposed as exactly one ArrayBuffer.
+//
+// Ownership rules:
+//   - The memory block belongs to the finalizer of the ArrayBuffer that
+//     wraps it. Nothing else frees it, so no pointer outlives its block.
+//   - close() and resize() detach the current ArrayBuffer: every JS view of
+//     it reads as length 0 at once, and V8 then lets go of the block, whose
+//     finalizer frees it on a later turn of the event loop.
+//   - The export count is the number of live holds (getBuffer exports,
+//     views, in-flight I/O). While it is above zero, resize() and close()
+//     refuse unless forced.
+// A NativeRegion lives on the thread of the env that created it.
+#ifndef BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_
+#define BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace bp::binding {
+
+class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+
+  // new NativeRegion(size, align, zero)
+  explicit NativeRegion(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Buffer(const Napi::CallbackInfo& info);
+  Napi::Value Length(const Napi::CallbackInfo& info);
+  Napi::Value Exports(const Napi::CallbackInfo& info);
+  Napi::Value IsClosed(const Napi::CallbackInfo& info);
+  Napi::Value IsCopy(const Napi::CallbackInfo& info);
+  Napi::Value Address(const Napi::CallbackInfo& info);
+  void Acquire(const Napi::CallbackInfo& info);
+  void Release(const Napi::CallbackInfo& info);
+  Napi::Value Resize(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+
+  // Wraps a fresh block of `size` bytes in an ArrayBuffer and makes it
+  // current; the first `keep` bytes are copied from the current block.
+  void Replace(Napi::Env env, size_t size, size_t keep);
+  void Detach(Napi::Env env);
+
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  void* data_ = nullptr;
+  size_t length_ = 0;
+  size_t align_ = 64;
+  bool zero_ = true;
+  bool copy_ = false;
+  bool closed_ = false;
+  std::atomic<int64_t> exports_{0};
+};
+
+// Process-wide counters of native blocks not yet freed, for leak tests.
+Napi::Value RegionStats(const Napi::CallbackInfo& info);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_

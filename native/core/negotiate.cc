@@ -1,0 +1,64 @@
+#include "negotiate.h"
+
+#include "layout.h"
+
+namespace bp {
+
+Status CheckFlags(int64_t flags) {
+  if (flags < 0 || (flags & ~static_cast<int64_t>(kBufRequestMask)) != 0) {
+    return Fail(ErrorCode::kBadFlags, "flags hold bits that are not requests");
+  }
+  if (flags == kBufRead || flags == kBufWrite) {
+    return Fail(ErrorCode::kBadFlags,
+                "READ and WRITE are buffer types, not request flags");
+  }
+  return Status::Ok();
+}
+
+Status Negotiate(const BufferView& base, int flags, BufferView* out) {
+  BufferView view = base;
+  if (ReqWritable(flags) && base.readonly) {
+    return Fail(ErrorCode::kNotWritable, "underlying buffer is not writable");
+  }
+  if (!ReqFormat(flags)) view.format = nullptr;
+  const bool c = IsContiguous(base, 'C');
+  const bool f = IsContiguous(base, 'F');
+  if (ReqCContiguous(flags) && !c) {
+    return Fail(ErrorCode::kNotCContiguous,
+                "underlying buffer is not C-contiguous");
+  }
+  if (ReqFContiguous(flags) && !f) {
+    return Fail(ErrorCode::kNotFContiguous,
+                "underlying buffer is not Fortran contiguous");
+  }
+  if (ReqAnyContiguous(flags) && !c && !f) {
+    return Fail(ErrorCode::kNotContiguous,
+                "underlying buffer is not contiguous");
+  }
+  if (!ReqIndirect(flags) && base.suboffsets != nullptr) {
+    return Fail(ErrorCode::kRequiresSuboffsets,
+                "underlying buffer requires suboffsets");
+  }
+  if (!ReqStrides(flags)) {
+    if (!c) {
+      return Fail(ErrorCode::kNotCContiguous,
+                  "underlying buffer is not C-contiguous");
+    }
+    view.strides = nullptr;
+  }
+  if (!ReqShape(flags)) {
+    // A SIMPLE request is an implicit cast to unsigned bytes, which would
+    // contradict an explicitly requested format.
+    if (view.format != nullptr) {
+      return Fail(ErrorCode::kFormatWithoutShape,
+                  "cannot cast to unsigned bytes if the format flag is "
+                  "present");
+    }
+    view.ndim = 1;
+    view.shape = nullptr;
+  }
+  *out = view;
+  return Status::Ok();
+}
+
+}  // namespace bp

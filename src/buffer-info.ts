@@ -1,0 +1,114 @@
+/**
+ * The descriptor of one export: CPython's `Py_buffer`, with the memory given
+ * as an ArrayBuffer plus a byte offset instead of a raw pointer.
+ *
+ * JavaScript forms of the same semantics:
+ * - `buffer` + `byteOffset` is `buf`: the address of item [0, ..., 0], which
+ *   may sit anywhere in the block (at its end for negative strides).
+ * - `shape` and `strides` are `null` where CPython's pointers are NULL: no
+ *   shape without ND, no strides without STRIDES (then the layout is
+ *   C-contiguous). A 0-d export has `shape` and `strides` `[]` when they
+ *   were requested.
+ * - `suboffsets` is always `null` for JavaScript exporters; only native
+ *   exporters may describe pointer-based (PIL-style) layouts.
+ * - `release()` is `PyBuffer_Release`: idempotent, and `using` calls it.
+ */
+export interface BufferInfo extends Disposable {
+  /** The object the buffer was requested from. */
+  readonly obj: unknown;
+  /** The memory block the view lives in. */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** Byte offset of item [0, ..., 0] in `buffer`. */
+  readonly byteOffset: number;
+  /** product(shape) * itemsize: the bytes a contiguous copy would need. */
+  readonly len: number;
+  readonly readonly: boolean;
+  /** Bytes per item. Kept even when `format` is null (SIMPLE requests), as in CPython. */
+  readonly itemsize: number;
+  /** struct-module format; null unless FORMAT was requested (then read as 'B'). */
+  readonly format: string | null;
+  readonly ndim: number;
+  readonly shape: readonly number[] | null;
+  /** Byte strides; null unless STRIDES was requested. */
+  readonly strides: readonly number[] | null;
+  readonly suboffsets: readonly number[] | null;
+  /** True once `release()` ran. An addition to Py_buffer. */
+  readonly released: boolean;
+  /** Ends this export. Calling it again does nothing. */
+  release(): void;
+}
+
+// Exports that hold something (an export count, an exporter's release hook)
+// are released by the garbage collector if the consumer drops them without
+// release(). The held value is the release action itself, which must not
+// reference the BufferInfo, or the BufferInfo could never be collected.
+const unreleased = new FinalizationRegistry<() => void>((release) => release());
+
+/** The BufferInfo implementation shared by every exporter. */
+export class BufferInfoImpl implements BufferInfo {
+  readonly obj: unknown;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly byteOffset: number;
+  readonly len: number;
+  readonly readonly: boolean;
+  readonly itemsize: number;
+  readonly format: string | null;
+  readonly ndim: number;
+  readonly shape: readonly number[] | null;
+  readonly strides: readonly number[] | null;
+  readonly suboffsets: readonly number[] | null = null;
+  #onRelease: (() => void) | null;
+  #released = false;
+
+  constructor(
+    obj: unknown,
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    byteOffset: number,
+    len: number,
+    readonly: boolean,
+    itemsize: number,
+    format: string | null,
+    ndim: number,
+    shape: readonly number[] | null,
+    strides: readonly number[] | null,
+    onRelease: (() => void) | null,
+  ) {
+    this.obj = obj;
+    this.buffer = buffer;
+    this.byteOffset = byteOffset;
+    this.len = len;
+    this.readonly = readonly;
+    this.itemsize = itemsize;
+    this.format = format;
+    this.ndim = ndim;
+    this.shape = shape;
+    this.strides = strides;
+    this.#onRelease = onRelease;
+    if (onRelease !== null) unreleased.register(this, onRelease, this);
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    // Mark first: a release hook that re-enters release() must be a no-op.
+    this.#released = true;
+    const onRelease = this.#onRelease;
+    this.#onRelease = null;
+    if (onRelease !== null) {
+      unreleased.unregister(this);
+      onRelease();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /** True for BufferInfo objects made by this module (not look-alikes). */
+  static is(value: unknown): value is BufferInfoImpl {
+    return typeof value === 'object' && value !== null && #released in value;
+  }
+}

@@ -1,0 +1,44 @@
+import { BufferError, callNative, outOfRange } from './errors';
+import { checkString } from './internal/validate';
+import { native, type NativeFormat } from './native';
+
+export type { NativeFormat as FormatInfo };
+
+// Formats repeat (every export of a layout names one), so parse each once.
+const cache = new Map<string, NativeFormat>();
+const CACHE_LIMIT = 1024;
+
+/** Parses a struct format string; throws BufferError ERR_BUFFER_BAD_FORMAT. */
+export function parseFormat(format: string): NativeFormat {
+  let parsed = cache.get(format);
+  if (parsed === undefined) {
+    parsed = callNative(() => native.core.parseFormat(format));
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(format, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * `struct.calcsize(format)`: the item size of a struct format string
+ * (`PyBuffer_SizeFromFormat`). `''` and a lone prefix such as `'<'` are
+ * valid and give 0, as in Python.
+ * @throws {BufferError} ERR_BUFFER_BAD_FORMAT for anything Python's struct refuses.
+ * @throws {RangeError} ERR_OUT_OF_RANGE when the size exceeds 2**53 - 1 and so
+ *   cannot be a JavaScript number (Python would return the exact integer).
+ * @example sizeFromFormat('bi') === 8; sizeFromFormat('=bi') === 5
+ */
+export function sizeFromFormat(format: string): number {
+  const size = parseFormat(checkString('format', format)).itemsize;
+  if (size > Number.MAX_SAFE_INTEGER) throw outOfRange('format', 'a format of at most 2**53 - 1 bytes', format);
+  return size;
+}
+
+/** The parsed format of a buffer layout, which needs items of at least one byte. */
+export function itemFormat(format: string): NativeFormat {
+  const parsed = parseFormat(format);
+  if (parsed.itemsize < 1) {
+    throw new BufferError('ERR_BUFFER_BAD_FORMAT', `format ${JSON.stringify(format)} describes items of 0 bytes`);
+  }
+  return parsed;
+}

@@ -1,0 +1,47 @@
+// The PyBuffer_* helpers that work on descriptors alone.
+import type { BufferInfo } from './buffer-info';
+import { invalidArgType, outOfRange } from './errors';
+import { checkIntArray, checkInteger } from './internal/validate';
+import { contiguousStrides, isCContiguousLayout, isFContiguousLayout } from './layout';
+
+/**
+ * `PyBuffer_IsContiguous`: whether the export is C ('C'), Fortran ('F') or
+ * either ('A') contiguous. Any other order gives false, as in CPython. An
+ * export without strides is C-contiguous; extents of 0 and 1 never
+ * constrain a stride; an export with suboffsets is never contiguous.
+ */
+export function isContiguous(info: BufferInfo, order: 'C' | 'F' | 'A'): boolean {
+  if (typeof info !== 'object' || info === null || typeof info.len !== 'number') {
+    throw invalidArgType('info', 'a BufferInfo', info);
+  }
+  if (typeof order !== 'string') throw invalidArgType('order', "one of 'C', 'F', 'A'", order);
+  if (info.suboffsets !== null) return false;
+  if (info.len === 0) return true;
+  if (info.strides === null || info.shape === null) {
+    // C strides implied; as Fortran they fit only an effectively 1-D shape.
+    if (order === 'C' || order === 'A') return true;
+    if (order !== 'F') return false;
+    return info.shape === null || info.shape.filter((d) => d > 1).length <= 1;
+  }
+  const c = (): boolean => isCContiguousLayout(info.shape!, info.strides!, info.itemsize, info.len);
+  const f = (): boolean => isFContiguousLayout(info.shape!, info.strides!, info.itemsize, info.len);
+  if (order === 'C') return c();
+  if (order === 'F') return f();
+  if (order === 'A') return c() || f();
+  return false;
+}
+
+/**
+ * `PyBuffer_FillContiguousStrides`: the byte strides of a contiguous array of
+ * `shape`, in Fortran order for 'F' and C order otherwise.
+ * @example fillContiguousStrides([2, 3, 4], 8, 'C') // [96, 32, 8]
+ */
+export function fillContiguousStrides(shape: readonly number[], itemsize: number, order: 'C' | 'F' | 'A' = 'C'): number[] {
+  const dims = checkIntArray('shape', shape, 0);
+  checkInteger('itemsize', itemsize, 1);
+  if (typeof order !== 'string') throw invalidArgType('order', "one of 'C', 'F', 'A'", order);
+  let extent = itemsize;
+  for (const d of dims) extent *= d === 0 ? 1 : d;
+  if (extent > Number.MAX_SAFE_INTEGER) throw outOfRange('shape', 'a shape whose byte extent is below 2**53', shape);
+  return contiguousStrides(dims, itemsize, order);
+}

@@ -1,0 +1,13 @@
+// Public entry point: re-exports only.
+export { BufferError, isBufferError } from './errors';
+export type { BufferErrorCode } from './errors';
+export { BufferFlags } from './flags';
+export type { BufferFlagName } from './flags';
+export type { BufferInfo } from './buffer-info';
+export { getBuffer, checkBuffer } from './get-buffer';
+export { bufferProtocol } from './protocol';
+export type { BufferDescriptor } from './protocol';
+export { NativeBuffer, nativeMemoryStats } from './native-buffer';
+export type { NativeBufferOptions, CloseOptions } from './native-buffer';
+export { isContiguous, fillContiguousStrides } from './helpers';
+export { sizeFromFormat } from './format';

@@ -1,0 +1,40 @@
+// Argument checks shared by the public entry points. Each throws Node-style
+// coded errors and returns the value with its narrowed type.
+import { BufferError, invalidArgType, outOfRange } from '../errors';
+
+export const MAX_NDIM = 64;
+
+/** A safe integer in [min, max]. */
+export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw outOfRange(name, `an integer >= ${min} and <= ${max}`, value);
+  }
+  return value;
+}
+
+/** An array of at most 64 safe integers, each >= min; returned as a fresh frozen copy. */
+export function checkIntArray(name: string, value: unknown, min: number): readonly number[] {
+  if (!Array.isArray(value)) throw invalidArgType(name, 'an array of integers', value);
+  if (value.length > MAX_NDIM) {
+    throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', `number of dimensions must not exceed ${MAX_NDIM}, got ${value.length}`);
+  }
+  const out = new Array<number>(value.length);
+  for (let i = 0; i < value.length; i++) out[i] = checkInteger(`${name}[${i}]`, value[i], min);
+  return Object.freeze(out);
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+  return value;
+}
+
+export function checkString(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  return value;
+}
+
+export function checkObject(name: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw invalidArgType(name, 'of type object', value);
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,179 @@
+// Validated layouts and request negotiation in TypeScript. The C++ core
+// (native/core/layout.cc, negotiate.cc) holds the same rules for C callers;
+// test/negotiate.test.ts holds both to one table generated from CPython.
+import { BufferError, callNative, invalidArgType } from './errors';
+import {
+  reqAnyContiguous,
+  reqCContiguous,
+  reqFContiguous,
+  reqFormat,
+  reqShape,
+  reqStrides,
+  reqWritable,
+} from './flags';
+import { itemFormat } from './format';
+import { checkIntArray, checkInteger } from './internal/validate';
+import { native } from './native';
+
+/** A complete, bounds-checked description of items in a memory block. */
+export interface Layout {
+  /** null: the item format is unknown (an export made without FORMAT). */
+  readonly format: string | null;
+  readonly itemsize: number;
+  readonly ndim: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  /** Byte offset of item [0, ..., 0] in its block. */
+  readonly byteOffset: number;
+  /** product(shape) * itemsize. */
+  readonly len: number;
+  readonly cContiguous: boolean;
+  readonly fContiguous: boolean;
+}
+
+/** What a consumer may see of a layout under some request flags. */
+export interface Negotiated {
+  readonly format: string | null;
+  readonly ndim: number;
+  readonly shape: readonly number[] | null;
+  readonly strides: readonly number[] | null;
+}
+
+/** PyBuffer_IsContiguous's C rule: extents 0 and 1 never constrain a stride. */
+export function isCContiguousLayout(shape: readonly number[], strides: readonly number[], itemsize: number, len: number): boolean {
+  if (len === 0) return true;
+  let sd = itemsize;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const dim = shape[i]!;
+    if (dim > 1 && strides[i] !== sd) return false;
+    sd *= dim;
+  }
+  return true;
+}
+
+/** PyBuffer_IsContiguous's Fortran rule. */
+export function isFContiguousLayout(shape: readonly number[], strides: readonly number[], itemsize: number, len: number): boolean {
+  if (len === 0) return true;
+  let sd = itemsize;
+  for (let i = 0; i < shape.length; i++) {
+    const dim = shape[i]!;
+    if (dim > 1 && strides[i] !== sd) return false;
+    sd *= dim;
+  }
+  return true;
+}
+
+/**
+ * Contiguous strides for `shape`: Fortran order for 'F', C order for
+ * anything else, as `PyBuffer_FillContiguousStrides` does. After a zero
+ * extent, the remaining strides are 0, as in CPython.
+ */
+export function contiguousStrides(shape: readonly number[], itemsize: number, order: string): number[] {
+  const strides = new Array<number>(shape.length);
+  let sd = itemsize;
+  if (order === 'F') {
+    for (let i = 0; i < shape.length; i++) {
+      strides[i] = sd;
+      sd *= shape[i]!;
+    }
+  } else {
+    for (let i = shape.length - 1; i >= 0; i--) {
+      strides[i] = sd;
+      sd *= shape[i]!;
+    }
+  }
+  return strides;
+}
+
+/** Raw parts of a layout, as exporters and options give them. */
+export interface LayoutSpec {
+  readonly format?: unknown;
+  readonly shape?: unknown;
+  readonly strides?: unknown;
+  readonly byteOffset?: unknown;
+}
+
+/**
+ * Checks a layout against a block of `memlen` bytes and describes it. The
+ * shape defaults to as many whole items as fit after byteOffset, the strides
+ * to C order.
+ * @throws TypeError/RangeError for malformed values, BufferError for
+ *   layouts that cannot describe the memory.
+ */
+export function makeLayout(spec: LayoutSpec, memlen: number, fieldPrefix = ''): Layout {
+  const formatValue = spec.format ?? 'B';
+  if (typeof formatValue !== 'string') throw invalidArgType(`${fieldPrefix}format`, 'of type string', formatValue);
+  const { itemsize } = itemFormat(formatValue);
+  const byteOffset = spec.byteOffset === undefined ? 0 : checkInteger(`${fieldPrefix}byteOffset`, spec.byteOffset, 0);
+  let shape: readonly number[];
+  if (spec.shape === undefined) {
+    if (spec.strides !== undefined) throw invalidArgType(`${fieldPrefix}shape`, 'an array of integers when strides are given', undefined);
+    const room = Math.max(0, memlen - byteOffset);
+    if (room % itemsize !== 0) {
+      throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `${room} bytes are not a whole number of ${itemsize}-byte items`);
+    }
+    shape = Object.freeze([room / itemsize]);
+  } else {
+    shape = checkIntArray(`${fieldPrefix}shape`, spec.shape, 0);
+  }
+  let strides: readonly number[];
+  if (spec.strides === undefined) {
+    strides = Object.freeze(contiguousStrides(shape, itemsize, 'C'));
+  } else {
+    strides = checkIntArray(`${fieldPrefix}strides`, spec.strides, Number.MIN_SAFE_INTEGER);
+    if (strides.length !== shape.length) {
+      throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `shape has ${shape.length} entries but strides have ${strides.length}`);
+    }
+  }
+  // Bounds and overflow need exact 64-bit arithmetic: the core does them.
+  const len = callNative(() => native.core.validateLayout({ itemsize, shape, strides }, byteOffset, memlen));
+  return {
+    format: formatValue,
+    itemsize,
+    ndim: shape.length,
+    shape,
+    strides,
+    byteOffset,
+    len,
+    cContiguous: isCContiguousLayout(shape, strides, itemsize, len),
+    fContiguous: isFContiguousLayout(shape, strides, itemsize, len),
+  };
+}
+
+/**
+ * memory_getbuf() from CPython's Objects/memoryobject.c: start from the full
+ * layout, then strip or refuse in this order: writable, format, C/F/any
+ * contiguity, strides, shape. (JS layouts never carry suboffsets, so the
+ * INDIRECT step cannot refuse; it only matters to native exporters.)
+ */
+export function negotiate(layout: Layout, readonly: boolean, flags: number): Negotiated {
+  if (reqWritable(flags) && readonly) {
+    throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'underlying buffer is not writable');
+  }
+  const format = reqFormat(flags) ? layout.format : null;
+  if (reqFormat(flags) && format === null) {
+    throw new BufferError('ERR_BUFFER_INVALID_EXPORT', 'the exporter does not know the item format, but FORMAT was requested');
+  }
+  const c = layout.cContiguous;
+  const f = layout.fContiguous;
+  if (reqCContiguous(flags) && !c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'underlying buffer is not C-contiguous');
+  if (reqFContiguous(flags) && !f) {
+    throw new BufferError('ERR_BUFFER_NOT_F_CONTIGUOUS', 'underlying buffer is not Fortran contiguous');
+  }
+  if (reqAnyContiguous(flags) && !c && !f) throw new BufferError('ERR_BUFFER_NOT_CONTIGUOUS', 'underlying buffer is not contiguous');
+  let strides: readonly number[] | null = layout.strides;
+  if (!reqStrides(flags)) {
+    if (!c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'underlying buffer is not C-contiguous');
+    strides = null;
+  }
+  if (!reqShape(flags)) {
+    if (format !== null) {
+      throw new BufferError(
+        'ERR_BUFFER_FORMAT_WITHOUT_SHAPE',
+        'cannot cast to unsigned bytes if the format flag is present',
+      );
+    }
+    return { format, ndim: 1, shape: null, strides };
+  }
+  return { format, ndim: layout.ndim, shape: layout.shape, strides };
+}

@@ -1,0 +1,215 @@
+import { BufferInfoImpl, type BufferInfo } from './buffer-info';
+import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
+import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides } from './flags';
+import { checkBoolean, checkInteger, checkObject } from './internal/validate';
+import { makeLayout, negotiate, type Layout, type LayoutSpec, type Negotiated } from './layout';
+import { native, type NativeRegion } from './native';
+import { bufferProtocol, kExport } from './protocol';
+
+/** Options of {@link NativeBuffer.alloc}. */
+export interface NativeBufferOptions {
+  /** Alignment of the first byte: a power of two up to 2**30. @default 64 */
+  readonly align?: number;
+  /**
+   * Zero the memory. Large blocks come from the OS already zeroed, so this
+   * costs nothing for them. @default true
+   */
+  readonly zero?: boolean;
+  /** struct format of the items; gives the buffer a typed layout. @default 'B' */
+  readonly format?: string;
+  /** Shape of the layout. @default [size / itemsize] */
+  readonly shape?: readonly number[];
+  /** Byte strides of the layout. @default C order */
+  readonly strides?: readonly number[];
+}
+
+/** Options of {@link NativeBuffer.close}. */
+export interface CloseOptions {
+  /** Close even while exports are live: their views then read as length 0. @default false */
+  readonly force?: boolean;
+}
+
+const MAX_ALIGN = 2 ** 30;
+
+function bytesLayout(length: number): Layout {
+  const shape = [length];
+  return { format: 'B', itemsize: 1, ndim: 1, shape, strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };
+}
+
+/** PyBuffer_FillInfo over bytes: one dimension, never a refusal. */
+function fillInfo(length: number, flags: number): Negotiated {
+  return {
+    format: reqFormat(flags) ? 'B' : null,
+    ndim: 1,
+    shape: reqShape(flags) ? [length] : null,
+    strides: reqStrides(flags) ? [1] : null,
+  };
+}
+const OPTION_KEYS = new Set(['align', 'zero', 'format', 'shape', 'strides']);
+
+function closedError(): BufferError {
+  return new BufferError('ERR_BUFFER_RELEASED', 'NativeBuffer is closed');
+}
+
+/**
+ * Aligned native memory owned by JavaScript, exposed as exactly one external
+ * ArrayBuffer (`buffer`) and exported through the buffer protocol.
+ *
+ * Lifecycle: every export (getBuffer, memoryview, in-flight I/O) holds the
+ * buffer; while any is live, `resize()` and `close()` refuse with
+ * `ERR_BUFFER_EXPORTS_ACTIVE`. `close()` (or `close({ force: true })`)
+ * detaches the ArrayBuffer, so every view of it reads as length 0; the
+ * memory itself is freed later, by the ArrayBuffer's finalizer, never while
+ * JavaScript can still reach it.
+ *
+ * @example
+ * const nb = NativeBuffer.alloc(4 * 3 * 2, { format: 'B', shape: [2, 3, 4] });
+ * using info = getBuffer(nb, BufferFlags.RECORDS);
+ * nb.resize(10); // BufferError ERR_BUFFER_EXPORTS_ACTIVE
+ */
+export class NativeBuffer {
+  readonly #region: NativeRegion;
+  #buffer: ArrayBuffer | null;
+  // null: plain bytes, exported as PyBuffer_FillInfo does (never refuses).
+  #layout: Layout | null;
+  // The caller's layout parts, re-checked against every new size.
+  readonly #spec: LayoutSpec | null;
+
+  private constructor(region: NativeRegion, spec: LayoutSpec | null, layout: Layout | null) {
+    this.#region = region;
+    this.#buffer = region.buffer();
+    this.#spec = spec;
+    this.#layout = layout;
+  }
+
+  /**
+   * Allocates `size` bytes of native memory, aligned to `options.align`.
+   * Allocation is O(1) in `size` for large blocks.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a negative, fractional or
+   *   too large size (2**53 and beyond, or more than the system will map).
+   * @throws {BufferError} for a layout that does not fit in `size` bytes.
+   */
+  static alloc(size: number, options: NativeBufferOptions = {}): NativeBuffer {
+    checkInteger('size', size, 0);
+    const opts = checkObject('options', options);
+    for (const key of Object.keys(opts)) {
+      if (!OPTION_KEYS.has(key)) throw invalidArgType(`options.${key}`, 'one of align, zero, format, shape, strides', key);
+    }
+    const align = opts['align'] === undefined ? 64 : checkInteger('options.align', opts['align'], 1, MAX_ALIGN);
+    if ((align & (align - 1)) !== 0) throw outOfRange('options.align', 'a power of two', align);
+    const zero = opts['zero'] === undefined ? true : checkBoolean('options.zero', opts['zero']);
+    const hasLayout = opts['format'] !== undefined || opts['shape'] !== undefined || opts['strides'] !== undefined;
+    const spec: LayoutSpec | null = hasLayout
+      ? { format: opts['format'], shape: opts['shape'], strides: opts['strides'] }
+      : null;
+    // Check the layout before allocating, so a bad one allocates nothing.
+    const layout = spec === null ? null : makeLayout(spec, size);
+    const region = callNative(() => new native.NativeRegion(size, align, zero));
+    return new NativeBuffer(region, spec, layout);
+  }
+
+  /** The one ArrayBuffer over the memory. @throws {BufferError} ERR_BUFFER_RELEASED once closed. */
+  get buffer(): ArrayBuffer {
+    if (this.#buffer === null) throw closedError();
+    return this.#buffer;
+  }
+
+  /** Size in bytes; 0 once closed. */
+  get length(): number {
+    return this.#region.length;
+  }
+
+  /** The number of live exports holding this buffer. */
+  get exports(): number {
+    return this.#region.exports;
+  }
+
+  get isClosed(): boolean {
+    return this.#region.isClosed;
+  }
+
+  /**
+   * True when the runtime refused external memory (Electron's V8 sandbox)
+   * and the bytes live in a V8-owned ArrayBuffer instead. Everything still
+   * works; native code simply does not share the JavaScript view.
+   */
+  get isCopy(): boolean {
+    return this.#region.isCopy;
+  }
+
+  /** The item format of the layout ('B' without one). */
+  get format(): string {
+    return this.#layout?.format ?? 'B';
+  }
+
+  get itemsize(): number {
+    return this.#layout?.itemsize ?? 1;
+  }
+
+  get shape(): readonly number[] {
+    return this.#layout?.shape ?? [this.length];
+  }
+
+  get strides(): readonly number[] {
+    return this.#layout?.strides ?? [1];
+  }
+
+  /**
+   * Changes the size, keeping the first min(old, new) bytes; new bytes are
+   * zero. The old ArrayBuffer is detached and `buffer` is a new one. A
+   * layout given at allocation must still fit (a format-only layout follows
+   * the new size).
+   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported.
+   */
+  resize(size: number): void {
+    checkInteger('size', size, 0);
+    if (this.#region.isClosed) throw closedError();
+    const exports = this.#region.exports;
+    if (exports > 0) {
+      throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `cannot resize: ${exports} exported buffer${exports === 1 ? '' : 's'}`);
+    }
+    const layout = this.#spec === null ? null : makeLayout(this.#spec, size);
+    this.#buffer = callNative(() => this.#region.resize(size));
+    this.#layout = layout;
+  }
+
+  /**
+   * Detaches the ArrayBuffer (every view reads as length 0) and lets the
+   * finalizer free the memory. Closing twice does nothing.
+   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported, unless forced.
+   */
+  close(options: CloseOptions = {}): void {
+    const force = checkObject('options', options)['force'] ?? false;
+    checkBoolean('options.force', force);
+    callNative(() => this.#region.close(force as boolean));
+    this.#buffer = null;
+  }
+
+  [kExport](flags: number): BufferInfo {
+    const buffer = this.#buffer;
+    if (buffer === null) throw closedError();
+    const region = this.#region;
+    const layout = this.#layout ?? bytesLayout(region.length);
+    // Negotiate before acquiring, so a refusal leaves the count unchanged.
+    const seen = this.#layout === null ? fillInfo(layout.len, flags) : negotiate(layout, false, flags);
+    callNative(() => region.acquire());
+    return new BufferInfoImpl(this, buffer, layout.byteOffset, layout.len, false, layout.itemsize, seen.format,
+      seen.ndim, seen.shape, seen.strides, () => region.release());
+  }
+
+  /** PEP 688 form of getBuffer(this, flags). */
+  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
+    checkFlags(flags);
+    return this[kExport](flags);
+  }
+
+  /** PEP 688 form of view.release(). */
+  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
+    view.release();
+  }
+}
+
+/** Counters of native blocks not yet freed, process-wide (for leak checks). */
+export function nativeMemoryStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number } {
+  return native.regionStats();
+}

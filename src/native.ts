@@ -1,0 +1,61 @@
+// The only file that loads the addon. Keep NativeBinding in step with
+// native/binding/addon.cc.
+import bindings = require('bindings');
+
+/** What `parseFormat` reports about a struct format string. */
+export interface NativeFormat {
+  readonly itemsize: number;
+  readonly alignment: number;
+  readonly prefix: '' | '@' | '=' | '<' | '>' | '!';
+  readonly littleEndian: boolean;
+  readonly nativeSizes: boolean;
+  /** The code character of a one-item format ('d', '<i'), else ''. */
+  readonly item: string;
+}
+
+export interface NativeLayoutInput {
+  readonly itemsize: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly suboffsets?: readonly number[] | null;
+  readonly readonly?: boolean;
+  readonly format?: string;
+}
+
+export interface NativeNegotiated {
+  readonly format: string | null;
+  readonly itemsize: number;
+  readonly ndim: number;
+  readonly shape: number[] | null;
+  readonly strides: number[] | null;
+  readonly suboffsets: number[] | null;
+  readonly readonly: boolean;
+  readonly len: number;
+}
+
+export interface NativeRegion {
+  buffer(): ArrayBuffer | null;
+  readonly length: number;
+  readonly exports: number;
+  readonly isClosed: boolean;
+  readonly isCopy: boolean;
+  address(): bigint;
+  acquire(): void;
+  release(): void;
+  resize(size: number): ArrayBuffer;
+  close(force: boolean): void;
+}
+
+export interface NativeBinding {
+  readonly core: {
+    parseFormat(format: string): NativeFormat;
+    validateLayout(layout: NativeLayoutInput, offset: number, memlen: number): number;
+    negotiate(layout: NativeLayoutInput, flags: number): NativeNegotiated;
+    isContiguous(layout: NativeLayoutInput, order: string): boolean;
+    fillContiguousStrides(shape: readonly number[], itemsize: number, order: string): number[];
+  };
+  readonly NativeRegion: new (size: number, align: number, zero: boolean) => NativeRegion;
+  regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };
+}
+
+export const native = bindings('buffer_protocol') as NativeBinding;
