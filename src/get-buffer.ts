@@ -148,7 +148,11 @@ function invalidExport(message: string, cause?: unknown): BufferError {
 }
 
 /** The complete layout behind what a protocol exporter returned. */
-function describeReturned(returned: unknown): { buffer: AnyArrayBuffer; layout: Layout; readonly: boolean } {
+function describeReturned(value: unknown): { buffer: AnyArrayBuffer; layout: Layout; readonly: boolean } {
+  // A built-in (TypedArray, DataView, ArrayBuffer) stands for its own full
+  // export: returning one is a redirect to it.
+  const builtin = typeof value === 'object' && value !== null ? exportBuiltin(value, BufferFlags.FULL_RO) : null;
+  const returned = builtin ?? value;
   if (BufferInfoImpl.is(returned)) {
     if (returned.released) throw invalidExport('the exporter returned a released BufferInfo');
     if (returned.suboffsets !== null) throw invalidExport('suboffsets cannot be re-exported from JavaScript');

@@ -1,0 +1,126 @@
+'use strict';
+// Benchmark 2: NativeBuffer.alloc(size) until a usable view exists (alloc,
+// new Uint8Array(nb.buffer), read one byte and write one byte at the end),
+// 1 GiB versus 4 KiB, both with the default zero: true. Only that is timed:
+// nb.close(), the event-loop turn that runs the finalizers and the GC come
+// after, untimed. Also, for comparison, the same for new ArrayBuffer(1 GiB)
+// and Buffer.alloc(1 GiB), which a user would otherwise use.
+const { NativeBuffer, nativeMemoryStats } = require('../lib');
+const { compareTimed, pairedRatio, printTable, settle, fmtBytes, gcHow } = require('./harness');
+const { round } = require('./get-buffer');
+
+const GiB = 2 ** 30;
+const KiB4 = 4096;
+
+function nativeCase(name, size, iterations) {
+  return {
+    name,
+    iterations,
+    op() {
+      const nb = NativeBuffer.alloc(size);
+      const u = new Uint8Array(nb.buffer);
+      const last = u[size - 1];
+      u[size - 1] = 0x5a;
+      return { sum: last + u.length, state: nb };
+    },
+    cleanup(nb) {
+      nb.close();
+    },
+  };
+}
+
+function arrayBufferCase(name, size, iterations) {
+  return {
+    name,
+    iterations,
+    op() {
+      const u = new Uint8Array(new ArrayBuffer(size));
+      const last = u[size - 1];
+      u[size - 1] = 0x5a;
+      return { sum: last + u.length, state: null };
+    },
+    cleanup() {},
+  };
+}
+
+function bufferAllocCase(name, size, iterations) {
+  return {
+    name,
+    iterations,
+    op() {
+      const b = Buffer.alloc(size);
+      const last = b[size - 1];
+      b[size - 1] = 0x5a;
+      return { sum: last + b.length, state: null };
+    },
+    cleanup() {},
+  };
+}
+
+function memory(label) {
+  const rss = process.memoryUsage().rss;
+  const s = nativeMemoryStats();
+  console.log(`${label}: rss ${fmtBytes(rss)}, native live blocks ${s.liveBlocks} (${fmtBytes(s.liveBytes)}), freed ${s.freedBlocks}`);
+  return rss;
+}
+
+async function benchAlloc({ quick = false } = {}) {
+  console.log(`\n(gc between iterations: ${gcHow})`);
+  await settle();
+  const rss0 = memory('before alloc benchmarks');
+
+  const big = nativeCase('NativeBuffer.alloc(1 GiB) -> usable view', GiB, quick ? 12 : 30);
+  const small = nativeCase('NativeBuffer.alloc(4 KiB) -> usable view', KiB4, quick ? 12 : 30);
+  const target = await compareTimed([big, small], { batches: quick ? 7 : 9 });
+  printTable('2. NativeBuffer.alloc(1 GiB) vs alloc(4 KiB), alloc-to-usable-view (timer overhead subtracted)', target);
+  for (const r of target) {
+    console.log(`  ${r.name}: median single op ${r.medianSingleOp.toFixed(0)} ns, slowest ${r.maxSingleOp.toFixed(0)} ns`);
+  }
+  const ratio = target[0].nsPerOp / target[1].nsPerOp;
+  const paired = pairedRatio(target[0], target[1]);
+  const ratioSingle = target[0].medianSingleOp / target[1].medianSingleOp;
+  console.log(
+    `ratio 1 GiB / 4 KiB = ${ratio.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x, median single ops: ${ratioSingle.toFixed(2)}x)   target <= 1.5x: ${ratio <= 1.5 ? 'MET' : 'MISSED'}`,
+  );
+  await settle();
+  const rss1 = memory('after NativeBuffer cases');
+
+  const cmp = await compareTimed(
+    [
+      arrayBufferCase('new ArrayBuffer(1 GiB) -> usable view', GiB, quick ? 4 : 8),
+      bufferAllocCase('Buffer.alloc(1 GiB) -> usable view', GiB, quick ? 4 : 8),
+      nativeCase('NativeBuffer.alloc(1 GiB) -> usable view', GiB, quick ? 4 : 8),
+      arrayBufferCase('new ArrayBuffer(4 KiB) -> usable view', KiB4, quick ? 4 : 8),
+    ],
+    { batches: 7, warmup: 2 },
+  );
+  printTable('2b. (information) what a user would otherwise use', cmp);
+  for (const r of cmp) {
+    console.log(`  ${r.name}: median single op ${r.medianSingleOp.toFixed(0)} ns, slowest ${r.maxSingleOp.toFixed(0)} ns`);
+  }
+  await settle();
+  const rss2 = memory('after comparison cases');
+
+  return {
+    rows: [...target, ...cmp],
+    summary: {
+      alloc1GiBNs: round(target[0].nsPerOp),
+      alloc4KiBNs: round(target[1].nsPerOp),
+      ratio: round(ratio, 2),
+      pairedRatio: round(paired, 2),
+      ratioMedianSingleOps: round(ratioSingle, 2),
+      target: 1.5,
+      met: ratio <= 1.5,
+      info: {
+        arrayBuffer1GiBNs: round(cmp[0].nsPerOp),
+        bufferAlloc1GiBNs: round(cmp[1].nsPerOp),
+        nativeBuffer1GiBNs: round(cmp[2].nsPerOp),
+        arrayBuffer4KiBNs: round(cmp[3].nsPerOp),
+      },
+      rssMiB: { before: round(rss0 / 2 ** 20), afterNative: round(rss1 / 2 ** 20), after: round(rss2 / 2 ** 20) },
+      gc: gcHow,
+    },
+  };
+}
+
+module.exports = benchAlloc;
