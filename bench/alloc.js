@@ -57,6 +57,51 @@ function bufferAllocCase(name, size, iterations) {
   };
 }
 
+// 4 KiB allocations back to back (hot code, warm caches), for information:
+// one op is `burst` allocations to a usable view; all are closed afterwards.
+function nativeBurstCase(name, size, burst, iterations) {
+  return {
+    name,
+    iterations,
+    opsPerCall: burst,
+    op() {
+      const kept = new Array(burst);
+      let sum = 0;
+      for (let k = 0; k < burst; k++) {
+        const nb = NativeBuffer.alloc(size);
+        const u = new Uint8Array(nb.buffer);
+        sum += u[size - 1];
+        u[size - 1] = 0x5a;
+        kept[k] = nb;
+      }
+      return { sum, state: kept };
+    },
+    cleanup(kept) {
+      for (const nb of kept) nb.close();
+    },
+  };
+}
+
+function arrayBufferBurstCase(name, size, burst, iterations) {
+  return {
+    name,
+    iterations,
+    opsPerCall: burst,
+    op() {
+      const kept = new Array(burst);
+      let sum = 0;
+      for (let k = 0; k < burst; k++) {
+        const u = new Uint8Array(new ArrayBuffer(size));
+        sum += u[size - 1];
+        u[size - 1] = 0x5a;
+        kept[k] = u;
+      }
+      return { sum, state: kept };
+    },
+    cleanup() {},
+  };
+}
+
 function memory(label) {
   const rss = process.memoryUsage().rss;
   const s = nativeMemoryStats();
@@ -94,7 +139,15 @@ async function benchAlloc({ quick = false } = {}) {
     ],
     { batches: 7, warmup: 2 },
   );
-  printTable('2b. (information) what a user would otherwise use', cmp);
+  const hot = await compareTimed(
+    [
+      nativeBurstCase('NativeBuffer.alloc(4 KiB) -> usable view, 200 back to back', KiB4, 200, quick ? 3 : 5),
+      arrayBufferBurstCase('new ArrayBuffer(4 KiB) -> usable view, 200 back to back', KiB4, 200, quick ? 3 : 5),
+    ],
+    { batches: 7, warmup: 3 },
+  );
+  cmp.push(...hot);
+  printTable('2b. (information) what a user would otherwise use; 4 KiB in a hot loop', cmp);
   for (const r of cmp) {
     console.log(`  ${r.name}: median single op ${r.medianSingleOp.toFixed(0)} ns, slowest ${r.maxSingleOp.toFixed(0)} ns`);
   }
@@ -116,6 +169,9 @@ async function benchAlloc({ quick = false } = {}) {
         bufferAlloc1GiBNs: round(cmp[1].nsPerOp),
         nativeBuffer1GiBNs: round(cmp[2].nsPerOp),
         arrayBuffer4KiBNs: round(cmp[3].nsPerOp),
+        nativeBuffer4KiBHotNs: round(cmp[4].nsPerOp),
+        arrayBuffer4KiBHotNs: round(cmp[5].nsPerOp),
+        ratio1GiBVsArrayBuffer1GiB: round(cmp[2].nsPerOp / cmp[0].nsPerOp, 2),
       },
       rssMiB: { before: round(rss0 / 2 ** 20), afterNative: round(rss1 / 2 ** 20), after: round(rss2 / 2 ** 20) },
       gc: gcHow,

@@ -10,13 +10,12 @@
 //            is timed on its own and returns { sum, state }; cleanup(state)
 //            is not timed, and the harness then lets the event loop turn
 //            (finalizers run there) and collects garbage when it can.
+//            An op may do opsPerCall operations back to back (default 1):
+//            its time is then divided by opsPerCall.
 //
 // Cases of one comparison are run interleaved, A, B, A, B ..., batch by
 // batch, so machine noise lands on every side; the figure reported is the
 // median of the per-batch ns/op.
-
-const v8 = require('v8');
-const vm = require('vm');
 
 let checksum = 0;
 /** Folds a result into the global checksum (printed at the end). */
@@ -27,17 +26,10 @@ function getChecksum() {
   return checksum;
 }
 
-/** global.gc, or the same function obtained at run time when --expose-gc was not given. */
+/** global.gc when node runs with --expose-gc; otherwise finalizers still run, on the event-loop turn. */
 function findGc() {
   if (typeof global.gc === 'function') return { gc: global.gc, how: '--expose-gc' };
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc');
-    if (typeof gc === 'function') return { gc, how: 'v8.setFlagsFromString' };
-  } catch {
-    // no gc: finalizers still run, only later
-  }
-  return { gc: null, how: 'none' };
+  return { gc: null, how: 'not exposed (event-loop turns only)' };
 }
 const { gc, how: gcHow } = findGc();
 
@@ -138,7 +130,7 @@ async function compareTimed(cases, { batches = 9, warmup = 5, overhead = timerOv
     consume(r.sum);
     c.cleanup(r.state);
     await settle();
-    return Number(t1 - t0);
+    return (Number(t1 - t0) - overhead) / (c.opsPerCall ?? 1);
   };
   for (let w = 0; w < warmup; w++) for (const c of cases) await runOne(c);
   const perOp = cases.map(() => []);
@@ -152,7 +144,7 @@ async function compareTimed(cases, { batches = 9, warmup = 5, overhead = timerOv
         total += ns;
         all[i].push(ns);
       }
-      perOp[i].push(total / c.iterations - overhead);
+      perOp[i].push(total / c.iterations);
     }
   }
   return cases.map((c, i) => ({
@@ -161,10 +153,10 @@ async function compareTimed(cases, { batches = 9, warmup = 5, overhead = timerOv
     min: Math.min(...perOp[i]),
     max: Math.max(...perOp[i]),
     // the median of single ops, less sensitive to the odd slow one (a GC)
-    medianSingleOp: median(all[i]) - overhead,
-    maxSingleOp: Math.max(...all[i]) - overhead,
+    medianSingleOp: median(all[i]),
+    maxSingleOp: Math.max(...all[i]),
     batches,
-    opsPerBatch: c.iterations,
+    opsPerBatch: c.iterations * (c.opsPerCall ?? 1),
     perBatch: perOp[i],
   }));
 }

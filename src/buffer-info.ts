@@ -38,6 +38,12 @@ export interface BufferInfo extends Disposable {
   release(): void;
 }
 
+// Node 20 defines Symbol.dispose as the registered symbol 'nodejs.dispose',
+// but only in the main realm: vm contexts (jest) lack it. The registered
+// symbol is the same in every realm, so `using` works wherever it exists.
+export const disposeSymbol: typeof Symbol.dispose =
+  (Symbol.dispose as typeof Symbol.dispose | undefined) ?? (Symbol.for('nodejs.dispose') as typeof Symbol.dispose);
+
 // Exports that hold something (an export count, an exporter's release hook)
 // are released by the garbage collector if the consumer drops them without
 // release(). The held value is the release action itself, which must not
@@ -103,7 +109,7 @@ export class BufferInfoImpl implements BufferInfo {
     }
   }
 
-  [Symbol.dispose](): void {
+  [disposeSymbol](): void {
     this.release();
   }
 

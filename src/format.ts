@@ -40,5 +40,8 @@ export function itemFormat(format: string): NativeFormat {
   if (parsed.itemsize < 1) {
     throw new BufferError('ERR_BUFFER_BAD_FORMAT', `format ${JSON.stringify(format)} describes items of 0 bytes`);
   }
+  if (parsed.itemsize > Number.MAX_SAFE_INTEGER) {
+    throw new BufferError('ERR_BUFFER_OUT_OF_BOUNDS', `items of ${parsed.itemsize} bytes cannot fit in memory`);
+  }
   return parsed;
 }

@@ -15,20 +15,20 @@ export function isContiguous(info: BufferInfo, order: 'C' | 'F' | 'A'): boolean 
     throw invalidArgType('info', 'a BufferInfo', info);
   }
   if (typeof order !== 'string') throw invalidArgType('order', "one of 'C', 'F', 'A'", order);
+  // CPython looks at suboffsets, then the order, before anything else.
   if (info.suboffsets !== null) return false;
+  if (order !== 'C' && order !== 'F' && order !== 'A') return false;
   if (info.len === 0) return true;
   if (info.strides === null || info.shape === null) {
     // C strides implied; as Fortran they fit only an effectively 1-D shape.
     if (order === 'C' || order === 'A') return true;
-    if (order !== 'F') return false;
     return info.shape === null || info.shape.filter((d) => d > 1).length <= 1;
   }
   const c = (): boolean => isCContiguousLayout(info.shape!, info.strides!, info.itemsize, info.len);
   const f = (): boolean => isFContiguousLayout(info.shape!, info.strides!, info.itemsize, info.len);
   if (order === 'C') return c();
   if (order === 'F') return f();
-  if (order === 'A') return c() || f();
-  return false;
+  return c() || f();
 }
 
 /**

@@ -118,7 +118,11 @@ export function makeLayout(spec: LayoutSpec, memlen: number, fieldPrefix = ''): 
   }
   let strides: readonly number[];
   if (spec.strides === undefined) {
-    strides = Object.freeze(contiguousStrides(shape, itemsize, 'C'));
+    const c = contiguousStrides(shape, itemsize, 'C');
+    if (!c.every(Number.isSafeInteger)) {
+      throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', 'shape and strides overflow 2**63');
+    }
+    strides = Object.freeze(c);
   } else {
     strides = checkIntArray(`${fieldPrefix}strides`, spec.strides, Number.MIN_SAFE_INTEGER);
     if (strides.length !== shape.length) {

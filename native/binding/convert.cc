@@ -1,5 +1,7 @@
 #include "convert.h"
 
+#include <cmath>
+
 #include "../core/buffer_view.h"
 #include "errors.h"
 
@@ -10,7 +12,13 @@ int64_t ToInt64(Napi::Value value) {
     throw CodedError(value.Env(), ErrorKind::kTypeError,
                      "ERR_INVALID_ARG_TYPE", "expected an integer");
   }
-  return value.As<Napi::Number>().Int64Value();
+  // Int64Value() would quietly truncate 1.5 to 1 and NaN to 0.
+  const double d = value.As<Napi::Number>().DoubleValue();
+  if (!(d >= -9007199254740991.0 && d <= 9007199254740991.0) || d != std::trunc(d)) {
+    throw CodedError(value.Env(), ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+                     "expected a safe integer");
+  }
+  return static_cast<int64_t>(d);
 }
 
 std::vector<int64_t> ToInt64Vector(Napi::Value value) {

@@ -46,6 +46,10 @@ struct ViewArrays {
   std::vector<int64_t> shape, strides, suboffsets;
 };
 
+// A 0-d view has empty arrays, but they must stay non-null: null is how
+// a negotiated view says "not requested", and suboffsets "none".
+const int64_t kNoDims[1] = {0};
+
 void ReadView(const Napi::Object& desc, ViewArrays* v) {
   v->view.itemsize = ToInt64(desc.Get("itemsize"));
   v->view.readonly = desc.Get("readonly").ToBoolean();
@@ -56,8 +60,8 @@ void ReadView(const Napi::Object& desc, ViewArrays* v) {
                      "shape and strides differ in length");
   }
   v->view.ndim = static_cast<int>(v->shape.size());
-  v->view.shape = v->shape.data();
-  v->view.strides = v->strides.data();
+  v->view.shape = v->shape.empty() ? kNoDims : v->shape.data();
+  v->view.strides = v->strides.empty() ? kNoDims : v->strides.data();
   Napi::Value sub = desc.Get("suboffsets");
   if (!sub.IsNull() && !sub.IsUndefined()) {
     v->suboffsets = ToInt64Vector(sub);
@@ -66,7 +70,8 @@ void ReadView(const Napi::Object& desc, ViewArrays* v) {
                        "ERR_BUFFER_INVALID_LAYOUT",
                        "suboffsets and shape differ in length");
     }
-    v->view.suboffsets = v->suboffsets.data();
+    v->view.suboffsets =
+        v->suboffsets.empty() ? kNoDims : v->suboffsets.data();
   }
 }
 

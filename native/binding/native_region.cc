@@ -27,6 +27,7 @@ struct Block {
   bool mapped = false;
   void* data = nullptr;   // aligned start
   size_t size = 0;
+  int64_t reported = 0;   // bytes we reported to the GC ourselves
 };
 
 void FreeBlock(Block* block) {
@@ -83,9 +84,10 @@ Block* AllocateBlock(size_t size, size_t align, bool zero) {
 
 void FinalizeBlock(napi_env env, void* /*data*/, void* hint) {
   Block* block = static_cast<Block*>(hint);
-  int64_t adjusted = 0;
-  napi_adjust_external_memory(env, -static_cast<int64_t>(block->size),
-                              &adjusted);
+  if (block->reported != 0) {
+    int64_t total = 0;
+    napi_adjust_external_memory(env, -block->reported, &total);
+  }
   FreeBlock(block);
 }
 
@@ -139,7 +141,9 @@ void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
   napi_value ab = nullptr;
   bool copy = ExternalBuffersRefusedByRequest();
   napi_status status = napi_no_external_buffers_allowed;
+  int64_t external_before = 0;
   if (!copy) {
+    napi_adjust_external_memory(env, 0, &external_before);
     status = napi_create_external_arraybuffer(env, block->data, size,
                                               FinalizeBlock, block, &ab);
     copy = status == napi_no_external_buffers_allowed;
@@ -159,8 +163,18 @@ void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
     throw AllocationError(env, size);
   } else {
     data_ = block->data;
-    int64_t adjusted = 0;
-    napi_adjust_external_memory(env, static_cast<int64_t>(size), &adjusted);
+    // V8 (Node 20 and later) already counts an external backing store as
+    // external memory when the ArrayBuffer is made; reporting it again would
+    // double the pressure and force a full GC per large allocation. Report
+    // only what the engine did not count.
+    int64_t external_after = 0;
+    napi_adjust_external_memory(env, 0, &external_after);
+    const int64_t missing =
+        static_cast<int64_t>(size) - (external_after - external_before);
+    if (missing > 0) {
+      block->reported = missing;
+      napi_adjust_external_memory(env, missing, &external_after);
+    }
   }
   if (!buffer_.IsEmpty()) Detach(env);
   buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));

@@ -10,9 +10,12 @@ shared "header" describing the interpreter that produced it.  Each output file
 has one builder function; main() writes them all.
 
 Requires CPython 3.11 (with the _testbuffer test module) and numpy.
+layouts.json also calls PyBuffer_IsContiguous and
+PyBuffer_FillContiguousStrides directly, through ctypes.pythonapi.
 """
 
 import array
+import ctypes
 import json
 import os
 import random
@@ -486,6 +489,273 @@ def build_getbuffer(seed=SEED):
 
 
 # ---------------------------------------------------------------------------
+# layouts.json
+# ---------------------------------------------------------------------------
+
+class PyBuffer(ctypes.Structure):
+    """Py_buffer as declared in CPython's Include/pybuffer.h (field order)."""
+    _fields_ = [
+        ("buf", ctypes.c_void_p),
+        ("obj", ctypes.c_void_p),
+        ("len", ctypes.c_ssize_t),
+        ("itemsize", ctypes.c_ssize_t),
+        ("readonly", ctypes.c_int),
+        ("ndim", ctypes.c_int),
+        ("format", ctypes.c_char_p),
+        ("shape", ctypes.POINTER(ctypes.c_ssize_t)),
+        ("strides", ctypes.POINTER(ctypes.c_ssize_t)),
+        ("suboffsets", ctypes.POINTER(ctypes.c_ssize_t)),
+        ("internal", ctypes.c_void_p),
+    ]
+
+
+_is_contiguous = ctypes.pythonapi.PyBuffer_IsContiguous
+_is_contiguous.argtypes = [ctypes.POINTER(PyBuffer), ctypes.c_char]
+_is_contiguous.restype = ctypes.c_int
+
+_fill_strides = ctypes.pythonapi.PyBuffer_FillContiguousStrides
+_fill_strides.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_ssize_t),
+                          ctypes.POINTER(ctypes.c_ssize_t), ctypes.c_int,
+                          ctypes.c_char]
+_fill_strides.restype = None
+
+CONTIGUITY_ORDERS = (("c", b"C"), ("f", b"F"), ("a", b"A"), ("x", b"x"))
+
+
+def ssize_array(values):
+    # never zero-length, so that a 0-d view still gets non-NULL pointers
+    arr = (ctypes.c_ssize_t * max(len(values), 1))()
+    for i, v in enumerate(values):
+        arr[i] = v
+    return arr
+
+
+def product(values):
+    n = 1
+    for v in values:
+        n *= v
+    return n
+
+
+def cpython_contiguity(itemsize, shape, strides, offset, memlen, suboffsets=None):
+    """PyBuffer_IsContiguous for every order, on a hand-built Py_buffer whose
+    buf points into a real block of memlen bytes."""
+    mem = ctypes.create_string_buffer(max(memlen, 1))
+    shape_arr = ssize_array(shape)
+    strides_arr = ssize_array(strides)
+    view = PyBuffer()
+    view.buf = ctypes.addressof(mem) + min(max(offset, 0), memlen)
+    view.obj = None
+    view.len = product(shape) * itemsize
+    view.itemsize = itemsize
+    view.readonly = 0
+    view.ndim = len(shape)
+    view.format = b"%ds" % itemsize
+    view.shape = ctypes.cast(shape_arr, ctypes.POINTER(ctypes.c_ssize_t))
+    view.strides = ctypes.cast(strides_arr, ctypes.POINTER(ctypes.c_ssize_t))
+    if suboffsets is not None:
+        sub_arr = ssize_array(suboffsets)
+        view.suboffsets = ctypes.cast(sub_arr, ctypes.POINTER(ctypes.c_ssize_t))
+    view.internal = None
+    out = {key: _is_contiguous(ctypes.byref(view), order)
+           for key, order in CONTIGUITY_ORDERS}
+    return out
+
+
+def cpython_fill_strides(shape, itemsize, order):
+    shape_arr = ssize_array(shape)
+    strides_arr = ssize_array([0] * len(shape))
+    _fill_strides(len(shape), shape_arr, strides_arr, itemsize,
+                  order.encode("ascii"))
+    return [strides_arr[i] for i in range(len(shape))]
+
+
+def numpy_accepts(itemsize, shape, strides, offset, memlen):
+    """Whether numpy.ndarray(buffer=...) accepts the layout; (ok, message)."""
+    try:
+        numpy.ndarray(shape=tuple(shape), dtype=numpy.dtype(("V", itemsize)),
+                      buffer=bytearray(memlen), offset=offset,
+                      strides=tuple(strides))
+    except (ValueError, TypeError) as e:
+        return False, describe_exception(e)
+    return True, None
+
+
+def core_valid(itemsize, shape, strides, offset, memlen):
+    """Port of ValidateLayout (native/core/layout.cc), bounds part only."""
+    if memlen < 0 or offset < 0 or offset > memlen:
+        return False
+    if 0 in shape:
+        return True
+    imin, imax = extent(shape, strides)
+    return offset + imin >= 0 and offset + imax + itemsize <= memlen
+
+
+LAYOUT_ITEMSIZES = [1, 2, 3, 4, 8, 16]
+
+
+def random_strides(rng, shape, itemsize):
+    kind = rng.random()
+    if kind < 0.2:  # C-contiguous
+        strides = [0] * len(shape)
+        sd = itemsize
+        for i in reversed(range(len(shape))):
+            strides[i] = sd
+            sd *= shape[i]
+    elif kind < 0.35:  # Fortran-contiguous
+        strides = [0] * len(shape)
+        sd = itemsize
+        for i in range(len(shape)):
+            strides[i] = sd
+            sd *= shape[i]
+    else:
+        strides = []
+        for _ in shape:
+            r = rng.random()
+            if r < 0.05:
+                s = 0
+            elif r < 0.75:
+                s = itemsize * rng.randint(1, 24)
+            else:  # arbitrary, mostly not a multiple of itemsize
+                s = rng.randint(1, 24 * itemsize)
+            strides.append(s if rng.random() < 0.6 else -s)
+        return strides
+    # a contiguous layout, sometimes with the stride of an extent-1 (or 0)
+    # dimension scrambled: such strides never matter for contiguity
+    for i, n in enumerate(shape):
+        if n <= 1 and rng.random() < 0.5:
+            strides[i] = rng.randint(-40, 40)
+    return strides
+
+
+def random_structure(rng):
+    itemsize = rng.choice(LAYOUT_ITEMSIZES)
+    ndim = rng.randint(5, 6) if rng.random() < 0.04 else rng.randint(0, 4)
+    shape = [0 if rng.random() < 0.05 else rng.randint(1, 5) for _ in range(ndim)]
+    strides = random_strides(rng, shape, itemsize)
+    if 0 in shape:
+        imin = imax = 0
+        span = 0
+    else:
+        imin, imax = extent(shape, strides)
+        span = imax - imin + itemsize
+    r = rng.random()
+    if r < 0.6:
+        # near the smallest block that holds the view: most fit
+        offset = -imin + rng.choice([0, 0, 0, 0, 0, -1, 1, itemsize])
+        offset = max(offset, 0)
+        memlen = max(offset + imax + itemsize + rng.randint(-2, 4), 0)
+    else:
+        memlen = rng.randint(0, 2 * span + 8)
+        offset = rng.randint(0, memlen)
+        if rng.random() < 0.5:
+            offset -= offset % itemsize  # aligned
+    r = rng.random()
+    if r < 0.06:
+        offset = memlen + rng.randint(1, 2 * itemsize)  # beyond the block
+    elif r < 0.10:
+        offset = memlen  # at the very end
+    return itemsize, shape, strides, offset, memlen
+
+
+def layout_record(itemsize, shape, strides, offset, memlen):
+    valid = core_valid(itemsize, shape, strides, offset, memlen)
+    numpy_valid, numpy_error = numpy_accepts(itemsize, shape, strides, offset, memlen)
+    record = {
+        "itemsize": itemsize,
+        "shape": shape,
+        "strides": strides,
+        "offset": offset,
+        "memlen": memlen,
+        "valid": valid,
+        "numpyValid": numpy_valid,
+    }
+    if numpy_error is not None and numpy_valid != valid:
+        record["numpyError"] = numpy_error
+    record.update(cpython_contiguity(itemsize, shape, strides, offset, memlen))
+    for key in ("c", "f", "a", "x"):
+        record[key] = bool(record[key])
+    return record
+
+
+def layout_edge_structures():
+    """Hand-picked cases at the edges of the bounds rule."""
+    return [
+        (1, [4], [1], 0, 0),       # numpy: an empty buffer takes any size
+        (2, [3], [0], 0, 0),
+        (4, [], [], 0, 0),
+        (4, [], [], 0, 4),
+        (4, [], [], 1, 4),
+        (1, [0], [1], 0, 0),
+        (1, [0], [1], 3, 3),       # zero-size view at the very end
+        (1, [0], [1], 4, 3),       # ... and one byte beyond
+        (1, [2], [1], 3, 3),
+        (8, [0, 3], [-8, 100], 5, 5),
+        (3, [2], [-3], 3, 6),
+        (3, [2], [-3], 2, 6),
+        (4, [2, 2], [3, 1], 1, 9),  # unaligned strides and offset
+        (4, [2, 2], [3, 1], 1, 8),
+    ]
+
+
+def build_layouts(seed=SEED):
+    rng = random.Random(seed)
+    specs = layout_edge_structures() + [random_structure(rng) for _ in range(800)]
+    structures = [layout_record(*spec) for spec in specs]
+
+    fill = []
+    large = [2**20, 2**20 + 1, 3 * 2**18, 2**31 - 1]
+    shapes = [[]]
+    while len(shapes) < 100:
+        ndim = rng.randint(0, 5)
+        shape = [rng.randint(0, 6) for _ in range(ndim)]
+        if ndim and rng.random() < 0.12:
+            shape[rng.randrange(ndim)] = rng.choice(large)
+        # stay below 2**53 bytes for every itemsize, as the public helper
+        # requires (zeros count as 1 there)
+        if product(max(n, 1) for n in shape) * 8 > MAX_SAFE_INTEGER:
+            continue
+        shapes.append(shape)
+    for shape in shapes:
+        for itemsize in (1, 2, 8):
+            for order in ("C", "F", "A"):
+                fill.append({
+                    "shape": shape,
+                    "itemsize": itemsize,
+                    "order": order,
+                    "strides": cpython_fill_strides(shape, itemsize, order),
+                })
+
+    sub_specs = [
+        (1, [4], [1], [-1]),
+        (8, [2, 3], [24, 8], [-1, -1]),
+        (8, [2, 3], [8, 16], [-1, -1]),
+        (2, [3, 1, 2], [4, 2, 2], [-1, -1, -1]),
+        (1, [0, 2], [2, 1], [-1, -1]),       # empty
+        (1, [1], [1], [-1]),
+        (4, [2, 3], [8, 4], [0, -1]),        # PIL: pointers in dimension 0
+        (4, [2, 3], [8, 4], [-1, 16]),
+        (1, [], [], []),                     # 0-d with a non-NULL suboffsets pointer
+    ]
+    suboffsets = []
+    for itemsize, shape, strides, subs in sub_specs:
+        memlen = product(shape) * itemsize + 64
+        record = {"itemsize": itemsize, "shape": shape, "strides": strides,
+                  "suboffsets": subs}
+        got = cpython_contiguity(itemsize, shape, strides, 0, memlen, subs)
+        for key in ("c", "f", "a", "x"):
+            record[key] = bool(got[key])
+        suboffsets.append(record)
+
+    return {
+        "header": make_header(seed),
+        "structures": structures,
+        "fillStrides": fill,
+        "suboffsets": suboffsets,
+    }
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     outputs = [
@@ -494,6 +764,13 @@ def main():
         ("getbuffer.json", build_getbuffer,
          lambda d: "%d exporters + %d fillinfo x %d flags" % (
              len(d["exporters"]), len(d["pyBufferFillInfo"]), len(d["flags"]))),
+        ("layouts.json", build_layouts,
+         lambda d: "%d structures (%d valid, %d where numpy differs), "
+                   "%d fillStrides, %d suboffsets" % (
+             len(d["structures"]),
+             sum(s["valid"] for s in d["structures"]),
+             sum(s["valid"] != s["numpyValid"] for s in d["structures"]),
+             len(d["fillStrides"]), len(d["suboffsets"]))),
     ]
     for name, builder, summary in outputs:
         data = builder(SEED)
