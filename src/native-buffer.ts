@@ -1,6 +1,6 @@
 import { BufferInfoImpl, type BufferInfo } from './buffer-info';
 import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
-import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides } from './flags';
+import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides, reqWritable } from './flags';
 import { checkBoolean, checkInteger, checkObject } from './internal/validate';
 import { makeLayout, negotiate, type Layout, type LayoutSpec, type Negotiated } from './layout';
 import { native, type NativeRegion } from './native';
@@ -21,6 +21,14 @@ export interface NativeBufferOptions {
   readonly shape?: readonly number[];
   /** Byte strides of the layout. @default C order */
   readonly strides?: readonly number[];
+  /** Byte offset of item [0, ..., 0] (with negative strides, it sits past the start). @default 0 */
+  readonly byteOffset?: number;
+  /**
+   * Export read-only: WRITABLE requests are refused, as for CPython's bytes.
+   * JavaScript can still write through `buffer`; the flag is the promise
+   * made to consumers (native ones included). @default false
+   */
+  readonly readonly?: boolean;
 }
 
 /** Options of {@link NativeBuffer.close}. */
@@ -36,8 +44,9 @@ function bytesLayout(length: number): Layout {
   return { format: 'B', itemsize: 1, ndim: 1, shape, strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };
 }
 
-/** PyBuffer_FillInfo over bytes: one dimension, never a refusal. */
-function fillInfo(length: number, flags: number): Negotiated {
+/** PyBuffer_FillInfo over bytes: one dimension; refuses only WRITABLE on read-only memory. */
+function fillInfo(length: number, readonly: boolean, flags: number): Negotiated {
+  if (readonly && reqWritable(flags)) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'Object is not writable.');
   return {
     format: reqFormat(flags) ? 'B' : null,
     ndim: 1,
@@ -45,7 +54,7 @@ function fillInfo(length: number, flags: number): Negotiated {
     strides: reqStrides(flags) ? [1] : null,
   };
 }
-const OPTION_KEYS = new Set(['align', 'zero', 'format', 'shape', 'strides']);
+const OPTION_KEYS = new Set(['align', 'zero', 'format', 'shape', 'strides', 'byteOffset', 'readonly']);
 
 function closedError(): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', 'NativeBuffer is closed');
@@ -74,9 +83,11 @@ export class NativeBuffer {
   #layout: Layout | null;
   // The caller's layout parts, re-checked against every new size.
   readonly #spec: LayoutSpec | null;
+  readonly #readonly: boolean;
 
-  private constructor(region: NativeRegion, spec: LayoutSpec | null, layout: Layout | null) {
+  private constructor(region: NativeRegion, spec: LayoutSpec | null, layout: Layout | null, readonly: boolean) {
     this.#region = region;
+    this.#readonly = readonly;
     this.#buffer = region.buffer();
     this.#spec = spec;
     this.#layout = layout;
@@ -93,19 +104,22 @@ export class NativeBuffer {
     checkInteger('size', size, 0);
     const opts = checkObject('options', options);
     for (const key of Object.keys(opts)) {
-      if (!OPTION_KEYS.has(key)) throw invalidArgType(`options.${key}`, 'one of align, zero, format, shape, strides', key);
+      if (!OPTION_KEYS.has(key)) {
+        throw invalidArgType(`options.${key}`, 'one of align, zero, format, shape, strides, byteOffset, readonly', key);
+      }
     }
     const align = opts['align'] === undefined ? 64 : checkInteger('options.align', opts['align'], 1, MAX_ALIGN);
     if ((align & (align - 1)) !== 0) throw outOfRange('options.align', 'a power of two', align);
     const zero = opts['zero'] === undefined ? true : checkBoolean('options.zero', opts['zero']);
-    const hasLayout = opts['format'] !== undefined || opts['shape'] !== undefined || opts['strides'] !== undefined;
+    const readonly = opts['readonly'] === undefined ? false : checkBoolean('options.readonly', opts['readonly']);
+    const hasLayout = ['format', 'shape', 'strides', 'byteOffset'].some((key) => opts[key] !== undefined);
     const spec: LayoutSpec | null = hasLayout
-      ? { format: opts['format'], shape: opts['shape'], strides: opts['strides'] }
+      ? { format: opts['format'], shape: opts['shape'], strides: opts['strides'], byteOffset: opts['byteOffset'] }
       : null;
     // Check the layout before allocating, so a bad one allocates nothing.
     const layout = spec === null ? null : makeLayout(spec, size);
     const region = callNative(() => new native.NativeRegion(size, align, zero));
-    return new NativeBuffer(region, spec, layout);
+    return new NativeBuffer(region, spec, layout, readonly);
   }
 
   /** The one ArrayBuffer over the memory. @throws {BufferError} ERR_BUFFER_RELEASED once closed. */
@@ -140,6 +154,16 @@ export class NativeBuffer {
   /** The item format of the layout ('B' without one). */
   get format(): string {
     return this.#layout?.format ?? 'B';
+  }
+
+  /** True when exports are read-only. */
+  get readonly(): boolean {
+    return this.#readonly;
+  }
+
+  /** Byte offset of item [0, ..., 0] in `buffer`. */
+  get byteOffset(): number {
+    return this.#layout?.byteOffset ?? 0;
   }
 
   get itemsize(): number {
@@ -191,9 +215,10 @@ export class NativeBuffer {
     const region = this.#region;
     const layout = this.#layout ?? bytesLayout(region.length);
     // Negotiate before acquiring, so a refusal leaves the count unchanged.
-    const seen = this.#layout === null ? fillInfo(layout.len, flags) : negotiate(layout, false, flags);
+    const readonly = this.#readonly;
+    const seen = this.#layout === null ? fillInfo(layout.len, readonly, flags) : negotiate(layout, readonly, flags);
     callNative(() => region.acquire());
-    return new BufferInfoImpl(this, buffer, layout.byteOffset, layout.len, false, layout.itemsize, seen.format,
+    return new BufferInfoImpl(this, buffer, layout.byteOffset, layout.len, readonly, layout.itemsize, seen.format,
       seen.ndim, seen.shape, seen.strides, () => region.release());
   }
 

@@ -11,7 +11,7 @@
 //   core's own procedure is held to them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BufferFlags, bufferProtocol, getBuffer, type BufferInfo } from '../src';
+import { BufferFlags, NativeBuffer, bufferProtocol, getBuffer, type BufferInfo } from '../src';
 import { native } from '../src/native';
 import { expectCode } from './helpers/expect';
 
@@ -404,6 +404,65 @@ describe('getBuffer on a protocol exporter returning a plain descriptor matches 
 
 // ---------------------------------------------------------------------------
 // the native core's own negotiation (memory_getbuf), including PIL layouts
+// ---------------------------------------------------------------------------
+// NativeBuffer: plain bytes follow PyBuffer_FillInfo (bytearray, or bytes when
+// read-only); a NativeBuffer with a layout follows memoryview
+// ---------------------------------------------------------------------------
+
+/** Replays every flag of `exporter` on a NativeBuffer; exports must return to 0. */
+function replayNativeBuffer(exporter: Exporter, nb: NativeBuffer): Mismatch[] {
+  const mismatches: Mismatch[] = [];
+  for (const flags of FLAGS) {
+    const outcome = outcomeFor(exporter, flags);
+    const expected = expectedOutcome(outcome, flags, 'BufferError');
+    let actual: unknown;
+    try {
+      const info = getBuffer(nb, flags);
+      actual = { ok: seenOf(info) };
+      if (info.buffer !== nb.buffer || info.byteOffset !== nb.byteOffset || nb.exports !== 1) {
+        mismatches.push({ flags, expected: 'buffer, byteOffset and one export', actual: [info.byteOffset, nb.exports] });
+      }
+      info.release();
+    } catch (error) {
+      const e = errorOutcome(error) as { error: unknown; name: unknown };
+      actual = { error: e.error, name: e.name };
+    }
+    if (!same(actual, expected)) mismatches.push({ flags, expected, actual });
+    if (nb.exports !== 0) mismatches.push({ flags, expected: { exports: 0 }, actual: { exports: nb.exports } });
+  }
+  return mismatches;
+}
+
+describe('getBuffer on a NativeBuffer matches CPython', () => {
+  test('plain bytes match bytearray (typed-ArrayBuffer-6)', () => {
+    const exporter = typedExporters.find((e) => e.id === 'typed-ArrayBuffer-6');
+    expect(exporter).toBeDefined();
+    const nb = NativeBuffer.alloc(exporter!.length);
+    expect(replayNativeBuffer(exporter!, nb)).toEqual([]);
+    nb.close();
+  });
+
+  test('read-only plain bytes match bytes (PyBuffer_FillInfo)', () => {
+    expect(golden.pyBufferFillInfo.length).toBe(1);
+    const exporter = golden.pyBufferFillInfo[0]!;
+    const nb = NativeBuffer.alloc(exporter.length, { readonly: true });
+    expect(replayNativeBuffer(exporter, nb)).toEqual([]);
+    nb.close();
+  });
+
+  test.each(plainLayouts.map((e) => [e.id, e] as const))('layout %s', (_id, spec) => {
+    const nb = NativeBuffer.alloc(spec.memlen, {
+      format: spec.format,
+      shape: spec.shape,
+      strides: spec.strides,
+      byteOffset: spec.offset,
+      readonly: spec.readonly,
+    });
+    expect(replayNativeBuffer(spec, nb)).toEqual([]);
+    nb.close();
+  });
+});
+
 // ---------------------------------------------------------------------------
 
 function nativeDescriptor(spec: LayoutExporter) {
