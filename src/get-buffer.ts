@@ -2,6 +2,7 @@
 // the exporter registry. Built-in JavaScript memory is exported here in pure
 // TypeScript with no native call; this package's own exporters implement
 // kExport; anything else goes through the public protocol symbols.
+import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
 import { BufferInfoImpl, type BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType } from './errors';
 import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides } from './flags';
@@ -54,18 +55,11 @@ const TYPED_FORMATS: Readonly<Record<string, readonly [string, number]>> = {
 
 /** byteLength of an ArrayBuffer or SharedArrayBuffer from any realm, or -1. */
 export function anyArrayBufferLength(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return -1;
-  try {
-    return arrayBufferLength.call(value);
-  } catch {
-    // not an ArrayBuffer: maybe a SharedArrayBuffer
-  }
-  if (sharedArrayBufferLength === null) return -1;
-  try {
-    return sharedArrayBufferLength.call(value);
-  } catch {
-    return -1;
-  }
+  // util.types checks the internal slot (any realm) without throwing: a
+  // failed getter call would cost microseconds per non-buffer exporter.
+  if (isArrayBuffer(value)) return arrayBufferLength.call(value);
+  if (isSharedArrayBuffer(value) && sharedArrayBufferLength !== null) return sharedArrayBufferLength.call(value);
+  return -1;
 }
 
 /** A detached ArrayBuffer reports length 0 and refuses new views. */
