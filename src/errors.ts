@@ -33,7 +33,17 @@ export type BufferErrorCode =
   /** Two buffers whose shapes or formats do not match. */
   | 'ERR_BUFFER_STRUCTURE_MISMATCH'
   /** An exporter's `[bufferProtocol.getBuffer]` returned something that is not a buffer. */
-  | 'ERR_BUFFER_INVALID_EXPORT';
+  | 'ERR_BUFFER_INVALID_EXPORT'
+  /** A cast that breaks one of memoryview.cast's rules (CPython: TypeError/ValueError). */
+  | 'ERR_BUFFER_INVALID_CAST'
+  /** A reshape that needs a copy (the strides cannot express it). */
+  | 'ERR_BUFFER_RESHAPE_NEEDS_COPY'
+  /** typed() on a view whose start or strides are not multiples of the item size. */
+  | 'ERR_BUFFER_UNALIGNED'
+  /** typed() on a view whose items are not in the host's byte order. */
+  | 'ERR_BUFFER_NOT_NATIVE_ORDER'
+  /** length or iteration of a 0-d view (CPython: TypeError). */
+  | 'ERR_BUFFER_ZERO_DIM';
 
 /**
  * Raised when a buffer request cannot be satisfied (Python's `BufferError`).

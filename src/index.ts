@@ -11,3 +11,5 @@ export { NativeBuffer, nativeMemoryStats } from './native-buffer';
 export type { NativeBufferOptions, CloseOptions } from './native-buffer';
 export { isContiguous, fillContiguousStrides } from './helpers';
 export { sizeFromFormat } from './format';
+export { memoryview, MemoryView, isMemoryView } from './memory-view';
+export type { MemoryViewLayout, NestedList, Item, SliceKey } from './memory-view';

@@ -1,0 +1,50 @@
+// The ManagedBuffer of CPython's memoryobject.c: one export of the
+// underlying object, shared by a memoryview and every view derived from it
+// (slices, casts, transposes, toReadonly, memoryview(view)). The export is
+// released once, when the last registered view goes.
+import type { BufferInfo } from './buffer-info';
+
+// Any TypedArray constructor, typed loosely: callers cast the result.
+type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): unknown; BYTES_PER_ELEMENT: number };
+
+export class ManagedBuffer {
+  readonly master: BufferInfo;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  #views = 0;
+  #dataView: DataView | null = null;
+  readonly #typed = new Map<unknown, unknown>();
+
+  constructor(master: BufferInfo) {
+    this.master = master;
+    this.buffer = master.buffer;
+  }
+
+  get released(): boolean {
+    return this.master.released;
+  }
+
+  register(): void {
+    this.#views++;
+  }
+
+  unregister(): void {
+    if (--this.#views === 0) this.master.release();
+  }
+
+  /** A DataView over the whole block, made once. */
+  dataView(): DataView {
+    if (this.#dataView === null) this.#dataView = new DataView(this.buffer);
+    return this.#dataView;
+  }
+
+  /** A TypedArray of `ctor` over the whole block (whole elements only), made once per type. */
+  typed(ctor: TypedCtor): unknown {
+    let array = this.#typed.get(ctor);
+    if (array === undefined) {
+      const length = Math.floor(this.buffer.byteLength / ctor.BYTES_PER_ELEMENT);
+      array = new ctor(this.buffer as ArrayBuffer, 0, length);
+      this.#typed.set(ctor, array);
+    }
+    return array;
+  }
+}

@@ -1,0 +1,795 @@
+// memoryview for JavaScript: CPython's semantics, plus NumPy-style N-d
+// slicing, transpose and reshape, and zero-copy typed access.
+//
+// Ownership rules (CPython's): every view derived from one memoryview()
+// call shares one ManagedBuffer, i.e. one export of the underlying object,
+// released when the last view is released or collected. A view's shape and
+// strides are its own. A view that has exported buffers of its own (to
+// getBuffer consumers) refuses release() until they are released.
+import { BufferInfoImpl, disposeSymbol, type BufferInfo } from './buffer-info';
+import { BufferError, invalidArgType, outOfRange } from './errors';
+import { BufferFlags, checkFlags } from './flags';
+import { parseFormat } from './format';
+import { getBuffer } from './get-buffer';
+import { codecFor, type Item, type ItemCodec } from './items';
+import { checkInteger } from './internal/validate';
+import {
+  contiguousStrides,
+  isCContiguousLayout,
+  isFContiguousLayout,
+  makeLayout,
+  negotiate,
+  type Layout,
+  type LayoutSpec,
+} from './layout';
+import { ManagedBuffer } from './managed-buffer';
+import { bufferProtocol, kExport } from './protocol';
+import { reshapeStrides } from './reshape';
+import { checkIndex, resolveKey, type SliceKey } from './slice-key';
+import { byteRange, compareViews, copyItems, hexOf, toContiguousBytes } from './view-ops';
+
+export type { Item } from './items';
+export type { SliceKey } from './slice-key';
+
+/** Options of {@link memoryview}: reinterpret the raw bytes, as `np.ndarray(shape, dtype, buffer, offset, strides)`. */
+export interface MemoryViewLayout {
+  /** struct format of the items. @default 'B' */
+  readonly format?: string;
+  /** @default as many whole items as fit after byteOffset */
+  readonly shape?: readonly number[];
+  /** Byte strides. @default C order */
+  readonly strides?: readonly number[];
+  /** Byte offset of item [0, ..., 0] from the start of the object's bytes. @default 0 */
+  readonly byteOffset?: number;
+  /** @default the object's own read-only flag */
+  readonly readonly?: boolean;
+}
+
+/** The nested array `toList()` returns: items, arrays of items, ... */
+export type NestedList = Item | NestedList[];
+
+type Fields = {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  byteOffset: number;
+  format: string;
+  itemsize: number;
+  shape: readonly number[];
+  strides: readonly number[];
+  readonly: boolean;
+};
+
+const CAST_CODES = new Set('cbB?hHiIlLqQnNfdeP');
+const BYTE_CODES = new Set('bBc');
+
+// Views dropped without release() give their hold on the shared export back.
+const dropped = new FinalizationRegistry<ManagedBuffer>((mbuf) => mbuf.unregister());
+
+function released(): BufferError {
+  return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
+}
+
+function invalidCast(message: string): BufferError {
+  return new BufferError('ERR_BUFFER_INVALID_CAST', `memoryview: ${message}`);
+}
+
+/** The code of a native single-character format ('i', '@i'), or null. */
+function nativeCode(format: string): string | null {
+  const f = format.startsWith('@') ? format.slice(1) : format;
+  return f.length === 1 && CAST_CODES.has(f) ? f : null;
+}
+
+export class MemoryView implements Iterable<Item | MemoryView> {
+  readonly #mbuf: ManagedBuffer;
+  readonly #buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly #byteOffset: number;
+  readonly #format: string;
+  readonly #itemsize: number;
+  readonly #shape: readonly number[];
+  readonly #strides: readonly number[];
+  readonly #readonly: boolean;
+  readonly #len: number;
+  readonly #c: boolean;
+  readonly #f: boolean;
+  #exports = 0;
+  #released = false;
+  // Item access, decided on first use: a TypedArray over the whole block
+  // when items are aligned and in host order, else a DataView.
+  #codec: ItemCodec | null | undefined;
+  #fast: ArrayLike<number | bigint> | null = null;
+
+  private constructor(mbuf: ManagedBuffer, fields: Fields) {
+    this.#mbuf = mbuf;
+    this.#buffer = fields.buffer;
+    this.#byteOffset = fields.byteOffset;
+    this.#format = fields.format;
+    this.#itemsize = fields.itemsize;
+    this.#shape = Object.freeze([...fields.shape]);
+    this.#strides = Object.freeze([...fields.strides]);
+    this.#readonly = fields.readonly;
+    let len = fields.itemsize;
+    for (const d of fields.shape) len *= d;
+    this.#len = len;
+    this.#c = isCContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
+    this.#f = isFContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
+    mbuf.register();
+    dropped.register(this, mbuf, this);
+  }
+
+  /** @internal memoryview(obj, layout) */
+  static create(obj: unknown, layout?: MemoryViewLayout): MemoryView {
+    if (layout !== undefined && (typeof layout !== 'object' || layout === null)) {
+      throw invalidArgType('layout', 'an object', layout);
+    }
+    if (typeof obj === 'object' && obj !== null && #mbuf in obj) {
+      const base = obj;
+      base.#check();
+      return layout === undefined ? base.#derive({}) : MemoryView.#reinterpret(base.#mbuf, base.#region(), base.#readonly, layout);
+    }
+    const master = getBuffer(obj, BufferFlags.FULL_RO);
+    const mbuf = new ManagedBuffer(master);
+    try {
+      if (layout !== undefined) {
+        const region = { byteOffset: master.byteOffset, len: master.len, contiguous: isMasterContiguous(master) };
+        return MemoryView.#reinterpret(mbuf, region, master.readonly, layout);
+      }
+      const itemsize = master.itemsize;
+      const shape = master.shape ?? [master.len / itemsize];
+      return new MemoryView(mbuf, {
+        buffer: master.buffer,
+        byteOffset: master.byteOffset,
+        format: master.format ?? 'B',
+        itemsize,
+        shape,
+        strides: master.strides ?? contiguousStrides(shape, itemsize, 'C'),
+        readonly: master.readonly,
+      });
+    } catch (error) {
+      master.release();
+      throw error;
+    }
+  }
+
+  /** memoryview(obj, layout): the bytes of a contiguous region, described anew. */
+  static #reinterpret(
+    mbuf: ManagedBuffer,
+    region: { byteOffset: number; len: number; contiguous: boolean },
+    baseReadonly: boolean,
+    layout: MemoryViewLayout,
+  ): MemoryView {
+    if (!region.contiguous) {
+      throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: a layout reinterprets contiguous memory only');
+    }
+    const spec: LayoutSpec = { format: layout.format, shape: layout.shape, strides: layout.strides, byteOffset: layout.byteOffset };
+    const checked = makeLayout(spec, region.len, 'layout.');
+    let readonly = baseReadonly;
+    if (layout.readonly !== undefined) {
+      if (typeof layout.readonly !== 'boolean') throw invalidArgType('layout.readonly', 'of type boolean', layout.readonly);
+      if (!layout.readonly && baseReadonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'underlying buffer is not writable');
+      readonly = layout.readonly;
+    }
+    return new MemoryView(mbuf, {
+      buffer: mbuf.buffer,
+      byteOffset: region.byteOffset + checked.byteOffset,
+      format: checked.format!,
+      itemsize: checked.itemsize,
+      shape: checked.shape,
+      strides: checked.strides,
+      readonly,
+    });
+  }
+
+  #check(): void {
+    if (this.#released) throw released();
+  }
+
+  #derive(changes: Partial<Fields>): MemoryView {
+    return new MemoryView(this.#mbuf, {
+      buffer: this.#buffer,
+      byteOffset: this.#byteOffset,
+      format: this.#format,
+      itemsize: this.#itemsize,
+      shape: this.#shape,
+      strides: this.#strides,
+      readonly: this.#readonly,
+      ...changes,
+    });
+  }
+
+  #region(): { byteOffset: number; len: number; contiguous: boolean } {
+    return { byteOffset: this.#byteOffset, len: this.#len, contiguous: this.#c };
+  }
+
+  // ---- attributes -------------------------------------------------------
+
+  /** The object the view was made from (for a view of a view, the original object). */
+  get obj(): unknown {
+    this.#check();
+    return this.#mbuf.master.obj;
+  }
+  /** The memory block the view lives in. */
+  get buffer(): ArrayBuffer | SharedArrayBuffer {
+    this.#check();
+    return this.#buffer;
+  }
+  /** Byte offset of item [0, ..., 0] in `buffer`. */
+  get byteOffset(): number {
+    this.#check();
+    return this.#byteOffset;
+  }
+  get nbytes(): number {
+    this.#check();
+    return this.#len;
+  }
+  get readonly(): boolean {
+    this.#check();
+    return this.#readonly;
+  }
+  get itemsize(): number {
+    this.#check();
+    return this.#itemsize;
+  }
+  get format(): string {
+    this.#check();
+    return this.#format;
+  }
+  get ndim(): number {
+    this.#check();
+    return this.#shape.length;
+  }
+  get shape(): readonly number[] {
+    this.#check();
+    return this.#shape;
+  }
+  get strides(): readonly number[] {
+    this.#check();
+    return this.#strides;
+  }
+  /** Always empty: JavaScript views never hold pointers. */
+  get suboffsets(): readonly number[] {
+    this.#check();
+    return [];
+  }
+  get cContiguous(): boolean {
+    this.#check();
+    return this.#c;
+  }
+  get fContiguous(): boolean {
+    this.#check();
+    return this.#f;
+  }
+  get contiguous(): boolean {
+    this.#check();
+    return this.#c || this.#f;
+  }
+  get released(): boolean {
+    return this.#released;
+  }
+  /** The length of the first dimension. @throws {BufferError} ERR_BUFFER_ZERO_DIM for a 0-d view. */
+  get length(): number {
+    this.#check();
+    if (this.#shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', '0-dim memory has no length');
+    return this.#shape[0]!;
+  }
+  /** The number of live getBuffer exports of this view. */
+  get exports(): number {
+    return this.#exports;
+  }
+
+  // ---- items ------------------------------------------------------------
+
+  #itemCodec(): ItemCodec {
+    let codec = this.#codec;
+    if (codec === undefined) {
+      codec = this.#codec = codecFor(this.#format);
+      if (codec !== null && codec.nativeOrder && this.#aligned(codec.size)) {
+        this.#fast = this.#mbuf.typed(codec.storage as never) as ArrayLike<number | bigint>;
+      }
+    }
+    if (codec === null) {
+      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: unsupported format ${this.#format}`);
+    }
+    return codec;
+  }
+
+  #aligned(size: number): boolean {
+    if (this.#byteOffset % size !== 0) return false;
+    for (let i = 0; i < this.#shape.length; i++) {
+      if (this.#shape[i]! > 1 && this.#strides[i]! % size !== 0) return false;
+    }
+    return true;
+  }
+
+  /** The byte offset of the item at already-checked indices. */
+  #offsetOf(index: ArrayLike<number>): number {
+    let offset = this.#byteOffset;
+    for (let i = 0; i < index.length; i++) offset += index[i]! * this.#strides[i]!;
+    return offset;
+  }
+
+  #readAt(codec: ItemCodec, offset: number): Item {
+    const fast = this.#fast;
+    if (fast !== null) {
+      const raw = fast[offset / codec.size];
+      // A detached buffer (forced close of the owner) reads as undefined.
+      if (raw === undefined) throw released();
+      return codec.fromRaw(raw);
+    }
+    if (this.#mbuf.released || this.#buffer.byteLength === 0) throw released();
+    return codec.read(this.#mbuf.dataView(), offset);
+  }
+
+  #writeAt(codec: ItemCodec, offset: number, value: Item): void {
+    const fast = this.#fast;
+    if (fast !== null) {
+      if (offset / codec.size >= fast.length) throw released();
+      (fast as unknown as Record<number, number | bigint>)[offset / codec.size] = codec.toRaw(value);
+      return;
+    }
+    if (this.#buffer.byteLength === 0) throw released();
+    codec.write(this.#mbuf.dataView(), offset, value);
+  }
+
+  #checkedIndex(index: ArrayLike<unknown>, what: string): number[] {
+    const ndim = this.#shape.length;
+    if (index.length !== ndim) {
+      if (ndim === 0) throw invalidArgType('index', `nothing: ${what} of a 0-dim view takes no index`, index.length);
+      throw invalidArgType('index', `${ndim} integer${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, index.length);
+    }
+    const out = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) out[i] = checkIndex(index[i], this.#shape[i]!, i);
+    return out;
+  }
+
+  /**
+   * `m[i, j, ...]`: the item at one index per dimension. Negative indices
+   * wrap. A 0-d view takes `get()`.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for an index out of bounds.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE for a wrong count or a non-integer.
+   * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for multi-item formats.
+   */
+  get(...index: number[]): Item {
+    this.#check();
+    const codec = this.#itemCodec();
+    // Fast path: one or two in-range, non-negative integer indices.
+    const ndim = this.#shape.length;
+    if (ndim === index.length && ndim <= 2) {
+      const i = index[0]!;
+      if (ndim === 1 && i >= 0 && i < this.#shape[0]! && Number.isInteger(i)) {
+        return this.#readAt(codec, this.#byteOffset + i * this.#strides[0]!);
+      }
+      const j = index[1]!;
+      if (ndim === 2 && i >= 0 && j >= 0 && i < this.#shape[0]! && j < this.#shape[1]! && Number.isInteger(i) && Number.isInteger(j)) {
+        return this.#readAt(codec, this.#byteOffset + i * this.#strides[0]! + j * this.#strides[1]!);
+      }
+    }
+    return this.#readAt(codec, this.#offsetOf(this.#checkedIndex(index, 'get()')));
+  }
+
+  /**
+   * `m[i, j, ...] = value`. `index` is a number for 1-D views, an array of
+   * one index per dimension otherwise (`[]` for 0-d).
+   * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE on a read-only view.
+   * @throws {TypeError|RangeError} for a value the format cannot hold.
+   */
+  set(index: number | readonly number[], value: Item): void {
+    this.#check();
+    const codec = this.#itemCodec();
+    if (this.#readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+    const indices = typeof index === 'number' ? [index] : index;
+    if (!Array.isArray(indices)) throw invalidArgType('index', 'an integer or an array of integers', index);
+    const offset = this.#offsetOf(this.#checkedIndex(indices, 'set()'));
+    this.#writeAt(codec, offset, codec.check(value));
+  }
+
+  // ---- views ------------------------------------------------------------
+
+  /**
+   * N-d slicing with NumPy's basic-indexing rules: a number indexes (and
+   * drops) a dimension, null keeps it whole, `[start, stop, step]` or
+   * `'start:stop:step'` slices it with Python's semantics. Missing trailing
+   * keys mean whole dimensions. The result shares memory.
+   * @example m.slice(null, '::-1')  // flip the second axis
+   */
+  slice(...keys: SliceKey[]): MemoryView {
+    this.#check();
+    const ndim = this.#shape.length;
+    if (keys.length > ndim) {
+      throw invalidArgType('keys', `at most ${ndim} key${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, keys.length);
+    }
+    let byteOffset = this.#byteOffset;
+    const shape: number[] = [];
+    const strides: number[] = [];
+    for (let d = 0; d < ndim; d++) {
+      const r = resolveKey(keys[d], this.#shape[d]!, d);
+      const stride = this.#strides[d]!;
+      if (typeof r === 'number') {
+        byteOffset += r * stride;
+      } else {
+        byteOffset += r.start * stride;
+        shape.push(r.length);
+        strides.push(stride * r.step);
+      }
+    }
+    // An empty slice may start one past the end; it addresses nothing.
+    return this.#derive({ byteOffset, shape, strides });
+  }
+
+  /**
+   * Permutes the axes (reversed when none are given). Shares memory.
+   * @example m.transpose(1, 0, 2)
+   */
+  transpose(...axes: number[]): MemoryView {
+    this.#check();
+    const ndim = this.#shape.length;
+    let order: number[];
+    if (axes.length === 0) {
+      order = [...Array(ndim).keys()].reverse();
+    } else {
+      if (axes.length !== ndim) throw invalidArgType('axes', `a permutation of ${ndim} axes`, axes.length);
+      order = axes.map((a, i) => {
+        if (typeof a !== 'number' || !Number.isInteger(a)) throw invalidArgType(`axes[${i}]`, 'an integer', a);
+        const k = a < 0 ? a + ndim : a;
+        if (k < 0 || k >= ndim) throw outOfRange(`axes[${i}]`, `an axis of a ${ndim}-dimension view`, a);
+        return k;
+      });
+      if (new Set(order).size !== ndim) throw outOfRange('axes', 'a permutation with no repeated axis', `[${axes.join(', ')}]`);
+    }
+    return this.#derive({ shape: order.map((k) => this.#shape[k]!), strides: order.map((k) => this.#strides[k]!) });
+  }
+
+  /** The transpose: `transpose()`. */
+  get T(): MemoryView {
+    return this.transpose();
+  }
+
+  /**
+   * The same items in a new shape (C order), as a view.
+   * @throws {BufferError} ERR_BUFFER_RESHAPE_NEEDS_COPY when strides cannot express it.
+   */
+  reshape(shape: readonly number[]): MemoryView {
+    this.#check();
+    if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
+    if (shape.length > 64) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'memoryview: number of dimensions must not exceed 64');
+    const dims = shape.map((d, i) => checkInteger(`shape[${i}]`, d, 0));
+    const count = this.#len / this.#itemsize;
+    if (dims.reduce((a, b) => a * b, 1) !== count) {
+      throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `cannot reshape ${count} items into shape [${dims.join(', ')}]`);
+    }
+    const strides = reshapeStrides(this.#shape, this.#strides, this.#itemsize, dims);
+    if (strides === null) {
+      throw new BufferError('ERR_BUFFER_RESHAPE_NEEDS_COPY', 'memoryview: these strides cannot express the new shape without a copy');
+    }
+    return this.#derive({ shape: dims, strides });
+  }
+
+  /**
+   * `memoryview.cast(format, shape)` with CPython's rules, checked in its
+   * order: C-contiguous source, no zeros in the shape (unless 1-D to 1-D),
+   * 1-D <-> N-D only, a native single-character destination format, one
+   * side a byte format, whole items, and product(shape) * itemsize == nbytes.
+   * `'@'` in the format is kept.
+   */
+  cast(format: string, shape?: readonly number[]): MemoryView {
+    if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
+    this.#check();
+    if (!this.#c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
+    const ndim = this.#shape.length;
+    if ((shape !== undefined || ndim !== 1) && this.#shape.includes(0)) {
+      throw invalidCast('cannot cast view with zeros in shape or strides');
+    }
+    let newNdim = 1;
+    if (shape !== undefined) {
+      if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
+      if (shape.length > 64) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'memoryview: number of dimensions must not exceed 64');
+      newNdim = shape.length;
+    }
+    if (ndim !== 1 && newNdim !== 1) throw invalidCast('cast must be 1D -> ND or ND -> 1D');
+    const dest = nativeCode(format);
+    if (dest === null) {
+      throw invalidCast("destination format must be a native single character format prefixed with an optional '@'");
+    }
+    const src = nativeCode(this.#format);
+    if (!(src !== null && BYTE_CODES.has(src)) && !BYTE_CODES.has(dest)) {
+      throw invalidCast('cannot cast between two non-byte formats');
+    }
+    const itemsize = parseFormat(format).itemsize;
+    if (this.#len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
+    let dims = [this.#len / itemsize];
+    if (shape !== undefined) {
+      dims = shape.map((d, i) => {
+        if (typeof d !== 'number' || !Number.isInteger(d)) throw invalidArgType(`shape[${i}]`, 'an integer', d);
+        if (d <= 0) throw invalidCast('elements of shape must be integers > 0');
+        return d;
+      });
+      const product = dims.reduce((a, b) => a * b, 1);
+      if (!Number.isSafeInteger(product)) throw invalidCast('product(shape) > SSIZE_MAX');
+      if (product * itemsize !== this.#len) throw invalidCast('product(shape) * itemsize != buffer size');
+    }
+    return this.#derive({ format, itemsize, shape: dims, strides: contiguousStrides(dims, itemsize, 'C') });
+  }
+
+  /** A read-only view of the same memory (a new view, even if this one is read-only). */
+  toReadonly(): MemoryView {
+    this.#check();
+    return this.#derive({ readonly: true });
+  }
+
+  // ---- whole-view operations --------------------------------------------
+
+  /** The items as nested arrays (a 0-d view gives the item itself). */
+  toList(): NestedList {
+    this.#check();
+    const codec = this.#itemCodec();
+    const shape = this.#shape;
+    const strides = this.#strides;
+    const fast = this.#fast;
+    if (fast !== null && fast.length === 0 && this.#len > 0) throw released();
+    if (fast === null && this.#buffer.byteLength === 0 && this.#len > 0) throw released();
+    const dv = fast === null ? this.#mbuf.dataView() : null;
+    const size = codec.size;
+    const leaf = (offset: number, n: number, stride: number): Item[] => {
+      const out = new Array<Item>(n);
+      if (fast !== null) {
+        const step = stride / size;
+        let k = offset / size;
+        if (codec.valueArray !== null) {
+          for (let i = 0; i < n; i++, k += step) out[i] = fast[k] as Item;
+        } else {
+          for (let i = 0; i < n; i++, k += step) out[i] = codec.fromRaw(fast[k]!);
+        }
+      } else {
+        for (let i = 0; i < n; i++, offset += stride) out[i] = codec.read(dv!, offset);
+      }
+      return out;
+    };
+    const walk = (dim: number, offset: number): NestedList => {
+      if (dim === shape.length - 1) return leaf(offset, shape[dim]!, strides[dim]!);
+      const out = new Array<NestedList>(shape[dim]!);
+      for (let i = 0; i < shape[dim]!; i++) out[i] = walk(dim + 1, offset + i * strides[dim]!);
+      return out;
+    };
+    if (shape.length === 0) return this.#readAt(codec, this.#byteOffset);
+    return walk(0, this.#byteOffset);
+  }
+
+  /**
+   * The bytes of the items in C, Fortran or 'A' order (Fortran bytes for an
+   * F-contiguous view, C otherwise): `PyBuffer_ToContiguous`. Always a copy.
+   */
+  toBytes(order: 'C' | 'F' | 'A' = 'C'): Uint8Array {
+    if (order === undefined || order === null) order = 'C';
+    if (typeof order !== 'string') throw invalidArgType('order', "'C', 'F' or 'A'", order);
+    if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
+    this.#check();
+    if (this.#buffer.byteLength === 0 && this.#len > 0) throw released();
+    const fortran = order === 'F' || (order === 'A' && this.#f && !this.#c);
+    return toContiguousBytes(this.#layoutOf(), fortran);
+  }
+
+  /**
+   * Hexadecimal of `toBytes()`, optionally with a one-character ASCII
+   * separator every `bytesPerSep` bytes (counted from the right when
+   * positive, from the left when negative), as `bytes.hex()`.
+   */
+  hex(sep?: string, bytesPerSep = 1): string {
+    this.#check();
+    if (sep !== undefined) {
+      if (typeof sep !== 'string') throw invalidArgType('sep', 'a one-character string', sep);
+      if (sep.length !== 1) throw outOfRange('sep', 'of length 1', JSON.stringify(sep));
+      if (sep.charCodeAt(0) > 0x7f) throw outOfRange('sep', 'ASCII', JSON.stringify(sep));
+    }
+    if (typeof bytesPerSep !== 'number' || !Number.isInteger(bytesPerSep)) {
+      throw invalidArgType('bytesPerSep', 'an integer', bytesPerSep);
+    }
+    return hexOf(this.toBytes('C'), sep, bytesPerSep);
+  }
+
+  /**
+   * Value equality, as CPython's `==` on memoryviews: equal shapes (compared
+   * up to the first 0), then every item equal as a value, whatever the
+   * formats and layouts (NaN is never equal). A released view equals only
+   * itself; a non-exporter equals nothing.
+   */
+  equals(other: unknown): boolean {
+    if (this.#released) return other === this;
+    if (other === this) return this.#equalToSelf();
+    if (isMemoryView(other) && (other as MemoryView).released) return false;
+    let info: BufferInfo;
+    try {
+      info = getBuffer(other, BufferFlags.FULL_RO);
+    } catch {
+      return false;
+    }
+    try {
+      const itemsize = info.itemsize;
+      const shape = info.shape ?? [info.len / itemsize];
+      const theirs: Layout & { buffer: ArrayBuffer | SharedArrayBuffer } = {
+        buffer: info.buffer,
+        format: info.format ?? 'B',
+        itemsize,
+        ndim: shape.length,
+        shape,
+        strides: info.strides ?? contiguousStrides(shape, itemsize, 'C'),
+        byteOffset: info.byteOffset,
+        len: info.len,
+        cContiguous: true,
+        fContiguous: false,
+      };
+      return compareViews(this.#layoutOf(), theirs);
+    } finally {
+      info.release();
+    }
+  }
+
+  #equalToSelf(): boolean {
+    const mine = this.#layoutOf();
+    return compareViews(mine, mine);
+  }
+
+  #layoutOf(): Layout & { buffer: ArrayBuffer | SharedArrayBuffer } {
+    return {
+      buffer: this.#buffer,
+      format: this.#format,
+      itemsize: this.#itemsize,
+      ndim: this.#shape.length,
+      shape: this.#shape,
+      strides: this.#strides,
+      byteOffset: this.#byteOffset,
+      len: this.#len,
+      cContiguous: this.#c,
+      fContiguous: this.#f,
+    };
+  }
+
+  /**
+   * Slice assignment: copies `source` (any exporter of the same structure:
+   * equal shape, equal format up to a leading '@', equal itemsize) into
+   * `this.slice(...keys)`. Overlapping memory is handled as memmove does;
+   * the copy is all or nothing.
+   */
+  assign(source: unknown, ...keys: SliceKey[]): void {
+    this.#check();
+    const target = keys.length === 0 ? this : this.slice(...keys);
+    try {
+      if (target.#readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+      const info = getBuffer(source, BufferFlags.FULL_RO);
+      try {
+        const itemsize = info.itemsize;
+        const shape = info.shape ?? [info.len / itemsize];
+        const srcFormat = (info.format ?? 'B').replace(/^@/, '');
+        const dstFormat = target.#format.replace(/^@/, '');
+        const sameShape = shape.length === target.#shape.length && shape.every((d, i) => d === target.#shape[i]);
+        if (srcFormat !== dstFormat || itemsize !== target.#itemsize || !sameShape) {
+          throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'memoryview assignment: lvalue and rvalue have different structures');
+        }
+        if (target.#buffer.byteLength === 0 && target.#len > 0) throw released();
+        copyItems(target.#layoutOf(), {
+          buffer: info.buffer,
+          byteOffset: info.byteOffset,
+          itemsize,
+          shape,
+          strides: info.strides ?? contiguousStrides(shape, itemsize, 'C'),
+        });
+      } finally {
+        info.release();
+      }
+    } finally {
+      if (target !== this) target.release();
+    }
+  }
+
+  /**
+   * A zero-copy TypedArray over the items: needs a C-contiguous view, an
+   * aligned start and a numeric format in host byte order.
+   * @throws {BufferError} ERR_BUFFER_NOT_C_CONTIGUOUS, ERR_BUFFER_UNALIGNED,
+   *   ERR_BUFFER_NOT_NATIVE_ORDER or ERR_BUFFER_UNSUPPORTED_FORMAT, saying why.
+   */
+  typed(): ArrayBufferView {
+    this.#check();
+    const codec = codecFor(this.#format);
+    const ctor = codec?.valueArray ?? (codec?.kind === 'f16' ? (globalThis as { Float16Array?: typeof Float32Array }).Float16Array : undefined);
+    if (codec === null || ctor === undefined || ctor === null) {
+      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: no TypedArray holds items of format ${this.#format}`);
+    }
+    if (!this.#c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: typed() needs a C-contiguous view');
+    if (!codec.nativeOrder) throw new BufferError('ERR_BUFFER_NOT_NATIVE_ORDER', `memoryview: format ${this.#format} is not in host byte order`);
+    if (this.#byteOffset % codec.size !== 0) {
+      throw new BufferError('ERR_BUFFER_UNALIGNED', `memoryview: byte offset ${this.#byteOffset} is not a multiple of ${codec.size}`);
+    }
+    return new ctor(this.#buffer as ArrayBuffer, this.#byteOffset, this.#len / codec.size);
+  }
+
+  /** A DataView over the bytes the view spans (from its lowest to its highest item). */
+  dataView(): DataView {
+    this.#check();
+    const [start, end] = byteRange(this.#layoutOf());
+    return new DataView(this.#buffer, start, end - start);
+  }
+
+  // ---- lifecycle --------------------------------------------------------
+
+  /**
+   * Releases the view; the shared export of the object goes with the last
+   * view. Calling it again does nothing.
+   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while getBuffer exports of this view are live.
+   */
+  release(): void {
+    if (this.#released) return;
+    if (this.#exports > 0) {
+      const n = this.#exports;
+      throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
+    }
+    this.#released = true;
+    dropped.unregister(this);
+    this.#mbuf.unregister();
+  }
+
+  [disposeSymbol](): void {
+    this.release();
+  }
+
+  /** 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration). */
+  *[Symbol.iterator](): Iterator<Item | MemoryView> {
+    this.#check();
+    if (this.#shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', 'memoryview: invalid indexing of 0-dim memory');
+    const n = this.#shape[0]!;
+    if (this.#shape.length === 1) {
+      for (let i = 0; i < n; i++) yield this.get(i);
+    } else {
+      for (let i = 0; i < n; i++) yield this.slice(i);
+    }
+  }
+
+  /** memory_getbuf: this view as an exporter. */
+  [kExport](flags: number): BufferInfo {
+    this.#check();
+    const seen = negotiate(this.#layoutOf(), this.#readonly, flags);
+    this.#exports++;
+    return new BufferInfoImpl(this, this.#buffer, this.#byteOffset, this.#len, this.#readonly, this.#itemsize, seen.format,
+      seen.ndim, seen.shape, seen.strides, () => {
+        this.#exports--;
+      });
+  }
+
+  /** PEP 688 form of getBuffer(this, flags). */
+  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
+    checkFlags(flags);
+    return this[kExport](flags);
+  }
+
+  /** PEP 688 form of view.release(). */
+  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
+    view.release();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'MemoryView';
+  }
+}
+
+const kIsMemoryView = Symbol.for('buffer-protocol.MemoryView');
+Object.defineProperty(MemoryView.prototype, kIsMemoryView, { value: true });
+
+/** True for a MemoryView of this package, from any realm or copy. */
+export function isMemoryView(value: unknown): value is MemoryView {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kIsMemoryView] === true;
+}
+
+function isMasterContiguous(master: BufferInfo): boolean {
+  if (master.strides === null || master.shape === null) return true;
+  return isCContiguousLayout(master.shape, master.strides, master.itemsize, master.len);
+}
+
+/**
+ * `memoryview(obj)`: a view of any exporter, CPython's `memoryview(obj)`.
+ * With `layout`, the object's bytes (which must be contiguous) are
+ * reinterpreted with another format, shape, strides and byte offset, as
+ * `np.ndarray(shape, dtype, buffer, offset, strides)` does; the layout is
+ * validated against the bytes' bounds.
+ * @example
+ * const m = memoryview(new Uint8Array(24), { format: 'f', shape: [2, 3] });
+ * m.get(1, 2); // 0
+ */
+export function memoryview(obj: unknown, layout?: MemoryViewLayout): MemoryView {
+  return MemoryView.create(obj, layout);
+}

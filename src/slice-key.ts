@@ -1,0 +1,82 @@
+// Slice keys: NumPy basic indexing in JavaScript form, with Python's
+// PySlice_AdjustIndices arithmetic for each dimension.
+import { invalidArgType, outOfRange } from './errors';
+
+/** One key of `slice()`: an index, null (the whole dimension), [start, stop, step] or 'start:stop:step'. */
+export type SliceKey = number | null | undefined | readonly [(number | null)?, (number | null)?, (number | null)?] | string;
+
+export interface Range {
+  readonly start: number;
+  readonly step: number;
+  readonly length: number;
+}
+
+function bound(name: string, value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number' || !(Number.isInteger(value) || Math.abs(value) === Infinity)) {
+    throw invalidArgType(name, 'an integer or null', value);
+  }
+  return value;
+}
+
+const PART = /^\s*([+-]?\d+)?\s*$/;
+
+function parseString(key: string): [number | null, number | null, number | null] {
+  const parts = key.split(':');
+  if (parts.length < 2 || parts.length > 3) throw invalidArgType('key', "a slice string such as '1:5' or '::-1'", key);
+  return parts.map((part) => {
+    const m = PART.exec(part);
+    if (m === null) throw invalidArgType('key', "a slice string such as '1:5' or '::-1'", key);
+    return m[1] === undefined ? null : Number(m[1]);
+  }) as [number | null, number | null, number | null];
+}
+
+/** Python's slice.indices(length) plus the slice length. */
+export function adjustSlice(start: number | null, stop: number | null, step: number | null, length: number): Range {
+  const s = step ?? 1;
+  if (s === 0) throw outOfRange('step', 'a non-zero integer (slice step cannot be zero)', 0);
+  const clamp = (v: number | null, whenNull: number): number => {
+    if (v === null) return whenNull;
+    if (v < 0) {
+      v += length;
+      if (v < 0) v = s < 0 ? -1 : 0;
+    } else if (v >= length) {
+      v = s < 0 ? length - 1 : length;
+    }
+    return v;
+  };
+  const a = clamp(start, s < 0 ? length - 1 : 0);
+  const b = clamp(stop, s < 0 ? -1 : length);
+  let n = 0;
+  if (s < 0) {
+    if (b < a) n = Math.floor((a - b - 1) / -s) + 1;
+  } else if (a < b) {
+    n = Math.floor((b - a - 1) / s) + 1;
+  }
+  return { start: a, step: s, length: n };
+}
+
+/** A key as a range over a dimension of `length`, or an index when the key is a number. */
+export function resolveKey(key: SliceKey, length: number, dim: number): Range | number {
+  if (typeof key === 'number') return checkIndex(key, length, dim);
+  if (key === null || key === undefined) return { start: 0, step: 1, length };
+  let parts: readonly unknown[];
+  if (typeof key === 'string') parts = parseString(key);
+  else if (Array.isArray(key)) {
+    if (key.length > 3) throw invalidArgType('key', '[start, stop, step] with at most three entries', key);
+    parts = key;
+  } else {
+    throw invalidArgType('key', "a number, null, [start, stop, step] or 'start:stop:step'", key);
+  }
+  return adjustSlice(bound('start', parts[0]), bound('stop', parts[1]), bound('step', parts[2]), length);
+}
+
+/** A wrapped index into a dimension of `length`; `dim` is 0-based (messages say 1-based, like CPython). */
+export function checkIndex(index: unknown, length: number, dim: number): number {
+  if (typeof index !== 'number' || !Number.isInteger(index)) throw invalidArgType('index', 'an integer', index);
+  const i = index < 0 ? index + length : index;
+  if (i < 0 || i >= length) {
+    throw outOfRange('index', `within bounds on dimension ${dim + 1} (length ${length})`, index);
+  }
+  return i;
+}

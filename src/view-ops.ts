@@ -1,0 +1,199 @@
+// Whole-view operations over validated layouts: contiguous copies, item
+// copies with memmove semantics, value comparison and hex. They loop in
+// JavaScript over byte offsets; every layout here was checked against its
+// memory when its view was made.
+import { codecFor, type Item } from './items';
+import type { Layout } from './layout';
+
+export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
+
+/** [first byte, one past the last byte] the items of a layout touch. */
+export function byteRange(v: { byteOffset: number; shape: readonly number[]; strides: readonly number[]; itemsize: number }): [number, number] {
+  let lo = v.byteOffset;
+  let hi = v.byteOffset;
+  for (let i = 0; i < v.shape.length; i++) {
+    const n = v.shape[i]!;
+    if (n === 0) return [v.byteOffset, v.byteOffset];
+    const extent = v.strides[i]! * (n - 1);
+    if (extent < 0) lo += extent;
+    else hi += extent;
+  }
+  return [lo, hi + v.itemsize];
+}
+
+/** Calls visit(offset) for every item, in C order (or Fortran order). */
+export function forEachOffset(
+  v: { byteOffset: number; shape: readonly number[]; strides: readonly number[] },
+  fortran: boolean,
+  visit: (offset: number) => void,
+): void {
+  const ndim = v.shape.length;
+  if (ndim === 0) {
+    visit(v.byteOffset);
+    return;
+  }
+  if (v.shape.includes(0)) return;
+  // Walk dimensions from the fastest-varying one: the last for C, the first for F.
+  const order = [...Array(ndim).keys()];
+  if (!fortran) order.reverse();
+  const inner = order[0]!;
+  const innerN = v.shape[inner]!;
+  const innerStride = v.strides[inner]!;
+  const counter = new Array<number>(ndim).fill(0);
+  let base = v.byteOffset;
+  for (;;) {
+    for (let i = 0, o = base; i < innerN; i++, o += innerStride) visit(o);
+    let k = 1;
+    for (; k < ndim; k++) {
+      const d = order[k]!;
+      counter[d]!++;
+      base += v.strides[d]!;
+      if (counter[d]! < v.shape[d]!) break;
+      base -= v.strides[d]! * v.shape[d]!;
+      counter[d] = 0;
+    }
+    if (k === ndim) return;
+  }
+}
+
+/** PyBuffer_ToContiguous: the items' bytes in C (or Fortran) order, as a new array. */
+export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
+  const out = new Uint8Array(v.len);
+  if (v.len === 0) return out;
+  const src = new Uint8Array(v.buffer);
+  if (fortran ? v.fContiguous : v.cContiguous) {
+    out.set(src.subarray(v.byteOffset, v.byteOffset + v.len));
+    return out;
+  }
+  const size = v.itemsize;
+  let k = 0;
+  if (size === 1) {
+    forEachOffset(v, fortran, (o) => {
+      out[k++] = src[o]!;
+    });
+  } else {
+    forEachOffset(v, fortran, (o) => {
+      for (let b = 0; b < size; b++) out[k++] = src[o + b]!;
+    });
+  }
+  return out;
+}
+
+/**
+ * Copies every item of `src` into `dst` (same shape and itemsize, already
+ * checked). Overlapping memory reads the source first, as memmove would, so
+ * the copy is never partial.
+ */
+export function copyItems(
+  dst: Placed,
+  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
+): void {
+  const count = dst.len / dst.itemsize;
+  if (count === 0) return;
+  const size = dst.itemsize;
+  const dstBytes = new Uint8Array(dst.buffer);
+  const [slo, shi] = byteRange(src);
+  const [dlo, dhi] = byteRange(dst);
+  const overlap = src.buffer === dst.buffer && slo < dhi && dlo < shi;
+  let source: Uint8Array;
+  let srcLayout: { byteOffset: number; shape: readonly number[]; strides: readonly number[] };
+  if (overlap) {
+    // Gather the source into a temporary C-ordered copy first.
+    const tmp = new Uint8Array(count * size);
+    const sb = new Uint8Array(src.buffer);
+    let k = 0;
+    forEachOffset(src, false, (o) => {
+      for (let b = 0; b < size; b++) tmp[k++] = sb[o + b]!;
+    });
+    source = tmp;
+    const cStrides = new Array<number>(src.shape.length);
+    let sd = size;
+    for (let i = src.shape.length - 1; i >= 0; i--) {
+      cStrides[i] = sd;
+      sd *= src.shape[i]!;
+    }
+    srcLayout = { byteOffset: 0, shape: src.shape, strides: cStrides };
+  } else {
+    source = new Uint8Array(src.buffer);
+    srcLayout = src;
+  }
+  const srcOffsets: number[] = [];
+  forEachOffset(srcLayout, false, (o) => srcOffsets.push(o));
+  let k = 0;
+  forEachOffset(dst, false, (o) => {
+    const from = srcOffsets[k++]!;
+    for (let b = 0; b < size; b++) dstBytes[o + b] = source[from + b]!;
+  });
+}
+
+/** `==` between two items as CPython compares unpacked values ('c' items are bytes, never numbers). */
+function itemsEqual(x: Item, y: Item): boolean {
+  if (typeof x === 'string' || typeof y === 'string') return x === y;
+  // Loose equality compares number, bigint and boolean by value, like Python.
+  return x == y; // eslint-disable-line eqeqeq
+}
+
+/** memory_richcompare: equal shapes (up to the first 0), then every item equal by value. */
+export function compareViews(a: Placed, b: Placed): boolean {
+  if (a.shape.length !== b.shape.length) return false;
+  for (let i = 0; i < a.shape.length; i++) {
+    if (a.shape[i] !== b.shape[i]) return false;
+    if (a.shape[i] === 0) return true;
+  }
+  const ca = codecFor(a.format ?? 'B');
+  const cb = codecFor(b.format ?? 'B');
+  if (ca === null || cb === null) {
+    // Items that cannot be unpacked one by one (multi-item formats): equal
+    // formats without floats or padding compare as their bytes.
+    const fa = (a.format ?? 'B').replace(/^@/, '');
+    const fb = (b.format ?? 'B').replace(/^@/, '');
+    if (fa !== fb || a.itemsize !== b.itemsize || /[efdx]/.test(fa)) return false;
+    const ta = toContiguousBytes(a, false);
+    const tb = toContiguousBytes(b, false);
+    return ta.every((byte, i) => byte === tb[i]);
+  }
+  const da = new DataView(a.buffer);
+  const db = new DataView(b.buffer);
+  const offsets: number[] = [];
+  forEachOffset(b, false, (o) => offsets.push(o));
+  let k = 0;
+  let equal = true;
+  forEachOffset(a, false, (o) => {
+    if (equal && !itemsEqual(ca.read(da, o), cb.read(db, offsets[k]!))) equal = false;
+    k++;
+  });
+  return equal;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** bytes.hex(sep, bytes_per_sep). */
+export function hexOf(bytes: Uint8Array, sep: string | undefined, bytesPerSep: number): string {
+  const n = bytes.length;
+  const group = Math.abs(bytesPerSep);
+  if (sep === undefined || group === 0 || group >= n) {
+    let s = '';
+    for (let i = 0; i < n; i++) s += HEX[bytes[i]!];
+    return s;
+  }
+  const parts: string[] = [];
+  if (bytesPerSep > 0) {
+    // Groups are counted from the right; the leftmost may be short.
+    let first = n % group || group;
+    let i = 0;
+    while (i < n) {
+      let s = '';
+      for (let j = 0; j < first; j++) s += HEX[bytes[i + j]!];
+      parts.push(s);
+      i += first;
+      first = group;
+    }
+  } else {
+    for (let i = 0; i < n; i += group) {
+      let s = '';
+      for (let j = i; j < Math.min(i + group, n); j++) s += HEX[bytes[j]!];
+      parts.push(s);
+    }
+  }
+  return parts.join(sep);
+}
