@@ -1,3 +1,5 @@
+import { invalidArgType } from './errors';
+
 /**
  * The descriptor of one export: CPython's `Py_buffer`, with the memory given
  * as an ArrayBuffer plus a byte offset instead of a raw pointer.
@@ -48,7 +50,18 @@ export const disposeSymbol: typeof Symbol.dispose =
 // are released by the garbage collector if the consumer drops them without
 // release(). The held value is the release action itself, which must not
 // reference the BufferInfo, or the BufferInfo could never be collected.
-const unreleased = new FinalizationRegistry<() => void>((release) => release());
+const unreleased = new FinalizationRegistry<() => void>((release) => {
+  // A throwing release hook must not take the process down from inside GC.
+  try {
+    release();
+  } catch (error) {
+    process.emitWarning(`buffer-protocol: releasing a dropped export failed: ${String(error)}`, 'BufferWarning');
+  }
+});
+
+// Marks BufferInfo objects of any copy of this package (Symbol.for), so a
+// redirect through another copy still releases what it was handed.
+export const kBufferInfo = Symbol.for('buffer-protocol.BufferInfo');
 
 /** The BufferInfo implementation shared by every exporter. */
 export class BufferInfoImpl implements BufferInfo {
@@ -117,4 +130,27 @@ export class BufferInfoImpl implements BufferInfo {
   static is(value: unknown): value is BufferInfoImpl {
     return typeof value === 'object' && value !== null && #released in value;
   }
+}
+
+Object.defineProperty(BufferInfoImpl.prototype, kBufferInfo, { value: true });
+
+/** True for a BufferInfo from this or another copy of the package. */
+export function isBrandedBufferInfo(value: unknown): value is BufferInfo {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[kBufferInfo] === true &&
+    typeof (value as { release?: unknown }).release === 'function'
+  );
+}
+
+/**
+ * `[bufferProtocol.releaseBuffer](view)` of this package's exporters: ends
+ * `view` if `exporter` made it (CPython refuses a view of another object).
+ */
+export function releaseOwnExport(exporter: object, view: unknown): void {
+  if (!BufferInfoImpl.is(view) || view.obj !== exporter) {
+    throw invalidArgType('view', 'a BufferInfo exported by this object', view);
+  }
+  view.release();
 }

@@ -1,20 +1,18 @@
 // getBuffer (PyObject_GetBuffer) and checkBuffer (PyObject_CheckBuffer):
 // the exporter registry. Built-in JavaScript memory is exported here in pure
-// TypeScript with no native call; this package's own exporters implement
-// kExport; anything else goes through the public protocol symbols.
+// TypeScript with no native call; this package's own exporters register
+// with protocol.ts; anything else goes through the public protocol symbols.
 import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
-import { BufferInfoImpl, type BufferInfo } from './buffer-info';
+import { BufferInfoImpl, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType } from './errors';
 import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides } from './flags';
 import {
   contiguousStrides,
-  isCContiguousLayout,
-  isFContiguousLayout,
   makeLayout,
   negotiate,
   type Layout,
 } from './layout';
-import { bufferProtocol, kExport } from './protocol';
+import { bufferProtocol, internalExporter } from './protocol';
 
 type AnyArrayBuffer = ArrayBuffer | SharedArrayBuffer;
 
@@ -34,6 +32,8 @@ const dataViewBuffer = getter<AnyArrayBuffer>(DataView.prototype, 'buffer');
 const dataViewOffset = getter<number>(DataView.prototype, 'byteOffset');
 const dataViewLength = getter<number>(DataView.prototype, 'byteLength');
 const arrayBufferLength = getter<number>(ArrayBuffer.prototype, 'byteLength');
+const resizableDescriptor = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable');
+const arrayBufferResizable = resizableDescriptor?.get as ((this: unknown) => boolean) | undefined;
 const sharedArrayBufferLength =
   typeof SharedArrayBuffer === 'function' ? getter<number>(SharedArrayBuffer.prototype, 'byteLength') : null;
 
@@ -77,6 +77,19 @@ function released(what: string): BufferError {
 }
 
 /**
+ * Refuses memory that can vanish under an export: a detached buffer, and a
+ * resizable ArrayBuffer, which can shrink while a (native) consumer still
+ * reads it and cannot be locked the way CPython locks a bytearray. Growable
+ * SharedArrayBuffers only grow, so they are fine.
+ */
+function checkStable(buffer: AnyArrayBuffer, len: number, what: string): void {
+  if (len === 0 && isDetached(buffer)) throw released(what);
+  if (arrayBufferResizable !== undefined && isArrayBuffer(buffer) && arrayBufferResizable.call(buffer)) {
+    throw new BufferError('ERR_BUFFER_RESIZABLE', `${what} is a resizable ArrayBuffer, which cannot be held at its size while exported`);
+  }
+}
+
+/**
  * The built-ins are one-dimensional, contiguous and writable: like CPython's
  * bytearray and array.array they never refuse a request. Without FORMAT the
  * format is null but itemsize is kept; without ND the shape is null.
@@ -112,24 +125,20 @@ function exportBuiltin(obj: object, flags: number): BufferInfo | null {
     if (tag === undefined) {
       const buffer = dataViewBuffer.call(obj);
       // DataView's getters throw on a detached buffer; read the length first.
-      if (anyArrayBufferLength(buffer) === 0 && isDetached(buffer)) throw released('DataView buffer');
+      checkStable(buffer, anyArrayBufferLength(buffer), 'DataView buffer');
       return exportContiguous(obj, buffer, dataViewOffset.call(obj), dataViewLength.call(obj), 'B', 1, flags, null);
     }
     const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
     const buffer = typedArrayBuffer.call(obj);
     const len = typedArrayLength.call(obj);
-    if (len === 0 && isDetached(buffer)) throw released(`${tag} buffer`);
+    checkStable(buffer, len, `${tag} buffer`);
     return exportContiguous(obj, buffer, typedArrayOffset.call(obj), len, format, itemsize, flags, null);
   }
   const len = anyArrayBufferLength(obj);
   if (len < 0) return null;
   const buffer = obj as AnyArrayBuffer;
-  if (len === 0 && isDetached(buffer)) throw released('ArrayBuffer');
+  checkStable(buffer, len, 'ArrayBuffer');
   return exportContiguous(obj, buffer, 0, len, 'B', 1, flags, null);
-}
-
-interface InternalExporter {
-  [kExport](flags: number): BufferInfo;
 }
 
 interface ProtocolExporter {
@@ -141,61 +150,74 @@ function invalidExport(message: string, cause?: unknown): BufferError {
   return new BufferError('ERR_BUFFER_INVALID_EXPORT', message, cause === undefined ? undefined : { cause });
 }
 
-/** The complete layout behind what a protocol exporter returned. */
-function describeReturned(value: unknown): { buffer: AnyArrayBuffer; layout: Layout; readonly: boolean } {
-  // A built-in (TypedArray, DataView, ArrayBuffer) stands for its own full
-  // export: returning one is a redirect to it.
-  const builtin = typeof value === 'object' && value !== null ? exportBuiltin(value, BufferFlags.FULL_RO) : null;
-  const returned = builtin ?? value;
-  if (BufferInfoImpl.is(returned)) {
-    if (returned.released) throw invalidExport('the exporter returned a released BufferInfo');
-    if (returned.suboffsets !== null) throw invalidExport('suboffsets cannot be re-exported from JavaScript');
-    const { itemsize, len } = returned;
-    // A SIMPLE export has no shape (one dimension of bytes) and an ND export
-    // no strides (C order); the format is unknown unless it was requested,
-    // or the items are bytes.
-    const shape = returned.shape ?? [len / itemsize];
-    const strides = returned.strides ?? contiguousStrides(shape, itemsize, 'C');
-    const layout: Layout = {
-      format: returned.format ?? (itemsize === 1 ? 'B' : null),
-      itemsize,
-      ndim: shape.length,
-      shape,
-      strides,
-      byteOffset: returned.byteOffset,
-      len,
-      cContiguous: returned.strides === null || isCContiguousLayout(shape, strides, itemsize, len),
-      fContiguous: isFContiguousLayout(shape, strides, itemsize, len),
-    };
-    return { buffer: returned.buffer, layout, readonly: returned.readonly };
-  }
-  if (typeof returned !== 'object' || returned === null) {
-    throw invalidExport(`[bufferProtocol.getBuffer] returned ${returned === null ? 'null' : typeof returned}, not a buffer`);
-  }
-  const desc = returned as Record<string, unknown>;
-  const memlen = anyArrayBufferLength(desc['buffer']);
+interface Described {
+  buffer: AnyArrayBuffer;
+  layout: Layout;
+  readonly: boolean;
+}
+
+/** A held export seen as a descriptor: its fields, copied and re-checked like any other. */
+function infoFields(info: BufferInfo): Record<string, unknown> {
+  if (info.released) throw invalidExport('the exporter returned a released BufferInfo');
+  if (info.suboffsets !== null) throw invalidExport('suboffsets cannot be re-exported from JavaScript');
+  const { itemsize, len } = info;
+  // A SIMPLE export has no shape (one dimension of bytes) and an ND export
+  // no strides (C order); the format is unknown unless it was requested,
+  // or the items are bytes.
+  const shape = info.shape === null ? [len / itemsize] : [...info.shape];
+  return {
+    buffer: info.buffer,
+    byteOffset: info.byteOffset,
+    format: info.format ?? (itemsize === 1 ? 'B' : null),
+    itemsize,
+    shape,
+    strides: info.strides === null ? contiguousStrides(shape, itemsize, 'C') : [...info.strides],
+    readonly: info.readonly,
+  };
+}
+
+/** The complete, checked layout behind a descriptor. */
+function describe(desc: Record<string, unknown>): Described {
+  // Read every field once, before looking at the memory: a getter could
+  // otherwise detach or shrink the buffer after its length was checked.
+  const fields = {
+    buffer: desc['buffer'],
+    byteOffset: desc['byteOffset'],
+    format: desc['format'],
+    shape: desc['shape'],
+    strides: desc['strides'],
+    readonly: desc['readonly'] ?? false,
+  };
+  const memlen = anyArrayBufferLength(fields.buffer);
   if (memlen < 0) throw invalidExport('[bufferProtocol.getBuffer] returned an object whose "buffer" is not an ArrayBuffer');
-  const buffer = desc['buffer'] as AnyArrayBuffer;
-  if (memlen === 0 && isDetached(buffer)) throw released('exported ArrayBuffer');
-  const readonly = desc['readonly'] ?? false;
-  if (typeof readonly !== 'boolean') throw invalidExport('"readonly" of the returned descriptor is not a boolean');
+  const buffer = fields.buffer as AnyArrayBuffer;
+  checkStable(buffer, memlen, 'the exported buffer');
+  if (typeof fields.readonly !== 'boolean') throw invalidExport('"readonly" of the returned descriptor is not a boolean');
+  // Only a re-exported BufferInfo can have an unknown format (null); its
+  // itemsize still holds, so check it as opaque items of that size.
+  const unknownFormat = fields.format === null && typeof desc['itemsize'] === 'number';
   let layout: Layout;
   try {
-    layout = makeLayout(desc, memlen, 'descriptor.');
+    layout = makeLayout({ ...fields, format: unknownFormat ? `${desc['itemsize'] as number}s` : fields.format }, memlen, 'descriptor.');
+    // A BufferInfo whose item format was not requested keeps its itemsize.
+    if (unknownFormat) layout = { ...layout, format: null };
   } catch (error) {
     // Bad values are the exporter's fault, not the caller's: report them as
     // an invalid export. Layouts outside the memory keep their own code.
     if (error instanceof BufferError) throw error;
     throw invalidExport(`the returned descriptor is malformed: ${(error as Error).message}`, error);
   }
-  return { buffer, layout, readonly };
+  return { buffer, layout, readonly: fields.readonly };
 }
 
 function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferInfo {
+  // Read the release hook first: if reading it throws, nothing is exported.
+  const releaseHook = obj[bufferProtocol.releaseBuffer];
   const returned = obj[bufferProtocol.getBuffer](flags);
   // From here on the exporter holds an export: pair it with exactly one
-  // releaseBuffer call, whether the consumer gets it or we refuse it.
-  const releaseHook = obj[bufferProtocol.releaseBuffer];
+  // releaseBuffer call, whether the consumer gets it or we refuse it. Any
+  // export handed back to us (a redirect) is released right after it.
+  let held: BufferInfo | null = isBrandedBufferInfo(returned) ? returned : null;
   let done = false;
   const onRelease = (): void => {
     if (done) return;
@@ -203,11 +225,28 @@ function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferInfo {
     try {
       if (typeof releaseHook === 'function') releaseHook.call(obj, returned);
     } finally {
-      if (BufferInfoImpl.is(returned)) returned.release();
+      held?.release();
     }
   };
   try {
-    const { buffer, layout, readonly } = describeReturned(returned);
+    let desc: Record<string, unknown>;
+    if (held !== null) {
+      desc = infoFields(held);
+    } else if (typeof returned === 'object' && returned !== null) {
+      // A built-in or one of this package's exporters stands for its own
+      // full export: returning one is a redirect to it.
+      const internal = internalExporter(returned);
+      const inner = internal !== null ? internal(returned, BufferFlags.FULL_RO) : exportBuiltin(returned, BufferFlags.FULL_RO);
+      if (inner !== null) {
+        held = inner;
+        desc = infoFields(inner);
+      } else {
+        desc = returned as Record<string, unknown>;
+      }
+    } else {
+      throw invalidExport(`[bufferProtocol.getBuffer] returned ${returned === null ? 'null' : typeof returned}, not a buffer`);
+    }
+    const { buffer, layout, readonly } = describe(desc);
     const seen = negotiate(layout, readonly, flags);
     return new BufferInfoImpl(
       obj,
@@ -223,7 +262,12 @@ function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferInfo {
       onRelease,
     );
   } catch (error) {
-    onRelease();
+    // The refusal is what the consumer needs to see, even if releasing fails.
+    try {
+      onRelease();
+    } catch (hookError) {
+      process.emitWarning(`buffer-protocol: a release hook failed after a refusal: ${String(hookError)}`, 'BufferWarning');
+    }
     throw error;
   }
 }
@@ -246,9 +290,8 @@ export function getBuffer(obj: unknown, flags: number = BufferFlags.FULL_RO): Bu
   if (typeof obj === 'object' && obj !== null) {
     const builtin = exportBuiltin(obj, flags);
     if (builtin !== null) return builtin;
-    if (typeof (obj as Partial<InternalExporter>)[kExport] === 'function') {
-      return (obj as InternalExporter)[kExport](flags);
-    }
+    const internal = internalExporter(obj);
+    if (internal !== null) return internal(obj, flags);
   }
   if (
     (typeof obj === 'object' || typeof obj === 'function') &&
@@ -264,8 +307,5 @@ export function getBuffer(obj: unknown, flags: number = BufferFlags.FULL_RO): Bu
 export function checkBuffer(obj: unknown): boolean {
   if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return false;
   if (ArrayBuffer.isView(obj) || anyArrayBufferLength(obj) >= 0) return true;
-  return (
-    typeof (obj as Partial<InternalExporter>)[kExport] === 'function' ||
-    typeof (obj as Partial<ProtocolExporter>)[bufferProtocol.getBuffer] === 'function'
-  );
+  return internalExporter(obj) !== null || typeof (obj as Partial<ProtocolExporter>)[bufferProtocol.getBuffer] === 'function';
 }

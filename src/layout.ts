@@ -131,6 +131,9 @@ export function makeLayout(spec: LayoutSpec, memlen: number, fieldPrefix = ''): 
   }
   // Bounds and overflow need exact 64-bit arithmetic: the core does them.
   const len = callNative(() => native.core.validateLayout({ itemsize, shape, strides }, byteOffset, memlen));
+  if (len > Number.MAX_SAFE_INTEGER) {
+    throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', 'product(shape) * itemsize exceeds 2**53 - 1');
+  }
   return {
     format: formatValue,
     itemsize,

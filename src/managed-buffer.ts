@@ -3,6 +3,7 @@
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
 import type { BufferInfo } from './buffer-info';
+import { BufferError } from './errors';
 
 // Any TypedArray constructor, typed loosely: callers cast the result.
 type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): unknown; BYTES_PER_ELEMENT: number };
@@ -31,9 +32,22 @@ export class ManagedBuffer {
     if (--this.#views === 0) this.master.release();
   }
 
-  /** A DataView over the whole block, made once. */
+  // An owner's forced close detaches the block under live views.
+  #checkAttached(): void {
+    if (this.buffer.byteLength !== 0) return;
+    try {
+      new Uint8Array(this.buffer, 0, 0);
+    } catch {
+      throw new BufferError('ERR_BUFFER_RELEASED', 'the memory of this view was released by its owner');
+    }
+  }
+
+  /** A DataView over the whole block, made once. @throws ERR_BUFFER_RELEASED once the block is detached. */
   dataView(): DataView {
-    if (this.#dataView === null) this.#dataView = new DataView(this.buffer);
+    if (this.#dataView === null) {
+      this.#checkAttached();
+      this.#dataView = new DataView(this.buffer);
+    }
     return this.#dataView;
   }
 
@@ -41,6 +55,7 @@ export class ManagedBuffer {
   typed(ctor: TypedCtor): unknown {
     let array = this.#typed.get(ctor);
     if (array === undefined) {
+      this.#checkAttached();
       const length = Math.floor(this.buffer.byteLength / ctor.BYTES_PER_ELEMENT);
       array = new ctor(this.buffer as ArrayBuffer, 0, length);
       this.#typed.set(ctor, array);

@@ -6,7 +6,7 @@
 // released when the last view is released or collected. A view's shape and
 // strides are its own. A view that has exported buffers of its own (to
 // getBuffer consumers) refuses release() until they are released.
-import { BufferInfoImpl, disposeSymbol, type BufferInfo } from './buffer-info';
+import { BufferInfoImpl, disposeSymbol, releaseOwnExport, type BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType, outOfRange } from './errors';
 import { BufferFlags, checkFlags } from './flags';
 import { parseFormat } from './format';
@@ -23,7 +23,7 @@ import {
   type LayoutSpec,
 } from './layout';
 import { ManagedBuffer } from './managed-buffer';
-import { bufferProtocol, kExport } from './protocol';
+import { bufferProtocol, registerExporter } from './protocol';
 import { reshapeStrides } from './reshape';
 import { checkIndex, resolveKey, type SliceKey } from './slice-key';
 import { byteRange, compareViews, copyItems, hexOf, toContiguousBytes } from './view-ops';
@@ -109,8 +109,14 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     let len = fields.itemsize;
     for (const d of fields.shape) len *= d;
     this.#len = len;
-    this.#c = isCContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
-    this.#f = isFContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
+    if (this.#shape.length === 1) {
+      // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
+      // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
+      this.#c = this.#f = this.#shape[0] === 1 || this.#strides[0] === this.#itemsize;
+    } else {
+      this.#c = isCContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
+      this.#f = isFContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
+    }
     mbuf.register();
     dropped.register(this, mbuf, this);
   }
@@ -740,8 +746,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     }
   }
 
+  static {
+    registerExporter(
+      (obj) => #mbuf in obj,
+      (obj, flags) => (obj as MemoryView).#export(flags),
+    );
+  }
+
   /** memory_getbuf: this view as an exporter. */
-  [kExport](flags: number): BufferInfo {
+  #export(flags: number): BufferInfo {
     this.#check();
     const seen = negotiate(this.#layoutOf(), this.#readonly, flags);
     this.#exports++;
@@ -753,13 +766,14 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   /** PEP 688 form of getBuffer(this, flags). */
   [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
+    if (!(#mbuf in this)) throw invalidArgType('this', 'a MemoryView', this);
     checkFlags(flags);
-    return this[kExport](flags);
+    return this.#export(flags);
   }
 
-  /** PEP 688 form of view.release(). */
+  /** PEP 688 form of view.release(): ends an export of this view. */
   [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    view.release();
+    releaseOwnExport(this, view);
   }
 
   get [Symbol.toStringTag](): string {

@@ -1,10 +1,11 @@
-import { BufferInfoImpl, type BufferInfo } from './buffer-info';
+import { constants as bufferConstants } from 'node:buffer';
+import { BufferInfoImpl, releaseOwnExport, type BufferInfo } from './buffer-info';
 import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
 import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides, reqWritable } from './flags';
 import { checkBoolean, checkInteger, checkObject } from './internal/validate';
 import { makeLayout, negotiate, type Layout, type LayoutSpec, type Negotiated } from './layout';
 import { native, type NativeRegion } from './native';
-import { bufferProtocol, kExport } from './protocol';
+import { bufferProtocol, registerExporter } from './protocol';
 
 /** Options of {@link NativeBuffer.alloc}. */
 export interface NativeBufferOptions {
@@ -38,6 +39,9 @@ export interface CloseOptions {
 }
 
 const MAX_ALIGN = 2 ** 30;
+// Node's limit for external memory (buffer.constants.MAX_LENGTH: 4 GiB on
+// Node 20, 2**53 - 1 on later versions).
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 function bytesLayout(length: number): Layout {
   const shape = [length];
@@ -101,7 +105,7 @@ export class NativeBuffer {
    * @throws {BufferError} for a layout that does not fit in `size` bytes.
    */
   static alloc(size: number, options: NativeBufferOptions = {}): NativeBuffer {
-    checkInteger('size', size, 0);
+    checkInteger('size', size, 0, MAX_LENGTH);
     const opts = checkObject('options', options);
     for (const key of Object.keys(opts)) {
       if (!OPTION_KEYS.has(key)) {
@@ -113,11 +117,21 @@ export class NativeBuffer {
     const zero = opts['zero'] === undefined ? true : checkBoolean('options.zero', opts['zero']);
     const readonly = opts['readonly'] === undefined ? false : checkBoolean('options.readonly', opts['readonly']);
     const hasLayout = ['format', 'shape', 'strides', 'byteOffset'].some((key) => opts[key] !== undefined);
-    const spec: LayoutSpec | null = hasLayout
+    const given: LayoutSpec | null = hasLayout
       ? { format: opts['format'], shape: opts['shape'], strides: opts['strides'], byteOffset: opts['byteOffset'] }
       : null;
     // Check the layout before allocating, so a bad one allocates nothing.
-    const layout = spec === null ? null : makeLayout(spec, size);
+    const layout = given === null ? null : makeLayout(given, size);
+    // Keep the checked values, not the caller's arrays, for later resizes.
+    const spec: LayoutSpec | null =
+      layout === null
+        ? null
+        : {
+            format: layout.format,
+            shape: opts['shape'] === undefined ? undefined : layout.shape,
+            strides: opts['strides'] === undefined ? undefined : layout.strides,
+            byteOffset: layout.byteOffset,
+          };
     const region = callNative(() => new native.NativeRegion(size, align, zero));
     return new NativeBuffer(region, spec, layout, readonly);
   }
@@ -186,7 +200,7 @@ export class NativeBuffer {
    * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported.
    */
   resize(size: number): void {
-    checkInteger('size', size, 0);
+    checkInteger('size', size, 0, MAX_LENGTH);
     if (this.#region.isClosed) throw closedError();
     const exports = this.#region.exports;
     if (exports > 0) {
@@ -209,10 +223,21 @@ export class NativeBuffer {
     this.#buffer = null;
   }
 
-  [kExport](flags: number): BufferInfo {
+  static {
+    registerExporter(
+      (obj) => #region in obj,
+      (obj, flags) => (obj as NativeBuffer).#export(flags),
+    );
+  }
+
+  #export(flags: number): BufferInfo {
     const buffer = this.#buffer;
     if (buffer === null) throw closedError();
     const region = this.#region;
+    // A V8-owned buffer (isCopy) can be transferred away by the user.
+    if (buffer.byteLength !== region.length) {
+      throw new BufferError('ERR_BUFFER_RELEASED', "the NativeBuffer's ArrayBuffer was detached");
+    }
     const layout = this.#layout ?? bytesLayout(region.length);
     // Negotiate before acquiring, so a refusal leaves the count unchanged.
     const readonly = this.#readonly;
@@ -224,13 +249,14 @@ export class NativeBuffer {
 
   /** PEP 688 form of getBuffer(this, flags). */
   [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
+    if (!(#region in this)) throw invalidArgType('this', 'a NativeBuffer', this);
     checkFlags(flags);
-    return this[kExport](flags);
+    return this.#export(flags);
   }
 
-  /** PEP 688 form of view.release(). */
+  /** PEP 688 form of view.release(): ends an export of this buffer. */
   [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    view.release();
+    releaseOwnExport(this, view);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { BufferInfo } from './buffer-info';
+
 // Registered symbols, so that two copies of this package (or a package that
 // only implements the protocol) agree on them.
 const getBufferSymbol: unique symbol = Symbol.for('buffer-protocol.getBuffer');
@@ -42,6 +44,18 @@ export interface BufferDescriptor {
   readonly readonly?: boolean;
 }
 
-// Exporters of this package implement this internal method instead of the
-// public protocol: they negotiate themselves and need no result re-check.
-export const kExport: unique symbol = Symbol('buffer-protocol.export');
+// This package's own exporters (NativeBuffer, MemoryView, ...) register a
+// brand check and an export function here. A brand check (a private field)
+// cannot be forged or inherited, unlike a symbol-keyed method.
+type InternalExport = (obj: object, flags: number) => BufferInfo;
+const internalExporters: Array<readonly [(obj: object) => boolean, InternalExport]> = [];
+
+export function registerExporter(is: (obj: object) => boolean, exportBuffer: InternalExport): void {
+  internalExporters.push([is, exportBuffer]);
+}
+
+/** The export function for one of this package's exporters, or null. */
+export function internalExporter(obj: object): InternalExport | null {
+  for (const [is, exportBuffer] of internalExporters) if (is(obj)) return exportBuffer;
+  return null;
+}

@@ -134,9 +134,19 @@ NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
 }
 
 void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
-  Block* block = AllocateBlock(size, align_, zero_ || keep > 0);
+  // A resize zeroes the bytes past the kept ones, whatever `zero` said.
+  Block* block = AllocateBlock(size, align_, zero_ || !buffer_.IsEmpty());
   if (block == nullptr) throw AllocationError(env, size);
-  if (keep > 0) std::memcpy(block->data, data_, keep);
+  if (keep > 0) {
+    size_t old_length = 0;
+    void* old = CurrentData(env, &old_length);
+    if (old == nullptr || old_length < keep) {
+      FreeBlock(block);
+      throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                       "the NativeBuffer's ArrayBuffer was detached");
+    }
+    std::memcpy(block->data, old, keep);
+  }
 
   napi_value ab = nullptr;
   bool copy = ExternalBuffersRefusedByRequest();
@@ -156,13 +166,14 @@ void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
     if (status == napi_ok && size > 0) std::memcpy(inside, block->data, size);
     FreeBlock(block);
     if (status != napi_ok) throw AllocationError(env, size);
-    block = nullptr;
-    data_ = inside;
   } else if (status != napi_ok) {
-    FreeBlock(block);
+    // Node may already have run the finalizer on failure (it does for sizes
+    // above its Buffer limit), so the block is not ours to free any more:
+    // leaking it on this path is the price of never freeing it twice. The
+    // facade refuses such sizes before they get here.
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
     throw AllocationError(env, size);
   } else {
-    data_ = block->data;
     // V8 (Node 20 and later) already counts an external backing store as
     // external memory when the ArrayBuffer is made; reporting it again would
     // double the pressure and force a full GC per large allocation. Report
@@ -188,6 +199,19 @@ void NativeRegion::Detach(Napi::Env env) {
   buffer_.Reset();
 }
 
+// The memory is read from the ArrayBuffer each time, never cached: a
+// V8-owned buffer (isCopy) can be transferred away by the user, and a
+// cached pointer would then dangle.
+void* NativeRegion::CurrentData(Napi::Env env, size_t* length) {
+  *length = 0;
+  if (closed_ || buffer_.IsEmpty()) return nullptr;
+  Napi::ArrayBuffer ab = buffer_.Value();
+  if (ab.IsDetached()) return nullptr;
+  *length = ab.ByteLength();
+  if (*length != length_) return nullptr;
+  return ab.Data();
+}
+
 Napi::Value NativeRegion::Buffer(const Napi::CallbackInfo& info) {
   if (closed_) return info.Env().Null();
   return buffer_.Value();
@@ -210,12 +234,15 @@ Napi::Value NativeRegion::IsCopy(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeRegion::Address(const Napi::CallbackInfo& info) {
+  size_t length = 0;
+  void* data = CurrentData(info.Env(), &length);
   return Napi::BigInt::New(info.Env(),
-                           static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data_)));
+                           static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
 }
 
 void NativeRegion::Acquire(const Napi::CallbackInfo& info) {
-  if (closed_) {
+  size_t length = 0;
+  if (closed_ || (CurrentData(info.Env(), &length) == nullptr && length_ > 0)) {
     throw CodedError(info.Env(), ErrorKind::kError, "ERR_BUFFER_RELEASED",
                      "NativeBuffer is closed");
   }
@@ -258,7 +285,6 @@ void NativeRegion::Close(const Napi::CallbackInfo& info) {
   }
   Detach(env);
   closed_ = true;
-  data_ = nullptr;
 }
 
 Napi::Value RegionStats(const Napi::CallbackInfo& info) {

@@ -44,9 +44,10 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // current; the first `keep` bytes are copied from the current block.
   void Replace(Napi::Env env, size_t size, size_t keep);
   void Detach(Napi::Env env);
+  // The current memory and its length, or nullptr once closed or detached.
+  void* CurrentData(Napi::Env env, size_t* length);
 
   Napi::Reference<Napi::ArrayBuffer> buffer_;
-  void* data_ = nullptr;
   size_t length_ = 0;
   size_t align_ = 64;
   bool zero_ = true;

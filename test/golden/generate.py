@@ -16,6 +16,7 @@ PyBuffer_FillContiguousStrides directly, through ctypes.pythonapi.
 
 import array
 import ctypes
+import itertools
 import json
 import os
 import random
@@ -756,6 +757,1462 @@ def build_layouts(seed=SEED):
 
 
 # ---------------------------------------------------------------------------
+# memoryview vectors (mv_*.json): shared helpers
+# ---------------------------------------------------------------------------
+#
+# Item encoding (lossless, shared by every mv_*.json file):
+#   integers  {"int": "-7161"}          decimal string (q/Q/n/N/P/L beyond 2**53)
+#   floats    {"float": repr(x), "bits": "<16 hex digits>"}
+#             bits = struct.pack('<d', x).hex(): the 8 bytes of the double,
+#             least significant byte first.  'f' and 'e' items are widened to
+#             double first, as Python does.
+#   bools     {"bool": true}
+#   'c'       {"bytes": "61"}
+# Outcomes: {"ok": ...} or {"error": "<Python exception class>", "message": str}.
+# Memory: the hex of the whole base allocation; "offset" is the byte offset of
+# item [0, ..., 0] in it (the Py_buffer.buf of the view).
+
+_memoryview_from_buffer = ctypes.pythonapi.PyMemoryView_FromBuffer
+_memoryview_from_buffer.argtypes = [ctypes.POINTER(PyBuffer)]
+_memoryview_from_buffer.restype = ctypes.py_object
+
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(PyBuffer), ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.POINTER(PyBuffer)]
+_release_buffer.restype = None
+
+PyBUF_FULL_RO = 0x11C
+# memoryview item access on 3.11: one native char, optionally behind '@'
+MV_NATIVE_CHARS = "cbB?hHiIlLqQnNfdP"
+
+
+def buffer_address(obj):
+    """Py_buffer.buf of a FULL_RO export of obj (the address of item [0,...,0])."""
+    view = PyBuffer()
+    _get_buffer(obj, ctypes.byref(view), PyBUF_FULL_RO)
+    try:
+        return view.buf or 0
+    finally:
+        _release_buffer(ctypes.byref(view))
+
+
+class RawView:
+    """A memoryview over exactly the given layout.
+
+    PyMemoryView_FromBuffer on a hand-built Py_buffer over a private copy of
+    `memory`: no exporter in between canonicalises the strides (numpy rewrites
+    the strides of extent-1 and zero-size dimensions on export), any format
+    string is kept as given, and offsets/strides need not be aligned.
+    `view` is the memoryview; `base` the address of memory[0]."""
+
+    def __init__(self, memory, fmt, shape, strides, offset, readonly=False, itemsize=None):
+        self.memlen = len(memory)
+        self.store = ctypes.create_string_buffer(bytes(memory), max(len(memory), 1))
+        self.fmt = fmt.encode("ascii")
+        self.itemsize = struct.calcsize(fmt) if itemsize is None else itemsize
+        self.shape_arr = ssize_array(shape)
+        self.strides_arr = ssize_array(strides)
+        pb = PyBuffer()
+        self.base = ctypes.addressof(self.store)
+        pb.buf = self.base + offset
+        pb.obj = None
+        pb.len = product(shape) * self.itemsize
+        pb.itemsize = self.itemsize
+        pb.readonly = 1 if readonly else 0
+        pb.ndim = len(shape)
+        pb.format = self.fmt
+        pb.shape = ctypes.cast(self.shape_arr, ctypes.POINTER(ctypes.c_ssize_t))
+        pb.strides = ctypes.cast(self.strides_arr, ctypes.POINTER(ctypes.c_ssize_t))
+        pb.suboffsets = None
+        pb.internal = None
+        self.pb = pb
+        self.view = _memoryview_from_buffer(ctypes.byref(pb))
+
+    def memory(self):
+        return self.store.raw[:self.memlen]
+
+    def offset_of(self, view):
+        return buffer_address(view) - self.base
+
+
+def cpython_unpacks(fmt):
+    """Whether 3.11's memoryview accepts fmt for item access (adjust_fmt).
+    'e' passes adjust_fmt but 3.11's unpack_single/pack_single refuse it
+    ("memoryview: format e not supported"); the cast to 'e' is refused too."""
+    body = fmt[1:] if fmt.startswith("@") else fmt
+    return len(body) == 1 and body in MV_NATIVE_CHARS
+
+
+def is_bigint_format(fmt):
+    """Integer formats of 8 bytes: read as bigint on the JavaScript side."""
+    ch = fmt[-1]
+    return ch in "bBhHiIlLqQnNP" and struct.calcsize(fmt) == 8
+
+
+def enc_float(x):
+    return {"float": repr(x), "bits": struct.pack("<d", x).hex()}
+
+
+def enc_item(fmt, value):
+    ch = fmt[-1]
+    if ch == "c":
+        return {"bytes": value.hex()}
+    if ch == "?":
+        return {"bool": bool(value)}
+    if ch in "fde":
+        return enc_float(value)
+    return {"int": str(value)}
+
+
+def enc_list(fmt, value):
+    if isinstance(value, list):
+        return [enc_list(fmt, v) for v in value]
+    return enc_item(fmt, value)
+
+
+def loose(encoded):
+    """An encoded item list with every NaN's bits dropped: for cross-checks
+    between unpackers that differ only in NaN payloads (3.11's struct turns
+    every half-precision NaN into the default NaN, numpy keeps the payload)."""
+    if isinstance(encoded, list):
+        return [loose(e) for e in encoded]
+    if "float" in encoded and encoded["float"] == "nan":
+        return {"float": "nan"}
+    return encoded
+
+
+def unpack_item(fmt, memory, address):
+    return struct.unpack_from(fmt, memory, address)[0]
+
+
+def items_at(fmt, memory, shape, strides, offset):
+    """The nested item list of a layout, read with struct at each address."""
+    if not shape:
+        return unpack_item(fmt, memory, offset)
+    return [items_at(fmt, memory, shape[1:], strides[1:], offset + i * strides[0])
+            for i in range(shape[0])]
+
+
+def outcome(fn):
+    try:
+        return {"ok": fn()}
+    except Exception as e:  # recorded, never raised
+        return {"error": type(e).__name__, "message": str(e)}
+
+
+NUMPY_KIND = {"b": "i", "B": "u", "h": "i", "H": "u", "i": "i", "I": "u",
+              "l": "i", "L": "u", "q": "i", "Q": "u", "n": "i", "N": "u",
+              "P": "u", "f": "f", "d": "f", "e": "f", "?": "b"}
+
+
+def numpy_dtype(fmt):
+    """The numpy dtype of a single-char struct format ('c' has none: S1
+    strips NUL bytes)."""
+    ch = fmt[-1]
+    order = {"<": "<", ">": ">", "!": ">"}.get(fmt[0] if len(fmt) == 2 else "", "=")
+    if ch == "?":
+        return numpy.dtype("?")
+    return numpy.dtype("%s%s%d" % (order, NUMPY_KIND[ch], struct.calcsize(fmt)))
+
+
+def random_memory(rng, n, fmt):
+    if fmt[-1] == "?":  # only 0 and 1 are defined _Bool values
+        return bytes(rng.getrandbits(1) for _ in range(n))
+    return bytes(rng.getrandbits(8) for _ in range(n))
+
+
+def c_strides(shape, itemsize):
+    strides = [0] * len(shape)
+    sd = itemsize
+    for i in reversed(range(len(shape))):
+        strides[i] = sd
+        sd *= shape[i]
+    return strides
+
+
+def f_strides(shape, itemsize):
+    strides = [0] * len(shape)
+    sd = itemsize
+    for i in range(len(shape)):
+        strides[i] = sd
+        sd *= shape[i]
+    return strides
+
+
+def slice_key_js(key):
+    """A Python key element in the JavaScript form: a number, null for a
+    whole dimension, or [start, stop, step] with null for None."""
+    if isinstance(key, slice):
+        if key == slice(None):
+            return None
+        return [key.start, key.stop, key.step]
+    return key
+
+
+# ---------------------------------------------------------------------------
+# mv_structures.json
+# ---------------------------------------------------------------------------
+
+MV_CHARS = "bBhHiIlLqQnNfd?cPe"
+MV_PREFIXES = ["", "", "", "", "@", "<", ">", "=", "!"]
+MV_MAX_ITEMS = 40
+MV_RANDOM_STRUCTURES = 1100
+
+
+def mv_random_format(rng):
+    ch = rng.choice(MV_CHARS)
+    if ch in "nNP":  # native-only: struct refuses them behind < > = !
+        return rng.choice(["", "", "@"]) + ch
+    return rng.choice(MV_PREFIXES) + ch
+
+
+def mv_random_shape(rng, ndim):
+    while True:
+        shape = []
+        for _ in range(ndim):
+            r = rng.random()
+            shape.append(1 if r < 0.22 else rng.randint(2, 5))
+        if ndim and rng.random() < 0.05:
+            shape[rng.randrange(ndim)] = 0
+        if product(shape) <= MV_MAX_ITEMS:
+            return shape
+
+
+def mv_random_strides(rng, shape, itemsize, unaligned):
+    ndim = len(shape)
+    kind = rng.random()
+    if kind < 0.25:
+        strides = c_strides(shape, itemsize)
+    elif kind < 0.4:
+        strides = f_strides(shape, itemsize)
+    elif kind < 0.7:
+        # non-overlapping with gaps, dimensions in a random order, random signs
+        order = list(range(ndim))
+        rng.shuffle(order)
+        strides = [0] * ndim
+        sd = itemsize * rng.randint(1, 2)
+        for i in order:
+            strides[i] = sd
+            sd *= max(shape[i], 1) + rng.randint(0, 1)
+        strides = [s if rng.random() < 0.6 else -s for s in strides]
+    else:
+        strides = []
+        for _ in shape:
+            s = 0 if rng.random() < 0.05 else itemsize * rng.randint(1, 6)
+            strides.append(s if rng.random() < 0.6 else -s)
+    # the stride of an extent-1 (or 0) dimension never matters for contiguity
+    for i, n in enumerate(shape):
+        if n <= 1 and rng.random() < 0.4:
+            strides[i] = itemsize * rng.randint(-4, 4)
+    if unaligned and ndim and rng.random() < 0.6:
+        i = rng.randrange(ndim)
+        s = rng.randint(1, 5 * itemsize)
+        if s % itemsize == 0:
+            s += 1
+        strides[i] = s if rng.random() < 0.6 else -s
+    return strides
+
+
+def mv_random_layout(rng, fmt):
+    itemsize = struct.calcsize(fmt)
+    ndim = rng.choices([0, 1, 2, 3, 4], weights=[8, 30, 30, 20, 12])[0]
+    shape = mv_random_shape(rng, ndim)
+    unaligned = itemsize > 1 and rng.random() < 0.12
+    strides = mv_random_strides(rng, shape, itemsize, unaligned)
+    if 0 in shape:
+        memlen = rng.randint(0, 3 * itemsize)
+        offset = rng.randint(0, memlen)
+        if not unaligned:
+            offset -= offset % itemsize
+        return shape, strides, offset, memlen
+    imin, imax = extent(shape, strides)
+    offset = -imin + itemsize * rng.randint(0, 2)
+    if unaligned:
+        offset += rng.randint(1, itemsize - 1)
+    memlen = offset + imax + itemsize + rng.randint(0, itemsize)
+    return shape, strides, offset, memlen
+
+
+def mv_edge_layouts():
+    """(format, shape, strides, offset, memlen): the quirks, by hand."""
+    return [
+        ("B", [2, 1, 2], [2, 100, 1], 0, 4),       # C-contiguous despite 100
+        ("h", [1, 12, 1], [99, 2, 77], 0, 24),     # numpy exports (24, 2, 2)
+        ("d", [0, 3], [40, -8], 0, 0),             # numpy exports (24, 8)
+        ("h", [0], [4], 2, 4),                     # empty 1-D, stride != itemsize
+        ("h", [0], [2], 0, 0),
+        ("h", [0], [-2], 0, 0),
+        ("i", [1], [0], 0, 4),                     # length 1, stride 0
+        ("B", [2, 3], [0, 1], 0, 3),               # broadcast row
+        ("h", [3], [-2], 4, 6),                    # reversed
+        ("<h", [3, 2], [-8, 2], 16, 24),           # the reference's sample
+        ("d", [], [], 3, 11),                      # unaligned 0-d
+        ("c", [3, 0], [1, 1], 0, 3),               # tolist [[], [], []]
+        ("c", [0, 3], [3, 1], 0, 0),               # tolist []
+        ("f", [2, 2], [4, 8], 0, 16),              # Fortran
+        ("f", [2, 3], [4, 8], 0, 24),              # Fortran, 'A' == 'F'
+        ("e", [4], [2], 0, 8),
+        ("e", [], [], 0, 2),
+        ("P", [2], [8], 0, 16),
+        (">Q", [2, 2], [-16, 8], 16, 32),
+        ("?", [5], [1], 0, 5),
+        ("h", [3], [3], 1, 10),                    # unaligned stride
+        ("d", [3, 1], [8, -5], 0, 24),             # odd stride on extent 1
+        ("=d", [2], [8], 1, 17),                   # what numpy exports unaligned
+        ("!i", [2, 2], [4, 8], 0, 16),
+        ("@L", [3], [-8], 16, 24),
+        ("n", [2, 2], [16, 8], 0, 32),
+        ("N", [1, 1, 1, 1], [0, 0, 0, 0], 0, 8),
+        ("b", [5, 1, 1, 2], [2, -3, 7, 1], 0, 10),
+    ]
+
+
+def mv_structure_record(sid, fmt, shape, strides, offset, memory):
+    """One structure: the layout as given, plus what CPython's memoryview
+    says about exactly that layout (RawView)."""
+    itemsize = struct.calcsize(fmt)
+    memlen = len(memory)
+    assert core_valid(itemsize, shape, strides, offset, memlen), sid
+    ok, err = numpy_accepts(itemsize, shape, strides, offset, memlen)
+    assert ok, (sid, err)
+    raw = RawView(memory, fmt, shape, strides, offset)
+    m = raw.view
+    expected = items_at(fmt, memory, shape, strides, offset)
+    record = {
+        "id": sid,
+        "format": fmt,
+        "itemsize": itemsize,
+        "shape": shape,
+        "strides": strides,
+        "offset": offset,
+        "memlen": memlen,
+        "memory": bytes(memory).hex(),
+        "tolist": enc_list(fmt, expected),
+    }
+    try:
+        got = m.tolist()
+    except NotImplementedError:
+        assert not cpython_unpacks(fmt) or fmt[-1] == "e", sid
+        record["cpythonRefuses"] = True
+    else:
+        # 'e' gets here only for empty views (nothing is unpacked)
+        assert enc_list(fmt, got) == record["tolist"], sid
+    if fmt[-1] != "c":
+        # numpy, over the same bytes with the same strides, agrees
+        a = numpy.ndarray(shape=tuple(shape), dtype=numpy_dtype(fmt),
+                          buffer=bytearray(memory), offset=offset, strides=tuple(strides))
+        assert loose(enc_list(fmt, a.tolist())) == loose(record["tolist"]), sid
+        # and so does memoryview(numpy) for the orders (strides canonicalised)
+        mn = memoryview(a)
+        for order in "CFA":
+            assert mn.tobytes(order) == m.tobytes(order), (sid, order)
+    record["tobytes"] = {order: m.tobytes(order).hex() for order in "CFA"}
+    record["hex"] = m.hex()
+    record["nbytes"] = m.nbytes
+    record["c_contiguous"] = m.c_contiguous
+    record["f_contiguous"] = m.f_contiguous
+    record["contiguous"] = m.contiguous
+    contig = cpython_contiguity(itemsize, shape, strides, offset, memlen)
+    record["isContiguous"] = {"C": bool(contig["c"]), "F": bool(contig["f"]),
+                              "A": bool(contig["a"])}
+    # 'A' is the F bytes for an F-only layout, else the C bytes
+    a_order = "F" if (contig["f"] and not contig["c"]) else "C"
+    assert record["tobytes"]["A"] == record["tobytes"][a_order], sid
+    return record
+
+
+def mv_structure_specs(seed=SEED):
+    """(id, format, shape, strides, offset, memory) for every structure."""
+    rng = random.Random(seed)
+    specs = []
+    for i, (fmt, shape, strides, offset, memlen) in enumerate(mv_edge_layouts()):
+        specs.append(("e%02d" % i, fmt, shape, strides, offset,
+                      random_memory(rng, memlen, fmt)))
+    for i in range(MV_RANDOM_STRUCTURES):
+        fmt = mv_random_format(rng)
+        shape, strides, offset, memlen = mv_random_layout(rng, fmt)
+        specs.append(("s%04d" % i, fmt, shape, strides, offset,
+                      random_memory(rng, memlen, fmt)))
+    return specs
+
+
+def build_mv_structures(seed=SEED):
+    """mv_structures.json
+
+    {header, structures: [{
+        id, format, itemsize, shape, strides, offset, memlen,
+        memory:      hex of the whole block (memlen bytes),
+        tolist:      nested encoded items (a single item for 0-d),
+        cpythonRefuses?: true when 3.11's memoryview raises
+                     NotImplementedError on item access (any prefix other
+                     than '@', and 'e'); tolist then comes from
+                     struct.unpack_from at each item address,
+        tobytes:     {C, F, A} hex (PyBuffer_ToContiguous),
+        hex:         m.hex(),
+        nbytes,
+        c_contiguous, f_contiguous, contiguous:
+                     the memoryview attributes on exactly this layout,
+        isContiguous: {C, F, A}: PyBuffer_IsContiguous on this layout
+                     (differs from the attributes only for 1-D empty views
+                     whose stride is not the itemsize)
+    }]}
+
+    The layout is the one given to np.ndarray(shape, dtype, buffer, offset,
+    strides) (numpy accepts every one of them); the results are CPython's
+    memoryview on exactly that layout, through PyMemoryView_FromBuffer
+    (numpy would canonicalise the strides of extent-1 and empty dimensions
+    on export).  Ids: e.. hand-made edge cases, s.... random."""
+    structures = [mv_structure_record(*spec) for spec in mv_structure_specs(seed)]
+    return {"header": make_header(seed), "structures": structures}
+
+
+# ---------------------------------------------------------------------------
+# mv_index.json
+# ---------------------------------------------------------------------------
+
+MV_INDEX_STRUCTURES = 150
+MV_INDEX_CAP = 64
+SUBSTITUTE_FORMAT = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+def index_outcome(raw, sub, fmt, memory, shape, strides, offset, index):
+    """CPython's m[tuple(index)] (m[()] for an empty index).  For formats
+    3.11 cannot unpack, the key is run on `sub`, the same layout with a
+    format it can, and the item is read with struct at the address."""
+    key = tuple(index)
+    view = raw.view if sub is None else sub.view
+    try:
+        got = view[key]
+    except Exception as e:
+        return {"error": type(e).__name__, "message": str(e)}
+    address = offset
+    for i, n, s in zip(index, shape, strides):
+        address += (i + n if i < 0 else i) * s
+    value = unpack_item(fmt, memory, address)
+    if sub is None:
+        assert enc_item(fmt, got) == enc_item(fmt, value)
+    return {"ok": enc_item(fmt, value)}
+
+
+def index_keys(rng, shape):
+    keys = []
+    ndim = len(shape)
+    full = list(itertools.product(*[range(n) for n in shape]))
+    if len(full) > MV_INDEX_CAP:
+        full = sorted(rng.sample(full, MV_INDEX_CAP))
+    keys += [list(t) for t in full]
+    for d in range(ndim):
+        n = shape[d]
+        for v in (-1, -n, n, -n - 1):
+            base = [rng.randrange(m) if m else 0 for m in shape]
+            base[d] = v
+            keys.append(base)
+    # wrong counts: too many, too few (CPython: TypeError, NotImplementedError)
+    keys.append([0] * (ndim + 1))
+    if ndim >= 1:
+        keys.append([])
+    if ndim >= 2:
+        keys.append([0])
+        keys.append([0] * (ndim - 1))
+    if ndim == 1:
+        keys.append([2**70])   # IndexError: cannot fit 'int' into an index-sized integer
+        keys.append([-2**70])
+    if ndim >= 1:
+        keys.append([0.5] + [0] * (ndim - 1))   # TypeError: invalid slice key
+    out = []
+    for k in keys:
+        if k not in out:
+            out.append(k)
+    return out
+
+
+def build_mv_index(seed=SEED):
+    """mv_index.json
+
+    {header, cases: [{
+        structure: id in mv_structures.json (rebuild the view from there),
+        cpythonRefuses?: true: 3.11 raises NotImplementedError for any item
+                 access with this format; outcomes are those of the same
+                 layout with a format of the same itemsize it can unpack
+                 (B H I Q), items read with struct,
+        gets: [{index: [i, j, ...], ok: item} | {index, error, message}]
+    }]}
+
+    index is the full key of m[i, j, ...]; [] is m[()] (get() in
+    JavaScript).  Every structure of ndim 0-3 of a sample of 150 (plus the
+    hand-made ones) gets: every full index tuple (at most 64, sampled),
+    then per dimension -1, -n, n and -n-1 (others random valid), then one
+    index too many (TypeError), none and too few (NotImplementedError:
+    sub-views are not implemented), for 1-D +-2**70 (IndexError: cannot fit
+    'int' into an index-sized integer) and a 0.5 (TypeError: invalid slice
+    key)."""
+    rng = random.Random(seed)
+    specs = [s for s in mv_structure_specs(seed) if len(s[2]) <= 3]
+    edge = [s for s in specs if s[0].startswith("e")]
+    rest = [s for s in specs if not s[0].startswith("e")]
+    chosen = edge + sorted(rng.sample(rest, MV_INDEX_STRUCTURES - len(edge)))
+    cases = []
+    for sid, fmt, shape, strides, offset, memory in chosen:
+        raw = RawView(memory, fmt, shape, strides, offset)
+        sub = None
+        if not cpython_unpacks(fmt) or fmt[-1] == "e":
+            sub = RawView(memory, SUBSTITUTE_FORMAT[struct.calcsize(fmt)],
+                          shape, strides, offset)
+        case = {"structure": sid}
+        if sub is not None:
+            case["cpythonRefuses"] = True
+        gets = []
+        for index in index_keys(rng, shape):
+            out = index_outcome(raw, sub, fmt, memory, shape, strides, offset, index)
+            gets.append(dict({"index": index}, **out))
+        case["gets"] = gets
+        cases.append(case)
+    return {"header": make_header(seed), "cases": cases}
+
+
+# ---------------------------------------------------------------------------
+# mv_slice.json
+# ---------------------------------------------------------------------------
+
+SLICE_FORMATS = ["b", "B", "h", "H", "i", "I", "q", "Q", "f", "d", "?", "e",
+                 "<i", ">h", ">d", "<f", "=H", "!i", "@q", "l", "<l", "P"]
+MV_RANDOM_SLICES = 400
+
+
+def view_summary(fmt, view, base_address, memory):
+    """shape, strides, byteOffset (buf - base) and tolist of a view."""
+    shape = list(view.shape)
+    strides = list(view.strides)
+    offset = buffer_address(view) - base_address
+    return {
+        "shape": shape,
+        "strides": strides,
+        "byteOffset": offset,
+        "tolist": enc_list(fmt, items_at(fmt, memory, shape, strides, offset)),
+    }
+
+
+def exhaustive_1d(rng, n):
+    memory = random_memory(rng, 2 * n, "h")
+    ba = bytearray(memory)
+    m = memoryview(ba).cast("h")
+    base = buffer_address(ba)
+    values = list(range(-n - 1, n + 2)) + [None]
+    cases = []
+    for start, stop, step in itertools.product(values, values, values):
+        key = slice(start, stop, step)
+        try:
+            s = m[key]
+        except Exception as e:
+            out = {"error": type(e).__name__, "message": str(e)}
+        else:
+            out = {"ok": view_summary("h", s, base, memory)}
+            assert s.tolist() == list(array.array("h", memory))[key]
+            if not 0 <= out["ok"]["byteOffset"] <= len(memory):
+                out["outsideBase"] = True
+        cases.append(dict({"key": [start, stop, step]}, **out))
+    return {"n": n, "memory": memory.hex(), "cases": cases}
+
+
+def random_slice_key(rng, shape):
+    k = rng.randint(1, len(shape))
+    key = []
+    for n in shape[:k]:
+        r = rng.random()
+        if r < 0.28:
+            if rng.random() < 0.06:
+                key.append(rng.choice([n, -n - 1, n + 2]))   # IndexError
+            elif n:
+                key.append(rng.randint(-n, n - 1))
+            else:
+                key.append(0)   # IndexError on an empty dimension
+        elif r < 0.4:
+            key.append(slice(None))
+        else:
+            def bound():
+                return None if rng.random() < 0.25 else rng.randint(-n - 2, n + 2)
+            step = rng.choice([None, None, 1, 2, 3, -1, -1, -2, -3])
+            if rng.random() < 0.02:
+                step = 0
+            key.append(slice(bound(), bound(), step))
+    return key
+
+
+def memoryview_semantics(shape, strides, offset, key):
+    """Per-dimension Python slicing (PySlice_AdjustIndices, as memoryview's
+    1-D slicing): (shape, strides, offset) of the result."""
+    out_shape, out_strides = [], []
+    for d, n in enumerate(shape):
+        k = key[d] if d < len(key) else slice(None)
+        if isinstance(k, slice):
+            start, stop, step = k.indices(n)
+            length = len(range(start, stop, step))
+            offset += start * strides[d]
+            out_shape.append(length)
+            out_strides.append(strides[d] * step)
+        else:
+            offset += (k + n if k < 0 else k) * strides[d]
+    return out_shape, out_strides, offset
+
+
+def random_nd_slice(rng, i):
+    fmt = rng.choice(SLICE_FORMATS)
+    itemsize = struct.calcsize(fmt)
+    ndim = rng.choices([1, 2, 3, 4], weights=[25, 35, 25, 15])[0]
+    while True:
+        shape = [0 if rng.random() < 0.04 else rng.randint(1, 5) for _ in range(ndim)]
+        if product(shape) <= 120:
+            break
+    kind = rng.choice(["C", "F", "strided"])
+    if kind == "C":
+        strides = c_strides(shape, itemsize)
+    elif kind == "F":
+        strides = f_strides(shape, itemsize)
+    else:
+        strides = mv_random_strides(rng, shape, itemsize, False)
+    if 0 in shape:
+        offset, memlen = 0, itemsize * rng.randint(0, 2)
+    else:
+        imin, imax = extent(shape, strides)
+        offset = -imin + itemsize * rng.randint(0, 1)
+        memlen = offset + imax + itemsize
+    memory = random_memory(rng, memlen, fmt)
+    ba = bytearray(memory)
+    a = numpy.ndarray(shape=tuple(shape), dtype=numpy_dtype(fmt), buffer=ba,
+                      offset=offset, strides=tuple(strides))
+    base = buffer_address(ba)
+    assert a.__array_interface__["data"][0] - base == offset
+    assert list(a.strides) == strides
+    key = random_slice_key(rng, shape)
+    case = {
+        "id": "n%03d" % i,
+        "format": fmt,
+        "itemsize": itemsize,
+        "shape": shape,
+        "strides": strides,
+        "offset": offset,
+        "memory": memory.hex(),
+        "key": [slice_key_js(k) for k in key],
+    }
+    try:
+        # the Ellipsis keeps an all-int key a 0-d array instead of a scalar
+        r = a[tuple(key) + (Ellipsis,)]
+    except Exception as e:
+        case["error"] = type(e).__name__
+        case["message"] = str(e)
+        return case
+    got = {
+        "shape": list(r.shape),
+        "strides": list(r.strides),
+        "byteOffset": r.__array_interface__["data"][0] - base,
+    }
+    got["tolist"] = enc_list(fmt, items_at(fmt, memory, got["shape"], got["strides"],
+                                           got["byteOffset"]))
+    assert loose(got["tolist"]) == loose(enc_list(fmt, r.tolist()))
+    case["ok"] = got
+    py_shape, py_strides, py_offset = memoryview_semantics(shape, strides, offset, key)
+    assert py_shape == got["shape"]
+    if (py_strides, py_offset) != (got["strides"], got["byteOffset"]):
+        case["memoryviewSemantics"] = {"strides": py_strides, "byteOffset": py_offset}
+        if not 0 <= py_offset <= memlen:
+            case["memoryviewSemantics"]["outsideBase"] = True
+    return case
+
+
+def build_mv_slice(seed=SEED):
+    """mv_slice.json
+
+    {header,
+     exhaustive: [{n, memory: hex of n 'h' items, cases: [
+         {key: [start, stop, step] (null = None),
+          ok: {shape, strides, byteOffset, tolist}, outsideBase?: true}
+         | {key, error, message}]}],
+     random: [{id, format, itemsize, shape, strides, offset, memory,
+               key: [number | null | [start, stop, step]],
+               ok: {shape, strides, byteOffset, tolist} | error, message,
+               memoryviewSemantics?: {strides, byteOffset, outsideBase?}}]}
+
+    exhaustive: memoryview(bytearray).cast('h')[start:stop:step] for n in
+    0..5, every triple over range(-n-1, n+2) plus None; byteOffset is the
+    result's buf minus the base address.  outsideBase marks the empty
+    results whose buf CPython places outside the block: a negative step
+    whose adjusted start is -1 (e.g. m[::-1] of an empty view) moves buf
+    one stride before the base; it is never dereferenced.
+    random: numpy basic indexing a[key] on np.ndarray(shape, dtype, buffer,
+    offset, strides) (keys shorter than ndim leave the trailing dimensions
+    whole; ints drop their dimension; an all-int key gives a 0-d view).
+    ok is numpy's result.  NumPy and memoryview disagree on empty slices:
+    numpy resets them to start=0, step=1 (stride and data pointer kept),
+    memoryview (and Python lists) apply start and step anyway.  Where that
+    makes a difference, memoryviewSemantics holds what per-dimension
+    memoryview slicing gives."""
+    rng = random.Random(seed)
+    exhaustive = [exhaustive_1d(rng, n) for n in range(6)]
+    randoms = [random_nd_slice(rng, i) for i in range(MV_RANDOM_SLICES)]
+    return {"header": make_header(seed), "exhaustive": exhaustive, "random": randoms}
+
+
+# ---------------------------------------------------------------------------
+# mv_assign.json
+# ---------------------------------------------------------------------------
+
+def random_sized_slice(rng, n, length):
+    """A (start, stop, step) over n items selecting `length` of them (any
+    length when None); bounds sometimes negative, stop sometimes None."""
+    while True:
+        step = rng.choice([1, 1, 2, 3, -1, -1, -2, -3])
+        count = rng.randint(0, n) if length is None else length
+        if count == 0:
+            start = rng.randint(0, n)
+            stop = start
+            step = abs(step)
+        else:
+            span = (count - 1) * abs(step)
+            if span >= n:
+                if length is None:
+                    continue
+                step = 1 if step > 0 else -1
+                span = count - 1
+                if span >= n:
+                    raise ValueError("no slice of %d items in %d" % (count, n))
+            if step > 0:
+                start = rng.randint(0, n - 1 - span)
+                stop = start + span + 1
+            else:
+                start = rng.randint(span, n - 1)
+                stop = start - span - 1
+        assert len(range(start, n if stop is None else stop, step)) == count
+        if stop == -1 or (rng.random() < 0.2 and (stop >= n)):
+            stop = None   # -1 would mean "before the last item"
+        elif stop == n and rng.random() < 0.3:
+            stop = None
+        if rng.random() < 0.3 and start < n:
+            start -= n
+        if stop is not None and 0 <= stop < n and rng.random() < 0.3:
+            stop -= n
+        key = (start, stop, step)
+        if len(range(*slice(*key).indices(n))) == count:
+            return key
+
+
+def assign_specs(rng):
+    """(id, memory, format, readonly, dst key, source)
+    source: ("self", key|None) a view of the target itself,
+            ("bytes", hex) a bytes object,
+            ("view", hex, format, key|None) a view of another bytearray."""
+    specs = [
+        ("reverse-in-place", b"1y2d3f", "B", False, (None, None, -1), ("self", None)),
+        ("shift-right-overlap", b"f3d2y1", "B", False, (1, 4, None), ("self", (0, 3, None))),
+        ("shift-left-overlap", b"f3d2y1", "B", False, (0, 3, None), ("self", (1, 4, None))),
+        ("strided-from-strided", b"abcdefgh", "B", False, (None, None, 2), ("self", (1, None, 2))),
+        ("strided-from-reversed", b"abcdefgh", "B", False, (None, None, 2), ("self", (None, None, -2))),
+        ("reversed-from-strided", b"abcdefgh", "B", False, (None, None, -2), ("self", (None, None, 2))),
+        ("h-reverse-in-place", bytes(range(1, 13)), "h", False, (None, None, -1), ("self", None)),
+        ("i-overlap", bytes(range(1, 25)), "i", False, (1, 6, None), ("self", (0, 5, None))),
+        ("d-overlap-reversed", bytes(range(1, 41)), "d", False, (0, 4, None), ("self", (4, 0, -1))),
+        ("c-reverse", b"abcdef", "c", False, (None, None, -1), ("self", None)),
+        ("from-bytes", b"......", "B", False, (2, 5, None), ("bytes", b"abc".hex())),
+        ("from-h-view", bytes(8), "h", False, (1, 3, None), ("view", bytes(range(10, 18)).hex(), "h", (None, None, 2))),
+        ("clamped-stop", b"......", "B", False, (4, 100, None), ("bytes", b"xy".hex())),
+        ("clamped-start", b"......", "B", False, (-100, 2, None), ("bytes", b"xy".hex())),
+        ("empty", b"abcdef", "B", False, (3, 3, None), ("bytes", "")),
+        ("empty-reversed-bounds", b"abcdef", "B", False, (5, 2, None), ("bytes", "")),
+        ("at-B-vs-B", b"abcdef", "@B", False, (0, 2, None), ("bytes", b"XY".hex())),
+        ("B-vs-at-B", b"abcdef", "B", False, (0, 2, None), ("view", b"XY".hex(), "@B", None)),
+        ("read-only-source", b"abcdef", "B", False, (0, 3, None), ("view-ro", b"XYZ".hex(), "B", None)),
+        # structure mismatches
+        ("length-short", b"abcdef", "B", False, (0, 3, None), ("bytes", b"XY".hex())),
+        ("length-long", b"abcdef", "B", False, (0, 3, None), ("bytes", b"WXYZ".hex())),
+        ("B-vs-c", b"abcdef", "B", False, (0, 2, None), ("view", b"XY".hex(), "c", None)),
+        ("c-vs-B", b"abcdef", "c", False, (0, 2, None), ("bytes", b"XY".hex())),
+        ("B-vs-h", b"abcdef", "B", False, (0, 2, None), ("view", b"XYZW".hex(), "h", None)),
+        ("h-vs-B", b"abcdef", "h", False, (0, 2, None), ("bytes", b"XYZW".hex())),
+        ("b-vs-B", b"abcdef", "b", False, (0, 2, None), ("bytes", b"XY".hex())),
+        ("h-vs-H", bytes(8), "h", False, (0, 2, None), ("view", bytes(4).hex(), "H", None)),
+        ("q-vs-l", bytes(16), "q", False, (0, 1, None), ("view", bytes(8).hex(), "l", None)),
+        ("d-vs-q", bytes(16), "d", False, (0, 1, None), ("view", bytes(8).hex(), "q", None)),
+        ("B-vs-0d", b"abcdef", "B", False, (0, 1, None), ("view0d", b"X".hex(), "B")),
+        ("B-vs-2d", b"abcdef", "B", False, (0, 4, None), ("view2d", b"WXYZ".hex(), "B", (2, 2))),
+        ("step-zero", b"abcdef", "B", False, (0, 3, 0), ("bytes", b"XYZ".hex())),
+        # read-only target: refused before the structure is looked at
+        ("read-only", b"abcdef", "B", True, (0, 3, None), ("bytes", b"XYZ".hex())),
+        ("read-only-mismatch", b"abcdef", "B", True, (0, 3, None), ("bytes", b"X".hex())),
+        ("read-only-h", bytes(8), "h", True, (None, None, None), ("view", bytes(8).hex(), "h", None)),
+    ]
+    # random same-length pairs within one view (overlap in every direction)
+    for i in range(60):
+        fmt = rng.choice(["B", "h", "i", "d", "q"])
+        itemsize = struct.calcsize(fmt)
+        n = rng.randint(1, 10)
+        memory = random_memory(rng, n * itemsize, fmt)
+        k1 = random_sized_slice(rng, n, None)
+        length = len(range(*slice(*k1).indices(n)))
+        k2 = random_sized_slice(rng, n, length)
+        specs.append(("random-%02d" % i, memory, fmt, False, k1, ("self", k2)))
+    # random length mismatches
+    for i in range(10):
+        n = rng.randint(2, 8)
+        memory = random_memory(rng, n, "B")
+        k1 = (rng.randint(0, n // 2), rng.randint(n // 2 + 1, n), None)
+        k2 = (0, rng.randint(0, n), rng.choice([1, 2]))
+        specs.append(("random-mismatch-%02d" % i, memory, "B", False, k1, ("self", k2)))
+    return specs
+
+
+def assign_source(m, src):
+    kind = src[0]
+    if kind == "self":
+        return m if src[1] is None else m[slice(*src[1])]
+    if kind == "bytes":
+        return bytes.fromhex(src[1])
+    if kind in ("view", "view-ro"):
+        raw = bytes.fromhex(src[1])
+        v = memoryview(bytearray(raw) if kind == "view" else raw).cast(src[2])
+        return v if src[3] is None else v[slice(*src[3])]
+    if kind == "view0d":
+        return memoryview(bytearray.fromhex(src[1])).cast(src[2], [])
+    if kind == "view2d":
+        return memoryview(bytearray.fromhex(src[1])).cast(src[2], list(src[3]))
+    raise ValueError(kind)
+
+
+def source_record(src):
+    kind = src[0]
+    if kind == "self":
+        return {"kind": "self", "key": None if src[1] is None else list(src[1])}
+    if kind == "bytes":
+        return {"kind": "bytes", "memory": src[1]}
+    if kind in ("view", "view-ro"):
+        return {"kind": "view", "memory": src[1], "format": src[2],
+                "readonly": kind == "view-ro",
+                "key": None if src[3] is None else list(src[3])}
+    if kind == "view0d":
+        return {"kind": "view", "memory": src[1], "format": src[2], "shape": [],
+                "readonly": False, "key": None}
+    if kind == "view2d":
+        return {"kind": "view", "memory": src[1], "format": src[2], "shape": list(src[3]),
+                "readonly": False, "key": None}
+    raise ValueError(kind)
+
+
+def item_specs():
+    """(format, index, value): item assignment m[index] = value on a
+    3-item view (2x3 for a list index)."""
+    specs = []
+    ranges = {}
+    for ch in "bhilqn":
+        bits = 8 * struct.calcsize(ch)
+        ranges[ch] = (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
+    for ch in "BHILQN":
+        bits = 8 * struct.calcsize(ch)
+        ranges[ch] = (0, 2 ** bits - 1)
+    for ch, (lo, hi) in ranges.items():
+        for v in (lo, hi, lo - 1, hi + 1, 7):
+            specs.append((ch, 1, v))
+    specs.append(("P", 1, 2 ** 64 - 1))
+    specs.append(("P", 1, 0))
+    specs.append(("P", 1, 2 ** 64))
+    for ch in "fd":
+        for v in (0.1, -0.0, float("inf"), float("-inf"), float("nan"), 1.5):
+            specs.append((ch, 1, v))
+    specs.append(("d", 1, 1e300))
+    specs.append(("f", 1, 3.4028234663852886e38))
+    for v in (0.1, -0.0, 65504.0, 1.5, float("inf"), 6e-08):
+        specs.append(("e", 1, v))   # 3.11 refuses: packed with struct
+    for v in (True, False):
+        specs.append(("?", 1, v))
+    for v in (b"a", b"\xff", b"\x00"):
+        specs.append(("c", 1, v))
+    specs.append(("@i", -1, -5))
+    specs.append(("h", [1, 2], -3))
+    specs.append(("h", [-1, -3], 9))
+    specs.append(("B", 3, 1))      # IndexError
+    specs.append(("B", -4, 1))
+    specs.append(("h", [2, 0], 1))
+    return specs
+
+
+def item_case(rng, fmt, index, value, readonly=False):
+    itemsize = struct.calcsize(fmt)
+    shape = [2, 3] if isinstance(index, list) else [3]
+    memory = random_memory(rng, product(shape) * itemsize, fmt)
+    base = bytes(memory) if readonly else bytearray(memory)
+    m = memoryview(base).cast("B").cast(fmt if fmt != "e" else "H", shape)
+    case = {"format": fmt, "shape": shape, "memory": memory.hex(), "index": index,
+            "value": enc_item(fmt, value)}
+    key = tuple(index) if isinstance(index, list) else index
+    if fmt == "e":
+        case["cpythonRefuses"] = True
+        try:
+            packed = struct.pack("<e", value)
+            m[key] = struct.unpack("<H", packed)[0]
+        except Exception as e:
+            case["error"] = type(e).__name__
+            case["message"] = str(e)
+        else:
+            case["ok"] = bytes(base).hex()
+        return case
+    try:
+        m[key] = value
+    except Exception as e:
+        case["error"] = type(e).__name__
+        case["message"] = str(e)
+        assert bytes(base) == memory
+    else:
+        case["ok"] = bytes(base).hex()
+    return case
+
+
+def build_mv_assign(seed=SEED):
+    """mv_assign.json
+
+    {header,
+     slices: [{id, memory (hex), format, readonly, key: [start, stop, step],
+               source: {kind: "self", key: [..] | null}   a view of the target
+                     | {kind: "bytes", memory}            a bytes object ('B')
+                     | {kind: "view", memory, format, readonly, shape?, key},
+               ok: memory after (hex) | error, message}],
+     items: [{format, shape, memory, index: number | [i, j], value: item,
+              ok: memory after | error, message, cpythonRefuses?}]}
+
+    slices: m = memoryview(bytearray(memory)).cast(format) (bytes when
+    readonly); m[start:stop:step] = source.  A "self" source is
+    m[key] (m itself for null), taken before the assignment.  A "view"
+    source is memoryview(bytearray(memory)).cast(format[, shape])[key].
+    items: m[index] = value on a fresh view of shape [3] (or [2, 3]); 'e'
+    (refused by 3.11) is packed with struct.pack('<e'), whose OverflowError
+    stands where 3.12's memoryview raises ValueError."""
+    rng = random.Random(seed)
+    slices = []
+    for cid, memory, fmt, readonly, key, src in assign_specs(rng):
+        base = bytes(memory) if readonly else bytearray(memory)
+        m = memoryview(base)
+        if fmt != "B":
+            m = m.cast(fmt)
+        case = {"id": cid, "memory": bytes(memory).hex(), "format": fmt,
+                "readonly": readonly, "key": list(key), "source": source_record(src)}
+        source = assign_source(m, src)
+        try:
+            m[slice(*key)] = source
+        except Exception as e:
+            case["error"] = type(e).__name__
+            case["message"] = str(e)
+            assert bytes(base) == bytes(memory)
+        else:
+            case["ok"] = bytes(base).hex()
+        slices.append(case)
+    items = [item_case(rng, *spec) for spec in item_specs()]
+    items.append(item_case(rng, "i", 0, 1, readonly=True))
+    items[-1]["readonly"] = True
+    return {"header": make_header(seed), "slices": slices, "items": items}
+
+
+# ---------------------------------------------------------------------------
+# mv_cast.json
+# ---------------------------------------------------------------------------
+
+CAST_FORMATS = ["c", "b", "B", "?", "h", "H", "i", "I", "l", "L", "q", "Q",
+                "n", "N", "f", "d", "P", "e", "@i", "@B", "<i", "=B", "2i",
+                "x", "", "X"]
+CAST_SHAPES = [None, [], [24], [2, 3], [3, 2, 2], [4, 6], [0]]
+
+
+def cast_sources(rng):
+    """(id, format, shape, strides, offset, memory)."""
+    mem24 = bytes(rng.getrandbits(8) for _ in range(24))
+    mem48 = bytes(rng.getrandbits(8) for _ in range(48))
+    out = []
+    for fmt in ("B", "b", "c", "@B", "h", "i", "f", "d", "q", "?", "<i", ">h"):
+        itemsize = struct.calcsize(fmt)
+        memory = bytes(b & 1 for b in mem24) if fmt == "?" else mem24
+        out.append(("1d-" + fmt, fmt, [24 // itemsize], [itemsize], 0, memory))
+    out += [
+        ("nd-B-2x3x4", "B", [2, 3, 4], [12, 4, 1], 0, mem24),
+        ("nd-B-4x6", "B", [4, 6], [6, 1], 0, mem24),
+        ("nd-c-4x6", "c", [4, 6], [6, 1], 0, mem24),
+        ("nd-i-2x3", "i", [2, 3], [12, 4], 0, mem24),
+        ("0d-d", "d", [], [], 8, mem24),
+        ("0d-B", "B", [], [], 5, mem24),
+        ("1d-B-1", "B", [1], [1], 3, mem24),
+        # not C-contiguous
+        ("strided-B", "B", [12], [2], 0, mem24),
+        ("reversed-B", "B", [24], [-1], 23, mem24),
+        ("fortran-B-4x6", "B", [4, 6], [1, 4], 0, mem24),
+        ("reversed-h", "h", [12], [-2], 22, mem24),
+        ("zero-stride-B", "B", [4], [0], 0, mem24),
+        ("offset-B-unaligned", "B", [16], [1], 3, mem24),   # contiguous at an odd start
+        # empty
+        ("empty-B", "B", [0], [1], 0, mem24),
+        ("empty-B-stride2", "B", [0], [2], 0, mem24),   # not contiguous for memoryview
+        ("empty-h", "h", [0], [2], 0, mem24),
+        ("empty-B-0x3", "B", [0, 3], [3, 1], 0, mem24),
+        ("empty-B-3x0", "B", [3, 0], [1, 1], 0, mem24),
+        # 48 bytes for bigger targets
+        ("1d-B-48", "B", [48], [1], 0, mem48),
+    ]
+    return out
+
+
+def cast_record(fmt_used, view, memory, base):
+    shape = list(view.shape)
+    strides = list(view.strides)
+    offset = buffer_address(view) - base
+    fmt = view.format
+    rec = {"format": fmt, "itemsize": view.itemsize, "ndim": view.ndim,
+           "shape": shape, "strides": strides, "nbytes": view.nbytes,
+           "readonly": view.readonly, "byteOffset": offset}
+    expected = items_at(fmt, memory, shape, strides, offset)
+    rec["tolist"] = enc_list(fmt, expected)
+    assert enc_list(fmt, view.tolist()) == rec["tolist"]
+    return rec
+
+
+def cast_case(raw, memory, fmt, shape):
+    """One m.cast(fmt[, shape]); 'e' also gets its 3.12 result."""
+    m = raw.view
+    args = (fmt,) if shape is None else (fmt, shape)
+    try:
+        r = m.cast(*args)
+    except Exception as e:
+        out = {"error": type(e).__name__, "message": str(e)}
+    else:
+        out = {"ok": cast_record(fmt, r, memory, raw.base)}
+    if fmt == "e" and "error" in out and "destination format" in out["message"]:
+        # 3.12 accepts 'e': run the same cast with 'H' (same size, same
+        # rules on 3.11) and read the items as half floats
+        alt = (("H",) if shape is None else ("H", shape))
+        try:
+            r = m.cast(*alt)
+        except Exception as e:
+            out312 = {"error": type(e).__name__, "message": str(e)}
+        else:
+            rec = cast_record("H", r, memory, raw.base)
+            rec["format"] = "e"
+            rec["tolist"] = enc_list("e", items_at("e", memory, rec["shape"], rec["strides"],
+                                                   rec["byteOffset"]))
+            out312 = {"ok": rec}
+        return dict(out312, cpythonRefuses=True, cpython311=out)
+    return out
+
+
+def build_mv_cast(seed=SEED):
+    """mv_cast.json
+
+    {header,
+     sources: [{id, format, shape, strides, offset, memory}],
+     casts: [{source: id, format: string | {bytes: hex} | {number: n},
+              shape?: absent (None) | number[] | a number,
+              ok: {format, itemsize, ndim, shape, strides, nbytes, readonly,
+                   byteOffset, tolist} | error, message,
+              cpythonRefuses?, cpython311?}]}
+
+    Each source is memoryview(ArrayBuffer(memory), {format, shape, strides,
+    byteOffset: offset}) (CPython: PyMemoryView_FromBuffer on exactly that
+    layout); each cast is source.cast(format[, shape]).  format may be
+    given as bytes ({bytes: hex}; CPython: TypeError) or a number; shape as
+    a number (TypeError: shape must be a list or a tuple) or with non-integer
+    elements.  Destination 'e' is refused by 3.11 (recorded as cpython311)
+    and accepted by 3.12+; ok/error then hold the 3.12 outcome, computed
+    by casting to 'H' and reading half floats (cpythonRefuses: true)."""
+    rng = random.Random(seed)
+    sources = []
+    casts = []
+    for sid, fmt, shape, strides, offset, memory in cast_sources(rng):
+        sources.append({"id": sid, "format": fmt, "shape": shape, "strides": strides,
+                        "offset": offset, "memory": memory.hex()})
+        raw = RawView(memory, fmt, shape, strides, offset)
+        nbytes = raw.view.nbytes
+        for dst in CAST_FORMATS:
+            try:
+                size = struct.calcsize(dst)
+            except struct.error:
+                size = 0
+            shapes = list(CAST_SHAPES)
+            if size and nbytes % size == 0 and nbytes // size not in (0, 24):
+                shapes.append([nbytes // size])
+                if (nbytes // size) % 2 == 0:
+                    shapes.append([2, nbytes // size // 2])
+            if size and nbytes == size:
+                pass  # [] already listed
+            for shp in shapes:
+                case = {"source": sid, "format": dst}
+                if shp is not None:
+                    case["shape"] = shp
+                case.update(cast_case(raw, memory, dst, shp))
+                casts.append(case)
+    # argument types, limits and shape elements, on a 1-byte and a 24-byte source
+    one = ("one-B", "B", [1], [1], 0, b"\x07")
+    sources.append({"id": one[0], "format": "B", "shape": [1], "strides": [1],
+                    "offset": 0, "memory": "07"})
+    raw1 = RawView(one[5], "B", [1], [1], 0)
+    raw24 = RawView(bytes.fromhex(sources[0]["memory"]), "B", [24], [1], 0)
+    extra = [
+        (raw1, "one-B", "B", [1] * 64),
+        (raw1, "one-B", "B", [1] * 65),
+        (raw1, "one-B", "c", [1] * 64),
+        (raw1, "one-B", "B", [1] * 100),
+        (raw24, "1d-B", "B", [2] + [1] * 62 + [12]),
+        (raw24, "1d-B", "B", [2, -12]),
+        (raw24, "1d-B", "B", [-2, -12]),
+        (raw24, "1d-B", "B", [24, 0]),
+        (raw24, "1d-B", "h", [-12]),
+        (raw24, "1d-B", "B", [2.5, 12]),
+        (raw24, "1d-B", "B", 24),
+        (raw24, "1d-B", b"B", None),
+        (raw24, "1d-B", 66, None),
+    ]
+    for raw, sid, fmt, shp in extra:
+        case = {"source": sid}
+        if isinstance(fmt, bytes):
+            case["format"] = {"bytes": fmt.hex()}
+        elif isinstance(fmt, int):
+            case["format"] = {"number": fmt}
+        else:
+            case["format"] = fmt
+        if shp is not None:
+            case["shape"] = shp
+        case.update(cast_case(raw, raw.memory(), fmt, shp))
+        casts.append(case)
+    return {"header": make_header(seed), "sources": sources, "casts": casts}
+
+
+# ---------------------------------------------------------------------------
+# mv_compare.json
+# ---------------------------------------------------------------------------
+
+def compare_pool():
+    """(name, format, shape, items|raw bytes, options)."""
+    def packed(fmt, items):
+        return b"".join(struct.pack(fmt, *(v if isinstance(v, tuple) else (v,))) for v in items)
+    nan = float("nan")
+    pool = [
+        ("B-123", "B", [3], packed("B", [1, 2, 3])),
+        ("b-123", "b", [3], packed("b", [1, 2, 3])),
+        ("h-123", "h", [3], packed("h", [1, 2, 3])),
+        ("i-123", "i", [3], packed("i", [1, 2, 3])),
+        ("<i-123", "<i", [3], packed("<i", [1, 2, 3])),
+        (">i-123", ">i", [3], packed(">i", [1, 2, 3])),
+        ("q-123", "q", [3], packed("q", [1, 2, 3])),
+        ("Q-123", "Q", [3], packed("Q", [1, 2, 3])),
+        ("f-123", "f", [3], packed("f", [1, 2, 3])),
+        ("d-123", "d", [3], packed("d", [1, 2, 3])),
+        ("e-123", "e", [3], packed("e", [1, 2, 3])),
+        ("c-123", "c", [3], b"\x01\x02\x03"),
+        ("?-101", "?", [3], b"\x01\x00\x01"),
+        ("B-101", "B", [3], b"\x01\x00\x01"),
+        ("B-ff", "B", [1], b"\xff"),
+        ("b-ff", "b", [1], b"\xff"),
+        ("c-ff", "c", [1], b"\xff"),
+        ("f-0.1", "f", [1], packed("f", [0.1])),
+        ("d-0.1", "d", [1], packed("d", [0.1])),
+        ("d-0.1-unaligned", "d", [1], b"\x00" + packed("d", [0.1]), {"offset": 1}),
+        ("d-nan", "d", [1], packed("d", [nan])),
+        ("f-nan", "f", [1], packed("f", [nan])),
+        ("d-minus0", "d", [1], packed("d", [-0.0])),
+        ("d-0", "d", [1], packed("d", [0.0])),
+        ("h-2x3-C", "h", [2, 3], packed("h", range(6))),
+        ("h-2x3-F", "h", [2, 3], packed("h", [0, 3, 1, 4, 2, 5]), {"strides": [2, 4]}),
+        ("h-2x3-reversed", "h", [2, 3], packed("h", [5, 4, 3, 2, 1, 0]),
+         {"strides": [-6, -2], "offset": 10}),
+        ("i-2x3-C", "i", [2, 3], packed("i", range(6))),
+        ("h-3x2-C", "h", [3, 2], packed("h", range(6))),
+        ("h-6", "h", [6], packed("h", range(6))),
+        ("d-0x3", "d", [0, 3], b""),
+        ("B-0x5", "B", [0, 5], b""),
+        ("d-3x0", "d", [3, 0], b""),
+        ("B-5x0", "B", [5, 0], b""),
+        ("d-0", "d", [0], b""),
+        ("B-0", "B", [0], b""),
+        ("i-0d-1", "i", [], packed("i", [1])),
+        ("d-0d-1", "d", [], packed("d", [1.0])),
+        ("i-1", "i", [1], packed("i", [1])),
+        ("q-2**53+1", "q", [1], packed("q", [2**53 + 1])),
+        ("d-2**53", "d", [1], packed("d", [2.0**53])),
+        ("Q-2**64-1", "Q", [1], packed("Q", [2**64 - 1])),
+        ("d-2**64", "d", [1], packed("d", [2.0**64])),
+        ("2h-2", "2h", [2], packed("h", [1, 2, 3, 4])),
+        ("hh-2", "hh", [2], packed("h", [1, 2, 3, 4])),
+        ("T{i}-1", "T{i}", [1], packed("i", [1]), {"itemsize": 4}),
+        ("B-123-released", "B", [3], packed("B", [1, 2, 3]), {"released": True}),
+    ]
+    return pool
+
+
+def build_mv_compare(seed=SEED):
+    """mv_compare.json
+
+    {header,
+     views: [{name, format, itemsize, shape, strides, offset, memory,
+              released?: true, structParses: bool}],
+     equal: [[bool]]   equal[i][j] = (views[i] == views[j]); i == j compares
+                       a view with itself (the same object)}
+
+    Every view is PyMemoryView_FromBuffer over exactly the given layout
+    (offset = byte offset of item [0,...,0] in memory).  structParses is
+    false for formats struct cannot parse ('T{i}'): CPython then says
+    "not equal", even to itself, and the JavaScript side cannot build the
+    view at all.  A released view equals only itself."""
+    views = []
+    raws = []
+    for entry in compare_pool():
+        name, fmt, shape, memory = entry[:4]
+        opts = entry[4] if len(entry) > 4 else {}
+        try:
+            itemsize = struct.calcsize(fmt)
+            parses = True
+        except struct.error:
+            itemsize = opts["itemsize"]
+            parses = False
+        strides = opts.get("strides", c_strides(shape, itemsize))
+        offset = opts.get("offset", 0)
+        raw = RawView(memory, fmt, shape, strides, offset, itemsize=itemsize)
+        rec = {"name": name, "format": fmt, "itemsize": itemsize, "shape": shape,
+               "strides": strides, "offset": offset, "memory": memory.hex(),
+               "structParses": parses}
+        if opts.get("released"):
+            raw.view.release()
+            rec["released"] = True
+        views.append(rec)
+        raws.append(raw)
+    equal = [[bool(a.view == b.view) for b in raws] for a in raws]
+    # != is always the negation
+    for i, a in enumerate(raws):
+        for j, b in enumerate(raws):
+            assert (a.view != b.view) == (not equal[i][j])
+    return {"header": make_header(seed), "views": views, "equal": equal}
+
+
+# ---------------------------------------------------------------------------
+# mv_lifecycle.json
+# ---------------------------------------------------------------------------
+
+def lifecycle_scripts():
+    """Each script is a list of steps; see build_mv_lifecycle."""
+    return [
+        ("release-with-export", "68656c6c6f", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "export", "of": "m", "as": "e"},
+            {"op": "release", "target": "m"},
+            {"op": "resize", "target": "ba"},
+            {"op": "tolist", "target": "m"},
+            {"op": "release", "target": "e"},
+            {"op": "release", "target": "m"},
+            {"op": "tolist", "target": "m"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("slice-outlives-parent", "68656c6c6f", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "slice", "of": "m", "key": [1, 3, None], "as": "s"},
+            {"op": "release", "target": "m"},
+            {"op": "resize", "target": "ba"},
+            {"op": "tolist", "target": "s"},
+            {"op": "tolist", "target": "m"},
+            {"op": "release", "target": "s"},
+            {"op": "resize", "target": "ba"},
+            {"op": "tolist", "target": "s"},
+        ]),
+        ("view-of-view", "010203040506", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "memoryview", "of": "m", "as": "m2"},
+            {"op": "release", "target": "m"},
+            {"op": "resize", "target": "ba"},
+            {"op": "tolist", "target": "m2"},
+            {"op": "memoryview", "of": "m", "as": "m3"},
+            {"op": "release", "target": "m2"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("toreadonly", "010203040506", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "toreadonly", "of": "m", "as": "r"},
+            {"op": "set", "target": "m", "index": 0, "value": {"int": "9"}},
+            {"op": "tolist", "target": "r"},
+            {"op": "set", "target": "r", "index": 1, "value": {"int": "9"}},
+            {"op": "release", "target": "m"},
+            {"op": "tolist", "target": "r"},
+            {"op": "resize", "target": "ba"},
+            {"op": "release", "target": "r"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("context-manager-with-export", "6162636465", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "export", "of": "m", "as": "e"},
+            {"op": "exit", "target": "m"},
+            {"op": "tolist", "target": "m"},
+            {"op": "release", "target": "e"},
+            {"op": "exit", "target": "m"},
+            {"op": "tolist", "target": "m"},
+            {"op": "release", "target": "m"},
+            {"op": "equals", "target": "m", "other": "m"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("export-of-slice", "00112233445566778899", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "slice", "of": "m", "key": [None, None, 2], "as": "s"},
+            {"op": "export", "of": "s", "as": "e"},
+            {"op": "release", "target": "s"},
+            {"op": "release", "target": "m"},
+            {"op": "resize", "target": "ba"},
+            {"op": "release", "target": "e"},
+            {"op": "resize", "target": "ba"},
+            {"op": "release", "target": "s"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("cast-outlives-parent", "000100020003", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "cast", "of": "m", "format": "h", "as": "c"},
+            {"op": "release", "target": "m"},
+            {"op": "tolist", "target": "c"},
+            {"op": "resize", "target": "ba"},
+            {"op": "release", "target": "c"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("direct-export", "0102", [
+            {"op": "export", "of": "ba", "as": "e"},
+            {"op": "resize", "target": "ba"},
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "release", "target": "e"},
+            {"op": "resize", "target": "ba"},
+            {"op": "release", "target": "m"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("released-view-operations", "0102030405", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "slice", "of": "m", "key": [1, None, None], "as": "s"},
+            {"op": "release", "target": "m"},
+            {"op": "release", "target": "m"},
+            {"op": "tolist", "target": "m"},
+            {"op": "slice", "of": "m", "key": [0, 1, None], "as": "t"},
+            {"op": "cast", "of": "m", "format": "B", "as": "t"},
+            {"op": "toreadonly", "of": "m", "as": "t"},
+            {"op": "memoryview", "of": "m", "as": "t"},
+            {"op": "export", "of": "m", "as": "t"},
+            {"op": "set", "target": "m", "index": 0, "value": {"int": "1"}},
+            {"op": "equals", "target": "m", "other": "m"},
+            {"op": "equals", "target": "m", "other": "s"},
+            {"op": "equals", "target": "s", "other": "m"},
+            {"op": "tolist", "target": "s"},
+            {"op": "release", "target": "s"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("two-exports", "0102030405", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "export", "of": "m", "as": "e1"},
+            {"op": "export", "of": "m", "as": "e2"},
+            {"op": "release", "target": "m"},
+            {"op": "release", "target": "e1"},
+            {"op": "release", "target": "m"},
+            {"op": "release", "target": "e2"},
+            {"op": "release", "target": "m"},
+            {"op": "resize", "target": "ba"},
+        ]),
+        ("writes-are-shared", "0000000000", [
+            {"op": "memoryview", "of": "ba", "as": "m"},
+            {"op": "slice", "of": "m", "key": [None, None, -1], "as": "r"},
+            {"op": "set", "target": "r", "index": 0, "value": {"int": "5"}},
+            {"op": "tolist", "target": "m"},
+            {"op": "export", "of": "r", "as": "e"},
+            {"op": "set", "target": "m", "index": 0, "value": {"int": "7"}},
+            {"op": "tolist", "target": "r"},
+            {"op": "release", "target": "e"},
+            {"op": "release", "target": "r"},
+            {"op": "release", "target": "m"},
+            {"op": "resize", "target": "ba"},
+        ]),
+    ]
+
+
+def run_lifecycle_step(objs, step):
+    op = step["op"]
+    if op == "memoryview":
+        objs[step["as"]] = memoryview(objs[step["of"]])
+        return None
+    if op == "slice":
+        objs[step["as"]] = objs[step["of"]][slice(*step["key"])]
+        return None
+    if op == "cast":
+        objs[step["as"]] = objs[step["of"]].cast(step["format"])
+        return None
+    if op == "toreadonly":
+        objs[step["as"]] = objs[step["of"]].toreadonly()
+        return None
+    if op == "export":
+        objs[step["as"]] = tb.ndarray(objs[step["of"]])
+        return None
+    if op == "release":
+        target = objs[step["target"]]
+        if isinstance(target, tb.ndarray):
+            del objs[step["target"]]   # the consumer's PyBuffer_Release
+            del target
+            return None
+        target.release()
+        return None
+    if op == "exit":
+        objs[step["target"]].__exit__(None, None, None)
+        return None
+    if op == "resize":
+        objs[step["target"]].append(0)
+        return len(objs[step["target"]])
+    if op == "tolist":
+        return enc_list("B", objs[step["target"]].tolist())
+    if op == "set":
+        objs[step["target"]][step["index"]] = int(step["value"]["int"])
+        return None
+    if op == "equals":
+        return objs[step["target"]] == objs[step["other"]]
+    raise ValueError(op)
+
+
+def build_mv_lifecycle(seed=SEED):
+    """mv_lifecycle.json
+
+    {header, scripts: [{name, memory: hex of the initial bytearray "ba",
+                        steps: [{op, ..., ok: value | null} | {op, ..., error, message}]}]}
+
+    Steps (names refer to earlier results):
+      memoryview {of, as}     as = memoryview(of)
+      slice      {of, key, as} as = of[start:stop:step]
+      cast       {of, format, as}
+      toreadonly {of, as}
+      export     {of, as}     a consumer holding a buffer of `of`
+                              (_testbuffer.ndarray(of); getBuffer in JS)
+      release    {target}     target.release(); for an export: the
+                              consumer lets go of its buffer
+      exit       {target}     target.__exit__() (Symbol.dispose in JS)
+      resize     {target}     ba.append(0); ok: the new length
+                              (NativeBuffer.resize(length + 1) in JS)
+      tolist     {target}     ok: the items
+      set        {target, index, value}
+      equals     {target, other}  ok: bool
+    A step whose result name already exists and that fails leaves the old
+    object in place (released-view-operations reuses "t")."""
+    scripts = []
+    for name, memory, steps in lifecycle_scripts():
+        objs = {"ba": bytearray.fromhex(memory)}
+        out_steps = []
+        for step in steps:
+            rec = dict(step)
+            try:
+                rec["ok"] = run_lifecycle_step(objs, step)
+            except Exception as e:
+                rec["error"] = type(e).__name__
+                rec["message"] = str(e)
+            out_steps.append(rec)
+        scripts.append({"name": name, "memory": memory, "steps": out_steps})
+        # drop everything before the next script
+        for obj in objs.values():
+            if isinstance(obj, memoryview):
+                try:
+                    obj.release()
+                except BufferError:
+                    pass
+        objs.clear()
+    return {"header": make_header(seed), "scripts": scripts}
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     outputs = [
@@ -771,6 +2228,31 @@ def main():
              sum(s["valid"] for s in d["structures"]),
              sum(s["valid"] != s["numpyValid"] for s in d["structures"]),
              len(d["fillStrides"]), len(d["suboffsets"]))),
+        ("mv_structures.json", build_mv_structures,
+         lambda d: "%d structures (%d where 3.11 refuses item access)" % (
+             len(d["structures"]),
+             sum(bool(s.get("cpythonRefuses")) for s in d["structures"]))),
+        ("mv_index.json", build_mv_index,
+         lambda d: "%d structures, %d gets" % (
+             len(d["cases"]), sum(len(c["gets"]) for c in d["cases"]))),
+        ("mv_slice.json", build_mv_slice,
+         lambda d: "%d exhaustive 1-D slices, %d random N-d (%d where numpy's "
+                   "empty slices differ)" % (
+             sum(len(e["cases"]) for e in d["exhaustive"]), len(d["random"]),
+             sum("memoryviewSemantics" in r for r in d["random"]))),
+        ("mv_assign.json", build_mv_assign,
+         lambda d: "%d slice assignments, %d item assignments" % (
+             len(d["slices"]), len(d["items"]))),
+        ("mv_cast.json", build_mv_cast,
+         lambda d: "%d sources, %d casts (%d ok)" % (
+             len(d["sources"]), len(d["casts"]),
+             sum("ok" in c for c in d["casts"]))),
+        ("mv_compare.json", build_mv_compare,
+         lambda d: "%d views, %d pairs equal" % (
+             len(d["views"]), sum(sum(row) for row in d["equal"]))),
+        ("mv_lifecycle.json", build_mv_lifecycle,
+         lambda d: "%d scripts, %d steps" % (
+             len(d["scripts"]), sum(len(s["steps"]) for s in d["scripts"]))),
     ]
     for name, builder, summary in outputs:
         data = builder(SEED)

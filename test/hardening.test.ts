@@ -1,0 +1,172 @@
+// Regressions for defects found in review: each once crashed, leaked a hold
+// or let a layout escape its memory.
+import * as path from 'node:path';
+import { BufferFlags, NativeBuffer, bufferProtocol, getBuffer, memoryview } from '../src';
+import { jsonLines, runFixture } from './helpers/child';
+import { expectCode } from './helpers/expect';
+
+describe('in a child process', () => {
+  test('sizes above Node’s Buffer limit are refused, not double-freed', () => {
+    const child = runFixture('hardening', {}, ['huge']);
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
+    expect(jsonLines(child.stdout)).toEqual([{ alloc: 'ERR_OUT_OF_RANGE' }, { resize: 'ERR_OUT_OF_RANGE', length: 16 }]);
+  });
+
+  test('a transferred V8-owned buffer (isCopy) is treated as released, never read', () => {
+    const child = runFixture('hardening', { BUFFER_PROTOCOL_NO_EXTERNAL: '1' }, ['transferred']);
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
+    expect(jsonLines(child.stdout)).toEqual([{ isCopy: true, resize: 'ERR_BUFFER_RELEASED', getBuffer: 'ERR_BUFFER_RELEASED' }]);
+  });
+
+  test('a release hook that throws inside the GC safety net becomes a warning', () => {
+    const child = runFixture('hardening', {}, ['throwingHook']);
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
+    expect(jsonLines(child.stdout)).toEqual([{ warning: 'BufferWarning' }, { survived: true }]);
+  });
+});
+
+describe('layouts cannot escape their memory', () => {
+  test('a BufferInfo mutated by the exporter that returns it is re-checked', () => {
+    const liar = {
+      [bufferProtocol.getBuffer](flags: number) {
+        const info = getBuffer(new Uint8Array(4), flags) as unknown as { shape: number[]; len: number; byteOffset: number };
+        info.shape[0] = 1e9;
+        return info;
+      },
+    };
+    expectCode(() => getBuffer(liar), 'ERR_BUFFER_OUT_OF_BOUNDS', 'BufferError');
+    const negative = {
+      [bufferProtocol.getBuffer](flags: number) {
+        return Object.assign(getBuffer(new Uint8Array(4), flags), {});
+      },
+    };
+    expect(getBuffer(negative).len).toBe(4);
+  });
+
+  test('descriptor getters cannot detach the buffer after it was measured', () => {
+    const ab = new ArrayBuffer(64);
+    const sneaky = {
+      [bufferProtocol.getBuffer]: () => ({
+        buffer: ab,
+        get format() {
+          structuredClone(ab, { transfer: [ab] });
+          return 'B';
+        },
+      }),
+    };
+    expectCode(() => getBuffer(sneaky), 'ERR_BUFFER_RELEASED', 'BufferError');
+  });
+
+  test('resizable ArrayBuffers are refused: they could shrink under an export', () => {
+    const rab = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(16, { maxByteLength: 64 });
+    expectCode(() => getBuffer(rab), 'ERR_BUFFER_RESIZABLE', 'BufferError');
+    expectCode(() => getBuffer(new Float64Array(rab)), 'ERR_BUFFER_RESIZABLE', 'BufferError');
+    expectCode(() => getBuffer(new DataView(rab)), 'ERR_BUFFER_RESIZABLE', 'BufferError');
+    expectCode(() => getBuffer({ [bufferProtocol.getBuffer]: () => ({ buffer: rab }) }), 'ERR_BUFFER_RESIZABLE', 'BufferError');
+    const growable = new (SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer)(16, { maxByteLength: 64 });
+    expect(getBuffer(growable).len).toBe(16);
+  });
+
+  test('a length beyond 2**53 - 1 is refused rather than rounded', () => {
+    const broadcast = { [bufferProtocol.getBuffer]: () => ({ buffer: new ArrayBuffer(1), shape: [2 ** 53 - 1, 3], strides: [0, 0] }) };
+    expectCode(() => getBuffer(broadcast), 'ERR_BUFFER_INVALID_LAYOUT', 'BufferError');
+  });
+});
+
+describe('holds are never lost', () => {
+  test('returning a NativeBuffer from a hook holds it', () => {
+    const nb = NativeBuffer.alloc(16);
+    const info = getBuffer({ [bufferProtocol.getBuffer]: () => nb });
+    expect(nb.exports).toBe(1);
+    expectCode(() => nb.close(), 'ERR_BUFFER_EXPORTS_ACTIVE', 'BufferError');
+    info.release();
+    expect(nb.exports).toBe(0);
+  });
+
+  test('returning a MemoryView from a hook holds it', () => {
+    const m = memoryview(new Uint8Array(8));
+    const info = getBuffer({ [bufferProtocol.getBuffer]: () => m });
+    expect(m.exports).toBe(1);
+    info.release();
+    expect(m.exports).toBe(0);
+  });
+
+  test('a BufferInfo from another copy of the package is released with the outer export', () => {
+    const other = require(path.join(__dirname, '..', 'lib')) as typeof import('../src');
+    const nb = other.NativeBuffer.alloc(8);
+    const info = getBuffer({ [bufferProtocol.getBuffer]: (flags: number) => other.getBuffer(nb, flags) }, BufferFlags.SIMPLE);
+    expect(nb.exports).toBe(1);
+    info.release();
+    expect(nb.exports).toBe(0);
+    // Floats exported without FORMAT: their format is unknown, so a FORMAT
+    // request is refused, and the refused inner export is released too.
+    const floats = other.NativeBuffer.alloc(8, { format: 'f' });
+    const simple = { [bufferProtocol.getBuffer]: () => other.getBuffer(floats, other.BufferFlags.SIMPLE) };
+    expectCode(() => getBuffer(simple, BufferFlags.RECORDS_RO), 'ERR_BUFFER_INVALID_EXPORT', 'BufferError');
+    expect(floats.exports).toBe(0);
+  });
+
+  test('a throwing releaseBuffer getter exports nothing', () => {
+    const nb = NativeBuffer.alloc(8);
+    const exporter = {
+      [bufferProtocol.getBuffer]: (flags: number) => getBuffer(nb, flags),
+      get [bufferProtocol.releaseBuffer](): () => void {
+        throw new Error('getter failed');
+      },
+    };
+    expect(() => getBuffer(exporter)).toThrow('getter failed');
+    expect(nb.exports).toBe(0);
+  });
+
+  test('a refusal survives a release hook that throws', () => {
+    const exporter = {
+      [bufferProtocol.getBuffer]: () => ({ buffer: new ArrayBuffer(4), readonly: true }),
+      [bufferProtocol.releaseBuffer]: () => {
+        throw new Error('hook failed');
+      },
+    };
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      expectCode(() => getBuffer(exporter, BufferFlags.WRITABLE), 'ERR_BUFFER_NOT_WRITABLE', 'BufferError');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
+describe('NativeBuffer details', () => {
+  test('resize zeroes new bytes even with zero: false', () => {
+    const nb = NativeBuffer.alloc(0, { zero: false });
+    nb.resize(4096);
+    expect(new Uint8Array(nb.buffer).every((b) => b === 0)).toBe(true);
+    const grown = NativeBuffer.alloc(8, { zero: false });
+    new Uint8Array(grown.buffer).fill(7);
+    grown.resize(300_000);
+    const bytes = new Uint8Array(grown.buffer);
+    expect([bytes[7], bytes[8], bytes[299_999]]).toEqual([7, 0, 0]);
+  });
+
+  test('the caller’s layout arrays are copied at allocation', () => {
+    const shape = [2, 3, 4];
+    const nb = NativeBuffer.alloc(24, { format: 'B', shape });
+    shape[0] = 1;
+    nb.resize(24);
+    expect(nb.shape).toEqual([2, 3, 4]);
+  });
+
+  test('objects that only look like exporters get coded errors', () => {
+    const nb = NativeBuffer.alloc(8);
+    expectCode(() => getBuffer(Object.create(nb)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expectCode(() => getBuffer(new Proxy(nb, {})), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    const other = NativeBuffer.alloc(8);
+    const foreign = getBuffer(other);
+    expectCode(() => nb[bufferProtocol.releaseBuffer](foreign), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expectCode(() => nb[bufferProtocol.releaseBuffer](5 as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expect(other.exports).toBe(1);
+    foreign.release();
+  });
+});
