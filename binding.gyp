@@ -15,6 +15,7 @@
       "type": "static_library",
       "cflags_cc": ["-fno-exceptions", "-fno-rtti", "-Wshadow", "-Wconversion"],
       "sources": [
+        "native/core/copy.cc",
         "native/core/format.cc",
         "native/core/status.cc",
         "native/core/layout.cc",

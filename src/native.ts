@@ -53,6 +53,16 @@ export interface NativeBinding {
     negotiate(layout: NativeLayoutInput, flags: number): NativeNegotiated;
     isContiguous(layout: NativeLayoutInput, order: string): boolean;
     fillContiguousStrides(shape: readonly number[], itemsize: number, order: string): number[];
+    copyItems(
+      dst: ArrayBuffer,
+      dstOffset: number,
+      dstStrides: readonly number[],
+      src: ArrayBuffer,
+      srcOffset: number,
+      srcStrides: readonly number[],
+      shape: readonly number[],
+      itemsize: number,
+    ): void;
   };
   readonly NativeRegion: new (size: number, align: number, zero: boolean) => NativeRegion;
   regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };

@@ -2,8 +2,15 @@
 // copies with memmove semantics, value comparison and hex. They loop in
 // JavaScript over byte offsets; every layout here was checked against its
 // memory when its view was made.
+import { isArrayBuffer } from 'node:util/types';
+import { callNative } from './errors';
 import { codecFor, type Item } from './items';
-import type { Layout } from './layout';
+import { contiguousStrides, type Layout } from './layout';
+import { native } from './native';
+
+// Below this many bytes the JavaScript loops beat the cost of a native call
+// (measured: bench/memoryview.js).
+const NATIVE_COPY_BYTES = 16 * 1024;
 
 export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
 
@@ -66,6 +73,11 @@ export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
     return out;
   }
   const size = v.itemsize;
+  if (v.len >= NATIVE_COPY_BYTES && isArrayBuffer(v.buffer)) {
+    const strides = contiguousStrides(v.shape, size, fortran ? 'F' : 'C');
+    callNative(() => native.core.copyItems(out.buffer, 0, strides, v.buffer as ArrayBuffer, v.byteOffset, v.strides, v.shape, size));
+    return out;
+  }
   let k = 0;
   if (size === 1) {
     forEachOffset(v, fortran, (o) => {
@@ -91,6 +103,13 @@ export function copyItems(
   const count = dst.len / dst.itemsize;
   if (count === 0) return;
   const size = dst.itemsize;
+  if (dst.len >= NATIVE_COPY_BYTES && isArrayBuffer(dst.buffer) && isArrayBuffer(src.buffer)) {
+    // The kernel handles overlap itself (memmove semantics).
+    callNative(() =>
+      native.core.copyItems(dst.buffer as ArrayBuffer, dst.byteOffset, dst.strides, src.buffer as ArrayBuffer, src.byteOffset, src.strides, dst.shape, size),
+    );
+    return;
+  }
   const dstBytes = new Uint8Array(dst.buffer);
   const [slo, shi] = byteRange(src);
   const [dlo, dhi] = byteRange(dst);

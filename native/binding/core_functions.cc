@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/copy.h"
 #include "../core/format.h"
 #include "../core/layout.h"
 #include "../core/negotiate.h"
@@ -149,6 +150,58 @@ Napi::Value FillContiguousStridesJs(const Napi::CallbackInfo& info) {
   return FromInt64(env, strides.data(), ndim);
 }
 
+// The memory of an ArrayBuffer, for a copy: refuses anything else
+// (SharedArrayBuffers go through the JavaScript loop instead).
+char* ArrayBufferData(Napi::Value value, size_t* length) {
+  if (!value.IsArrayBuffer()) {
+    throw CodedError(value.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     "expected an ArrayBuffer");
+  }
+  Napi::ArrayBuffer ab = value.As<Napi::ArrayBuffer>();
+  *length = ab.ByteLength();
+  return static_cast<char*>(ab.Data());
+}
+
+// copyItems(dstBuffer, dstOffset, dstStrides, srcBuffer, srcOffset,
+// srcStrides, shape, itemsize): both layouts are validated against their
+// buffers here, so no JavaScript value can make the kernel leave them.
+Napi::Value CopyItemsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t dst_len = 0;
+  size_t src_len = 0;
+  char* dst = ArrayBufferData(info[0], &dst_len);
+  char* src = ArrayBufferData(info[3], &src_len);
+  const int64_t dst_offset = ToInt64(info[1]);
+  const int64_t src_offset = ToInt64(info[4]);
+  std::vector<int64_t> dst_strides = ToInt64Vector(info[2]);
+  std::vector<int64_t> src_strides = ToInt64Vector(info[5]);
+  std::vector<int64_t> shape = ToInt64Vector(info[6]);
+  const int64_t itemsize = ToInt64(info[7]);
+  if (dst_strides.size() != shape.size() || src_strides.size() != shape.size()) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
+                     "shape and strides differ in length");
+  }
+  const int ndim = static_cast<int>(shape.size());
+  BufferView d;
+  d.itemsize = itemsize;
+  d.ndim = ndim;
+  d.shape = shape.empty() ? kNoDims : shape.data();
+  d.strides = dst_strides.empty() ? kNoDims : dst_strides.data();
+  BufferView s = d;
+  s.strides = src_strides.empty() ? kNoDims : src_strides.data();
+  Status status = ValidateLayout(&d, dst_offset, static_cast<int64_t>(dst_len));
+  if (status.ok()) {
+    status = ValidateLayout(&s, src_offset, static_cast<int64_t>(src_len));
+  }
+  if (status.ok() && d.len > 0) {
+    status = CopyItems(StridedRef{dst + dst_offset, d.strides},
+                       StridedRef{src + src_offset, s.strides}, d.shape, ndim,
+                       itemsize);
+  }
+  if (!status.ok()) ThrowStatus(env, status);
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Object InitCoreFunctions(Napi::Env env) {
@@ -159,6 +212,7 @@ Napi::Object InitCoreFunctions(Napi::Env env) {
   core.Set("isContiguous", Napi::Function::New(env, IsContiguousJs));
   core.Set("fillContiguousStrides",
            Napi::Function::New(env, FillContiguousStridesJs));
+  core.Set("copyItems", Napi::Function::New(env, CopyItemsJs));
   return core;
 }
 
