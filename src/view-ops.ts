@@ -4,7 +4,7 @@
 // memory when its view was made.
 import { isArrayBuffer } from 'node:util/types';
 import { callNative } from './errors';
-import { codecFor, type Item } from './items';
+import { unpackerFor, type Unpacked } from './struct-fields';
 import { contiguousStrides, type Layout } from './layout';
 import { native } from './native';
 
@@ -145,8 +145,11 @@ export function copyItems(
   });
 }
 
-/** `==` between two items as CPython compares unpacked values ('c' items are bytes, never numbers). */
-function itemsEqual(x: Item, y: Item): boolean {
+/** `==` between two items as CPython compares unpacked values ('c' and 's' items are bytes, never numbers). */
+function itemsEqual(x: Unpacked, y: Unpacked): boolean {
+  if (Array.isArray(x) || Array.isArray(y)) {
+    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => itemsEqual(v, y[i]!));
+  }
   if (typeof x === 'string' || typeof y === 'string') return x === y;
   // Loose equality compares number, bigint and boolean by value, like Python.
   return x == y; // eslint-disable-line eqeqeq
@@ -159,18 +162,9 @@ export function compareViews(a: Placed, b: Placed): boolean {
     if (a.shape[i] !== b.shape[i]) return false;
     if (a.shape[i] === 0) return true;
   }
-  const ca = codecFor(a.format ?? 'B');
-  const cb = codecFor(b.format ?? 'B');
-  if (ca === null || cb === null) {
-    // Items that cannot be unpacked one by one (multi-item formats): equal
-    // formats without floats or padding compare as their bytes.
-    const fa = (a.format ?? 'B').replace(/^@/, '');
-    const fb = (b.format ?? 'B').replace(/^@/, '');
-    if (fa !== fb || a.itemsize !== b.itemsize || /[efdx]/.test(fa)) return false;
-    const ta = toContiguousBytes(a, false);
-    const tb = toContiguousBytes(b, false);
-    return ta.every((byte, i) => byte === tb[i]);
-  }
+  const ua = unpackerFor(a.format ?? 'B');
+  const ub = unpackerFor(b.format ?? 'B');
+  if (ua === null || ub === null) return false;
   const da = new DataView(a.buffer);
   const db = new DataView(b.buffer);
   const offsets: number[] = [];
@@ -178,7 +172,7 @@ export function compareViews(a: Placed, b: Placed): boolean {
   let k = 0;
   let equal = true;
   forEachOffset(a, false, (o) => {
-    if (equal && !itemsEqual(ca.read(da, o), cb.read(db, offsets[k]!))) equal = false;
+    if (equal && !itemsEqual(ua(da, o), ub(db, offsets[k]!))) equal = false;
     k++;
   });
   return equal;

@@ -9,8 +9,8 @@
 //   (cpythonRefuses: '<i', '>d', 'e', ...), the items were read with struct:
 //   this package reads those formats on purpose.
 // - mv_index: get(...index) for every full index and the bad ones.
-// - mv_slice: 1-D slices exhaustively (CPython memoryview), N-d slices
-//   against NumPy basic indexing.
+// - mv_slice: 1-D slices exhaustively and chained (CPython memoryview), N-d
+//   slices against NumPy basic indexing.
 // - mv_assign: slice assignment (overlap, structure mismatches, read-only)
 //   and item assignment.
 // - mv_cast: the cast matrix.
@@ -93,6 +93,14 @@ interface ExhaustiveSet {
   n: number;
   memory: string;
   cases: ({ key: Key3; outsideBase?: true } & Outcome<SliceResult>)[];
+}
+
+interface ChainedSlice extends Outcome<SliceResult> {
+  id: string;
+  n: number;
+  memory: string;
+  keys: Key3[];
+  outsideBase?: true;
 }
 
 interface RandomSlice extends Outcome<SliceResult> {
@@ -196,7 +204,7 @@ function load<T>(name: string): T & { header: Header } {
 
 const structuresFile = load<{ structures: Structure[] }>('mv_structures.json');
 const indexFile = load<{ cases: IndexCase[] }>('mv_index.json');
-const sliceFile = load<{ exhaustive: ExhaustiveSet[]; random: RandomSlice[] }>('mv_slice.json');
+const sliceFile = load<{ exhaustive: ExhaustiveSet[]; random: RandomSlice[]; chained: ChainedSlice[] }>('mv_slice.json');
 const assignFile = load<{ slices: SliceAssign[]; items: ItemAssign[] }>('mv_assign.json');
 const castFile = load<{ sources: CastSource[]; casts: CastCase[] }>('mv_cast.json');
 const compareFile = load<{ views: CompareView[]; equal: boolean[][] }>('mv_compare.json');
@@ -213,6 +221,8 @@ const iterated = {
   exhaustiveOutside: 0,
   randomNumpy: 0,
   randomMemoryview: 0,
+  chained: 0,
+  chainedOutside: 0,
   slicesAssigned: 0,
   itemsAssigned: 0,
   casts: 0,
@@ -290,6 +300,7 @@ describe('the golden files', () => {
     expect(indexFile.cases.length).toBeGreaterThanOrEqual(150);
     expect(sliceFile.exhaustive.map((e) => e.n)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(sliceFile.random.length).toBeGreaterThanOrEqual(400);
+    expect(sliceFile.chained.length).toBeGreaterThanOrEqual(200);
     expect(assignFile.slices.length).toBeGreaterThanOrEqual(100);
     expect(castFile.casts.length).toBeGreaterThanOrEqual(5000);
     expect(compareFile.views.length).toBeGreaterThanOrEqual(40);
@@ -305,6 +316,7 @@ describe('the golden files', () => {
     indexFile.cases.forEach((c) => c.gets.forEach(add));
     sliceFile.exhaustive.forEach((e) => e.cases.forEach(add));
     sliceFile.random.forEach(add);
+    sliceFile.chained.forEach(add);
     assignFile.slices.forEach(add);
     assignFile.items.forEach(add);
     castFile.casts.forEach(add);
@@ -457,6 +469,26 @@ describe('slicing', () => {
     expect(replayExhaustive(false)).toEqual([]);
   });
 
+  function replayChained(outside: boolean): unknown[] {
+    const mismatches: unknown[] = [];
+    for (const c of sliceFile.chained) {
+      if ((c.outsideBase === true) !== outside) continue;
+      if (outside) iterated.chainedOutside++;
+      else iterated.chained++;
+      const problem = attempt(() => {
+        let view = memoryview(arrayBufferFromHex(c.memory), { format: 'i', shape: [c.n], strides: [4], byteOffset: 0 });
+        for (const key of c.keys) view = view.slice(key);
+        return resultMismatch(view, c.ok!, 'i');
+      });
+      if (problem !== null) mismatches.push({ id: c.id, n: c.n, keys: c.keys, problem });
+    }
+    return mismatches;
+  }
+
+  test('1-D: slices of slices (of reversed slices) compose offsets and strides', () => {
+    expect(replayChained(false)).toEqual([]);
+  });
+
   test("1-D: empty reversed slices whose buf CPython moves one stride before the block", () => {
     // memoryview(b'')[::-1] and friends: PySlice_AdjustIndices gives start
     // -1 for a negative step over nothing, and init_slice adds
@@ -465,6 +497,7 @@ describe('slicing', () => {
     expect(cases.length).toBeGreaterThan(0);
     expect(cases.every(({ c }) => c.ok!.shape[0] === 0 && c.ok!.byteOffset < 0)).toBe(true);
     expect(replayExhaustive(true)).toEqual([]);
+    expect(replayChained(true)).toEqual([]);
   });
 
   function replayRandom(memoryviewSemantics: boolean): unknown[] {
@@ -764,6 +797,8 @@ describe('completeness', () => {
       exhaustiveOutside: exhaustive.filter((c) => c.outsideBase === true).length,
       randomNumpy: sliceFile.random.filter((r) => r.memoryviewSemantics === undefined).length,
       randomMemoryview: sliceFile.random.filter((r) => r.memoryviewSemantics !== undefined).length,
+      chained: sliceFile.chained.filter((c) => c.outsideBase !== true).length,
+      chainedOutside: sliceFile.chained.filter((c) => c.outsideBase === true).length,
       slicesAssigned: assignFile.slices.length,
       itemsAssigned: assignFile.items.length,
       casts: castFile.casts.length,

@@ -12,6 +12,12 @@ has one builder function; main() writes them all.
 Requires CPython 3.11 (with the _testbuffer test module) and numpy.
 layouts.json also calls PyBuffer_IsContiguous and
 PyBuffer_FillContiguousStrides directly, through ctypes.pythonapi.
+
+The mv_*.json files are the memoryview vectors (structures, index, slice,
+assign, cast, compare, lifecycle).  Their views are built with
+PyMemoryView_FromBuffer on a hand-built Py_buffer (RawView), so CPython
+answers for exactly the layout recorded, and their items use the lossless
+encoding described above build_mv_structures ("memoryview vectors").
 """
 
 import array
@@ -1280,6 +1286,7 @@ def build_mv_index(seed=SEED):
 SLICE_FORMATS = ["b", "B", "h", "H", "i", "I", "q", "Q", "f", "d", "?", "e",
                  "<i", ">h", ">d", "<f", "=H", "!i", "@q", "l", "<l", "P"]
 MV_RANDOM_SLICES = 400
+MV_CHAINED_SLICES = 200
 
 
 def view_summary(fmt, view, base_address, memory):
@@ -1315,6 +1322,28 @@ def exhaustive_1d(rng, n):
                 out["outsideBase"] = True
         cases.append(dict({"key": [start, stop, step]}, **out))
     return {"n": n, "memory": memory.hex(), "cases": cases}
+
+
+def chained_1d(rng, i):
+    """Two or three successive 1-D slices of an 'i' view (m[k1][k2][k3])."""
+    n = rng.randint(0, 8)
+    memory = random_memory(rng, 4 * n, "i")
+    ba = bytearray(memory)
+    base = buffer_address(ba)
+    v = memoryview(ba).cast("i")
+    keys = []
+    for _ in range(rng.randint(2, 3)):
+        length = v.shape[0]
+
+        def bound():
+            return None if rng.random() < 0.3 else rng.randint(-length - 2, length + 2)
+        key = (bound(), bound(), rng.choice([None, 1, 2, 3, -1, -1, -2, -3]))
+        keys.append(list(key))
+        v = v[slice(*key)]
+    out = {"ok": view_summary("i", v, base, memory)}
+    if not 0 <= out["ok"]["byteOffset"] <= len(memory):
+        out["outsideBase"] = True
+    return dict({"id": "c%03d" % i, "n": n, "memory": memory.hex(), "keys": keys}, **out)
 
 
 def random_slice_key(rng, shape):
@@ -1433,7 +1462,10 @@ def build_mv_slice(seed=SEED):
      random: [{id, format, itemsize, shape, strides, offset, memory,
                key: [number | null | [start, stop, step]],
                ok: {shape, strides, byteOffset, tolist} | error, message,
-               memoryviewSemantics?: {strides, byteOffset, outsideBase?}}]}
+               memoryviewSemantics?: {strides, byteOffset, outsideBase?}}],
+     chained: [{id, n, memory: hex of n 'i' items,
+                keys: [[start, stop, step], ...] (2 or 3, applied in turn),
+                ok: {shape, strides, byteOffset, tolist}, outsideBase?}]}
 
     exhaustive: memoryview(bytearray).cast('h')[start:stop:step] for n in
     0..5, every triple over range(-n-1, n+2) plus None; byteOffset is the
@@ -1448,11 +1480,15 @@ def build_mv_slice(seed=SEED):
     numpy resets them to start=0, step=1 (stride and data pointer kept),
     memoryview (and Python lists) apply start and step anyway.  Where that
     makes a difference, memoryviewSemantics holds what per-dimension
-    memoryview slicing gives."""
+    memoryview slicing gives.
+    chained: memoryview(bytearray).cast('i')[k1][k2]([k3]): slices of
+    slices, reversed ones included, so offsets and strides compose."""
     rng = random.Random(seed)
     exhaustive = [exhaustive_1d(rng, n) for n in range(6)]
     randoms = [random_nd_slice(rng, i) for i in range(MV_RANDOM_SLICES)]
-    return {"header": make_header(seed), "exhaustive": exhaustive, "random": randoms}
+    chained = [chained_1d(rng, i) for i in range(MV_CHAINED_SLICES)]
+    return {"header": make_header(seed), "exhaustive": exhaustive, "random": randoms,
+            "chained": chained}
 
 
 # ---------------------------------------------------------------------------
@@ -2237,9 +2273,9 @@ def main():
              len(d["cases"]), sum(len(c["gets"]) for c in d["cases"]))),
         ("mv_slice.json", build_mv_slice,
          lambda d: "%d exhaustive 1-D slices, %d random N-d (%d where numpy's "
-                   "empty slices differ)" % (
+                   "empty slices differ), %d chained" % (
              sum(len(e["cases"]) for e in d["exhaustive"]), len(d["random"]),
-             sum("memoryviewSemantics" in r for r in d["random"]))),
+             sum("memoryviewSemantics" in r for r in d["random"]), len(d["chained"]))),
         ("mv_assign.json", build_mv_assign,
          lambda d: "%d slice assignments, %d item assignments" % (
              len(d["slices"]), len(d["items"]))),
