@@ -202,7 +202,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
 
   #region(): { byteOffset: number; len: number; contiguous: boolean } {
-    return { byteOffset: this.#byteOffset, len: this.#len, contiguous: this.#c };
+    return { byteOffset: this.#visibleOffset(), len: this.#len, contiguous: this.#c };
   }
 
   // ---- attributes -------------------------------------------------------
@@ -217,10 +217,20 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#check();
     return this.#buffer;
   }
-  /** Byte offset of item [0, ..., 0] in `buffer`. */
+  /**
+   * Byte offset of item [0, ..., 0] in `buffer`. An empty view addresses
+   * nothing; CPython's arithmetic can still put its start one stride before
+   * the block (`[::-1]` of nothing), so the offset shown is kept inside the
+   * buffer, a valid TypedArray/DataView offset. Slicing composes the exact one.
+   */
   get byteOffset(): number {
     this.#check();
-    return this.#byteOffset;
+    return this.#visibleOffset();
+  }
+
+  #visibleOffset(): number {
+    if (this.#len !== 0) return this.#byteOffset;
+    return Math.min(Math.max(this.#byteOffset, 0), this.#buffer.byteLength);
   }
   get nbytes(): number {
     this.#check();
@@ -416,7 +426,6 @@ export class MemoryView implements Iterable<Item | MemoryView> {
         strides.push(stride * r.step);
       }
     }
-    // An empty slice may start one past the end; it addresses nothing.
     return this.#derive({ byteOffset, shape, strides });
   }
 
@@ -640,7 +649,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       ndim: this.#shape.length,
       shape: this.#shape,
       strides: this.#strides,
-      byteOffset: this.#byteOffset,
+      byteOffset: this.#visibleOffset(),
       len: this.#len,
       cContiguous: this.#c,
       fContiguous: this.#f,
@@ -699,10 +708,11 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     }
     if (!this.#c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: typed() needs a C-contiguous view');
     if (!codec.nativeOrder) throw new BufferError('ERR_BUFFER_NOT_NATIVE_ORDER', `memoryview: format ${this.#format} is not in host byte order`);
-    if (this.#byteOffset % codec.size !== 0) {
-      throw new BufferError('ERR_BUFFER_UNALIGNED', `memoryview: byte offset ${this.#byteOffset} is not a multiple of ${codec.size}`);
+    const offset = this.#visibleOffset();
+    if (offset % codec.size !== 0) {
+      throw new BufferError('ERR_BUFFER_UNALIGNED', `memoryview: byte offset ${offset} is not a multiple of ${codec.size}`);
     }
-    return new ctor(this.#buffer as ArrayBuffer, this.#byteOffset, this.#len / codec.size);
+    return new ctor(this.#buffer as ArrayBuffer, offset, this.#len / codec.size);
   }
 
   /** A DataView over the bytes the view spans (from its lowest to its highest item). */
@@ -758,7 +768,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#check();
     const seen = negotiate(this.#layoutOf(), this.#readonly, flags);
     this.#exports++;
-    return new BufferInfoImpl(this, this.#buffer, this.#byteOffset, this.#len, this.#readonly, this.#itemsize, seen.format,
+    return new BufferInfoImpl(this, this.#buffer, this.#visibleOffset(), this.#len, this.#readonly, this.#itemsize, seen.format,
       seen.ndim, seen.shape, seen.strides, () => {
         this.#exports--;
       });

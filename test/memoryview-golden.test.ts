@@ -257,7 +257,11 @@ const keyString = (key: Key3): string => key.map((v) => (v === null ? '' : Strin
 function resultMismatch(actual: MemoryView, expected: SliceResult, format: string): string | null {
   if (!sameArray(actual.shape, expected.shape)) return `shape [${actual.shape}] != [${expected.shape}]`;
   if (!sameArray(actual.strides, expected.strides)) return `strides [${actual.strides}] != [${expected.strides}]`;
-  if (actual.byteOffset !== expected.byteOffset) return `byteOffset ${actual.byteOffset} != ${expected.byteOffset}`;
+  // Empty views keep their byteOffset inside the buffer (README: differences).
+  const want = expected.shape.includes(0)
+    ? Math.min(Math.max(0, expected.byteOffset), actual.buffer.byteLength)
+    : expected.byteOffset;
+  if (actual.byteOffset !== want) return `byteOffset ${actual.byteOffset} != ${want}`;
   return listMismatch(actual.toList(), expected.tolist, format);
 }
 
@@ -492,12 +496,14 @@ describe('slicing', () => {
   test("1-D: empty reversed slices whose buf CPython moves one stride before the block", () => {
     // memoryview(b'')[::-1] and friends: PySlice_AdjustIndices gives start
     // -1 for a negative step over nothing, and init_slice adds
-    // start * stride to buf. The pointer is never dereferenced.
+    // start * stride to buf. The pointer is never dereferenced; we keep
+    // byteOffset inside the buffer instead (a documented difference), so the
+    // expected offset is CPython's clamped at 0.
+    const mismatches = [...replayExhaustive(true), ...replayChained(true)];
     const cases = exhaustiveCases(true);
     expect(cases.length).toBeGreaterThan(0);
     expect(cases.every(({ c }) => c.ok!.shape[0] === 0 && c.ok!.byteOffset < 0)).toBe(true);
-    expect(replayExhaustive(true)).toEqual([]);
-    expect(replayChained(true)).toEqual([]);
+    expect(mismatches).toEqual([]);
   });
 
   function replayRandom(memoryviewSemantics: boolean): unknown[] {
