@@ -9,6 +9,7 @@ const {
   getBuffer,
   isBufferError,
   isContiguous,
+  memoryview,
   sizeFromFormat,
 } = require('..');
 
@@ -91,7 +92,46 @@ line('3. Strided N-d views for image and numeric code');
   }
 }
 
-line('4. Struct formats');
+line('4. memoryview: crop, flip, transpose and split channels as O(1) views');
+{
+  // A 4x6 RGBA image: pixel (y, x) channel c holds y * 10 + x (c = 0..3 scaled).
+  const h = 4;
+  const w = 6;
+  const pixels = NativeBuffer.alloc(h * w * 4, { format: 'B', shape: [h, w, 4] });
+  const img = memoryview(pixels);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 4; c++) img.set([y, x, c], (y * 10 + x + c * 50) % 256);
+  const crop = img.slice([1, 3], [2, 5]);
+  console.log('crop [1:3, 2:5]   -> shape', crop.shape, 'strides', crop.strides, 'byteOffset', crop.byteOffset);
+  const flipped = img.slice('::-1');
+  console.log('vertical flip     -> strides', flipped.strides, 'first row red:', flipped.slice(0, null, 0).toList());
+  const red = img.slice(null, null, 0);
+  console.log('red channel       -> shape', red.shape, 'strides', red.strides, 'row 1:', red.slice(1).toList());
+  const t = red.T;
+  console.log('transposed        -> shape', t.shape, 'strides', t.strides, 'C-contiguous?', t.cContiguous);
+  console.log('toBytes of T      ->', Buffer.from(t.slice([0, 2], [0, 3]).toBytes()).toString('hex'), '(a C-order copy)');
+  const floats = memoryview(new Float64Array([1, 2, 3, 4, 5, 6])).cast('B').cast('d', [2, 3]);
+  console.log('cast to [2, 3] d  ->', JSON.stringify(floats.toList()), '| typed():', floats.typed().constructor.name);
+  const bigEndian = memoryview(new Uint8Array([0, 0, 1, 0]), { format: '>i' });
+  console.log('">i" item         ->', bigEndian.get(0), '(CPython refuses non-native formats; we read them)');
+  for (const v of [crop, flipped, red, t, floats, bigEndian, img]) v.release();
+  // The one-off sub-views above (flipped.slice(...), red.slice(1), ...) were
+  // never released, so they still hold the pixels: close() refuses.
+  try {
+    pixels.close();
+  } catch (error) {
+    console.log('close() with live sub-views ->', error.code, `(exports: ${pixels.exports})`);
+  }
+  pixels.close({ force: true });
+  console.log('close({ force: true }) detaches: red channel view now reads ->', (() => {
+    try {
+      return red.get(0, 0);
+    } catch (error) {
+      return error.code;
+    }
+  })());
+}
+
+line('5. Struct formats');
 for (const format of ['bi', '=bi', '<d', '3s', 'T{i}']) {
   try {
     console.log(`sizeFromFormat(${JSON.stringify(format)}) = ${sizeFromFormat(format)}`);
