@@ -45,6 +45,8 @@ export interface MemoryViewLayout {
   readonly readonly?: boolean;
 }
 
+type FastGet = (i: number, j: number | undefined, k: number | undefined) => Item | undefined;
+
 /** The nested array `toList()` returns: items, arrays of items, ... */
 export type NestedList = Item | NestedList[];
 
@@ -96,6 +98,16 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   // when items are aligned and in host order, else a DataView.
   #codec: ItemCodec | null | undefined;
   #fast: ArrayLike<number | bigint> | null = null;
+  #fastGet: FastGet | null = null;
+  // The inline path of get() for 1-D and 2-D views whose items are the
+  // elements of a TypedArray: element index = base + i * s0 + j * s1.
+  #direct: Record<number, Item | undefined> | null = null;
+  #directNdim = 0;
+  #base = 0;
+  #s0 = 0;
+  #s1 = 0;
+  #n0 = 0;
+  #n1 = 0;
 
   private constructor(mbuf: ManagedBuffer, fields: Fields) {
     this.#mbuf = mbuf;
@@ -363,22 +375,106 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {TypeError} ERR_INVALID_ARG_TYPE for a wrong count or a non-integer.
    * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for multi-item formats.
    */
-  get(...index: number[]): Item {
-    this.#check();
-    const codec = this.#itemCodec();
-    // Fast path: one or two in-range, non-negative integer indices.
-    const ndim = this.#shape.length;
-    if (ndim === index.length && ndim <= 2) {
-      const i = index[0]!;
-      if (ndim === 1 && i >= 0 && i < this.#shape[0]! && Number.isInteger(i)) {
-        return this.#readAt(codec, this.#byteOffset + i * this.#strides[0]!);
-      }
-      const j = index[1]!;
-      if (ndim === 2 && i >= 0 && j >= 0 && i < this.#shape[0]! && j < this.#shape[1]! && Number.isInteger(i) && Number.isInteger(j)) {
-        return this.#readAt(codec, this.#byteOffset + i * this.#strides[0]! + j * this.#strides[1]!);
+  get(...index: number[]): Item;
+  get(i?: number, j?: number, k?: number, l?: number): Item {
+    // Fast path: a reader specialised for this view on first use, taking
+    // the indices straight from `arguments` (no array per call). It only
+    // answers in-range, non-negative integer indices and anything it cannot
+    // answer (wrapping, errors, a detached buffer) falls through.
+    // (An explicit trailing undefined counts as absent here.)
+    const a = this.#direct;
+    if (a !== null) {
+      // Items are a TypedArray's elements: 1-D and 2-D index it inline.
+      if (this.#directNdim === 2) {
+        if (i! >>> 0 === i && j! >>> 0 === j && i < this.#n0 && j < this.#n1 && k === undefined) {
+          const v = a[this.#base + i * this.#s0 + j * this.#s1];
+          if (v !== undefined) return v;
+        }
+      } else if (i! >>> 0 === i && i < this.#n0 && j === undefined) {
+        const v = a[this.#base + i * this.#s0];
+        if (v !== undefined) return v;
       }
     }
+    const fast = this.#fastGet;
+    if (fast !== null && l === undefined) {
+      const value = fast(i!, j, k);
+      if (value !== undefined) return value;
+    }
+    return this.#get(Array.prototype.slice.call(arguments) as number[]);
+  }
+
+  #get(index: number[]): Item {
+    this.#check();
+    const codec = this.#itemCodec();
+    if (this.#fastGet === null) this.#fastGet = this.#makeFastGet(codec);
     return this.#readAt(codec, this.#offsetOf(this.#checkedIndex(index, 'get()')));
+  }
+
+  /**
+   * A reader for up to three indices, specialised on this view's layout:
+   * returns undefined for anything but in-range indices below 2**32 (the
+   * general path then decides), and for items of a detached buffer.
+   */
+  #makeFastGet(codec: ItemCodec): FastGet | null {
+    const ndim = this.#shape.length;
+    if (ndim < 1 || ndim > 3) return null;
+    const fast = this.#fast;
+    const [n0 = 0, n1 = 0, n2 = 0] = this.#shape;
+    let [s0 = 0, s1 = 0, s2 = 0] = this.#strides;
+    let base = this.#byteOffset;
+    let read: (k: number) => Item | undefined;
+    if (fast !== null) {
+      const size = codec.size;
+      base /= size;
+      s0 /= size;
+      s1 /= size;
+      s2 /= size;
+      const fromRaw = codec.fromRaw;
+      read =
+        codec.valueArray !== null
+          ? (k) => fast[k] as Item | undefined
+          : (k) => {
+              const raw = fast[k];
+              return raw === undefined ? undefined : fromRaw(raw);
+            };
+    } else {
+      const dv = this.#mbuf.dataView();
+      const buffer = this.#buffer;
+      const codecRead = codec.read;
+      const size = codec.size;
+      // An ArrayBuffer's length reads 0 once detached (a DataView's throws).
+      read = (k) => (k + size <= buffer.byteLength ? codecRead(dv, k) : undefined);
+    }
+    // `x >>> 0 === x` accepts exactly the integers in [0, 2**32).
+    if (fast !== null && codec.valueArray !== null) {
+      // The items are the array's elements: index it directly.
+      const a = fast as unknown as Record<number, Item | undefined>;
+      if (ndim <= 2) {
+        this.#direct = a;
+        this.#directNdim = ndim;
+        this.#base = base;
+        this.#s0 = s0;
+        this.#s1 = s1;
+        this.#n0 = n0;
+        this.#n1 = n1;
+      }
+      if (ndim === 1) {
+        return (i, j, k) => (i >>> 0 === i && i < n0 && j === undefined && k === undefined ? a[base + i * s0] : undefined);
+      }
+      if (ndim === 2) {
+        return (i, j, k) =>
+          i >>> 0 === i && (j as number) >>> 0 === j && i < n0 && (j as number) < n1 && k === undefined ? a[base + i * s0 + (j as number) * s1] : undefined;
+      }
+    }
+    if (ndim === 1) {
+      return (i, j, k) => (i >>> 0 === i && i < n0 && j === undefined && k === undefined ? read(base + i * s0) : undefined);
+    }
+    if (ndim === 2) {
+      return (i, j, k) =>
+        i >>> 0 === i && (j as number) >>> 0 === j && i < n0 && (j as number) < n1 && k === undefined ? read(base + i * s0 + (j as number) * s1) : undefined;
+    }
+    return (i, j, k) =>
+      i >>> 0 === i && (j as number) >>> 0 === j && (k as number) >>> 0 === k && i < n0 && (j as number) < n1 && (k as number) < n2 ? read(base + i * s0 + (j as number) * s1 + (k as number) * s2) : undefined;
   }
 
   /**
@@ -736,6 +832,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
     }
     this.#released = true;
+    this.#fastGet = null;
+    this.#direct = null;
     dropped.unregister(this);
     this.#mbuf.unregister();
   }
