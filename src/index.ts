@@ -11,5 +11,6 @@ export { NativeBuffer, nativeMemoryStats } from './native-buffer';
 export type { NativeBufferOptions, CloseOptions } from './native-buffer';
 export { isContiguous, fillContiguousStrides } from './helpers';
 export { sizeFromFormat } from './format';
+export { toContiguous, fromContiguous, copyData } from './contiguous';
 export { memoryview, MemoryView, isMemoryView } from './memory-view';
 export type { MemoryViewLayout, NestedList, Item, SliceKey } from './memory-view';

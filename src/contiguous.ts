@@ -1,0 +1,119 @@
+// PyBuffer_ToContiguous, PyBuffer_FromContiguous and PyObject_CopyData over
+// any exporter.
+import type { BufferInfo } from './buffer-info';
+import { BufferError, invalidArgType, outOfRange } from './errors';
+import { BufferFlags } from './flags';
+import { getBuffer } from './get-buffer';
+import { checkObject } from './internal/validate';
+import { contiguousStrides, isCContiguousLayout, isFContiguousLayout } from './layout';
+import { copyItems, forEachOffset, toContiguousBytes, type Placed } from './view-ops';
+
+type Order = 'C' | 'F' | 'A';
+
+function checkOrder(order: unknown): Order {
+  if (typeof order !== 'string') throw invalidArgType('order', "'C', 'F' or 'A'", order);
+  if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
+  return order;
+}
+
+/** A held export as a complete layout. */
+function placed(info: BufferInfo): Placed {
+  const itemsize = info.itemsize;
+  const shape = info.shape ?? [info.len / itemsize];
+  const strides = info.strides ?? contiguousStrides(shape, itemsize, 'C');
+  return {
+    buffer: info.buffer,
+    format: info.format ?? 'B',
+    itemsize,
+    ndim: shape.length,
+    shape,
+    strides,
+    byteOffset: info.byteOffset,
+    len: info.len,
+    cContiguous: isCContiguousLayout(shape, strides, itemsize, info.len),
+    fContiguous: isFContiguousLayout(shape, strides, itemsize, info.len),
+  };
+}
+
+/**
+ * `PyBuffer_ToContiguous`: the items of `src` as bytes in C order, Fortran
+ * order, or ('A') the order the source already has (Fortran if it is
+ * Fortran- and not C-contiguous, else C). Always a copy.
+ */
+export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
+  const o = checkOrder(order);
+  const info = getBuffer(src, BufferFlags.FULL_RO);
+  try {
+    const v = placed(info);
+    return toContiguousBytes(v, o === 'F' || (o === 'A' && v.fContiguous && !v.cContiguous));
+  } finally {
+    info.release();
+  }
+}
+
+/**
+ * `PyBuffer_FromContiguous`: writes `bytes` into the items of `dst`, in C
+ * order (Fortran order for 'F'; 'A' is C, as in CPython). A short `bytes`
+ * fills a prefix of whole items in that order; extra bytes are ignored.
+ * @returns the number of bytes written.
+ * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only destination.
+ */
+export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Order = 'C'): number {
+  const o = checkOrder(order);
+  if (!ArrayBuffer.isView(bytes)) throw invalidArgType('bytes', 'a TypedArray, Buffer or DataView', bytes);
+  const src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const info = getBuffer(dst, BufferFlags.FULL);
+  try {
+    const v = placed(info);
+    const size = v.itemsize;
+    const n = Math.min(src.length, v.len);
+    const out = new Uint8Array(v.buffer);
+    if (o === 'F' ? v.fContiguous : v.cContiguous) {
+      // set() copies as memmove when both share a buffer.
+      out.set(src.subarray(0, n), v.byteOffset);
+      return n;
+    }
+    const items = Math.floor(n / size);
+    let k = 0;
+    let written = 0;
+    forEachOffset(v, o === 'F', (offset) => {
+      if (written >= items) return;
+      for (let b = 0; b < size; b++) out[offset + b] = src[k++]!;
+      written++;
+    });
+    return written * size;
+  } finally {
+    info.release();
+  }
+}
+
+/**
+ * `PyObject_CopyData`: copies the items of `src` into `dst`. Unlike CPython,
+ * which copies whatever fits, the two must have the same shape, format (up
+ * to a leading '@') and itemsize; overlapping memory is handled as memmove.
+ * @throws {BufferError} ERR_BUFFER_STRUCTURE_MISMATCH, ERR_BUFFER_NOT_WRITABLE.
+ */
+export function copyData(dst: unknown, src: unknown): void {
+  checkObject('dst', dst);
+  const d = getBuffer(dst, BufferFlags.FULL);
+  try {
+    const s = getBuffer(src, BufferFlags.FULL_RO);
+    try {
+      const dv = placed(d);
+      const sv = placed(s);
+      const sameShape = dv.ndim === sv.ndim && dv.shape.every((x, i) => x === sv.shape[i]);
+      const sameFormat = (dv.format ?? 'B').replace(/^@/, '') === (sv.format ?? 'B').replace(/^@/, '');
+      if (!sameShape || !sameFormat || dv.itemsize !== sv.itemsize) {
+        throw new BufferError(
+          'ERR_BUFFER_STRUCTURE_MISMATCH',
+          `cannot copy ${sv.format} [${sv.shape.join(', ')}] into ${dv.format} [${dv.shape.join(', ')}]`,
+        );
+      }
+      copyItems(dv, sv);
+    } finally {
+      s.release();
+    }
+  } finally {
+    d.release();
+  }
+}
