@@ -12,9 +12,11 @@
 //       native kernel would start to pay), and NumPy's one-copy a.T.tobytes().
 //   4c. get(i, j) summing all items of a 1000x1000 'd' view against scijs
 //       ndarray's get(i, j). Target: ours within 1.5x. Also view.typed()
-//       indexed as t[i * 1000 + j] against a plain Float64Array loop
-//       (target: the same speed, taken as <= 1.05x for noise), and, for
-//       information, the get loop over the transposed views.
+//       indexed as t[i * 1000 + j] against a plain Float64Array loop, each
+//       array made before the timing (target: the same speed, taken as
+//       <= 1.05x for noise); for information, the same with the array made
+//       inside the timed function (typed() there, and new Float64Array(buffer)
+//       as the control), and the get loop over the transposed views.
 //
 // 4a and 4b time one call at a time in each process (process.hrtime here,
 // time.perf_counter_ns() in Python), dropping the result untimed after the
@@ -343,10 +345,13 @@ function benchGet(quick) {
       return s;
     };
   });
-  const typed = rowCase('t = view.typed(); t[i * 1000 + j]', () => {
+  // typed() against a plain Float64Array, like for like: each loop reads an
+  // array made before the timing from its closure.
+  const viewTyped = view.typed();
+  const typed = rowCase('t = view.typed() (made once); t[i * 1000 + j]', () => {
     let row = 0;
     return (n) => {
-      const t = view.typed();
+      const t = viewTyped;
       let s = 0;
       for (let r = 0; r < n; r++) {
         for (let j = 0; j < N; j++) s += t[row * N + j];
@@ -359,6 +364,32 @@ function benchGet(quick) {
     let row = 0;
     return (n) => {
       const a = plain;
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < N; j++) s += a[row * N + j];
+        if (++row === N) row = 0;
+      }
+      return s;
+    };
+  });
+  // (information) the array made inside the timed function, at the start of
+  // every op: typed() there, and new Float64Array(buffer) as its control.
+  const typedInside = rowCase('view.typed() inside each op, then the loop', () => {
+    let row = 0;
+    return (n) => {
+      const t = view.typed();
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < N; j++) s += t[row * N + j];
+        if (++row === N) row = 0;
+      }
+      return s;
+    };
+  });
+  const plainInside = rowCase('new Float64Array(buffer) inside each op, then the loop', () => {
+    let row = 0;
+    return (n) => {
+      const a = new Float64Array(plain.buffer, plain.byteOffset, plain.length);
       let s = 0;
       for (let r = 0; r < n; r++) {
         for (let j = 0; j < N; j++) s += a[row * N + j];
@@ -412,12 +443,14 @@ function benchGet(quick) {
     summary.get = { skipped: 'ndarray not installed' };
   }
 
-  const trows = compare([plainCase, typed], opts);
+  const trows = compare([plainCase, typed, plainInside, typedInside], opts);
   printTable('4c. view.typed() indexed t[i * 1000 + j] vs a plain Float64Array (one op = one row)', trows);
   const tRatio = trows[1].nsPerOp / trows[0].nsPerOp;
   const tPaired = pairedRatio(trows[1], trows[0]);
-  console.log(`per item: plain ${perItem(trows[0]).toFixed(3)} ns, typed() ${perItem(trows[1]).toFixed(3)} ns`);
+  const insideRatio = trows[3].nsPerOp / trows[2].nsPerOp;
+  for (const r of trows) console.log(`  ${r.name}: ${perItem(r).toFixed(3)} ns per item (${(r.nsPerOp / trows[0].nsPerOp).toFixed(2)}x plain)`);
   console.log(`ratio typed() / plain = ${tRatio.toFixed(2)}x (paired batches: ${tPaired.toFixed(2)}x)   target the same speed (<= 1.05x): ${tRatio <= 1.05 ? 'MET' : 'MISSED'}`);
+  console.log(`  (information) made inside each op: typed() / new Float64Array(buffer) = ${insideRatio.toFixed(2)}x (paired ${pairedRatio(trows[3], trows[2]).toFixed(2)}x)`);
   summary.typedLoop = {
     typedNsPerItem: round(perItem(trows[1]), 3),
     plainNsPerItem: round(perItem(trows[0]), 3),
@@ -425,6 +458,12 @@ function benchGet(quick) {
     pairedRatio: round(tPaired, 2),
     target: 1.05,
     met: tRatio <= 1.05,
+    info: {
+      typedInsideOpNsPerItem: round(perItem(trows[3]), 3),
+      newFloat64ArrayInsideOpNsPerItem: round(perItem(trows[2]), 3),
+      ratioTypedInsideVsNewInside: round(insideRatio, 2),
+      ratioTypedInsideVsPlain: round(trows[3].nsPerOp / trows[0].nsPerOp, 2),
+    },
   };
 
   const icases = nd !== null ? [ours, oursT, theirsT] : [ours, oursT];

@@ -1,11 +1,14 @@
 'use strict';
 // npm run bench  (node bench/run.js [--quick]; may also be run with
 // node --expose-gc bench/run.js). Runs every benchmark, prints a table per
-// benchmark, the targets, and one last line `BENCH_JSON {...}`.
+// benchmark, the targets, and one last line `BENCH_JSON {...}`. The memoryview
+// benchmark (bench/memoryview.js) also drives python3 (bench/memoryview_ref.py,
+// CPython and NumPy) when it is on PATH, and skips those comparisons otherwise.
 const os = require('os');
 const benchGetBuffer = require('./get-buffer');
 const benchExporters = require('./exporters');
 const benchAlloc = require('./alloc');
+const benchMemoryView = require('./memoryview');
 const { getChecksum, gcHow, timerOverhead } = require('./harness');
 
 async function main() {
@@ -21,6 +24,7 @@ async function main() {
   const g = benchGetBuffer({ quick });
   const e = benchExporters({ quick });
   const a = await benchAlloc({ quick });
+  const m = await benchMemoryView({ quick });
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log('\n## Targets');
@@ -31,6 +35,17 @@ async function main() {
   console.log(
     `NativeBuffer.alloc(1 GiB) / alloc(4 KiB), alloc to usable view: ${a.summary.ratio}x (target <= 1.5x) -> ${a.summary.met ? 'MET' : 'MISSED'}`,
   );
+  const mv = m.summary;
+  const verdict = (t) => (t.skipped !== undefined ? `SKIPPED (${t.skipped})` : t.met ? 'MET' : 'MISSED');
+  console.log(
+    `memoryview toList() of 1e6 'd' vs CPython tolist(): ${mv.toList.ratio ?? '-'}x (target <= 1.0x) -> ${verdict(mv.toList)}`,
+  );
+  console.log(
+    `memoryview toBytes('C') of a 4096x4096 'f' transpose vs NumPy: ours ${mv.toBytes.oursMBs ?? '-'} MB/s, NumPy ${mv.toBytes.numpyMBs ?? '-'} MB/s ` +
+      `(target >= NumPy) -> ${verdict(mv.toBytes)}`,
+  );
+  console.log(`memoryview get(i, j) 1000x1000 'd' vs ndarray get(i, j): ${mv.get.ratio ?? '-'}x (target <= 1.5x) -> ${verdict(mv.get)}`);
+  console.log(`memoryview typed() loop vs plain Float64Array loop: ${mv.typedLoop.ratio}x (target the same, <= 1.05x) -> ${verdict(mv.typedLoop)}`);
   console.log(`checksum ${getChecksum()}   (elapsed ${seconds.toFixed(1)} s)`);
   const summary = {
     node: process.version,
@@ -41,7 +56,9 @@ async function main() {
     getBuffer: g.summary,
     exporters: e.summary,
     alloc: a.summary,
-    targetsMet: g.summary.met && a.summary.met,
+    memoryview: mv,
+    // skipped memoryview comparisons (no python3, NumPy or ndarray) count neither way
+    targetsMet: g.summary.met && a.summary.met && mv.met,
     checksum: getChecksum(),
   };
   console.log(`BENCH_JSON ${JSON.stringify(summary)}`);

@@ -45,6 +45,38 @@ export interface MemoryViewLayout {
   readonly readonly?: boolean;
 }
 
+interface ViewFields {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly byteOffset: number;
+  readonly format: string;
+  readonly itemsize: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly readonly: boolean;
+  readonly len: number;
+  readonly c: boolean;
+  readonly f: boolean;
+}
+
+interface Access {
+  readonly codec: ItemCodec | null;
+  /** A TypedArray over the whole block, when items are aligned and in host order. */
+  readonly fast: ArrayLike<number | bigint> | null;
+  /** A reader for up to three indices (null: the general path only). */
+  readonly fastGet: FastGet | null;
+}
+
+/** get()'s inline path: element index = base + i * s0 + j * s1. */
+interface Direct {
+  readonly a: Record<number, Item | undefined>;
+  readonly ndim: number;
+  readonly base: number;
+  readonly s0: number;
+  readonly s1: number;
+  readonly n0: number;
+  readonly n1: number;
+}
+
 type FastGet = (i: number, j: number | undefined, k: number | undefined) => Item | undefined;
 
 /** The nested array `toList()` returns: items, arrays of items, ... */
@@ -81,54 +113,46 @@ function nativeCode(format: string): string | null {
 }
 
 export class MemoryView implements Iterable<Item | MemoryView> {
+  // Few fields on purpose: V8 turns objects with many out-of-object fields
+  // into slow dictionaries, which costs get() 20x.
   readonly #mbuf: ManagedBuffer;
-  readonly #buffer: ArrayBuffer | SharedArrayBuffer;
-  readonly #byteOffset: number;
-  readonly #format: string;
-  readonly #itemsize: number;
-  readonly #shape: readonly number[];
-  readonly #strides: readonly number[];
-  readonly #readonly: boolean;
-  readonly #len: number;
-  readonly #c: boolean;
-  readonly #f: boolean;
+  readonly #v: ViewFields;
   #exports = 0;
   #released = false;
   // Item access, decided on first use: a TypedArray over the whole block
   // when items are aligned and in host order, else a DataView.
-  #codec: ItemCodec | null | undefined;
-  #fast: ArrayLike<number | bigint> | null = null;
-  #fastGet: FastGet | null = null;
-  // The inline path of get() for 1-D and 2-D views whose items are the
-  // elements of a TypedArray: element index = base + i * s0 + j * s1.
-  #direct: Record<number, Item | undefined> | null = null;
-  #directNdim = 0;
-  #base = 0;
-  #s0 = 0;
-  #s1 = 0;
-  #n0 = 0;
-  #n1 = 0;
+  #acc: Access | null = null;
+  // get()'s inline path, for 1-D and 2-D views whose items are TypedArray elements.
+  #d: Direct | null = null;
 
   private constructor(mbuf: ManagedBuffer, fields: Fields) {
     this.#mbuf = mbuf;
-    this.#buffer = fields.buffer;
-    this.#byteOffset = fields.byteOffset;
-    this.#format = fields.format;
-    this.#itemsize = fields.itemsize;
-    this.#shape = Object.freeze([...fields.shape]);
-    this.#strides = Object.freeze([...fields.strides]);
-    this.#readonly = fields.readonly;
+    const shape = Object.freeze([...fields.shape]);
+    const strides = Object.freeze([...fields.strides]);
     let len = fields.itemsize;
-    for (const d of fields.shape) len *= d;
-    this.#len = len;
-    if (this.#shape.length === 1) {
+    for (const d of shape) len *= d;
+    let c: boolean;
+    let f: boolean;
+    if (shape.length === 1) {
       // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
       // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
-      this.#c = this.#f = this.#shape[0] === 1 || this.#strides[0] === this.#itemsize;
+      c = f = shape[0] === 1 || strides[0] === fields.itemsize;
     } else {
-      this.#c = isCContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
-      this.#f = isFContiguousLayout(this.#shape, this.#strides, this.#itemsize, len);
+      c = isCContiguousLayout(shape, strides, fields.itemsize, len);
+      f = isFContiguousLayout(shape, strides, fields.itemsize, len);
     }
+    this.#v = {
+      buffer: fields.buffer,
+      byteOffset: fields.byteOffset,
+      format: fields.format,
+      itemsize: fields.itemsize,
+      shape,
+      strides,
+      readonly: fields.readonly,
+      len,
+      c,
+      f,
+    };
     mbuf.register();
     dropped.register(this, mbuf, this);
   }
@@ -141,7 +165,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (typeof obj === 'object' && obj !== null && #mbuf in obj) {
       const base = obj;
       base.#check();
-      return layout === undefined ? base.#derive({}) : MemoryView.#reinterpret(base.#mbuf, base.#region(), base.#readonly, layout);
+      return layout === undefined ? base.#derive({}) : MemoryView.#reinterpret(base.#mbuf, base.#region(), base.#v.readonly, layout);
     }
     const master = getBuffer(obj, BufferFlags.FULL_RO);
     const mbuf = new ManagedBuffer(master);
@@ -202,19 +226,19 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   #derive(changes: Partial<Fields>): MemoryView {
     return new MemoryView(this.#mbuf, {
-      buffer: this.#buffer,
-      byteOffset: this.#byteOffset,
-      format: this.#format,
-      itemsize: this.#itemsize,
-      shape: this.#shape,
-      strides: this.#strides,
-      readonly: this.#readonly,
+      buffer: this.#v.buffer,
+      byteOffset: this.#v.byteOffset,
+      format: this.#v.format,
+      itemsize: this.#v.itemsize,
+      shape: this.#v.shape,
+      strides: this.#v.strides,
+      readonly: this.#v.readonly,
       ...changes,
     });
   }
 
   #region(): { byteOffset: number; len: number; contiguous: boolean } {
-    return { byteOffset: this.#visibleOffset(), len: this.#len, contiguous: this.#c };
+    return { byteOffset: this.#visibleOffset(), len: this.#v.len, contiguous: this.#v.c };
   }
 
   // ---- attributes -------------------------------------------------------
@@ -227,7 +251,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** The memory block the view lives in. */
   get buffer(): ArrayBuffer | SharedArrayBuffer {
     this.#check();
-    return this.#buffer;
+    return this.#v.buffer;
   }
   /**
    * Byte offset of item [0, ..., 0] in `buffer`. An empty view addresses
@@ -241,36 +265,36 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
 
   #visibleOffset(): number {
-    if (this.#len !== 0) return this.#byteOffset;
-    return Math.min(Math.max(this.#byteOffset, 0), this.#buffer.byteLength);
+    if (this.#v.len !== 0) return this.#v.byteOffset;
+    return Math.min(Math.max(this.#v.byteOffset, 0), this.#v.buffer.byteLength);
   }
   get nbytes(): number {
     this.#check();
-    return this.#len;
+    return this.#v.len;
   }
   get readonly(): boolean {
     this.#check();
-    return this.#readonly;
+    return this.#v.readonly;
   }
   get itemsize(): number {
     this.#check();
-    return this.#itemsize;
+    return this.#v.itemsize;
   }
   get format(): string {
     this.#check();
-    return this.#format;
+    return this.#v.format;
   }
   get ndim(): number {
     this.#check();
-    return this.#shape.length;
+    return this.#v.shape.length;
   }
   get shape(): readonly number[] {
     this.#check();
-    return this.#shape;
+    return this.#v.shape;
   }
   get strides(): readonly number[] {
     this.#check();
-    return this.#strides;
+    return this.#v.strides;
   }
   /** Always empty: JavaScript views never hold pointers. */
   get suboffsets(): readonly number[] {
@@ -279,15 +303,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
   get cContiguous(): boolean {
     this.#check();
-    return this.#c;
+    return this.#v.c;
   }
   get fContiguous(): boolean {
     this.#check();
-    return this.#f;
+    return this.#v.f;
   }
   get contiguous(): boolean {
     this.#check();
-    return this.#c || this.#f;
+    return this.#v.c || this.#v.f;
   }
   get released(): boolean {
     return this.#released;
@@ -295,8 +319,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** The length of the first dimension. @throws {BufferError} ERR_BUFFER_ZERO_DIM for a 0-d view. */
   get length(): number {
     this.#check();
-    if (this.#shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', '0-dim memory has no length');
-    return this.#shape[0]!;
+    if (this.#v.shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', '0-dim memory has no length');
+    return this.#v.shape[0]!;
   }
   /** The number of live getBuffer exports of this view. */
   get exports(): number {
@@ -305,66 +329,74 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   // ---- items ------------------------------------------------------------
 
-  #itemCodec(): ItemCodec {
-    let codec = this.#codec;
-    if (codec === undefined) {
-      codec = this.#codec = codecFor(this.#format);
-      if (codec !== null && codec.nativeOrder && this.#aligned(codec.size)) {
-        this.#fast = this.#mbuf.typed(codec.storage as never) as ArrayLike<number | bigint>;
-      }
+  /** Item access for this view, set up on first use. */
+  #access(): Access {
+    let acc = this.#acc;
+    if (acc === null) {
+      const codec = codecFor(this.#v.format);
+      const fast =
+        codec !== null && codec.nativeOrder && this.#aligned(codec.size)
+          ? (this.#mbuf.typed(codec.storage as never) as ArrayLike<number | bigint>)
+          : null;
+      acc = this.#acc = { codec, fast, fastGet: codec === null ? null : this.#makeFastGet(codec, fast) };
     }
+    return acc;
+  }
+
+  #itemCodec(): ItemCodec {
+    const codec = this.#access().codec;
     if (codec === null) {
-      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: unsupported format ${this.#format}`);
+      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: unsupported format ${this.#v.format}`);
     }
     return codec;
   }
 
   #aligned(size: number): boolean {
-    if (this.#byteOffset % size !== 0) return false;
-    for (let i = 0; i < this.#shape.length; i++) {
-      if (this.#shape[i]! > 1 && this.#strides[i]! % size !== 0) return false;
+    if (this.#v.byteOffset % size !== 0) return false;
+    for (let i = 0; i < this.#v.shape.length; i++) {
+      if (this.#v.shape[i]! > 1 && this.#v.strides[i]! % size !== 0) return false;
     }
     return true;
   }
 
   /** The byte offset of the item at already-checked indices. */
   #offsetOf(index: ArrayLike<number>): number {
-    let offset = this.#byteOffset;
-    for (let i = 0; i < index.length; i++) offset += index[i]! * this.#strides[i]!;
+    let offset = this.#v.byteOffset;
+    for (let i = 0; i < index.length; i++) offset += index[i]! * this.#v.strides[i]!;
     return offset;
   }
 
   #readAt(codec: ItemCodec, offset: number): Item {
-    const fast = this.#fast;
+    const fast = this.#access().fast;
     if (fast !== null) {
       const raw = fast[offset / codec.size];
       // A detached buffer (forced close of the owner) reads as undefined.
       if (raw === undefined) throw released();
       return codec.fromRaw(raw);
     }
-    if (this.#mbuf.released || this.#buffer.byteLength === 0) throw released();
+    if (this.#mbuf.released || this.#v.buffer.byteLength === 0) throw released();
     return codec.read(this.#mbuf.dataView(), offset);
   }
 
   #writeAt(codec: ItemCodec, offset: number, value: Item): void {
-    const fast = this.#fast;
+    const fast = this.#access().fast;
     if (fast !== null) {
       if (offset / codec.size >= fast.length) throw released();
       (fast as unknown as Record<number, number | bigint>)[offset / codec.size] = codec.toRaw(value);
       return;
     }
-    if (this.#buffer.byteLength === 0) throw released();
+    if (this.#v.buffer.byteLength === 0) throw released();
     codec.write(this.#mbuf.dataView(), offset, value);
   }
 
   #checkedIndex(index: ArrayLike<unknown>, what: string): number[] {
-    const ndim = this.#shape.length;
+    const ndim = this.#v.shape.length;
     if (index.length !== ndim) {
       if (ndim === 0) throw invalidArgType('index', `nothing: ${what} of a 0-dim view takes no index`, index.length);
       throw invalidArgType('index', `${ndim} integer${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, index.length);
     }
     const out = new Array<number>(ndim);
-    for (let i = 0; i < ndim; i++) out[i] = checkIndex(index[i], this.#shape[i]!, i);
+    for (let i = 0; i < ndim; i++) out[i] = checkIndex(index[i], this.#v.shape[i]!, i);
     return out;
   }
 
@@ -376,37 +408,43 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for multi-item formats.
    */
   get(...index: number[]): Item;
-  get(i?: number, j?: number, k?: number, l?: number): Item {
+  get(i?: number, j?: number, k?: number, l?: number, ...more: number[]): Item {
     // Fast path: a reader specialised for this view on first use, taking
     // the indices straight from `arguments` (no array per call). It only
     // answers in-range, non-negative integer indices and anything it cannot
     // answer (wrapping, errors, a detached buffer) falls through.
     // (An explicit trailing undefined counts as absent here.)
-    const a = this.#direct;
-    if (a !== null) {
+    const d = this.#d;
+    if (d !== null) {
       // Items are a TypedArray's elements: 1-D and 2-D index it inline.
-      if (this.#directNdim === 2) {
-        if (i! >>> 0 === i && j! >>> 0 === j && i < this.#n0 && j < this.#n1 && k === undefined) {
-          const v = a[this.#base + i * this.#s0 + j * this.#s1];
+      if (d.ndim === 2) {
+        if (i! >>> 0 === i && j! >>> 0 === j && i < d.n0 && j < d.n1 && k === undefined) {
+          const v = d.a[d.base + i * d.s0 + j * d.s1];
           if (v !== undefined) return v;
         }
-      } else if (i! >>> 0 === i && i < this.#n0 && j === undefined) {
-        const v = a[this.#base + i * this.#s0];
+      } else if (i! >>> 0 === i && i < d.n0 && j === undefined) {
+        const v = d.a[d.base + i * d.s0];
         if (v !== undefined) return v;
       }
     }
-    const fast = this.#fastGet;
-    if (fast !== null && l === undefined) {
-      const value = fast(i!, j, k);
+    const acc = this.#acc;
+    if (acc !== null && acc.fastGet !== null && l === undefined) {
+      const value = acc.fastGet(i!, j, k);
       if (value !== undefined) return value;
     }
-    return this.#get(Array.prototype.slice.call(arguments) as number[]);
+    // The general path: wrapping, errors, more dimensions.
+    const index: number[] = [];
+    if (i !== undefined || j !== undefined || k !== undefined || l !== undefined) index.push(i!);
+    if (j !== undefined || k !== undefined || l !== undefined) index.push(j!);
+    if (k !== undefined || l !== undefined) index.push(k!);
+    if (l !== undefined) index.push(l);
+    for (let n = 4; n < more.length + 4; n++) index.push(more[n - 4]!);
+    return this.#get(index);
   }
 
   #get(index: number[]): Item {
     this.#check();
     const codec = this.#itemCodec();
-    if (this.#fastGet === null) this.#fastGet = this.#makeFastGet(codec);
     return this.#readAt(codec, this.#offsetOf(this.#checkedIndex(index, 'get()')));
   }
 
@@ -415,13 +453,12 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * returns undefined for anything but in-range indices below 2**32 (the
    * general path then decides), and for items of a detached buffer.
    */
-  #makeFastGet(codec: ItemCodec): FastGet | null {
-    const ndim = this.#shape.length;
+  #makeFastGet(codec: ItemCodec, fast: ArrayLike<number | bigint> | null): FastGet | null {
+    const ndim = this.#v.shape.length;
     if (ndim < 1 || ndim > 3) return null;
-    const fast = this.#fast;
-    const [n0 = 0, n1 = 0, n2 = 0] = this.#shape;
-    let [s0 = 0, s1 = 0, s2 = 0] = this.#strides;
-    let base = this.#byteOffset;
+    const [n0 = 0, n1 = 0, n2 = 0] = this.#v.shape;
+    let [s0 = 0, s1 = 0, s2 = 0] = this.#v.strides;
+    let base = this.#v.byteOffset;
     let read: (k: number) => Item | undefined;
     if (fast !== null) {
       const size = codec.size;
@@ -439,7 +476,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
             };
     } else {
       const dv = this.#mbuf.dataView();
-      const buffer = this.#buffer;
+      const buffer = this.#v.buffer;
       const codecRead = codec.read;
       const size = codec.size;
       // An ArrayBuffer's length reads 0 once detached (a DataView's throws).
@@ -449,15 +486,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (fast !== null && codec.valueArray !== null) {
       // The items are the array's elements: index it directly.
       const a = fast as unknown as Record<number, Item | undefined>;
-      if (ndim <= 2) {
-        this.#direct = a;
-        this.#directNdim = ndim;
-        this.#base = base;
-        this.#s0 = s0;
-        this.#s1 = s1;
-        this.#n0 = n0;
-        this.#n1 = n1;
-      }
+      if (ndim <= 2) this.#d = { a, ndim, base, s0, s1, n0, n1 };
       if (ndim === 1) {
         return (i, j, k) => (i >>> 0 === i && i < n0 && j === undefined && k === undefined ? a[base + i * s0] : undefined);
       }
@@ -486,7 +515,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   set(index: number | readonly number[], value: Item): void {
     this.#check();
     const codec = this.#itemCodec();
-    if (this.#readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+    if (this.#v.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
     const indices = typeof index === 'number' ? [index] : index;
     if (!Array.isArray(indices)) throw invalidArgType('index', 'an integer or an array of integers', index);
     const offset = this.#offsetOf(this.#checkedIndex(indices, 'set()'));
@@ -504,16 +533,16 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   slice(...keys: SliceKey[]): MemoryView {
     this.#check();
-    const ndim = this.#shape.length;
+    const ndim = this.#v.shape.length;
     if (keys.length > ndim) {
       throw invalidArgType('keys', `at most ${ndim} key${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, keys.length);
     }
-    let byteOffset = this.#byteOffset;
+    let byteOffset = this.#v.byteOffset;
     const shape: number[] = [];
     const strides: number[] = [];
     for (let d = 0; d < ndim; d++) {
-      const r = resolveKey(keys[d], this.#shape[d]!, d);
-      const stride = this.#strides[d]!;
+      const r = resolveKey(keys[d], this.#v.shape[d]!, d);
+      const stride = this.#v.strides[d]!;
       if (typeof r === 'number') {
         byteOffset += r * stride;
       } else {
@@ -531,7 +560,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   transpose(...axes: number[]): MemoryView {
     this.#check();
-    const ndim = this.#shape.length;
+    const ndim = this.#v.shape.length;
     let order: number[];
     if (axes.length === 0) {
       order = [...Array(ndim).keys()].reverse();
@@ -545,7 +574,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       });
       if (new Set(order).size !== ndim) throw outOfRange('axes', 'a permutation with no repeated axis', `[${axes.join(', ')}]`);
     }
-    return this.#derive({ shape: order.map((k) => this.#shape[k]!), strides: order.map((k) => this.#strides[k]!) });
+    return this.#derive({ shape: order.map((k) => this.#v.shape[k]!), strides: order.map((k) => this.#v.strides[k]!) });
   }
 
   /** The transpose: `transpose()`. */
@@ -562,11 +591,11 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
     if (shape.length > 64) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'memoryview: number of dimensions must not exceed 64');
     const dims = shape.map((d, i) => checkInteger(`shape[${i}]`, d, 0));
-    const count = this.#len / this.#itemsize;
+    const count = this.#v.len / this.#v.itemsize;
     if (dims.reduce((a, b) => a * b, 1) !== count) {
       throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `cannot reshape ${count} items into shape [${dims.join(', ')}]`);
     }
-    const strides = reshapeStrides(this.#shape, this.#strides, this.#itemsize, dims);
+    const strides = reshapeStrides(this.#v.shape, this.#v.strides, this.#v.itemsize, dims);
     if (strides === null) {
       throw new BufferError('ERR_BUFFER_RESHAPE_NEEDS_COPY', 'memoryview: these strides cannot express the new shape without a copy');
     }
@@ -583,9 +612,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   cast(format: string, shape?: readonly number[]): MemoryView {
     if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
     this.#check();
-    if (!this.#c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
-    const ndim = this.#shape.length;
-    if ((shape !== undefined || ndim !== 1) && this.#shape.includes(0)) {
+    if (!this.#v.c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
+    const ndim = this.#v.shape.length;
+    if ((shape !== undefined || ndim !== 1) && this.#v.shape.includes(0)) {
       throw invalidCast('cannot cast view with zeros in shape or strides');
     }
     let newNdim = 1;
@@ -599,13 +628,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (dest === null) {
       throw invalidCast("destination format must be a native single character format prefixed with an optional '@'");
     }
-    const src = nativeCode(this.#format);
+    const src = nativeCode(this.#v.format);
     if (!(src !== null && BYTE_CODES.has(src)) && !BYTE_CODES.has(dest)) {
       throw invalidCast('cannot cast between two non-byte formats');
     }
     const itemsize = parseFormat(format).itemsize;
-    if (this.#len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
-    let dims = [this.#len / itemsize];
+    if (this.#v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
+    let dims = [this.#v.len / itemsize];
     if (shape !== undefined) {
       dims = shape.map((d, i) => {
         if (typeof d !== 'number' || !Number.isInteger(d)) throw invalidArgType(`shape[${i}]`, 'an integer', d);
@@ -614,7 +643,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       });
       const product = dims.reduce((a, b) => a * b, 1);
       if (!Number.isSafeInteger(product)) throw invalidCast('product(shape) > SSIZE_MAX');
-      if (product * itemsize !== this.#len) throw invalidCast('product(shape) * itemsize != buffer size');
+      if (product * itemsize !== this.#v.len) throw invalidCast('product(shape) * itemsize != buffer size');
     }
     return this.#derive({ format, itemsize, shape: dims, strides: contiguousStrides(dims, itemsize, 'C') });
   }
@@ -631,11 +660,11 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   toList(): NestedList {
     this.#check();
     const codec = this.#itemCodec();
-    const shape = this.#shape;
-    const strides = this.#strides;
-    const fast = this.#fast;
-    if (fast !== null && fast.length === 0 && this.#len > 0) throw released();
-    if (fast === null && this.#buffer.byteLength === 0 && this.#len > 0) throw released();
+    const shape = this.#v.shape;
+    const strides = this.#v.strides;
+    const fast = this.#access().fast;
+    if (fast !== null && fast.length === 0 && this.#v.len > 0) throw released();
+    if (fast === null && this.#v.buffer.byteLength === 0 && this.#v.len > 0) throw released();
     const dv = fast === null ? this.#mbuf.dataView() : null;
     const size = codec.size;
     const leaf = (offset: number, n: number, stride: number): Item[] => {
@@ -659,8 +688,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       for (let i = 0; i < shape[dim]!; i++) out[i] = walk(dim + 1, offset + i * strides[dim]!);
       return out;
     };
-    if (shape.length === 0) return this.#readAt(codec, this.#byteOffset);
-    return walk(0, this.#byteOffset);
+    if (shape.length === 0) return this.#readAt(codec, this.#v.byteOffset);
+    return walk(0, this.#v.byteOffset);
   }
 
   /**
@@ -672,8 +701,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (typeof order !== 'string') throw invalidArgType('order', "'C', 'F' or 'A'", order);
     if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
     this.#check();
-    if (this.#buffer.byteLength === 0 && this.#len > 0) throw released();
-    const fortran = order === 'F' || (order === 'A' && this.#f && !this.#c);
+    if (this.#v.buffer.byteLength === 0 && this.#v.len > 0) throw released();
+    const fortran = order === 'F' || (order === 'A' && this.#v.f && !this.#v.c);
     return toContiguousBytes(this.#layoutOf(), fortran);
   }
 
@@ -739,16 +768,16 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   #layoutOf(): Layout & { buffer: ArrayBuffer | SharedArrayBuffer } {
     return {
-      buffer: this.#buffer,
-      format: this.#format,
-      itemsize: this.#itemsize,
-      ndim: this.#shape.length,
-      shape: this.#shape,
-      strides: this.#strides,
+      buffer: this.#v.buffer,
+      format: this.#v.format,
+      itemsize: this.#v.itemsize,
+      ndim: this.#v.shape.length,
+      shape: this.#v.shape,
+      strides: this.#v.strides,
       byteOffset: this.#visibleOffset(),
-      len: this.#len,
-      cContiguous: this.#c,
-      fContiguous: this.#f,
+      len: this.#v.len,
+      cContiguous: this.#v.c,
+      fContiguous: this.#v.f,
     };
   }
 
@@ -762,18 +791,18 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#check();
     const target = keys.length === 0 ? this : this.slice(...keys);
     try {
-      if (target.#readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+      if (target.#v.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
       const info = getBuffer(source, BufferFlags.FULL_RO);
       try {
         const itemsize = info.itemsize;
         const shape = info.shape ?? [info.len / itemsize];
         const srcFormat = (info.format ?? 'B').replace(/^@/, '');
-        const dstFormat = target.#format.replace(/^@/, '');
-        const sameShape = shape.length === target.#shape.length && shape.every((d, i) => d === target.#shape[i]);
-        if (srcFormat !== dstFormat || itemsize !== target.#itemsize || !sameShape) {
+        const dstFormat = target.#v.format.replace(/^@/, '');
+        const sameShape = shape.length === target.#v.shape.length && shape.every((d, i) => d === target.#v.shape[i]);
+        if (srcFormat !== dstFormat || itemsize !== target.#v.itemsize || !sameShape) {
           throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'memoryview assignment: lvalue and rvalue have different structures');
         }
-        if (target.#buffer.byteLength === 0 && target.#len > 0) throw released();
+        if (target.#v.buffer.byteLength === 0 && target.#v.len > 0) throw released();
         copyItems(target.#layoutOf(), {
           buffer: info.buffer,
           byteOffset: info.byteOffset,
@@ -797,25 +826,25 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   typed(): ArrayBufferView {
     this.#check();
-    const codec = codecFor(this.#format);
+    const codec = codecFor(this.#v.format);
     const ctor = codec?.valueArray ?? (codec?.kind === 'f16' ? (globalThis as { Float16Array?: typeof Float32Array }).Float16Array : undefined);
     if (codec === null || ctor === undefined || ctor === null) {
-      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: no TypedArray holds items of format ${this.#format}`);
+      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: no TypedArray holds items of format ${this.#v.format}`);
     }
-    if (!this.#c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: typed() needs a C-contiguous view');
-    if (!codec.nativeOrder) throw new BufferError('ERR_BUFFER_NOT_NATIVE_ORDER', `memoryview: format ${this.#format} is not in host byte order`);
+    if (!this.#v.c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: typed() needs a C-contiguous view');
+    if (!codec.nativeOrder) throw new BufferError('ERR_BUFFER_NOT_NATIVE_ORDER', `memoryview: format ${this.#v.format} is not in host byte order`);
     const offset = this.#visibleOffset();
     if (offset % codec.size !== 0) {
       throw new BufferError('ERR_BUFFER_UNALIGNED', `memoryview: byte offset ${offset} is not a multiple of ${codec.size}`);
     }
-    return new ctor(this.#buffer as ArrayBuffer, offset, this.#len / codec.size);
+    return new ctor(this.#v.buffer as ArrayBuffer, offset, this.#v.len / codec.size);
   }
 
   /** A DataView over the bytes the view spans (from its lowest to its highest item). */
   dataView(): DataView {
     this.#check();
     const [start, end] = byteRange(this.#layoutOf());
-    return new DataView(this.#buffer, start, end - start);
+    return new DataView(this.#v.buffer, start, end - start);
   }
 
   // ---- lifecycle --------------------------------------------------------
@@ -832,8 +861,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
     }
     this.#released = true;
-    this.#fastGet = null;
-    this.#direct = null;
+    this.#acc = null;
+    this.#d = null;
     dropped.unregister(this);
     this.#mbuf.unregister();
   }
@@ -845,9 +874,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration). */
   *[Symbol.iterator](): Iterator<Item | MemoryView> {
     this.#check();
-    if (this.#shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', 'memoryview: invalid indexing of 0-dim memory');
-    const n = this.#shape[0]!;
-    if (this.#shape.length === 1) {
+    if (this.#v.shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', 'memoryview: invalid indexing of 0-dim memory');
+    const n = this.#v.shape[0]!;
+    if (this.#v.shape.length === 1) {
       for (let i = 0; i < n; i++) yield this.get(i);
     } else {
       for (let i = 0; i < n; i++) yield this.slice(i);
@@ -864,9 +893,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** memory_getbuf: this view as an exporter. */
   #export(flags: number): BufferInfo {
     this.#check();
-    const seen = negotiate(this.#layoutOf(), this.#readonly, flags);
+    const seen = negotiate(this.#layoutOf(), this.#v.readonly, flags);
     this.#exports++;
-    return new BufferInfoImpl(this, this.#buffer, this.#visibleOffset(), this.#len, this.#readonly, this.#itemsize, seen.format,
+    return new BufferInfoImpl(this, this.#v.buffer, this.#visibleOffset(), this.#v.len, this.#v.readonly, this.#v.itemsize, seen.format,
       seen.ndim, seen.shape, seen.strides, () => {
         this.#exports--;
       });

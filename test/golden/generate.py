@@ -812,11 +812,16 @@ class RawView:
     `memory`: no exporter in between canonicalises the strides (numpy rewrites
     the strides of extent-1 and zero-size dimensions on export), any format
     string is kept as given, and offsets/strides need not be aligned.
-    `view` is the memoryview; `base` the address of memory[0]."""
+    `view` is the memoryview; `base` the address of memory[0].
+    With `store` (the store of another RawView over the same `memory`), the
+    view shares that block instead: two views over one piece of memory."""
 
-    def __init__(self, memory, fmt, shape, strides, offset, readonly=False, itemsize=None):
+    def __init__(self, memory, fmt, shape, strides, offset, readonly=False, itemsize=None,
+                 store=None):
         self.memlen = len(memory)
-        self.store = ctypes.create_string_buffer(bytes(memory), max(len(memory), 1))
+        if store is None:
+            store = ctypes.create_string_buffer(bytes(memory), max(len(memory), 1))
+        self.store = store
         self.fmt = fmt.encode("ascii")
         self.itemsize = struct.calcsize(fmt) if itemsize is None else itemsize
         self.shape_arr = ssize_array(shape)
@@ -2249,6 +2254,516 @@ def build_mv_lifecycle(seed=SEED):
 
 
 # ---------------------------------------------------------------------------
+# capi.json
+# ---------------------------------------------------------------------------
+
+_to_contiguous = ctypes.pythonapi.PyBuffer_ToContiguous
+_to_contiguous.argtypes = [ctypes.c_void_p, ctypes.POINTER(PyBuffer), ctypes.c_ssize_t,
+                           ctypes.c_char]
+_to_contiguous.restype = ctypes.c_int
+
+_from_contiguous = ctypes.pythonapi.PyBuffer_FromContiguous
+_from_contiguous.argtypes = [ctypes.POINTER(PyBuffer), ctypes.c_void_p, ctypes.c_ssize_t,
+                             ctypes.c_char]
+_from_contiguous.restype = ctypes.c_int
+
+_copy_data = ctypes.pythonapi.PyObject_CopyData
+_copy_data.argtypes = [ctypes.py_object, ctypes.py_object]
+_copy_data.restype = ctypes.c_int
+
+CAPI_FORMATS = ["B", "h", "i", "d"]
+CAPI_MAX_ITEMS = 48
+CAPI_RANDOM_LAYOUTS = 280
+CAPI_FROM_LAYOUTS = 150
+CAPI_RANDOM_COPIES = 60
+CAPI_RANDOM_SHARED_COPIES = 30
+
+
+def capi_random_shape(rng, ndim):
+    while True:
+        shape = [0 if rng.random() < 0.06 else rng.randint(1, 4) for _ in range(ndim)]
+        if product(shape) <= CAPI_MAX_ITEMS:
+            return shape
+
+
+def capi_place(rng, shape, strides, itemsize, unaligned=False):
+    """(offset, memlen) of a block that holds the layout, with some slack."""
+    if 0 in shape:
+        memlen = rng.randint(0, 3 * itemsize)
+        return rng.randint(0, memlen), memlen
+    imin, imax = extent(shape, strides)
+    offset = -imin + itemsize * rng.randint(0, 1)
+    if unaligned:
+        offset += rng.randint(1, itemsize - 1)
+    return offset, offset + imax + itemsize + rng.randint(0, itemsize)
+
+
+def capi_random_layout(rng):
+    """(format, shape, strides, offset, memlen): any strides, zero and
+    negative ones, unaligned ones, items overlapping each other."""
+    fmt = rng.choice(CAPI_FORMATS)
+    itemsize = struct.calcsize(fmt)
+    ndim = rng.choices([0, 1, 2, 3, 4], weights=[6, 26, 30, 22, 16])[0]
+    shape = capi_random_shape(rng, ndim)
+    unaligned = itemsize > 1 and rng.random() < 0.12
+    strides = mv_random_strides(rng, shape, itemsize, unaligned)
+    offset, memlen = capi_place(rng, shape, strides, itemsize, unaligned)
+    return fmt, shape, strides, offset, memlen
+
+
+def capi_edge_layouts():
+    """(format, shape, strides, offset, memlen): the cases that decide."""
+    return [
+        ("h", [3, 4], [8, 2], 0, 24),            # C
+        ("h", [3, 4], [2, 6], 0, 24),            # Fortran only: 'A' is F
+        ("d", [2, 3, 4], [8, 16, 48], 0, 192),   # Fortran only, 3-D
+        ("i", [2, 3], [4, 8], 4, 28),            # Fortran only, at an offset
+        ("B", [4, 5], [1, 4], 0, 20),
+        ("i", [1, 4, 1], [99, 4, -7], 0, 16),    # both C and F (extent-1 strides)
+        ("i", [4, 1], [4, 0], 0, 16),            # both
+        ("d", [], [], 0, 8),                     # 0-d
+        ("B", [], [], 3, 5),
+        ("d", [], [], 3, 12),                    # 0-d, unaligned
+        ("i", [4], [0], 4, 12),                  # one item, four times
+        ("h", [3, 4], [0, 2], 0, 8),             # broadcast row
+        ("h", [3, 4], [2, 0], 0, 6),             # broadcast column
+        ("d", [2, 2, 2], [0, 0, 0], 0, 8),
+        ("i", [5], [-4], 16, 20),                # reversed
+        ("i", [3, 4], [-16, -4], 44, 48),        # both axes reversed
+        ("h", [3, 4], [-2, 6], 4, 24),           # reversed Fortran
+        ("i", [4], [1], 0, 7),                   # items overlap each other
+        ("d", [3, 3], [8, 4], 0, 32),
+        ("h", [0], [2], 0, 4),                   # empty
+        ("h", [0, 3], [6, 2], 2, 8),
+        ("d", [3, 0], [8, 8], 0, 0),
+        ("B", [2, 0, 2], [4, 1, 2], 0, 6),
+        ("d", [3], [8], 1, 25),                  # contiguous, unaligned start
+        ("i", [2, 3], [13, 3], 1, 32),           # unaligned strides
+        ("B", [4, 4, 3], [12, 3, 1], 0, 48),     # C, 3-D
+        ("h", [2, 2, 2, 2], [2, 4, 8, 16], 0, 32),  # Fortran, 4-D
+        ("i", [2, 2, 2, 2], [-32, 4, 16, -8], 40, 64),
+    ]
+
+
+def capi_big_layouts():
+    """Layouts of 16 KiB and more, where the JavaScript side switches to
+    its native copy kernel."""
+    return [
+        ("d", [48, 48], [8, 384], 0, 48 * 48 * 8),           # Fortran: a transpose
+        ("i", [64, 72], [-288, 8], 63 * 288, 64 * 72 * 8),   # reversed rows, every other column
+    ]
+
+
+def capi_view(memory, fmt, shape, strides, offset, store=None):
+    return RawView(memory, fmt, shape, strides, offset, store=store)
+
+
+def c_order_indices(shape):
+    return list(itertools.product(*[range(n) for n in shape]))
+
+
+def f_order_indices(shape):
+    return [tuple(reversed(t)) for t in itertools.product(*[range(n) for n in reversed(shape)])]
+
+
+def address_of(index, strides, offset):
+    return offset + sum(i * s for i, s in zip(index, strides))
+
+
+def cpython_to_contiguous(raw, order):
+    """PyBuffer_ToContiguous(buf, view, view.len, order)."""
+    n = raw.pb.len
+    out = ctypes.create_string_buffer(max(n, 1))
+    _to_contiguous(out, ctypes.byref(raw.pb), n, order.encode("ascii"))
+    return out.raw[:n]
+
+
+def from_contiguous_model(memory, itemsize, shape, strides, offset, source, fort):
+    """What PyBuffer_FromContiguous does (Objects/abstract.c): len is clamped
+    to view.len; a view contiguous in `fort` ('A': C or F) takes one memcpy
+    of len bytes, a trailing partial item included; any other view gets
+    len // itemsize whole items, in Fortran order for 'F' and in C order
+    otherwise ('A' included).  Returns (memory after, bytes written)."""
+    mem = bytearray(memory)
+    n = min(len(source), product(shape) * itemsize)
+    contig = cpython_contiguity(itemsize, shape, strides, offset, len(memory))
+    if contig[fort.lower()]:
+        mem[offset:offset + n] = source[:n]
+        return bytes(mem), n
+    indices = f_order_indices(shape) if fort == "F" else c_order_indices(shape)
+    count = n // itemsize
+    for k, index in enumerate(indices[:count]):
+        a = address_of(index, strides, offset)
+        mem[a:a + itemsize] = source[k * itemsize:(k + 1) * itemsize]
+    return bytes(mem), count * itemsize
+
+
+def capi_from_lengths(rng, view_len, itemsize):
+    """full, a short one that is not a multiple of the itemsize (any short
+    one for 'B'), zero, and one longer than the view."""
+    lens = [view_len]
+    if view_len >= 2:
+        if itemsize > 1:
+            lens.append(itemsize * rng.randint(0, view_len // itemsize - 1)
+                        + rng.randint(1, itemsize - 1))
+        else:
+            lens.append(rng.randint(1, view_len - 1))
+    lens.append(0)
+    lens.append(view_len + rng.randint(1, 2 * itemsize + 2))
+    out = []
+    for n in lens:
+        if n not in out:
+            out.append(n)
+    return out
+
+
+def capi_from_cases(rng, fmt, shape, strides, offset, memory):
+    itemsize = struct.calcsize(fmt)
+    view_len = product(shape) * itemsize
+    lens = capi_from_lengths(rng, view_len, itemsize)
+    source = bytes(rng.getrandbits(8) for _ in range(max(lens)))
+    cases = []
+    for order in "CFA":
+        for n in lens:
+            raw = capi_view(memory, fmt, shape, strides, offset)
+            buf = ctypes.create_string_buffer(source[:n], max(n, 1))
+            _from_contiguous(ctypes.byref(raw.pb), buf, n, order.encode("ascii"))
+            after = raw.memory()
+            model, written = from_contiguous_model(memory, itemsize, shape, strides,
+                                                   offset, source[:n], order)
+            assert after == model, (fmt, shape, strides, offset, order, n)
+            cases.append({"order": order, "len": n, "memory": after.hex(),
+                          "written": written})
+    return {"source": source.hex(), "cases": cases}
+
+
+def capi_layout_record(rng, lid, fmt, shape, strides, offset, memory, with_from):
+    itemsize = struct.calcsize(fmt)
+    memlen = len(memory)
+    assert core_valid(itemsize, shape, strides, offset, memlen), lid
+    raw = capi_view(memory, fmt, shape, strides, offset)
+    record = {"id": lid, "format": fmt, "shape": shape, "strides": strides,
+              "offset": offset, "memory": memory.hex()}
+    to = {order: cpython_to_contiguous(raw, order) for order in "CFA"}
+    # numpy, over the same bytes, agrees on C and F
+    a = numpy.ndarray(shape=tuple(shape), dtype=numpy_dtype(fmt), buffer=bytearray(memory),
+                      offset=offset, strides=tuple(strides))
+    assert a.tobytes("C") == to["C"] and a.tobytes("F") == to["F"], lid
+    contig = cpython_contiguity(itemsize, shape, strides, offset, memlen)
+    assert to["A"] == to["F" if contig["f"] and not contig["c"] else "C"], lid
+    record["toContiguous"] = {order: to[order].hex() for order in "CFA"}
+    record["isContiguous"] = {"C": bool(contig["c"]), "F": bool(contig["f"])}
+    if with_from:
+        record["fromContiguous"] = capi_from_cases(rng, fmt, shape, strides, offset, memory)
+    return record
+
+
+# --- PyObject_CopyData ------------------------------------------------------
+
+def item_bytes_overlap(itemsize, shape, strides, offset):
+    """Whether two items of the layout share a byte (zero strides, strides
+    smaller than the itemsize)."""
+    seen = set()
+    for index in c_order_indices(shape):
+        a = address_of(index, strides, offset)
+        for b in range(a, a + itemsize):
+            if b in seen:
+                return True
+            seen.add(b)
+    return False
+
+
+def cpython_copy_path_memcpy(dst, src):
+    """PyObject_CopyData's fast path: both C- or both Fortran-contiguous."""
+    dc = cpython_contiguity(dst.itemsize, dst.shape, dst.strides, dst.offset, dst.memlen)
+    sc = cpython_contiguity(src.itemsize, src.shape, src.strides, src.offset, src.memlen)
+    return bool((dc["c"] and sc["c"]) or (dc["f"] and sc["f"]))
+
+
+def copy_data_model(dmem, dst, smem, src, same):
+    """PyObject_CopyData (Objects/abstract.c) on two layouts with the same
+    shape.  The fast path is one memcpy of src.len bytes.  The item loop
+    calls _Py_add_one_to_index_C *before* each copy, so it visits
+    [0,...,0,1], ..., the last index, then wraps to [0,...,0]: every item is
+    copied once, item 0 last.  In the same memory the copies happen in that
+    order, one item at a time."""
+    mem = bytearray(dmem)
+    source = mem if same else bytes(smem)
+    size = src.itemsize
+    if cpython_copy_path_memcpy(dst, src):
+        n = product(src.shape) * size
+        chunk = bytes(source[src.offset:src.offset + n])
+        mem[dst.offset:dst.offset + n] = chunk
+        return bytes(mem)
+    indices = c_order_indices(src.shape)
+    for index in indices[1:] + indices[:1]:
+        sa = address_of(index, src.strides, src.offset)
+        da = address_of(index, dst.strides, dst.offset)
+        mem[da:da + size] = bytes(source[sa:sa + size])
+    return bytes(mem)
+
+
+class CapiLayout:
+    def __init__(self, fmt, shape, strides, offset, memlen):
+        self.fmt = fmt
+        self.itemsize = struct.calcsize(fmt)
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.memlen = memlen
+
+    def record(self):
+        return {"format": self.fmt, "shape": self.shape, "strides": self.strides,
+                "offset": self.offset}
+
+
+def copy_case(cid, dst, dmem, src, smem, note=None):
+    """smem None: src lives in the same memory as dst."""
+    same = smem is None
+    assert core_valid(dst.itemsize, dst.shape, dst.strides, dst.offset, len(dmem)), cid
+    assert core_valid(src.itemsize, src.shape, src.strides, src.offset,
+                      len(dmem if same else smem)), cid
+    rec = {"id": cid, "dst": dst.record(), "src": src.record(), "memory": dmem.hex()}
+    if same:
+        rec["sameMemory"] = True
+    else:
+        rec["srcMemory"] = smem.hex()
+    d = capi_view(dmem, dst.fmt, dst.shape, dst.strides, dst.offset)
+    s = capi_view(dmem if same else smem, src.fmt, src.shape, src.strides, src.offset,
+                  store=d.store if same else None)
+    _copy_data(d.view, s.view)
+    after = d.memory()
+    if not same:
+        assert s.memory() == smem, cid
+    memcpy = cpython_copy_path_memcpy(dst, src)
+    if not (same and memcpy):
+        assert after == copy_data_model(dmem, dst, smem, src, same), cid
+    rec["ok"] = after.hex()
+    rec["memcpy"] = memcpy
+    if same:
+        # the same copy from a snapshot of the source: memmove semantics
+        d2 = capi_view(dmem, dst.fmt, dst.shape, dst.strides, dst.offset)
+        s2 = capi_view(dmem, src.fmt, src.shape, src.strides, src.offset)
+        _copy_data(d2.view, s2.view)
+        if d2.memory() != after:
+            rec["memmove"] = d2.memory().hex()
+    if note:
+        rec.update(note)
+    return rec
+
+
+def copy_safe_for_cpython(dst, src):
+    """Whether PyObject_CopyData stays inside both blocks for a mismatched
+    pair: it refuses dst.len < src.len, memcpys src.len bytes on the fast
+    path, and otherwise indexes dst with src's indices."""
+    dlen = product(dst.shape) * dst.itemsize
+    slen = product(src.shape) * src.itemsize
+    if dlen < slen or cpython_copy_path_memcpy(dst, src):
+        return True
+    if len(dst.shape) > len(src.shape):
+        return False   # it would read indices it never allocated
+    for index in c_order_indices(src.shape):
+        a = address_of(index[:len(dst.shape)], dst.strides, dst.offset)
+        if a < 0 or a + dst.itemsize > dst.memlen:
+            return False
+    return True
+
+
+def mismatch_case(cid, dst, dmem, src, smem):
+    rec = {"id": cid, "dst": dst.record(), "src": src.record(), "memory": dmem.hex(),
+           "srcMemory": smem.hex(), "mismatch": True}
+    if copy_safe_for_cpython(dst, src):
+        d = capi_view(dmem, dst.fmt, dst.shape, dst.strides, dst.offset)
+        s = capi_view(smem, src.fmt, src.shape, src.strides, src.offset)
+        try:
+            _copy_data(d.view, s.view)
+        except Exception as e:
+            rec["cpython"] = {"error": type(e).__name__, "message": str(e)}
+        else:
+            rec["cpython"] = {"ok": d.memory().hex()}
+    return rec
+
+
+def random_layout_for(rng, fmt, shape, writable):
+    """A random layout of the given shape; a writable one never has two items
+    sharing a byte."""
+    itemsize = struct.calcsize(fmt)
+    while True:
+        unaligned = itemsize > 1 and rng.random() < 0.1
+        strides = mv_random_strides(rng, shape, itemsize, unaligned)
+        offset, memlen = capi_place(rng, shape, strides, itemsize, unaligned)
+        layout = CapiLayout(fmt, shape, strides, offset, memlen)
+        if not writable or not item_bytes_overlap(itemsize, shape, strides, offset):
+            return layout
+
+
+def shared_pair(rng, fmt, shape):
+    """Two layouts of one shape over one block, placed to overlap often."""
+    itemsize = struct.calcsize(fmt)
+    d = random_layout_for(rng, fmt, shape, True)
+    s = random_layout_for(rng, fmt, shape, False)
+    if 0 in shape:
+        memlen = max(d.memlen, s.memlen)
+        d.memlen = s.memlen = memlen
+        return d, s, memlen
+    spans = []
+    for x in (d, s):
+        imin, imax = extent(shape, x.strides)
+        spans.append((imin, imax - imin + itemsize))
+    memlen = max(span for _, span in spans) + rng.randint(0, 2 * itemsize)
+    for x, (imin, span) in zip((d, s), spans):
+        x.offset = -imin + rng.randint(0, memlen - span)
+        x.memlen = memlen
+    return d, s, memlen
+
+
+def copy_specs(rng):
+    """(id, dst, src, shared, note): hand-made, then random."""
+    L = CapiLayout
+    specs = [
+        ("C-C", L("i", [3, 4], [16, 4], 0, 48), L("i", [3, 4], [16, 4], 0, 48), False),
+        ("F-C", L("d", [3, 4], [32, 8], 0, 96), L("d", [3, 4], [8, 24], 0, 96), False),
+        ("C-F", L("h", [2, 3, 4], [2, 4, 12], 0, 48), L("h", [2, 3, 4], [24, 8, 2], 0, 48), False),
+        ("F-F", L("B", [4, 3], [1, 4], 0, 12), L("B", [4, 3], [1, 4], 0, 12), False),
+        ("reversed-C", L("i", [5], [4], 0, 20), L("i", [5], [-4], 16, 20), False),
+        ("strided-reversed", L("h", [3, 3], [-12, 4], 26, 36), L("h", [3, 3], [2, -8], 20, 26), False),
+        ("broadcast-src", L("i", [3, 4], [16, 4], 0, 48), L("i", [3, 4], [0, 4], 0, 16), False),
+        ("zero-stride-src", L("d", [4], [8], 0, 32), L("d", [4], [0], 8, 16), False),
+        ("0d", L("d", [], [], 0, 8), L("d", [], [], 3, 12), False),
+        ("0d-B", L("B", [], [], 2, 3), L("B", [], [], 0, 1), False),
+        ("empty-0x3", L("h", [0, 3], [6, 2], 0, 4), L("h", [0, 3], [-6, 2], 2, 6), False),
+        ("empty-3x0", L("i", [3, 0], [4, 4], 0, 0), L("i", [3, 0], [0, 0], 4, 8), False),
+        ("unaligned", L("d", [3], [8], 1, 25), L("d", [3], [-9], 19, 27), False),
+        ("at-i-from-i", L("@i", [2, 3], [12, 4], 0, 24), L("i", [2, 3], [4, 8], 0, 24), False),
+        ("i-from-at-i", L("i", [4], [8], 0, 28), L("@i", [4], [4], 0, 16), False),
+        # one block for both
+        ("same-identical", L("i", [2, 3], [12, 4], 0, 24), L("i", [2, 3], [12, 4], 0, 24), True),
+        ("same-shift-right", L("B", [6], [1], 1, 7), L("B", [6], [1], 0, 7), True),
+        ("same-shift-left", L("B", [6], [1], 0, 7), L("B", [6], [1], 1, 7), True),
+        ("same-shift-2d", L("d", [3, 3], [24, 8], 8, 80), L("d", [3, 3], [24, 8], 0, 80), True),
+        ("same-interleaved", L("h", [4], [4], 2, 16), L("h", [4], [4], 0, 16), True),
+        ("same-reverse", L("i", [6], [4], 0, 24), L("i", [6], [-4], 20, 24), True),
+        ("same-reverse-h", L("h", [5], [-2], 8, 10), L("h", [5], [2], 0, 10), True),
+        ("same-transpose", L("h", [4, 4], [8, 2], 0, 32), L("h", [4, 4], [2, 8], 0, 32), True),
+        ("same-transpose-3d", L("B", [3, 3, 3], [9, 3, 1], 0, 27), L("B", [3, 3, 3], [1, 3, 9], 0, 27), True),
+        ("same-strided-shift", L("i", [3, 2], [16, 4], 4, 52), L("i", [3, 2], [16, 4], 0, 52), True),
+        ("same-F-shift", L("d", [2, 3], [8, 16], 0, 56), L("d", [2, 3], [8, 16], 8, 56), True),
+        ("same-broadcast-src", L("h", [3, 4], [8, 2], 0, 24), L("h", [3, 4], [0, 2], 4, 24), True),
+        # 16 KiB and more: the JavaScript native kernel
+        ("big-F-C", L("d", [48, 48], [384, 8], 0, 18432), L("d", [48, 48], [8, 384], 0, 18432), False),
+        ("big-same-transpose", L("d", [48, 48], [384, 8], 0, 18432), L("d", [48, 48], [8, 384], 0, 18432), True),
+        ("big-same-reverse", L("i", [4608], [4], 0, 18432), L("i", [4608], [-4], 18428, 18432), True),
+    ]
+    out = [(cid, d, s, shared, None) for cid, d, s, shared in specs]
+    for i in range(CAPI_RANDOM_COPIES):
+        fmt = rng.choice(CAPI_FORMATS)
+        shape = capi_random_shape(rng, rng.choices([0, 1, 2, 3, 4], weights=[6, 26, 30, 22, 16])[0])
+        d = random_layout_for(rng, fmt, shape, True)
+        s = random_layout_for(rng, fmt, shape, False)
+        out.append(("random-%02d" % i, d, s, False, None))
+    for i in range(CAPI_RANDOM_SHARED_COPIES):
+        fmt = rng.choice(CAPI_FORMATS)
+        shape = capi_random_shape(rng, rng.choices([1, 2, 3], weights=[40, 40, 20])[0])
+        d, s, _ = shared_pair(rng, fmt, shape)
+        out.append(("random-same-%02d" % i, d, s, True, None))
+    # destinations whose items share bytes: the visiting order decides
+    overlapping = [
+        ("dst-overlap-zero-stride", L("i", [4], [0], 0, 4), L("i", [4], [4], 0, 16)),
+        ("dst-overlap-broadcast-row", L("B", [2, 3], [0, 1], 0, 3), L("B", [2, 3], [3, 1], 0, 6)),
+        ("dst-overlap-broadcast-col", L("h", [3, 2], [2, 0], 0, 6), L("h", [3, 2], [4, 2], 0, 12)),
+        ("dst-overlap-all-zero", L("d", [2, 2], [0, 0], 0, 8), L("d", [2, 2], [16, 8], 0, 32)),
+        ("dst-overlap-short-stride", L("i", [4], [1], 0, 7), L("i", [4], [4], 0, 16)),
+        ("dst-overlap-3d", L("B", [2, 2, 2], [1, 0, 2], 0, 4), L("B", [2, 2, 2], [4, 2, 1], 0, 8)),
+    ]
+    for cid, d, s in overlapping:
+        out.append((cid, d, s, False, {"dstItemsOverlap": True}))
+    return out
+
+
+def mismatch_specs():
+    L = CapiLayout
+    return [
+        ("shape-2x3-3x2", L("h", [2, 3], [6, 2], 0, 12), L("h", [3, 2], [4, 2], 0, 12)),
+        ("shape-6-2x3", L("i", [6], [4], 0, 24), L("i", [2, 3], [12, 4], 0, 24)),
+        ("shape-2x3-6", L("i", [2, 3], [12, 4], 0, 24), L("i", [6], [4], 0, 24)),
+        ("longer-dst", L("B", [6], [1], 0, 6), L("B", [4], [1], 0, 4)),
+        ("shorter-dst", L("B", [3], [1], 0, 3), L("B", [4], [1], 0, 4)),
+        ("shorter-dst-strided", L("d", [2], [-8], 8, 16), L("d", [3], [16], 0, 40)),
+        ("ndim-0-1", L("i", [], [], 0, 4), L("i", [1], [4], 0, 4)),
+        ("ndim-1-0", L("i", [1], [4], 0, 4), L("i", [], [], 0, 4)),
+        ("format-h-B", L("h", [3], [2], 0, 6), L("B", [6], [1], 0, 6)),
+        ("format-B-h", L("B", [4], [1], 0, 4), L("h", [2], [2], 0, 4)),
+        ("format-i-d-same-shape", L("d", [2], [8], 0, 16), L("i", [2], [4], 0, 8)),
+        ("format-d-i-same-shape", L("i", [2], [-4], 4, 8), L("d", [2], [8], 0, 16)),
+        ("strided-shape-3x2-2x3", L("B", [3, 2], [1, 3], 0, 6), L("B", [2, 3], [-3, 1], 3, 6)),
+        ("empty-0x3-3x0", L("h", [0, 3], [6, 2], 0, 0), L("h", [3, 0], [2, 2], 0, 0)),
+    ]
+
+
+def build_capi(seed=SEED):
+    """capi.json
+
+    {header,
+     layouts: [{id, format, shape, strides, offset, memory,
+                toContiguous: {C, F, A} hex,
+                isContiguous: {C, F},
+                fromContiguous?: {source: hex, cases: [{order, len, memory, written}]}}],
+     copies: [{id, dst: {format, shape, strides, offset}, src: {...}, memory,
+               srcMemory | sameMemory: true,
+               ok: dst memory after, memcpy: bool, memmove?: hex,
+               dstItemsOverlap?: true}
+              | {id, dst, src, memory, srcMemory, mismatch: true,
+                 cpython?: {ok: hex} | {error, message}}]}
+
+    Every layout is a Py_buffer built by hand (RawView: format, shape, byte
+    strides, offset = byte offset of item [0,...,0] in memory), handed to
+    the C API through ctypes.pythonapi.
+    toContiguous: PyBuffer_ToContiguous(buf, view, view.len, order) for
+    'C', 'F', 'A'.  isContiguous: PyBuffer_IsContiguous.
+    fromContiguous (the first 150 layouts): PyBuffer_FromContiguous(view,
+    source[:len], len, order) on a fresh copy of memory, for len = view.len,
+    a short len (not a multiple of the itemsize when it can be), 0 and
+    more than view.len; memory is the whole block after the call, written
+    the bytes CPython wrote (see from_contiguous_model: contiguous views get
+    one memcpy, a partial trailing item included; others whole items only;
+    'A' is C order unless the view is contiguous, where the memcpy is in
+    the view's own order, Fortran for an F-only view).
+    copies: PyObject_CopyData(dst, src) on memoryviews over the layouts
+    (PyMemoryView_FromBuffer); dst and src in separate blocks, or with
+    sameMemory in one block.  memcpy: CPython took its memcpy fast path.
+    memmove: present when the in-place copy differs from the same copy out
+    of a snapshot of the source, i.e. what memmove semantics give (the item
+    loop copies one item at a time, item [0,...,0] last).
+    dstItemsOverlap: a destination whose items share bytes; the last write
+    wins and CPython writes item [0,...,0] last.
+    mismatch: different shapes or formats, refused on the JavaScript side;
+    cpython is what PyObject_CopyData did, when it could run without
+    touching memory outside the blocks (it checks only dst.len >= src.len)."""
+    rng = random.Random(seed)
+    specs = list(capi_edge_layouts())
+    specs += [capi_random_layout(rng) for _ in range(CAPI_RANDOM_LAYOUTS)]
+    layouts = []
+    for i, (fmt, shape, strides, offset, memlen) in enumerate(specs):
+        lid = ("e%02d" % i) if i < len(capi_edge_layouts()) else "r%03d" % (i - len(capi_edge_layouts()))
+        memory = random_memory(rng, memlen, fmt)
+        layouts.append(capi_layout_record(rng, lid, fmt, shape, strides, offset, memory,
+                                          i < CAPI_FROM_LAYOUTS))
+    for i, (fmt, shape, strides, offset, memlen) in enumerate(capi_big_layouts()):
+        memory = random_memory(rng, memlen, fmt)
+        layouts.append(capi_layout_record(rng, "big%d" % i, fmt, shape, strides, offset,
+                                          memory, False))
+    copies = []
+    for cid, d, s, shared, note in copy_specs(rng):
+        dmem = random_memory(rng, d.memlen, d.fmt)
+        smem = None if shared else random_memory(rng, s.memlen, s.fmt)
+        copies.append(copy_case(cid, d, dmem, s, smem, note))
+    for cid, d, s in mismatch_specs():
+        copies.append(mismatch_case(cid, d, random_memory(rng, d.memlen, d.fmt),
+                                    s, random_memory(rng, s.memlen, s.fmt)))
+    return {"header": make_header(seed), "layouts": layouts, "copies": copies}
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     outputs = [
@@ -2289,6 +2804,17 @@ def main():
         ("mv_lifecycle.json", build_mv_lifecycle,
          lambda d: "%d scripts, %d steps" % (
              len(d["scripts"]), sum(len(s["steps"]) for s in d["scripts"]))),
+        ("capi.json", build_capi,
+         lambda d: "%d layouts (%d with %d fromContiguous cases), %d copies "
+                   "(%d same-memory, %d where memmove differs, %d mismatched)" % (
+             len(d["layouts"]),
+             sum("fromContiguous" in l for l in d["layouts"]),
+             sum(len(l["fromContiguous"]["cases"]) for l in d["layouts"]
+                 if "fromContiguous" in l),
+             len(d["copies"]),
+             sum(bool(c.get("sameMemory")) for c in d["copies"]),
+             sum("memmove" in c for c in d["copies"]),
+             sum(bool(c.get("mismatch")) for c in d["copies"]))),
     ]
     for name, builder, summary in outputs:
         data = builder(SEED)
