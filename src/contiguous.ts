@@ -52,9 +52,11 @@ export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
 }
 
 /**
- * `PyBuffer_FromContiguous`: writes `bytes` into the items of `dst`, in C
- * order (Fortran order for 'F'; 'A' is C, as in CPython). A short `bytes`
- * fills a prefix of whole items in that order; extra bytes are ignored.
+ * `PyBuffer_FromContiguous`: writes `bytes` into the items of `dst`. A
+ * destination contiguous in `order` ('A': C or Fortran) takes the bytes in
+ * memory order, a partial trailing item included; any other takes whole
+ * items in Fortran order for 'F' and C order otherwise ('A' too, as in
+ * CPython). Extra bytes are ignored.
  * @returns the number of bytes written.
  * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only destination.
  */
@@ -68,7 +70,8 @@ export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Orde
     const size = v.itemsize;
     const n = Math.min(src.length, v.len);
     const out = new Uint8Array(v.buffer);
-    if (o === 'F' ? v.fContiguous : v.cContiguous) {
+    // Contiguous in the requested order ('A': either): one copy in memory order.
+    if (o === 'C' ? v.cContiguous : o === 'F' ? v.fContiguous : v.cContiguous || v.fContiguous) {
       // set() copies as memmove when both share a buffer.
       out.set(src.subarray(0, n), v.byteOffset);
       return n;
@@ -90,7 +93,8 @@ export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Orde
 /**
  * `PyObject_CopyData`: copies the items of `src` into `dst`. Unlike CPython,
  * which copies whatever fits, the two must have the same shape, format (up
- * to a leading '@') and itemsize; overlapping memory is handled as memmove.
+ * to a leading '@') and itemsize; overlapping memory is handled as memmove,
+ * and where destination items share bytes they are written in C order.
  * @throws {BufferError} ERR_BUFFER_STRUCTURE_MISMATCH, ERR_BUFFER_NOT_WRITABLE.
  */
 export function copyData(dst: unknown, src: unknown): void {

@@ -103,7 +103,7 @@ export function copyItems(
   const count = dst.len / dst.itemsize;
   if (count === 0) return;
   const size = dst.itemsize;
-  if (dst.len >= NATIVE_COPY_BYTES && isArrayBuffer(dst.buffer) && isArrayBuffer(src.buffer)) {
+  if (dst.len >= NATIVE_COPY_BYTES && isArrayBuffer(dst.buffer) && isArrayBuffer(src.buffer) && !itemsMayOverlap(dst)) {
     // The kernel handles overlap itself (memmove semantics).
     callNative(() =>
       native.core.copyItems(dst.buffer as ArrayBuffer, dst.byteOffset, dst.strides, src.buffer as ArrayBuffer, src.byteOffset, src.strides, dst.shape, size),
@@ -143,6 +143,25 @@ export function copyItems(
     const from = srcOffsets[k++]!;
     for (let b = 0; b < size; b++) dstBytes[o + b] = source[from + b]!;
   });
+}
+
+/**
+ * True unless the items of a layout provably occupy disjoint bytes: sorted
+ * by stride, each axis must step past everything the inner axes span. The
+ * native kernel reorders writes (tiles, coalescing), so a destination whose
+ * items share bytes is written by the C-order loop instead.
+ */
+function itemsMayOverlap(v: { shape: readonly number[]; strides: readonly number[]; itemsize: number }): boolean {
+  const axes = v.shape
+    .map((n, i) => [n, Math.abs(v.strides[i]!)] as const)
+    .filter(([n]) => n > 1)
+    .sort((a, b) => a[1] - b[1]);
+  let span = v.itemsize;
+  for (const [n, stride] of axes) {
+    if (stride < span) return true;
+    span = stride * (n - 1) + span;
+  }
+  return false;
 }
 
 /** `==` between two items as CPython compares unpacked values ('c' and 's' items are bytes, never numbers). */

@@ -336,6 +336,35 @@ describe('cast', () => {
   });
 });
 
+describe('large copies (native kernel)', () => {
+  test('assign and toBytes of large transposed views match an item-by-item copy', () => {
+    const n = 300;
+    const src = new Float32Array(n * n).map((_, i) => i);
+    const t = memoryview(src).cast('B').cast('f', [n, n]).T;
+    const bytes = new Float32Array(t.toBytes('C').buffer);
+    const dst = memoryview(new Float32Array(n * n)).cast('B').cast('f', [n, n]);
+    dst.assign(t);
+    let ok = true;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (bytes[i * n + j] !== src[j * n + i] || dst.get(i, j) !== src[j * n + i]) ok = false;
+    expect(ok).toBe(true);
+  });
+
+  test('in-place reversal of a large view is a memmove', () => {
+    const data = new Int32Array(10_000).map((_, i) => i);
+    const m = memoryview(data);
+    m.assign(m.slice('::-1'));
+    expect([data[0], data[1], data[9_999]]).toEqual([9_999, 9_998, 0]);
+  });
+
+  test('a large destination whose items share bytes is written in C order (the last item wins)', () => {
+    const n = 200;
+    const src = new Uint8Array(n * n).map((_, i) => i % 251);
+    const d = memoryview(new Uint8Array(n), { format: 'B', shape: [n, n], strides: [0, 1] });
+    d.assign(memoryview(src).cast('B', [n, n]).T);
+    expect(d.slice(0).toList()).toEqual(Array.from({ length: n }, (_, j) => src[j * n + n - 1]));
+  });
+});
+
 describe('toBytes, hex and equals', () => {
   test('toBytes orders and argument checks', () => {
     const m = memoryview(new Int16Array([0, 1, 2, 3, 4, 5])).cast('B').cast('h', [2, 3]);

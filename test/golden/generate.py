@@ -11,7 +11,9 @@ has one builder function; main() writes them all.
 
 Requires CPython 3.11 (with the _testbuffer test module) and numpy.
 layouts.json also calls PyBuffer_IsContiguous and
-PyBuffer_FillContiguousStrides directly, through ctypes.pythonapi.
+PyBuffer_FillContiguousStrides directly, through ctypes.pythonapi;
+capi.json calls PyBuffer_ToContiguous, PyBuffer_FromContiguous and
+PyObject_CopyData the same way, on hand-built Py_buffer structs.
 
 The mv_*.json files are the memoryview vectors (structures, index, slice,
 assign, cast, compare, lifecycle).  Their views are built with
