@@ -65,17 +65,23 @@ export function forEachOffset(
 
 /** PyBuffer_ToContiguous: the items' bytes in C (or Fortran) order, as a new array. */
 export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
-  const out = new Uint8Array(v.len);
-  if (v.len === 0) return out;
-  const src = new Uint8Array(v.buffer);
-  if (fortran ? v.fContiguous : v.cContiguous) {
-    out.set(src.subarray(v.byteOffset, v.byteOffset + v.len));
-    return out;
+  if (v.len === 0) return new Uint8Array(0);
+  if ((fortran ? v.fContiguous : v.cContiguous) && isArrayBuffer(v.buffer)) {
+    // One memcpy, without zero-filling the copy first.
+    return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.len));
   }
   const size = v.itemsize;
   if (v.len >= NATIVE_COPY_BYTES && isArrayBuffer(v.buffer)) {
+    // The kernel writes every byte of the output, so it need not be zeroed.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(v.len).buffer, 0, v.len);
     const strides = contiguousStrides(v.shape, size, fortran ? 'F' : 'C');
-    callNative(() => native.core.copyItems(out.buffer, 0, strides, v.buffer as ArrayBuffer, v.byteOffset, v.strides, v.shape, size));
+    callNative(() => native.core.copyItems(out.buffer as ArrayBuffer, 0, strides, v.buffer as ArrayBuffer, v.byteOffset, v.strides, v.shape, size));
+    return out;
+  }
+  const out = new Uint8Array(v.len);
+  const src = new Uint8Array(v.buffer);
+  if (fortran ? v.fContiguous : v.cContiguous) {
+    out.set(src.subarray(v.byteOffset, v.byteOffset + v.len));
     return out;
   }
   let k = 0;

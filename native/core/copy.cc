@@ -8,9 +8,10 @@
 namespace bp {
 namespace {
 
-// Items per side of a transposition tile: 64 x 64 4-byte items is 16 KiB
-// per side, which keeps both tiles in L1/L2.
-constexpr int64_t kTile = 64;
+// Items per side of a transposition tile. 32 measured best on this
+// machine (bench/memoryview.js, 256..4096 'f' transposes): power-of-two row
+// strides make larger tiles collide in the cache's sets.
+constexpr int64_t kTile = 32;
 
 struct Plan {
   int ndim = 0;
