@@ -1,9 +1,10 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { BufferInfoImpl, releaseOwnExport, type BufferInfo } from './buffer-info';
+import { releaseOwnExport, type BufferInfo } from './buffer-info';
 import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
-import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides, reqWritable } from './flags';
+import { BufferFlags, checkFlags } from './flags';
 import { checkBoolean, checkInteger, checkObject } from './internal/validate';
-import { makeLayout, negotiate, type Layout, type LayoutSpec, type Negotiated } from './layout';
+import { makeLayout, type Layout, type LayoutSpec } from './layout';
+import { exportRegion } from './region-export';
 import { native, type NativeRegion } from './native';
 import { bufferProtocol, registerExporter } from './protocol';
 
@@ -43,21 +44,6 @@ const MAX_ALIGN = 2 ** 30;
 // Node 20, 2**53 - 1 on later versions).
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
-function bytesLayout(length: number): Layout {
-  const shape = [length];
-  return { format: 'B', itemsize: 1, ndim: 1, shape, strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };
-}
-
-/** PyBuffer_FillInfo over bytes: one dimension; refuses only WRITABLE on read-only memory. */
-function fillInfo(length: number, readonly: boolean, flags: number): Negotiated {
-  if (readonly && reqWritable(flags)) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'Object is not writable.');
-  return {
-    format: reqFormat(flags) ? 'B' : null,
-    ndim: 1,
-    shape: reqShape(flags) ? [length] : null,
-    strides: reqStrides(flags) ? [1] : null,
-  };
-}
 const OPTION_KEYS = new Set(['align', 'zero', 'format', 'shape', 'strides', 'byteOffset', 'readonly']);
 
 function closedError(): BufferError {
@@ -231,20 +217,7 @@ export class NativeBuffer {
   }
 
   #export(flags: number): BufferInfo {
-    const buffer = this.#buffer;
-    if (buffer === null) throw closedError();
-    const region = this.#region;
-    // A V8-owned buffer (isCopy) can be transferred away by the user.
-    if (buffer.byteLength !== region.length) {
-      throw new BufferError('ERR_BUFFER_RELEASED', "the NativeBuffer's ArrayBuffer was detached");
-    }
-    const layout = this.#layout ?? bytesLayout(region.length);
-    // Negotiate before acquiring, so a refusal leaves the count unchanged.
-    const readonly = this.#readonly;
-    const seen = this.#layout === null ? fillInfo(layout.len, readonly, flags) : negotiate(layout, readonly, flags);
-    callNative(() => region.acquire());
-    return new BufferInfoImpl(this, buffer, layout.byteOffset, layout.len, readonly, layout.itemsize, seen.format,
-      seen.ndim, seen.shape, seen.strides, () => region.release());
+    return exportRegion(this, this.#region, this.#buffer, this.#layout, this.#readonly, flags, 'NativeBuffer');
   }
 
   /** PEP 688 form of getBuffer(this, flags). */

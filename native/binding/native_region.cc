@@ -1,7 +1,12 @@
 #include "native_region.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +15,19 @@
 #include "errors.h"
 
 namespace bp::binding {
+
+// One native allocation or file mapping. It belongs to the finalizer of the
+// ArrayBuffer that wraps it.
+struct Block {
+  void* base = nullptr;   // what to free or unmap
+  size_t reserved = 0;    // bytes mapped, when mapped
+  bool mapped = false;
+  void* data = nullptr;   // aligned start
+  size_t size = 0;
+  int64_t reported = 0;   // bytes we reported to the GC ourselves
+  bool file = false;      // a file mapping (msync/madvise apply)
+};
+
 namespace {
 
 std::atomic<int64_t> g_live_blocks{0};
@@ -21,14 +39,6 @@ std::atomic<int64_t> g_freed_blocks{0};
 // 4 KiB. Below it, the allocator is faster and wastes less.
 constexpr size_t kMmapThreshold = 128 * 1024;
 
-struct Block {
-  void* base = nullptr;   // what to free or unmap
-  size_t reserved = 0;    // bytes mapped, when mapped
-  bool mapped = false;
-  void* data = nullptr;   // aligned start
-  size_t size = 0;
-  int64_t reported = 0;   // bytes we reported to the GC ourselves
-};
 
 void FreeBlock(Block* block) {
   if (block->mapped) {
@@ -82,6 +92,59 @@ Block* AllocateBlock(size_t size, size_t align, bool zero) {
   return block;
 }
 
+// Maps [offset, offset + length) of the file at `path`. The mapping starts
+// at the page boundary below `offset`; `data` points at the requested byte.
+// mode: 'r' and 'c' map privately (copy-on-write, so a stray write from
+// JavaScript changes memory, never the file, and never faults), 'r+' maps
+// shared. On failure returns nullptr and sets *error (an errno) or, for a
+// range the file does not hold, *error = 0.
+Block* MapFileBlock(const std::string& path, char mode, int64_t offset,
+                    int64_t length, int* error, const char** syscall) {
+  *error = 0;
+  const int fd = open(path.c_str(), mode == '+' ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = errno;
+    *syscall = "open";
+    return nullptr;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    *error = errno;
+    *syscall = "fstat";
+    close(fd);
+    return nullptr;
+  }
+  const int64_t size = static_cast<int64_t>(st.st_size);
+  if (length < 0) length = size - offset;
+  if (offset > size || length <= 0 || length > size - offset) {
+    close(fd);
+    *syscall = "mmap";
+    return nullptr;
+  }
+  const int64_t page = static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+  const int64_t aligned = offset - offset % page;
+  const size_t reserved = static_cast<size_t>(offset - aligned + length);
+  void* base = mmap(nullptr, reserved, PROT_READ | PROT_WRITE,
+                    mode == '+' ? MAP_SHARED : MAP_PRIVATE, fd, aligned);
+  const int saved = errno;
+  close(fd);
+  if (base == MAP_FAILED) {
+    *error = saved;
+    *syscall = "mmap";
+    return nullptr;
+  }
+  Block* block = new Block();
+  block->base = base;
+  block->reserved = reserved;
+  block->mapped = true;
+  block->file = true;
+  block->data = static_cast<char*>(base) + (offset - aligned);
+  block->size = static_cast<size_t>(length);
+  g_live_blocks++;
+  g_live_bytes += static_cast<int64_t>(length);
+  return block;
+}
+
 void FinalizeBlock(napi_env env, void* /*data*/, void* hint) {
   Block* block = static_cast<Block*>(hint);
   if (block->reported != 0) {
@@ -121,12 +184,39 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
           InstanceMethod("release", &NativeRegion::Release),
           InstanceMethod("resize", &NativeRegion::Resize),
           InstanceMethod("close", &NativeRegion::Close),
+          InstanceMethod("flush", &NativeRegion::Flush),
+          InstanceMethod("advise", &NativeRegion::Advise),
       });
 }
 
 NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeRegion>(info) {
   Napi::Env env = info.Env();
+  if (info[0].IsString()) {
+    // new NativeRegion(path, mode, offset, length): a file mapping.
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    const std::string mode = info[1].As<Napi::String>().Utf8Value();
+    const int64_t offset = info[2].As<Napi::Number>().Int64Value();
+    const int64_t length = info[3].As<Napi::Number>().Int64Value();
+    int error = 0;
+    const char* syscall = "";
+    Block* block = MapFileBlock(path, mode == "r+" ? '+' : mode[0], offset, length, &error, &syscall);
+    if (block == nullptr) {
+      if (error == 0) {
+        throw CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+                         "the file holds no bytes in the requested range");
+      }
+      Napi::Error e = CodedError(env, ErrorKind::kError, uv_err_name(-error),
+                                 std::string(uv_err_name(-error)) + ": " + uv_strerror(-error) + ", " + syscall + " '" + path + "'");
+      e.Set("errno", Napi::Number::New(env, -error));
+      e.Set("syscall", Napi::String::New(env, syscall));
+      e.Set("path", Napi::String::New(env, path));
+      throw e;
+    }
+    file_mode_ = mode == "r+" ? '+' : mode[0];
+    Install(env, block, 0);
+    return;
+  }
   const double size = info[0].As<Napi::Number>().DoubleValue();
   align_ = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
   zero_ = info[2].ToBoolean();
@@ -137,6 +227,11 @@ void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
   // A resize zeroes the bytes past the kept ones, whatever `zero` said.
   Block* block = AllocateBlock(size, align_, zero_ || !buffer_.IsEmpty());
   if (block == nullptr) throw AllocationError(env, size);
+  Install(env, block, keep);
+}
+
+void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
+  const size_t size = block->size;
   if (keep > 0) {
     size_t old_length = 0;
     void* old = CurrentData(env, &old_length);
@@ -165,6 +260,7 @@ void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
     status = napi_create_arraybuffer(env, size, &inside, &ab);
     if (status == napi_ok && size > 0) std::memcpy(inside, block->data, size);
     FreeBlock(block);
+    block = nullptr;
     if (status != napi_ok) throw AllocationError(env, size);
   } else if (status != napi_ok) {
     // Node may already have run the finalizer on failure (it does for sizes
@@ -189,6 +285,7 @@ void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
   }
   if (!buffer_.IsEmpty()) Detach(env);
   buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));
+  block_ = block;
   length_ = size;
   copy_ = copy;
 }
@@ -197,6 +294,8 @@ void NativeRegion::Detach(Napi::Env env) {
   Napi::ArrayBuffer old = buffer_.Value();
   if (!old.IsEmpty() && !old.IsDetached()) old.Detach();
   buffer_.Reset();
+  // The block now belongs to the finalizer alone.
+  block_ = nullptr;
 }
 
 // The memory is read from the ArrayBuffer each time, never cached: a
@@ -257,6 +356,10 @@ void NativeRegion::Release(const Napi::CallbackInfo&) {
 
 Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (file_mode_ != 0) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_NOT_RESIZABLE",
+                     "a mapped file cannot be resized");
+  }
   if (closed_) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
                      "NativeBuffer is closed");
@@ -285,6 +388,41 @@ void NativeRegion::Close(const Napi::CallbackInfo& info) {
   }
   Detach(env);
   closed_ = true;
+}
+
+// flush(): msync of a shared file mapping (others have nothing to write).
+void NativeRegion::Flush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t length = 0;
+  if (closed_ || CurrentData(env, &length) == nullptr || block_ == nullptr) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED", "the mapping is closed");
+  }
+  if (file_mode_ != '+') return;
+  if (msync(block_->base, block_->reserved, MS_SYNC) != 0) {
+    const int error = errno;
+    Napi::Error e = CodedError(env, ErrorKind::kError, uv_err_name(-error),
+                               std::string(uv_err_name(-error)) + ": " + uv_strerror(-error) + ", msync");
+    e.Set("errno", Napi::Number::New(env, -error));
+    e.Set("syscall", Napi::String::New(env, "msync"));
+    throw e;
+  }
+}
+
+// advise(kind): madvise over the mapping; kind is already checked.
+void NativeRegion::Advise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t length = 0;
+  if (closed_ || CurrentData(env, &length) == nullptr || block_ == nullptr) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED", "the mapping is closed");
+  }
+  const std::string kind = info[0].As<Napi::String>().Utf8Value();
+  int advice = MADV_NORMAL;
+  if (kind == "sequential") advice = MADV_SEQUENTIAL;
+  else if (kind == "random") advice = MADV_RANDOM;
+  else if (kind == "willneed") advice = MADV_WILLNEED;
+  else if (kind == "dontneed") advice = MADV_DONTNEED;
+  // Advice is a hint: a refusal changes nothing the caller can observe.
+  if (block_->mapped) madvise(block_->base, block_->reserved, advice);
 }
 
 Napi::Value RegionStats(const Napi::CallbackInfo& info) {

@@ -21,6 +21,8 @@
 
 namespace bp::binding {
 
+struct Block;
+
 class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -39,10 +41,16 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   void Release(const Napi::CallbackInfo& info);
   Napi::Value Resize(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
+  void Flush(const Napi::CallbackInfo& info);
+  void Advise(const Napi::CallbackInfo& info);
 
   // Wraps a fresh block of `size` bytes in an ArrayBuffer and makes it
   // current; the first `keep` bytes are copied from the current block.
   void Replace(Napi::Env env, size_t size, size_t keep);
+  // Wraps `block` in a new ArrayBuffer (or, where the runtime refuses
+  // external memory, copies it into one), copying the first `keep` bytes of
+  // the current memory, and detaches the old ArrayBuffer.
+  void Install(Napi::Env env, Block* block, size_t keep);
   void Detach(Napi::Env env);
   // The current memory and its length, or nullptr once closed or detached.
   void* CurrentData(Napi::Env env, size_t* length);
@@ -53,6 +61,11 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   bool zero_ = true;
   bool copy_ = false;
   bool closed_ = false;
+  // The current block while the ArrayBuffer is attached (for msync and
+  // madvise); null in copy mode and after detach.
+  Block* block_ = nullptr;
+  // 0 for allocated memory; 'r', 'c' or '+' (r+) for a file mapping.
+  char file_mode_ = 0;
   std::atomic<int64_t> exports_{0};
 };
 

@@ -1,0 +1,47 @@
+// Exports of memory owned by a native region (NativeBuffer, MappedFile).
+import { BufferInfoImpl, type BufferInfo } from './buffer-info';
+import { BufferError, callNative } from './errors';
+import { reqFormat, reqShape, reqStrides, reqWritable } from './flags';
+import { negotiate, type Layout, type Negotiated } from './layout';
+import type { NativeRegion } from './native';
+
+function bytesLayout(length: number): Layout {
+  return { format: 'B', itemsize: 1, ndim: 1, shape: [length], strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };
+}
+
+/** PyBuffer_FillInfo over bytes: one dimension; refuses only WRITABLE on read-only memory. */
+function fillInfo(length: number, readonly: boolean, flags: number): Negotiated {
+  if (readonly && reqWritable(flags)) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'Object is not writable.');
+  return {
+    format: reqFormat(flags) ? 'B' : null,
+    ndim: 1,
+    shape: reqShape(flags) ? [length] : null,
+    strides: reqStrides(flags) ? [1] : null,
+  };
+}
+
+/**
+ * One export of a region's memory: plain bytes (`layout` null) negotiate as
+ * PyBuffer_FillInfo does, a layout as memoryview does. The region's export
+ * count is taken only once the request was met, so a refusal changes nothing.
+ */
+export function exportRegion(
+  owner: object,
+  region: NativeRegion,
+  buffer: ArrayBuffer | null,
+  layout: Layout | null,
+  readonly: boolean,
+  flags: number,
+  what: string,
+): BufferInfo {
+  if (buffer === null) throw new BufferError('ERR_BUFFER_RELEASED', `${what} is closed`);
+  // A V8-owned buffer (isCopy) can be transferred away by the user.
+  if (buffer.byteLength !== region.length) {
+    throw new BufferError('ERR_BUFFER_RELEASED', `the ${what}'s ArrayBuffer was detached`);
+  }
+  const full = layout ?? bytesLayout(region.length);
+  const seen = layout === null ? fillInfo(full.len, readonly, flags) : negotiate(full, readonly, flags);
+  callNative(() => region.acquire());
+  return new BufferInfoImpl(owner, buffer, full.byteOffset, full.len, readonly, full.itemsize, seen.format, seen.ndim,
+    seen.shape, seen.strides, () => region.release());
+}
