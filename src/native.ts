@@ -44,6 +44,8 @@ export interface NativeRegion {
   release(): void;
   resize(size: number): ArrayBuffer;
   close(force: boolean): void;
+  flush(): void;
+  advise(advice: string): void;
 }
 
 export interface NativeBinding {
@@ -64,7 +66,10 @@ export interface NativeBinding {
       itemsize: number,
     ): void;
   };
-  readonly NativeRegion: new (size: number, align: number, zero: boolean) => NativeRegion;
+  readonly NativeRegion: {
+    new (size: number, align: number, zero: boolean): NativeRegion;
+    new (path: string, mode: string, offset: number, length: number): NativeRegion;
+  };
   regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };
 }
 

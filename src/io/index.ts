@@ -1,0 +1,3 @@
+// buffer-protocol/io: zero-copy file I/O.
+export { mmap, MappedFile } from './mapped-file';
+export type { MmapOptions } from './mapped-file';
