@@ -29,6 +29,7 @@
       "sources": [
         "native/binding/addon.cc",
         "native/binding/errors.cc",
+        "native/binding/io.cc",
         "native/binding/convert.cc",
         "native/binding/core_functions.cc",
         "native/binding/native_region.cc"

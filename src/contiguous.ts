@@ -1,12 +1,10 @@
 // PyBuffer_ToContiguous, PyBuffer_FromContiguous and PyObject_CopyData over
 // any exporter.
-import type { BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType, outOfRange } from './errors';
 import { BufferFlags } from './flags';
 import { getBuffer } from './get-buffer';
 import { checkObject } from './internal/validate';
-import { contiguousStrides, isCContiguousLayout, isFContiguousLayout } from './layout';
-import { copyItems, forEachOffset, toContiguousBytes, type Placed } from './view-ops';
+import { copyItems, forEachOffset, placedFromInfo, toContiguousBytes } from './view-ops';
 
 type Order = 'C' | 'F' | 'A';
 
@@ -14,25 +12,6 @@ function checkOrder(order: unknown): Order {
   if (typeof order !== 'string') throw invalidArgType('order', "'C', 'F' or 'A'", order);
   if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
   return order;
-}
-
-/** A held export as a complete layout. */
-function placed(info: BufferInfo): Placed {
-  const itemsize = info.itemsize;
-  const shape = info.shape ?? [info.len / itemsize];
-  const strides = info.strides ?? contiguousStrides(shape, itemsize, 'C');
-  return {
-    buffer: info.buffer,
-    format: info.format ?? 'B',
-    itemsize,
-    ndim: shape.length,
-    shape,
-    strides,
-    byteOffset: info.byteOffset,
-    len: info.len,
-    cContiguous: isCContiguousLayout(shape, strides, itemsize, info.len),
-    fContiguous: isFContiguousLayout(shape, strides, itemsize, info.len),
-  };
 }
 
 /**
@@ -44,7 +23,7 @@ export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
   const o = checkOrder(order);
   const info = getBuffer(src, BufferFlags.FULL_RO);
   try {
-    const v = placed(info);
+    const v = placedFromInfo(info);
     return toContiguousBytes(v, o === 'F' || (o === 'A' && v.fContiguous && !v.cContiguous));
   } finally {
     info.release();
@@ -66,7 +45,7 @@ export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Orde
   const src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const info = getBuffer(dst, BufferFlags.FULL);
   try {
-    const v = placed(info);
+    const v = placedFromInfo(info);
     const size = v.itemsize;
     const n = Math.min(src.length, v.len);
     const out = new Uint8Array(v.buffer);
@@ -103,8 +82,8 @@ export function copyData(dst: unknown, src: unknown): void {
   try {
     const s = getBuffer(src, BufferFlags.FULL_RO);
     try {
-      const dv = placed(d);
-      const sv = placed(s);
+      const dv = placedFromInfo(d);
+      const sv = placedFromInfo(s);
       const sameShape = dv.ndim === sv.ndim && dv.shape.every((x, i) => x === sv.shape[i]);
       const sameFormat = (dv.format ?? 'B').replace(/^@/, '') === (sv.format ?? 'B').replace(/^@/, '');
       if (!sameShape || !sameFormat || dv.itemsize !== sv.itemsize) {

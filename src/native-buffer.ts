@@ -5,6 +5,7 @@ import { BufferFlags, checkFlags } from './flags';
 import { checkBoolean, checkInteger, checkObject } from './internal/validate';
 import { makeLayout, type Layout, type LayoutSpec } from './layout';
 import { exportRegion } from './region-export';
+import { markOwned } from './io/owned';
 import { native, type NativeRegion } from './native';
 import { bufferProtocol, registerExporter } from './protocol';
 
@@ -79,6 +80,7 @@ export class NativeBuffer {
     this.#region = region;
     this.#readonly = readonly;
     this.#buffer = region.buffer();
+    if (!region.isCopy) markOwned(this.#buffer);
     this.#spec = spec;
     this.#layout = layout;
   }
@@ -194,6 +196,7 @@ export class NativeBuffer {
     }
     const layout = this.#spec === null ? null : makeLayout(this.#spec, size);
     this.#buffer = callNative(() => this.#region.resize(size));
+    if (!this.#region.isCopy) markOwned(this.#buffer);
     this.#layout = layout;
   }
 

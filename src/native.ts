@@ -71,6 +71,30 @@ export interface NativeBinding {
     new (path: string, mode: string, offset: number, length: number): NativeRegion;
   };
   regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };
+  readonly io: {
+    transfer(
+      write: boolean,
+      fd: number,
+      buffer: ArrayBuffer,
+      byteOffset: number,
+      shape: readonly number[],
+      strides: readonly number[],
+      itemsize: number,
+      position: number,
+    ): number;
+    transferAsync(
+      write: boolean,
+      fd: number,
+      buffer: ArrayBuffer,
+      byteOffset: number,
+      shape: readonly number[],
+      strides: readonly number[],
+      itemsize: number,
+      position: number,
+      keep: object,
+      callback: (error: Error | null, bytes?: number) => void,
+    ): void;
+  };
 }
 
 export const native = bindings('buffer_protocol') as NativeBinding;

@@ -5,7 +5,8 @@
 import { isArrayBuffer } from 'node:util/types';
 import { callNative } from './errors';
 import { unpackerFor, type Unpacked } from './struct-fields';
-import { contiguousStrides, type Layout } from './layout';
+import type { BufferInfo } from './buffer-info';
+import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout } from './layout';
 import { native } from './native';
 
 // Below this many bytes the JavaScript loops beat the cost of a native call
@@ -13,6 +14,25 @@ import { native } from './native';
 const NATIVE_COPY_BYTES = 16 * 1024;
 
 export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
+
+/** A held export as a complete layout (shape, strides and format filled in). */
+export function placedFromInfo(info: BufferInfo): Placed {
+  const itemsize = info.itemsize;
+  const shape = info.shape ?? [info.len / itemsize];
+  const strides = info.strides ?? contiguousStrides(shape, itemsize, 'C');
+  return {
+    buffer: info.buffer,
+    format: info.format ?? 'B',
+    itemsize,
+    ndim: shape.length,
+    shape,
+    strides,
+    byteOffset: info.byteOffset,
+    len: info.len,
+    cContiguous: isCContiguousLayout(shape, strides, itemsize, info.len),
+    fContiguous: isFContiguousLayout(shape, strides, itemsize, info.len),
+  };
+}
 
 /** [first byte, one past the last byte] the items of a layout touch. */
 export function byteRange(v: { byteOffset: number; shape: readonly number[]; strides: readonly number[]; itemsize: number }): [number, number] {

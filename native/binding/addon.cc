@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "core_functions.h"
+#include "io.h"
 #include "native_region.h"
 
 namespace bp::binding {
@@ -9,6 +10,7 @@ namespace bp::binding {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("core", InitCoreFunctions(env));
   exports.Set("NativeRegion", NativeRegion::Init(env));
+  exports.Set("io", InitIo(env));
   exports.Set("regionStats", Napi::Function::New(env, RegionStats));
   return exports;
 }

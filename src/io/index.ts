@@ -1,3 +1,4 @@
 // buffer-protocol/io: zero-copy file I/O.
 export { mmap, MappedFile } from './mapped-file';
 export type { MmapOptions } from './mapped-file';
+export { readInto, writeFrom, read, write } from './file-io';

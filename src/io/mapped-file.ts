@@ -7,6 +7,7 @@ import { makeLayout, type Layout } from '../layout';
 import { native, type NativeRegion } from '../native';
 import { bufferProtocol, registerExporter } from '../protocol';
 import { exportRegion } from '../region-export';
+import { markOwned } from './owned';
 
 /** Options of {@link mmap}. */
 export interface MmapOptions {
@@ -54,6 +55,7 @@ export class MappedFile {
   private constructor(region: NativeRegion, layout: Layout | null, mode: 'r' | 'r+' | 'c', path: string, offset: number) {
     this.#region = region;
     this.#buffer = region.buffer();
+    if (!region.isCopy) markOwned(this.#buffer);
     this.#layout = layout;
     this.#mode = mode;
     this.#path = path;

@@ -1,0 +1,136 @@
+// readInto / writeFrom: file I/O straight into and out of any exporter's
+// memory, strided layouts included.
+import { isArrayBuffer } from 'node:util/types';
+import type { BufferInfo } from '../buffer-info';
+import { fromContiguous } from '../contiguous';
+import { callNative, invalidArgType, outOfRange } from '../errors';
+import { BufferFlags } from '../flags';
+import { getBuffer } from '../get-buffer';
+import { native } from '../native';
+import { placedFromInfo, toContiguousBytes, type Placed } from '../view-ops';
+import { isOwned } from './owned';
+
+function checkFd(fd: unknown): number {
+  if (typeof fd !== 'number') throw invalidArgType('fd', 'of type number', fd);
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw outOfRange('fd', 'an integer >= 0 and <= 2147483647', fd);
+  return fd;
+}
+
+/** undefined or null: the file's current position (read/write); else pread/pwrite at `position`. */
+function checkPosition(position: unknown): number {
+  if (position === undefined || position === null) return -1;
+  if (typeof position !== 'number') throw invalidArgType('position', 'an integer or null', position);
+  if (!Number.isSafeInteger(position) || position < 0) throw outOfRange('position', 'an integer >= 0', position);
+  return position;
+}
+
+function syncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, position: number): number {
+  if (v instanceof Uint8Array) {
+    const bytes = v;
+    return callNative(() => native.io.transfer(write, fd, bytes.buffer as ArrayBuffer, bytes.byteOffset, [bytes.length], [1], 1, position));
+  }
+  return callNative(() =>
+    native.io.transfer(write, fd, v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize, position),
+  );
+}
+
+function asyncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, position: number, keep: object): Promise<number> {
+  const [buffer, offset, shape, strides, itemsize] =
+    v instanceof Uint8Array
+      ? [v.buffer as ArrayBuffer, v.byteOffset, [v.length], [1], 1]
+      : [v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize];
+  return new Promise((resolve, reject) => {
+    native.io.transferAsync(write, fd, buffer, offset, shape, strides, itemsize, position, keep, (error, bytes) =>
+      error === null ? resolve(bytes!) : reject(error),
+    );
+  });
+}
+
+/**
+ * Reads from `fd` into the items of `target` (any writable exporter,
+ * strided views included), in C order: one `pread` for contiguous memory,
+ * `preadv` over long contiguous runs, a bounded (1 MiB) staging buffer for
+ * short runs. Stops early only at EOF.
+ * @param position file offset; undefined or null reads from the current position.
+ * @returns the number of bytes read (short at EOF).
+ * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only target.
+ * @throws {Error} with a Node-style `code` (`EBADF`, ...), `errno` and `syscall` for a failed syscall.
+ */
+export function readInto(fd: number, target: unknown, position?: number | null): number {
+  const f = checkFd(fd);
+  const at = checkPosition(position);
+  const info = getBuffer(target, BufferFlags.FULL);
+  try {
+    const v = placedFromInfo(info);
+    if (isArrayBuffer(v.buffer)) return syncTransfer(false, f, v, at);
+    // SharedArrayBuffer memory (the binding reads ArrayBuffers only).
+    const tmp = new Uint8Array(v.len);
+    const n = syncTransfer(false, f, tmp, at);
+    fromContiguous(target, tmp.subarray(0, n), 'C');
+    return n;
+  } finally {
+    info.release();
+  }
+}
+
+/**
+ * Writes the items of `source` (any exporter, strided views included) to
+ * `fd` in C order: one `pwrite` for contiguous memory, `pwritev` over long
+ * contiguous runs, a bounded (1 MiB) gather buffer for short runs.
+ * @returns the number of bytes written.
+ */
+export function writeFrom(fd: number, source: unknown, position?: number | null): number {
+  const f = checkFd(fd);
+  const at = checkPosition(position);
+  const info = getBuffer(source, BufferFlags.FULL_RO);
+  try {
+    const v = placedFromInfo(info);
+    return syncTransfer(true, f, isArrayBuffer(v.buffer) ? v : toContiguousBytes(v, false), at);
+  } finally {
+    info.release();
+  }
+}
+
+/**
+ * `readInto` on the libuv threadpool. The target stays exported (its owner
+ * cannot be closed or resized) until the promise settles. Memory this
+ * package owns (NativeBuffer, MappedFile, views of them) is read into
+ * directly. Other memory is read into a private array first and copied in
+ * when the read completes: a plain ArrayBuffer could be transferred away,
+ * and freed, while the kernel writes into it.
+ */
+export async function read(fd: number, target: unknown, position?: number | null): Promise<number> {
+  const f = checkFd(fd);
+  const at = checkPosition(position);
+  const info: BufferInfo = getBuffer(target, BufferFlags.FULL);
+  try {
+    const v = placedFromInfo(info);
+    if (isOwned(v.buffer)) return await asyncTransfer(false, f, v, at, info);
+    const tmp = new Uint8Array(v.len);
+    const n = await asyncTransfer(false, f, tmp, at, tmp);
+    fromContiguous(target, tmp.subarray(0, n), 'C');
+    return n;
+  } finally {
+    info.release();
+  }
+}
+
+/**
+ * `writeFrom` on the libuv threadpool; the source stays exported until the
+ * promise settles. Memory this package does not own is gathered into a
+ * private array first (see {@link read}).
+ */
+export async function write(fd: number, source: unknown, position?: number | null): Promise<number> {
+  const f = checkFd(fd);
+  const at = checkPosition(position);
+  const info: BufferInfo = getBuffer(source, BufferFlags.FULL_RO);
+  try {
+    const v = placedFromInfo(info);
+    if (isOwned(v.buffer)) return await asyncTransfer(true, f, v, at, info);
+    const bytes = toContiguousBytes(v, false);
+    return await asyncTransfer(true, f, bytes, at, bytes);
+  } finally {
+    info.release();
+  }
+}
+
