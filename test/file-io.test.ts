@@ -126,18 +126,24 @@ describe('async read and write', () => {
       const nb = NativeBuffer.alloc(N * N * 4, { format: 'f', shape: [N, N] });
       const source = memoryview(nb);
       source.assign(expected);
-      const writing = write(fd, source.T.T, 0);
+      const sourceT = source.T;
+      const sourceTT = sourceT.T;
+      const writing = write(fd, sourceTT, 0);
       expectCode(() => nb.close(), 'ERR_BUFFER_EXPORTS_ACTIVE', 'BufferError');
       expect(await writing).toBe(N * N * 4);
       expect(fs.readFileSync(file).equals(Buffer.from(expected.toBytes()))).toBe(true);
-      source.release();
-      const target = memoryview(nb).T;
+      for (const v of [sourceTT, sourceT, source]) v.release();
+      const base = memoryview(nb);
+      const target = base.T;
       const reading = read(fd, target, 0);
       expectCode(() => nb.resize(8), 'ERR_BUFFER_EXPORTS_ACTIVE', 'BufferError');
       expect(await reading).toBe(N * N * 4);
       expect(target.equals(expected)).toBe(true);
       target.release();
       expect(nb.exports).toBe(1);
+      base.release();
+      expect(nb.exports).toBe(0);
+      nb.close();
     } finally {
       fs.closeSync(fd);
     }
