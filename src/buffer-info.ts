@@ -145,6 +145,20 @@ export function isBrandedBufferInfo(value: unknown): value is BufferInfo {
 }
 
 /**
+ * Ends an export this package took for itself (a temporary in equals,
+ * assign, copyData, ...). An exporter's failing release hook becomes a
+ * warning: the operation itself already succeeded, as CPython reports such
+ * errors as unraisable.
+ */
+export function releaseQuietly(info: BufferInfo): void {
+  try {
+    info.release();
+  } catch (error) {
+    process.emitWarning(`buffer-protocol: an exporter's release failed: ${String(error)}`, 'BufferWarning');
+  }
+}
+
+/**
  * `[bufferProtocol.releaseBuffer](view)` of this package's exporters: ends
  * `view` if `exporter` made it (CPython refuses a view of another object).
  */

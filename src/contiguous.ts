@@ -1,5 +1,6 @@
 // PyBuffer_ToContiguous, PyBuffer_FromContiguous and PyObject_CopyData over
 // any exporter.
+import { releaseQuietly } from './buffer-info';
 import { BufferError, invalidArgType, outOfRange } from './errors';
 import { BufferFlags } from './flags';
 import { getBuffer } from './get-buffer';
@@ -26,7 +27,7 @@ export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
     const v = placedFromInfo(info);
     return toContiguousBytes(v, o === 'F' || (o === 'A' && v.fContiguous && !v.cContiguous));
   } finally {
-    info.release();
+    releaseQuietly(info);
   }
 }
 
@@ -65,7 +66,7 @@ export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Orde
     });
     return written * size;
   } finally {
-    info.release();
+    releaseQuietly(info);
   }
 }
 
@@ -94,9 +95,9 @@ export function copyData(dst: unknown, src: unknown): void {
       }
       copyItems(dv, sv);
     } finally {
-      s.release();
+      releaseQuietly(s);
     }
   } finally {
-    d.release();
+    releaseQuietly(d);
   }
 }

@@ -222,10 +222,13 @@ function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferInfo {
   const onRelease = (): void => {
     if (done) return;
     done = true;
+    // CPython releases the re-exported view first, then calls
+    // __release_buffer__ (bufferwrapper_releasebuf), so a hook may release
+    // what it returned, as PEP 688 examples do.
     try {
-      if (typeof releaseHook === 'function') releaseHook.call(obj, returned);
-    } finally {
       held?.release();
+    } finally {
+      if (typeof releaseHook === 'function') releaseHook.call(obj, returned);
     }
   };
   try {

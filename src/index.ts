@@ -14,5 +14,5 @@ export { sizeFromFormat } from './format';
 export { toContiguous, fromContiguous, copyData } from './contiguous';
 export { memoryview, MemoryView, isMemoryView } from './memory-view';
 export type { MemoryViewLayout, NestedList, Item, SliceKey } from './memory-view';
-export { mmap, MappedFile, readInto, writeFrom, read, write } from './io';
+export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readIntoStream } from './io';
 export type { MmapOptions } from './io';

@@ -95,6 +95,16 @@ const BIG_RANGES: Partial<Record<Kind, readonly [bigint, bigint]>> = {
   u64: [0n, 2n ** 64n - 1n],
 };
 
+/** Python's truth value of a JavaScript value. */
+function truth(value: unknown): boolean {
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'bigint') return value !== 0n;
+  if (typeof value === 'string') return value.length > 0;
+  if (value === null || value === undefined || value === false) return false;
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return (value as { length?: number }).length !== 0;
+  return true;
+}
+
 function checkFor(kind: Kind, format: string): (value: unknown) => Item {
   const label = `value for format '${format}'`;
   const ints = INT_RANGES[kind];
@@ -103,10 +113,10 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
     return (value) => {
       let v = value;
       if (typeof v === 'bigint') v = v >= BigInt(lo) && v <= BigInt(hi) ? Number(v) : Infinity;
-      if (typeof v !== 'number') throw invalidArgType('value', `an integer for format '${format}'`, value);
-      if (!Number.isInteger(v)) {
-        if (Number.isFinite(v)) throw invalidArgType('value', `an integer for format '${format}'`, value);
-        throw outOfRange(label, `an integer >= ${lo} and <= ${hi}`, value);
+      // CPython refuses every float for an integer format (TypeError).
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        if (v === Infinity && typeof value === 'bigint') throw outOfRange(label, `an integer >= ${lo} and <= ${hi}`, value);
+        throw invalidArgType('value', `an integer for format '${format}'`, value);
       }
       if (v < lo || v > hi) throw outOfRange(label, `an integer >= ${lo} and <= ${hi}`, value);
       return v;
@@ -121,7 +131,7 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
       else if (typeof value === 'number' && Number.isSafeInteger(value)) v = BigInt(value);
       else if (typeof value === 'number' && Number.isInteger(value)) {
         throw outOfRange(label, 'a bigint (numbers beyond 2**53 are not exact)', value);
-      } else throw invalidArgType('value', `a bigint for format '${format}'`, value);
+      } else throw invalidArgType('value', `a bigint or an integer for format '${format}'`, value);
       if (v < lo || v > hi) throw outOfRange(label, `>= ${lo} and <= ${hi}`, value);
       return v;
     };
@@ -131,7 +141,12 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
     case 'f64':
       return (value) => {
         if (typeof value === 'number') return value;
-        if (typeof value === 'bigint') return Number(value);
+        if (typeof value === 'bigint') {
+          // CPython: an int too large for a double is a ValueError.
+          const v = Number(value);
+          if (!Number.isFinite(v)) throw outOfRange(label, 'an integer a double can hold', value);
+          return v;
+        }
         throw invalidArgType('value', `a number for format '${format}'`, value);
       };
     case 'f16':
@@ -142,8 +157,9 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
         return v;
       };
     case 'bool':
-      // CPython stores the truth value of anything (PyObject_IsTrue).
-      return (value) => Boolean(value);
+      // CPython stores the truth value of anything (PyObject_IsTrue), with
+      // Python's idea of truth: NaN is true, empty arrays and strings false.
+      return (value) => truth(value);
     case 'char':
       return (value) => {
         if (typeof value !== 'string') throw invalidArgType('value', `a one-character string for format '${format}'`, value);

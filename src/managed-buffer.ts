@@ -25,6 +25,8 @@ export class ManagedBuffer {
   }
 
   register(): void {
+    // Once the last view went, the export is gone: no view may come back.
+    if (this.master.released) throw new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
     this.#views++;
   }
 

@@ -6,7 +6,7 @@
 // released when the last view is released or collected. A view's shape and
 // strides are its own. A view that has exported buffers of its own (to
 // getBuffer consumers) refuses release() until they are released.
-import { BufferInfoImpl, disposeSymbol, releaseOwnExport, type BufferInfo } from './buffer-info';
+import { BufferInfoImpl, disposeSymbol, releaseOwnExport, releaseQuietly, type BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType, outOfRange } from './errors';
 import { BufferFlags, checkFlags } from './flags';
 import { parseFormat } from './format';
@@ -26,7 +26,7 @@ import { ManagedBuffer } from './managed-buffer';
 import { bufferProtocol, registerExporter } from './protocol';
 import { reshapeStrides } from './reshape';
 import { checkIndex, resolveKey, type SliceKey } from './slice-key';
-import { byteRange, compareViews, copyItems, hexOf, toContiguousBytes } from './view-ops';
+import { byteRange, compareViews, copyItems, hexOf, placedFromInfo, toContiguousBytes } from './view-ops';
 
 export type { Item } from './items';
 export type { SliceKey } from './slice-key';
@@ -93,6 +93,7 @@ type Fields = {
 };
 
 const CAST_CODES = new Set('cbB?hHiIlLqQnNfdeP');
+const LAYOUT_KEYS = new Set(['format', 'shape', 'strides', 'byteOffset', 'readonly']);
 const BYTE_CODES = new Set('bBc');
 
 // Views dropped without release() give their hold on the shared export back.
@@ -159,8 +160,11 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   /** @internal memoryview(obj, layout) */
   static create(obj: unknown, layout?: MemoryViewLayout): MemoryView {
-    if (layout !== undefined && (typeof layout !== 'object' || layout === null)) {
-      throw invalidArgType('layout', 'an object', layout);
+    if (layout !== undefined) {
+      if (typeof layout !== 'object' || layout === null) throw invalidArgType('layout', 'an object', layout);
+      for (const key of Object.keys(layout)) {
+        if (!LAYOUT_KEYS.has(key)) throw invalidArgType(`layout.${key}`, `one of ${[...LAYOUT_KEYS].join(', ')}`, key);
+      }
     }
     if (typeof obj === 'object' && obj !== null && #mbuf in obj) {
       const base = obj;
@@ -186,7 +190,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
         readonly: master.readonly,
       });
     } catch (error) {
-      master.release();
+      releaseQuietly(master);
       throw error;
     }
   }
@@ -224,7 +228,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (this.#released) throw released();
   }
 
+  // The owner's forced close (or a transfer) detaches the memory under us.
+  #checkAttached(): void {
+    if (this.#v.len > 0 && this.#v.buffer.byteLength === 0) throw released();
+  }
+
   #derive(changes: Partial<Fields>): MemoryView {
+    // Building `changes` may have run user code (getters on shape or key
+    // arrays) that released this view: check again (CPython's gh-92888).
+    this.#check();
     return new MemoryView(this.#mbuf, {
       buffer: this.#v.buffer,
       byteOffset: this.#v.byteOffset,
@@ -519,7 +531,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     const indices = typeof index === 'number' ? [index] : index;
     if (!Array.isArray(indices)) throw invalidArgType('index', 'an integer or an array of integers', index);
     const offset = this.#offsetOf(this.#checkedIndex(indices, 'set()'));
-    this.#writeAt(codec, offset, codec.check(value));
+    const checked = codec.check(value);
+    // Reading the indices may have run user code that released the view.
+    this.#check();
+    this.#writeAt(codec, offset, checked);
   }
 
   // ---- views ------------------------------------------------------------
@@ -548,7 +563,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       } else {
         byteOffset += r.start * stride;
         shape.push(r.length);
-        strides.push(stride * r.step);
+        // A huge step only ever selects one item; its stride is then never
+        // used, so keep it a safe integer instead of stride * step.
+        const stepped = stride * r.step;
+        strides.push(r.length <= 1 && !Number.isSafeInteger(stepped) ? stride : stepped);
       }
     }
     return this.#derive({ byteOffset, shape, strides });
@@ -732,6 +750,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   equals(other: unknown): boolean {
     if (this.#released) return other === this;
+    // Memory detached by its owner holds no values to compare.
+    if (this.#v.len > 0 && this.#v.buffer.byteLength === 0) return false;
     if (other === this) return this.#equalToSelf();
     if (isMemoryView(other) && (other as MemoryView).released) return false;
     let info: BufferInfo;
@@ -741,23 +761,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       return false;
     }
     try {
-      const itemsize = info.itemsize;
-      const shape = info.shape ?? [info.len / itemsize];
-      const theirs: Layout & { buffer: ArrayBuffer | SharedArrayBuffer } = {
-        buffer: info.buffer,
-        format: info.format ?? 'B',
-        itemsize,
-        ndim: shape.length,
-        shape,
-        strides: info.strides ?? contiguousStrides(shape, itemsize, 'C'),
-        byteOffset: info.byteOffset,
-        len: info.len,
-        cContiguous: true,
-        fContiguous: false,
-      };
+      const theirs = placedFromInfo(info);
       return compareViews(this.#layoutOf(), theirs);
     } finally {
-      info.release();
+      releaseQuietly(info);
     }
   }
 
@@ -811,7 +818,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
           strides: info.strides ?? contiguousStrides(shape, itemsize, 'C'),
         });
       } finally {
-        info.release();
+        releaseQuietly(info);
       }
     } finally {
       if (target !== this) target.release();
@@ -826,6 +833,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   typed(): ArrayBufferView {
     this.#check();
+    this.#checkAttached();
     const codec = codecFor(this.#v.format);
     const ctor = codec?.valueArray ?? (codec?.kind === 'f16' ? (globalThis as { Float16Array?: typeof Float32Array }).Float16Array : undefined);
     if (codec === null || ctor === undefined || ctor === null) {
@@ -843,6 +851,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** A DataView over the bytes the view spans (from its lowest to its highest item). */
   dataView(): DataView {
     this.#check();
+    this.#checkAttached();
     const [start, end] = byteRange(this.#layoutOf());
     return new DataView(this.#v.buffer, start, end - start);
   }
@@ -893,6 +902,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** memory_getbuf: this view as an exporter. */
   #export(flags: number): BufferInfo {
     this.#check();
+    this.#checkAttached();
     const seen = negotiate(this.#layoutOf(), this.#v.readonly, flags);
     this.#exports++;
     return new BufferInfoImpl(this, this.#v.buffer, this.#visibleOffset(), this.#v.len, this.#v.readonly, this.#v.itemsize, seen.format,
@@ -903,7 +913,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   /** PEP 688 form of getBuffer(this, flags). */
   [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (!(#mbuf in this)) throw invalidArgType('this', 'a MemoryView', this);
+    if (typeof this !== 'object' || this === null || !(#mbuf in this)) throw invalidArgType('this', 'a MemoryView', this);
     checkFlags(flags);
     return this.#export(flags);
   }

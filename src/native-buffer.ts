@@ -225,7 +225,7 @@ export class NativeBuffer {
 
   /** PEP 688 form of getBuffer(this, flags). */
   [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (!(#region in this)) throw invalidArgType('this', 'a NativeBuffer', this);
+    if (typeof this !== 'object' || this === null || !(#region in this)) throw invalidArgType('this', 'a NativeBuffer', this);
     checkFlags(flags);
     return this.#export(flags);
   }

@@ -16,7 +16,8 @@ function bound(name: string, value: unknown): number | null {
   if (typeof value !== 'number' || !(Number.isInteger(value) || Math.abs(value) === Infinity)) {
     throw invalidArgType(name, 'an integer or null', value);
   }
-  return value;
+  // PySlice_Unpack clamps to the index range; 2**53 - 1 is ours.
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, value));
 }
 
 const PART = /^\s*([+-]?\d+)?\s*$/;

@@ -83,6 +83,48 @@ export function forEachOffset(
   }
 }
 
+/**
+ * Calls visit(a, b) for every index of `shape`, with the item offsets in
+ * two layouts of that shape, in C order. No per-item storage: views of
+ * hundreds of millions of items walk in constant memory.
+ */
+export function forEachOffsetPair(
+  shape: readonly number[],
+  a: { byteOffset: number; strides: readonly number[] },
+  b: { byteOffset: number; strides: readonly number[] },
+  visit: (oa: number, ob: number) => boolean | void,
+): void {
+  const ndim = shape.length;
+  if (shape.includes(0)) return;
+  if (ndim === 0) {
+    visit(a.byteOffset, b.byteOffset);
+    return;
+  }
+  const last = ndim - 1;
+  const n = shape[last]!;
+  const sa = a.strides[last]!;
+  const sb = b.strides[last]!;
+  const counter = new Array<number>(ndim).fill(0);
+  let baseA = a.byteOffset;
+  let baseB = b.byteOffset;
+  for (;;) {
+    for (let i = 0, oa = baseA, ob = baseB; i < n; i++, oa += sa, ob += sb) {
+      if (visit(oa, ob) === false) return;
+    }
+    let d = last - 1;
+    for (; d >= 0; d--) {
+      counter[d]!++;
+      baseA += a.strides[d]!;
+      baseB += b.strides[d]!;
+      if (counter[d]! < shape[d]!) break;
+      baseA -= a.strides[d]! * shape[d]!;
+      baseB -= b.strides[d]! * shape[d]!;
+      counter[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
 /** PyBuffer_ToContiguous: the items' bytes in C (or Fortran) order, as a new array. */
 export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
   if (v.len === 0) return new Uint8Array(0);
@@ -139,35 +181,20 @@ export function copyItems(
   const dstBytes = new Uint8Array(dst.buffer);
   const [slo, shi] = byteRange(src);
   const [dlo, dhi] = byteRange(dst);
-  const overlap = src.buffer === dst.buffer && slo < dhi && dlo < shi;
-  let source: Uint8Array;
-  let srcLayout: { byteOffset: number; shape: readonly number[]; strides: readonly number[] };
-  if (overlap) {
-    // Gather the source into a temporary C-ordered copy first.
-    const tmp = new Uint8Array(count * size);
-    const sb = new Uint8Array(src.buffer);
-    let k = 0;
-    forEachOffset(src, false, (o) => {
-      for (let b = 0; b < size; b++) tmp[k++] = sb[o + b]!;
+  // Two SharedArrayBuffer objects can share memory (structuredClone, a grown
+  // WebAssembly.Memory) without being the same object: assume they do.
+  const aliased = src.buffer === dst.buffer || (!isArrayBuffer(src.buffer) && !isArrayBuffer(dst.buffer));
+  if (aliased && slo < dhi && dlo < shi) {
+    // Gather the source into a temporary C-ordered copy first (memmove).
+    const tmp = toContiguousBytes({ ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false }, false);
+    forEachOffsetPair(dst.shape, dst, { byteOffset: 0, strides: contiguousStrides(dst.shape, size, 'C') }, (od, ot) => {
+      for (let b = 0; b < size; b++) dstBytes[od + b] = tmp[ot + b]!;
     });
-    source = tmp;
-    const cStrides = new Array<number>(src.shape.length);
-    let sd = size;
-    for (let i = src.shape.length - 1; i >= 0; i--) {
-      cStrides[i] = sd;
-      sd *= src.shape[i]!;
-    }
-    srcLayout = { byteOffset: 0, shape: src.shape, strides: cStrides };
-  } else {
-    source = new Uint8Array(src.buffer);
-    srcLayout = src;
+    return;
   }
-  const srcOffsets: number[] = [];
-  forEachOffset(srcLayout, false, (o) => srcOffsets.push(o));
-  let k = 0;
-  forEachOffset(dst, false, (o) => {
-    const from = srcOffsets[k++]!;
-    for (let b = 0; b < size; b++) dstBytes[o + b] = source[from + b]!;
+  const source = new Uint8Array(src.buffer);
+  forEachOffsetPair(dst.shape, dst, src, (od, os) => {
+    for (let b = 0; b < size; b++) dstBytes[od + b] = source[os + b]!;
   });
 }
 
@@ -207,18 +234,26 @@ export function compareViews(a: Placed, b: Placed): boolean {
     if (a.shape[i] !== b.shape[i]) return false;
     if (a.shape[i] === 0) return true;
   }
-  const ua = unpackerFor(a.format ?? 'B');
-  const ub = unpackerFor(b.format ?? 'B');
+  const fa = a.format ?? 'B';
+  const fb = b.format ?? 'B';
+  // Same integer format, both C-contiguous: equal values are equal bytes.
+  if (fa.replace(/^@/, '') === fb.replace(/^@/, '') && /^[@]?[bBhHiIlLqQnN]$/.test(fa) && a.cContiguous && b.cContiguous) {
+    const ba = new Uint8Array(a.buffer, a.byteOffset, a.len);
+    const bb = new Uint8Array(b.buffer, b.byteOffset, b.len);
+    return Buffer.compare(ba, bb) === 0;
+  }
+  const ua = unpackerFor(fa);
+  const ub = unpackerFor(fb);
   if (ua === null || ub === null) return false;
   const da = new DataView(a.buffer);
   const db = new DataView(b.buffer);
-  const offsets: number[] = [];
-  forEachOffset(b, false, (o) => offsets.push(o));
-  let k = 0;
   let equal = true;
-  forEachOffset(a, false, (o) => {
-    if (equal && !itemsEqual(ua(da, o), ub(db, offsets[k]!))) equal = false;
-    k++;
+  forEachOffsetPair(a.shape, a, b, (oa, ob) => {
+    if (!itemsEqual(ua(da, oa), ub(db, ob))) {
+      equal = false;
+      return false;
+    }
+    return true;
   });
   return equal;
 }

@@ -170,3 +170,61 @@ describe('NativeBuffer details', () => {
     foreign.release();
   });
 });
+
+describe('memoryview re-entrancy and extremes (review)', () => {
+  test('a getter that releases the view during cast() or set() cannot resurrect it', () => {
+    const nb = NativeBuffer.alloc(16);
+    const m = memoryview(nb);
+    const shape = [16];
+    Object.defineProperty(shape, 0, { get: () => (m.release(), 16) });
+    expectCode(() => m.cast('B', shape), 'ERR_BUFFER_RELEASED', 'BufferError');
+    expect(nb.exports).toBe(0);
+    const w = memoryview(new Uint8Array(4));
+    const index = [0];
+    Object.defineProperty(index, 0, { get: () => (w.release(), 0) });
+    expectCode(() => w.set(index, 1), 'ERR_BUFFER_RELEASED', 'BufferError');
+  });
+
+  test('infinite and huge slice steps select one item with a usable stride', () => {
+    const m = memoryview(new Uint8Array([5, 6, 7, 8]), { shape: [2, 2] });
+    const s = m.slice([null, null, Infinity]);
+    expect([s.shape, s.strides, s.toList()]).toEqual([[1, 2], [2, 1], [[5, 6]]]);
+    expect(memoryview(new Uint8Array([1, 2, 3])).slice([null, null, -1e300]).toList()).toEqual([3]);
+  });
+
+  test('two SharedArrayBuffer objects over the same memory copy as memmove', () => {
+    const sab = new SharedArrayBuffer(8);
+    new Uint8Array(sab).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const alias = structuredClone(sab);
+    memoryview(sab).slice('1:8').assign(memoryview(alias).slice('0:7'));
+    expect(Array.from(new Uint8Array(sab))).toEqual([1, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test('views over memory their owner detached refuse with ERR_BUFFER_RELEASED', () => {
+    const nb = NativeBuffer.alloc(16, { format: 'i' });
+    const m = memoryview(nb);
+    nb.close({ force: true });
+    expectCode(() => m.typed(), 'ERR_BUFFER_RELEASED', 'BufferError');
+    expectCode(() => m.dataView(), 'ERR_BUFFER_RELEASED', 'BufferError');
+    expectCode(() => getBuffer(m), 'ERR_BUFFER_RELEASED', 'BufferError');
+    expect(m.equals(m)).toBe(false);
+    m.release();
+  });
+
+  test('a PEP 688 hook may release the view it returned (the inner export goes first)', () => {
+    const nb = NativeBuffer.alloc(8);
+    const exporter = {
+      [bufferProtocol.getBuffer]: () => memoryview(nb),
+      [bufferProtocol.releaseBuffer]: (view: { release(): void }) => view.release(),
+    };
+    const info = getBuffer(exporter);
+    expect(nb.exports).toBe(1);
+    info.release();
+    expect(nb.exports).toBe(0);
+  });
+
+  test('unknown layout keys are refused', () => {
+    expectCode(() => memoryview(new Uint8Array(8), { formatt: 'd' } as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expectCode(() => (memoryview(new Uint8Array(1))[bufferProtocol.getBuffer] as (this: unknown) => unknown).call(5), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+  });
+});

@@ -180,7 +180,8 @@ describe('items', () => {
     ['I', -1, 'ERR_OUT_OF_RANGE'], ['q', 2n ** 63n, 'ERR_OUT_OF_RANGE'], ['Q', -1n, 'ERR_OUT_OF_RANGE'],
     ['q', 2 ** 60, 'ERR_OUT_OF_RANGE'], ['q', 'x', 'ERR_INVALID_ARG_TYPE'], ['Q', 1.5, 'ERR_INVALID_ARG_TYPE'],
     ['i', '1', 'ERR_INVALID_ARG_TYPE'], ['d', '1', 'ERR_INVALID_ARG_TYPE'], ['c', 97, 'ERR_INVALID_ARG_TYPE'],
-    ['c', 'ab', 'ERR_OUT_OF_RANGE'], ['c', '\u0100', 'ERR_OUT_OF_RANGE'], ['i', NaN, 'ERR_OUT_OF_RANGE'],
+    ['c', 'ab', 'ERR_OUT_OF_RANGE'], ['c', '\u0100', 'ERR_OUT_OF_RANGE'], ['i', NaN, 'ERR_INVALID_ARG_TYPE'],
+    ['i', Infinity, 'ERR_INVALID_ARG_TYPE'], ['d', 2n ** 1024n, 'ERR_OUT_OF_RANGE'], ['B', 2n ** 70n, 'ERR_OUT_OF_RANGE'],
   ] as const)('set on format %s refuses %p with %s and writes nothing', (format, value, code) => {
     const m = memoryview(new Uint8Array(8), { format });
     expectCode(() => m.set(0, value as never), code);
@@ -191,10 +192,10 @@ describe('items', () => {
     const q = memoryview(new Uint8Array(8), { format: 'q' });
     q.set(0, -5);
     expect(q.get(0)).toBe(-5n);
-    const b = memoryview(new Uint8Array(2), { format: '?' });
-    b.set(0, 'non-empty' as never);
-    b.set(1, 0 as never);
-    expect(b.toList()).toEqual([true, false]);
+    const b = memoryview(new Uint8Array(6), { format: '?' });
+    const values = ['non-empty', 0, NaN, [], '', {}];
+    values.forEach((v, i) => b.set(i, v as never));
+    expect(b.toList()).toEqual([true, false, true, false, false, true]);
     const f = memoryview(new Uint8Array(4), { format: 'f' });
     f.set(0, 1e39);
     expect(f.get(0)).toBe(Infinity);

@@ -167,16 +167,18 @@ char* ArrayBufferData(Napi::Value value, size_t* length) {
 // buffers here, so no JavaScript value can make the kernel leave them.
 Napi::Value CopyItemsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_t dst_len = 0;
-  size_t src_len = 0;
-  char* dst = ArrayBufferData(info[0], &dst_len);
-  char* src = ArrayBufferData(info[3], &src_len);
+  // Read every value that can run JavaScript (array getters) before taking
+  // the memory pointers, so nothing can detach a buffer in between.
   const int64_t dst_offset = ToInt64(info[1]);
   const int64_t src_offset = ToInt64(info[4]);
   std::vector<int64_t> dst_strides = ToInt64Vector(info[2]);
   std::vector<int64_t> src_strides = ToInt64Vector(info[5]);
   std::vector<int64_t> shape = ToInt64Vector(info[6]);
   const int64_t itemsize = ToInt64(info[7]);
+  size_t dst_len = 0;
+  size_t src_len = 0;
+  char* dst = ArrayBufferData(info[0], &dst_len);
+  char* src = ArrayBufferData(info[3], &src_len);
   if (dst_strides.size() != shape.size() || src_strides.size() != shape.size()) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
                      "shape and strides differ in length");

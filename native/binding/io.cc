@@ -224,12 +224,13 @@ bool Prepare(const Napi::CallbackInfo& info, Transfer* t) {
   if (!info[2].IsArrayBuffer()) {
     throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE", "expected an ArrayBuffer");
   }
-  Napi::ArrayBuffer ab = info[2].As<Napi::ArrayBuffer>();
+  // Values that can run JavaScript first; the memory pointer last.
   const int64_t offset = ToInt64(info[3]);
   t->shape = ToInt64Vector(info[4]);
   t->strides = ToInt64Vector(info[5]);
   t->itemsize = ToInt64(info[6]);
   t->position = ToInt64(info[7]);
+  Napi::ArrayBuffer ab = info[2].As<Napi::ArrayBuffer>();
   if (t->shape.size() != t->strides.size()) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT", "shape and strides differ in length");
   }

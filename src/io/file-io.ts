@@ -1,7 +1,7 @@
 // readInto / writeFrom: file I/O straight into and out of any exporter's
 // memory, strided layouts included.
 import { isArrayBuffer } from 'node:util/types';
-import type { BufferInfo } from '../buffer-info';
+import { releaseQuietly, type BufferInfo } from '../buffer-info';
 import { fromContiguous } from '../contiguous';
 import { callNative, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
@@ -69,7 +69,7 @@ export function readInto(fd: number, target: unknown, position?: number | null):
     fromContiguous(target, tmp.subarray(0, n), 'C');
     return n;
   } finally {
-    info.release();
+    releaseQuietly(info);
   }
 }
 
@@ -87,7 +87,7 @@ export function writeFrom(fd: number, source: unknown, position?: number | null)
     const v = placedFromInfo(info);
     return syncTransfer(true, f, isArrayBuffer(v.buffer) ? v : toContiguousBytes(v, false), at);
   } finally {
-    info.release();
+    releaseQuietly(info);
   }
 }
 
@@ -111,7 +111,7 @@ export async function read(fd: number, target: unknown, position?: number | null
     fromContiguous(target, tmp.subarray(0, n), 'C');
     return n;
   } finally {
-    info.release();
+    releaseQuietly(info);
   }
 }
 
@@ -130,7 +130,7 @@ export async function write(fd: number, source: unknown, position?: number | nul
     const bytes = toContiguousBytes(v, false);
     return await asyncTransfer(true, f, bytes, at, bytes);
   } finally {
-    info.release();
+    releaseQuietly(info);
   }
 }
 

@@ -2,3 +2,4 @@
 export { mmap, MappedFile } from './mapped-file';
 export type { MmapOptions } from './mapped-file';
 export { readInto, writeFrom, read, write } from './file-io';
+export { writeView, readIntoStream } from './streams';

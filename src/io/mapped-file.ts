@@ -165,7 +165,7 @@ export class MappedFile {
 
   /** PEP 688 form of getBuffer(this, flags). */
   [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (!(#region in this)) throw invalidArgType('this', 'a MappedFile', this);
+    if (typeof this !== 'object' || this === null || !(#region in this)) throw invalidArgType('this', 'a MappedFile', this);
     checkFlags(flags);
     return this.#export(flags);
   }
