@@ -1,0 +1,94 @@
+import * as net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { NativeBuffer, memoryview, readIntoStream, writeView } from '../src';
+import { expectCode } from './helpers/expect';
+
+/** A loopback server that pipes what it receives into `sink`; resolves with a connected client. */
+async function loopback(onSocket: (socket: net.Socket) => void): Promise<{ client: net.Socket; close: () => Promise<void> }> {
+  const server = net.createServer(onSocket);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const client = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  return {
+    client,
+    close: () => new Promise<void>((resolve) => {
+      client.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('socket round trips', () => {
+  test('64 MiB out with writeView and back in with readIntoStream, byte for byte', async () => {
+    const size = 64 << 20;
+    const source = NativeBuffer.alloc(size, { zero: false });
+    const bytes = new Uint8Array(source.buffer);
+    for (let i = 0; i < size; i += 4096) bytes[i] = (i >>> 12) & 0xff;
+    bytes[size - 1] = 0x5a;
+    const target = NativeBuffer.alloc(size);
+    let received: Promise<number> = Promise.resolve(0);
+    const { client, close } = await loopback((socket) => {
+      received = readIntoStream(socket, target);
+    });
+    try {
+      const sending = writeView(client, source);
+      expectCode(() => source.close(), 'ERR_BUFFER_EXPORTS_ACTIVE', 'BufferError');
+      expect(await sending).toBe(size);
+      expect(source.exports).toBe(0);
+      client.end();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(await received).toBe(size);
+      expect(Buffer.compare(Buffer.from(target.buffer), Buffer.from(source.buffer))).toBe(0);
+      expect(target.exports).toBe(0);
+    } finally {
+      await close();
+      source.close();
+      target.close();
+    }
+  }, 60_000);
+
+  test('a strided view goes out as its C-order bytes (long runs zero-copy, short runs gathered)', async () => {
+    const m = memoryview(new Float32Array(256 * 256).map((_, i) => i)).cast('B').cast('f', [256, 256]);
+    for (const view of [m.slice('::-1'), m.T, m.slice(null, '::2')]) {
+      const sink = new PassThrough();
+      const chunks: Buffer[] = [];
+      sink.on('data', (c: Buffer) => chunks.push(c));
+      const n = await writeView(sink, view);
+      expect(n).toBe(view.nbytes);
+      expect(Buffer.concat(chunks).equals(Buffer.from(view.toBytes('C')))).toBe(true);
+    }
+  });
+});
+
+describe('readIntoStream', () => {
+  test('stops when the view is full and puts the rest back', async () => {
+    const stream = new PassThrough();
+    const view = new Uint8Array(4);
+    const reading = readIntoStream(stream, view);
+    stream.write(Buffer.from([1, 2, 3]));
+    stream.write(Buffer.from([4, 5, 6]));
+    expect(await reading).toBe(4);
+    expect(Array.from(view)).toEqual([1, 2, 3, 4]);
+    const rest = new Uint8Array(2);
+    const more = readIntoStream(stream, rest);
+    expect(await more).toBe(2);
+    expect(Array.from(rest)).toEqual([5, 6]);
+  });
+
+  test('resolves with a short count at the end of the stream', async () => {
+    const stream = new PassThrough();
+    const view = new Uint8Array(10);
+    const reading = readIntoStream(stream, view);
+    stream.end(Buffer.from([7, 8]));
+    expect(await reading).toBe(2);
+  });
+
+  test('needs a contiguous writable view, and a stream', () => {
+    const stream = new PassThrough();
+    expectCode(() => readIntoStream(stream, memoryview(new Uint8Array(8)).slice('::2')), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+    expectCode(() => readIntoStream(stream, NativeBuffer.alloc(4, { readonly: true })), 'ERR_BUFFER_NOT_WRITABLE', 'BufferError');
+    expectCode(() => readIntoStream({} as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expectCode(() => writeView(null as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+  });
+});
