@@ -32,7 +32,8 @@
         "native/binding/io.cc",
         "native/binding/convert.cc",
         "native/binding/core_functions.cc",
-        "native/binding/native_region.cc"
+        "native/binding/native_region.cc",
+        "native/binding/sigbus_guard.cc"
       ]
     }
   ]

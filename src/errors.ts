@@ -42,6 +42,8 @@ export type BufferErrorCode =
   | 'ERR_BUFFER_UNALIGNED'
   /** typed() on a view whose items are not in the host's byte order. */
   | 'ERR_BUFFER_NOT_NATIVE_ORDER'
+  /** A mapped file shrank under its mapping (pages past its end read as zeros). */
+  | 'ERR_BUFFER_TRUNCATED'
   /** A resizable ArrayBuffer, which could shrink under a live export. */
   | 'ERR_BUFFER_RESIZABLE'
   /** length or iteration of a 0-d view (CPython: TypeError). */

@@ -46,6 +46,7 @@ export interface NativeRegion {
   close(force: boolean): void;
   flush(): void;
   advise(advice: string): void;
+  readonly truncated: boolean;
 }
 
 export interface NativeBinding {

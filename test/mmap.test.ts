@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BufferFlags, getBuffer, memoryview, mmap, nativeMemoryStats } from '../src';
+import { jsonLines, runFixture } from './helpers/child';
 import { expectCode } from './helpers/expect';
 
 let dir: string;
@@ -127,5 +128,28 @@ describe('lifecycle', () => {
     expect(Buffer.from(f.buffer).equals(data)).toBe(true);
     expectCode(() => f.advise('soon' as never), 'ERR_OUT_OF_RANGE', 'RangeError');
     f.close();
+  });
+});
+
+describe('a file that shrinks under its mapping (child processes)', () => {
+  test.each([['r'], ['r+'], ['c']])("mode '%s': pages past the new end read as zeros, no SIGBUS, and the loss is reported", (mode) => {
+    const child = runFixture('truncate', {}, [mode]);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(jsonLines(child.stdout)).toEqual([
+      {
+        before: { first: 7, last: 7, truncated: false },
+        after: { first: 7, third: 0, last: 0, truncated: true },
+        getBuffer: 'ERR_BUFFER_TRUNCATED',
+        memoryview: 'ERR_BUFFER_TRUNCATED',
+        flush: 'ERR_BUFFER_TRUNCATED',
+      },
+      { closed: true },
+    ]);
+  });
+
+  test('a SIGBUS that is not about a mapping still ends the process', () => {
+    const child = runFixture('foreign-sigbus');
+    expect(child.signal).toBe('SIGBUS');
+    expect(jsonLines(child.stdout)).toEqual([{ mapped: 4096 }]);
   });
 });

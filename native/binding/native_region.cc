@@ -13,6 +13,7 @@
 #include <string>
 
 #include "errors.h"
+#include "sigbus_guard.h"
 
 namespace bp::binding {
 
@@ -26,6 +27,7 @@ struct Block {
   size_t size = 0;
   int64_t reported = 0;   // bytes we reported to the GC ourselves
   bool file = false;      // a file mapping (msync/madvise apply)
+  int guard = -1;         // its SIGBUS guard slot (sigbus_guard.h)
 };
 
 namespace {
@@ -41,6 +43,7 @@ constexpr size_t kMmapThreshold = 128 * 1024;
 
 
 void FreeBlock(Block* block) {
+  UnguardMapping(block->guard);
   if (block->mapped) {
     munmap(block->base, block->reserved);
   } else {
@@ -140,6 +143,7 @@ Block* MapFileBlock(const std::string& path, char mode, int64_t offset,
   block->file = true;
   block->data = static_cast<char*>(base) + (offset - aligned);
   block->size = static_cast<size_t>(length);
+  block->guard = GuardMapping(base, reserved);
   g_live_blocks++;
   g_live_bytes += static_cast<int64_t>(length);
   return block;
@@ -186,6 +190,7 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
           InstanceMethod("close", &NativeRegion::Close),
           InstanceMethod("flush", &NativeRegion::Flush),
           InstanceMethod("advise", &NativeRegion::Advise),
+          InstanceAccessor("truncated", &NativeRegion::Truncated, nullptr),
       });
 }
 
@@ -291,6 +296,7 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
 }
 
 void NativeRegion::Detach(Napi::Env env) {
+  if (block_ != nullptr && MappingTruncated(block_->guard)) truncated_ = true;
   Napi::ArrayBuffer old = buffer_.Value();
   if (!old.IsEmpty() && !old.IsDetached()) old.Detach();
   buffer_.Reset();
@@ -423,6 +429,12 @@ void NativeRegion::Advise(const Napi::CallbackInfo& info) {
   else if (kind == "dontneed") advice = MADV_DONTNEED;
   // Advice is a hint: a refusal changes nothing the caller can observe.
   if (block_->mapped) madvise(block_->base, block_->reserved, advice);
+}
+
+// True once the file shrank under the mapping and a read past its new end
+// was answered with zeros (see sigbus_guard.h).
+Napi::Value NativeRegion::Truncated(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), truncated_ || (block_ != nullptr && MappingTruncated(block_->guard)));
 }
 
 Napi::Value RegionStats(const Napi::CallbackInfo& info) {

@@ -43,6 +43,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   void Close(const Napi::CallbackInfo& info);
   void Flush(const Napi::CallbackInfo& info);
   void Advise(const Napi::CallbackInfo& info);
+  Napi::Value Truncated(const Napi::CallbackInfo& info);
 
   // Wraps a fresh block of `size` bytes in an ArrayBuffer and makes it
   // current; the first `keep` bytes are copied from the current block.
@@ -66,6 +67,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   Block* block_ = nullptr;
   // 0 for allocated memory; 'r', 'c' or '+' (r+) for a file mapping.
   char file_mode_ = 0;
+  bool truncated_ = false;
   std::atomic<int64_t> exports_{0};
 };
 

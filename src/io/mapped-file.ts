@@ -40,9 +40,11 @@ const OPTION_KEYS = new Set(['mode', 'offset', 'length', 'format', 'shape', 'str
  * while exports are live unless forced; closing detaches every view at once,
  * and the unmap happens in the finalizer, once V8 lets go of the memory.
  *
- * If another process truncates the file under a mapping, reading the pages
- * past the new end raises SIGBUS, which ends the process: map files that no
- * one else shrinks, or copy them.
+ * If the file shrinks under the mapping (another process truncates it),
+ * the pages past its new end read as zeros instead of raising SIGBUS: a
+ * guard maps a zero page over each faulting page. The MappedFile then
+ * reports `truncated`, and refuses new exports and flush() with
+ * ERR_BUFFER_TRUNCATED, so the loss does not go unnoticed.
  */
 export class MappedFile {
   readonly #region: NativeRegion;
@@ -135,8 +137,20 @@ export class MappedFile {
     return this.#mode === 'r';
   }
 
+  /** True once the file shrank under the mapping and a read past its end was answered with zeros. */
+  get truncated(): boolean {
+    return this.#region.truncated;
+  }
+
+  #checkTruncated(): void {
+    if (this.#region.truncated) {
+      throw new BufferError('ERR_BUFFER_TRUNCATED', `${this.#path} shrank under its mapping; pages past its end read as zeros`);
+    }
+  }
+
   /** msync: writes 'r+' changes to the file now (a no-op for 'r' and 'c'). */
   flush(): void {
+    this.#checkTruncated();
     callNative(() => this.#region.flush());
   }
 
@@ -160,6 +174,7 @@ export class MappedFile {
   }
 
   #export(flags: number): BufferInfo {
+    this.#checkTruncated();
     return exportRegion(this, this.#region, this.#buffer, this.#layout, this.readonly, flags, 'MappedFile');
   }
 

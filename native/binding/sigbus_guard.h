@@ -1,0 +1,29 @@
+// Keeps a file that shrinks under a mapping from killing the process.
+//
+// Touching a mapped page past the end of a truncated file raises SIGBUS.
+// The guard's handler looks the faulting address up among the registered
+// file mappings; if it is one of ours, it maps a private zero page over the
+// faulting page (so the access completes and reads zeros), marks the
+// mapping truncated, and returns. Faults anywhere else go to the handler
+// that was installed before, or to the default action.
+//
+// The registry is a fixed table of atomics: the handler touches nothing
+// else, allocates nothing and takes no lock.
+#ifndef BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
+#define BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
+
+#include <cstddef>
+
+namespace bp::binding {
+
+// Registers [start, start + length) and returns its slot, or -1 when the
+// table is full (the mapping then has no guard). Installs the handler once.
+int GuardMapping(void* start, size_t length);
+// Forgets a slot (before the mapping is unmapped).
+void UnguardMapping(int slot);
+// True once a fault inside the slot's range was absorbed.
+bool MappingTruncated(int slot);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
