@@ -131,7 +131,32 @@ line('4. memoryview: crop, flip, transpose and split channels as O(1) views');
   })());
 }
 
-line('5. Struct formats');
+line('5. Zero-copy file I/O');
+{
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { mmap, writeFrom, readInto } = require('../lib/io');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-demo-'));
+  const file = path.join(dir, 'matrix.f32');
+  // Write the transpose of a 3x4 float matrix straight from its strided view.
+  const m = memoryview(new Float32Array([...Array(12).keys()])).cast('B').cast('f', [3, 4]);
+  const fd = fs.openSync(file, 'w+');
+  console.log('writeFrom(m.T)    ->', writeFrom(fd, m.T, 0), 'bytes');
+  // Read it back into a negatively strided view.
+  const back = memoryview(new Float32Array(12)).cast('B').cast('f', [4, 3]).slice('::-1');
+  console.log('readInto(flipped) ->', readInto(fd, back, 0), 'bytes; first row', back.slice(0).toList());
+  fs.closeSync(fd);
+  // Map the file as typed items, without reading it.
+  const mapped = mmap(file, { format: 'f', shape: [4, 3] });
+  const view = memoryview(mapped);
+  console.log('mmap as [4, 3] f  ->', JSON.stringify(view.toList()));
+  view.release();
+  mapped.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+line('6. Struct formats');
 for (const format of ['bi', '=bi', '<d', '3s', 'T{i}']) {
   try {
     console.log(`sizeFromFormat(${JSON.stringify(format)}) = ${sizeFromFormat(format)}`);
