@@ -16,3 +16,4 @@ export { memoryview, MemoryView, isMemoryView } from './memory-view';
 export type { MemoryViewLayout, NestedList, Item, SliceKey } from './memory-view';
 export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readIntoStream } from './io';
 export type { MmapOptions } from './io';
+export { BufferObject, END_OF_BUFFER } from './buffer-object';

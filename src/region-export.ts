@@ -10,7 +10,7 @@ function bytesLayout(length: number): Layout {
 }
 
 /** PyBuffer_FillInfo over bytes: one dimension; refuses only WRITABLE on read-only memory. */
-function fillInfo(length: number, readonly: boolean, flags: number): Negotiated {
+export function fillInfo(length: number, readonly: boolean, flags: number): Negotiated {
   if (readonly && reqWritable(flags)) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'Object is not writable.');
   return {
     format: reqFormat(flags) ? 'B' : null,

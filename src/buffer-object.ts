@@ -1,0 +1,223 @@
+// The legacy buffer object of Python 2 (PyBuffer_FromObject and friends): a
+// one-dimensional byte window onto another exporter's memory, or onto memory
+// of its own (PyBuffer_New). It is built on a 'B' memoryview of the base, so
+// slices share the base's single export and release it with the last of them.
+import { BufferInfoImpl, releaseOwnExport, type BufferInfo } from './buffer-info';
+import { BufferError, invalidArgType, outOfRange } from './errors';
+import { BufferFlags, checkFlags } from './flags';
+import { getBuffer } from './get-buffer';
+import { checkInteger } from './internal/validate';
+import { memoryview, type MemoryView } from './memory-view';
+import { NativeBuffer } from './native-buffer';
+import { bufferProtocol, registerExporter } from './protocol';
+import { fillInfo } from './region-export';
+
+/** `Py_END_OF_BUFFER`: as a size, "up to the end of the base's buffer". */
+export const END_OF_BUFFER = -1;
+
+function checkSize(size: unknown): number {
+  if (size === END_OF_BUFFER) return END_OF_BUFFER;
+  return checkInteger('size', size, 0);
+}
+
+export class BufferObject {
+  readonly #view: MemoryView;
+  readonly #readonly: boolean;
+
+  private constructor(view: MemoryView, readonly: boolean) {
+    this.#view = view;
+    this.#readonly = readonly;
+  }
+
+  static {
+    registerExporter(
+      (obj) => #view in obj,
+      (obj, flags) => (obj as BufferObject).#export(flags),
+    );
+  }
+
+  static #window(base: unknown, offset: unknown, size: unknown, writable: boolean): BufferObject {
+    const start = checkInteger('offset', offset, 0);
+    const want = checkSize(size);
+    // One segment of bytes: the base must be C-contiguous (SIMPLE).
+    let info: BufferInfo;
+    try {
+      info = getBuffer(base, writable ? BufferFlags.WRITABLE : BufferFlags.SIMPLE);
+    } catch (error) {
+      if (writable && (error as { code?: unknown }).code === 'ERR_BUFFER_NOT_WRITABLE') {
+        throw invalidArgType('base', 'a writable buffer (PyBuffer_FromReadWriteObject)', base);
+      }
+      throw error;
+    }
+    try {
+      const available = info.len;
+      if (start > available) throw outOfRange('offset', `<= the base's ${available} bytes`, start);
+      const length = want === END_OF_BUFFER ? available - start : want;
+      if (start + length > available) {
+        throw outOfRange('size', `<= ${available - start} (the bytes after offset), or END_OF_BUFFER`, want);
+      }
+      const view = memoryview(base, { format: 'B', shape: [length], byteOffset: start, readonly: !writable });
+      return new BufferObject(view, !writable);
+    } finally {
+      info.release();
+    }
+  }
+
+  /**
+   * `PyBuffer_FromObject`: a read-only window of `size` bytes (to the end with
+   * END_OF_BUFFER) from `offset` into `base`'s contiguous bytes.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a negative offset or size, or a
+   *   window past the end of the base.
+   */
+  static fromObject(base: unknown, offset = 0, size: number = END_OF_BUFFER): BufferObject {
+    return BufferObject.#window(base, offset, size, false);
+  }
+
+  /**
+   * `PyBuffer_FromReadWriteObject`: a writable window.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when `base` is not writable.
+   */
+  static fromReadWriteObject(base: unknown, offset = 0, size: number = END_OF_BUFFER): BufferObject {
+    return BufferObject.#window(base, offset, size, true);
+  }
+
+  /** `PyBuffer_New`: a writable buffer object over `size` new zeroed bytes of its own. */
+  static alloc(size: number): BufferObject {
+    checkInteger('size', size, 0);
+    const own = NativeBuffer.alloc(size, { align: 8 });
+    const view = memoryview(own);
+    return new BufferObject(view, false);
+  }
+
+  /** `PyBuffer_Check`. */
+  static isBufferObject(value: unknown): value is BufferObject {
+    return typeof value === 'object' && value !== null && #view in value;
+  }
+
+  get length(): number {
+    return this.#view.length;
+  }
+  get readonly(): boolean {
+    return this.#readonly;
+  }
+  get released(): boolean {
+    return this.#view.released;
+  }
+
+  /** The byte at `index` (negative indices count from the end). */
+  get(index: number): number {
+    return this.#view.get(index) as number;
+  }
+
+  /** Sets the byte at `index`. @throws {BufferError} ERR_BUFFER_NOT_WRITABLE on a read-only buffer object. */
+  set(index: number, value: number): void {
+    this.#view.set(index, value);
+  }
+
+  /** A zero-copy window [start, end) (Python slice rules, step 1). */
+  slice(start?: number | null, end?: number | null): BufferObject {
+    return new BufferObject(this.#view.slice([start ?? null, end ?? null]), this.#readonly);
+  }
+
+  /** Slice assignment: `source` (any exporter) must have exactly end - start bytes. */
+  assign(source: unknown, start?: number | null, end?: number | null): void {
+    const target = this.#view.slice([start ?? null, end ?? null]);
+    try {
+      const bytes = BufferObject.#bytesOf(source);
+      if (bytes.length !== target.length) {
+        throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', `cannot assign ${bytes.length} bytes to a window of ${target.length}`);
+      }
+      target.assign(bytes);
+    } finally {
+      target.release();
+    }
+  }
+
+  /** The bytes of any contiguous exporter, as a Uint8Array over its memory. */
+  static #bytesOf(source: unknown): Uint8Array {
+    if (BufferObject.isBufferObject(source)) return source.#bytes();
+    const info = getBuffer(source, BufferFlags.SIMPLE);
+    try {
+      return new Uint8Array(info.buffer, info.byteOffset, info.len);
+    } finally {
+      info.release();
+    }
+  }
+
+  #bytes(): Uint8Array {
+    const v = this.#view;
+    return new Uint8Array(v.buffer, v.byteOffset, v.length);
+  }
+
+  /** A new buffer object (of its own memory) holding this one's bytes followed by the others'. */
+  concat(...others: unknown[]): BufferObject {
+    const parts = [this.#bytes(), ...others.map((o) => BufferObject.#bytesOf(o))];
+    const out = BufferObject.alloc(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    const dst = out.#bytes();
+    for (const p of parts) {
+      dst.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Byte equality with any exporter. */
+  equals(other: unknown): boolean {
+    try {
+      return this.compare(other) === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Lexicographic byte order: -1, 0 or 1, as Buffer.compare. */
+  compare(other: unknown): -1 | 0 | 1 {
+    return Buffer.compare(this.#bytes(), BufferObject.#bytesOf(other)) as -1 | 0 | 1;
+  }
+
+  /** The first index of a byte, a string (utf8) or another exporter's bytes, from `byteOffset`; -1 if absent. */
+  indexOf(value: number | string | object, byteOffset = 0): number {
+    const haystack = Buffer.from(this.#bytes().buffer, this.#bytes().byteOffset, this.length);
+    if (typeof value === 'number') return haystack.indexOf(checkInteger('value', value, 0, 255), byteOffset);
+    if (typeof value === 'string') return haystack.indexOf(value, byteOffset);
+    return haystack.indexOf(BufferObject.#bytesOf(value), byteOffset);
+  }
+
+  /** Decodes the bytes (`buf.toString(encoding)` of Node's Buffer). */
+  toString(encoding: BufferEncoding = 'utf8'): string {
+    if (this.#view.released) return '[released BufferObject]';
+    return Buffer.from(this.#bytes().buffer, this.#bytes().byteOffset, this.length).toString(encoding);
+  }
+
+  /** Ends this buffer object's hold on the base (the base's export goes with the last slice). */
+  release(): void {
+    this.#view.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  #export(flags: number): BufferInfo {
+    // The legacy object exports one segment of bytes: PyBuffer_FillInfo.
+    // Negotiate first, then hold the inner view for the export's lifetime.
+    const seen = fillInfo(this.#view.nbytes, this.#readonly, flags);
+    const hold = getBuffer(this.#view, BufferFlags.SIMPLE);
+    return new BufferInfoImpl(this, hold.buffer, hold.byteOffset, hold.len, this.#readonly, 1, seen.format, seen.ndim,
+      seen.shape, seen.strides, () => hold.release());
+  }
+
+  /** PEP 688 form of getBuffer(this, flags). */
+  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
+    if (typeof this !== 'object' || this === null || !(#view in this)) throw invalidArgType('this', 'a BufferObject', this);
+    checkFlags(flags);
+    return this.#export(flags);
+  }
+
+  /** PEP 688 form of view.release(). */
+  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
+    releaseOwnExport(this, view);
+  }
+}
+
