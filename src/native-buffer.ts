@@ -1,13 +1,9 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { releaseOwnExport, type BufferInfo } from './buffer-info';
 import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
-import { BufferFlags, checkFlags } from './flags';
 import { checkBoolean, checkInteger, checkObject } from './internal/validate';
 import { makeLayout, type Layout, type LayoutSpec } from './layout';
-import { exportRegion } from './region-export';
-import { markOwned } from './io/owned';
 import { native, type NativeRegion } from './native';
-import { bufferProtocol, registerExporter } from './protocol';
+import { RegionOwner } from './region-owner';
 
 /** Options of {@link NativeBuffer.alloc}. */
 export interface NativeBufferOptions {
@@ -34,12 +30,6 @@ export interface NativeBufferOptions {
   readonly readonly?: boolean;
 }
 
-/** Options of {@link NativeBuffer.close}. */
-export interface CloseOptions {
-  /** Close even while exports are live: their views then read as length 0. @default false */
-  readonly force?: boolean;
-}
-
 const MAX_ALIGN = 2 ** 30;
 // Node's limit for external memory (buffer.constants.MAX_LENGTH: 4 GiB on
 // Node 20, 2**53 - 1 on later versions).
@@ -47,9 +37,6 @@ const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 const OPTION_KEYS = new Set(['align', 'zero', 'format', 'shape', 'strides', 'byteOffset', 'readonly']);
 
-function closedError(): BufferError {
-  return new BufferError('ERR_BUFFER_RELEASED', 'NativeBuffer is closed');
-}
 
 /**
  * Aligned native memory owned by JavaScript, exposed as exactly one external
@@ -67,9 +54,7 @@ function closedError(): BufferError {
  * using info = getBuffer(nb, BufferFlags.RECORDS);
  * nb.resize(10); // BufferError ERR_BUFFER_EXPORTS_ACTIVE
  */
-export class NativeBuffer {
-  readonly #region: NativeRegion;
-  #buffer: ArrayBuffer | null;
+export class NativeBuffer extends RegionOwner {
   // null: plain bytes, exported as PyBuffer_FillInfo does (never refuses).
   #layout: Layout | null;
   // The caller's layout parts, re-checked against every new size.
@@ -77,10 +62,8 @@ export class NativeBuffer {
   readonly #readonly: boolean;
 
   private constructor(region: NativeRegion, spec: LayoutSpec | null, layout: Layout | null, readonly: boolean) {
-    this.#region = region;
+    super(region);
     this.#readonly = readonly;
-    this.#buffer = region.buffer();
-    if (!region.isCopy) markOwned(this.#buffer);
     this.#spec = spec;
     this.#layout = layout;
   }
@@ -124,33 +107,12 @@ export class NativeBuffer {
     return new NativeBuffer(region, spec, layout, readonly);
   }
 
-  /** The one ArrayBuffer over the memory. @throws {BufferError} ERR_BUFFER_RELEASED once closed. */
-  get buffer(): ArrayBuffer {
-    if (this.#buffer === null) throw closedError();
-    return this.#buffer;
+  protected get kind(): string {
+    return 'NativeBuffer';
   }
 
-  /** Size in bytes; 0 once closed. */
-  get length(): number {
-    return this.#region.length;
-  }
-
-  /** The number of live exports holding this buffer. */
-  get exports(): number {
-    return this.#region.exports;
-  }
-
-  get isClosed(): boolean {
-    return this.#region.isClosed;
-  }
-
-  /**
-   * True when the runtime refused external memory (Electron's V8 sandbox)
-   * and the bytes live in a V8-owned ArrayBuffer instead. Everything still
-   * works; native code simply does not share the JavaScript view.
-   */
-  get isCopy(): boolean {
-    return this.#region.isCopy;
+  protected get exportLayout(): Layout | null {
+    return this.#layout;
   }
 
   /** The item format of the layout ('B' without one). */
@@ -159,7 +121,7 @@ export class NativeBuffer {
   }
 
   /** True when exports are read-only. */
-  get readonly(): boolean {
+  override get readonly(): boolean {
     return this.#readonly;
   }
 
@@ -189,50 +151,14 @@ export class NativeBuffer {
    */
   resize(size: number): void {
     checkInteger('size', size, 0, MAX_LENGTH);
-    if (this.#region.isClosed) throw closedError();
-    const exports = this.#region.exports;
+    if (this.region.isClosed) throw new BufferError('ERR_BUFFER_RELEASED', 'NativeBuffer is closed');
+    const exports = this.region.exports;
     if (exports > 0) {
       throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `cannot resize: ${exports} exported buffer${exports === 1 ? '' : 's'}`);
     }
     const layout = this.#spec === null ? null : makeLayout(this.#spec, size);
-    this.#buffer = callNative(() => this.#region.resize(size));
-    if (!this.#region.isCopy) markOwned(this.#buffer);
+    this.adoptBuffer(callNative(() => this.region.resize(size)));
     this.#layout = layout;
-  }
-
-  /**
-   * Detaches the ArrayBuffer (every view reads as length 0) and lets the
-   * finalizer free the memory. Closing twice does nothing.
-   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported, unless forced.
-   */
-  close(options: CloseOptions = {}): void {
-    const force = checkObject('options', options)['force'] ?? false;
-    checkBoolean('options.force', force);
-    callNative(() => this.#region.close(force as boolean));
-    this.#buffer = null;
-  }
-
-  static {
-    registerExporter(
-      (obj) => #region in obj,
-      (obj, flags) => (obj as NativeBuffer).#export(flags),
-    );
-  }
-
-  #export(flags: number): BufferInfo {
-    return exportRegion(this, this.#region, this.#buffer, this.#layout, this.#readonly, flags, 'NativeBuffer');
-  }
-
-  /** PEP 688 form of getBuffer(this, flags). */
-  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (typeof this !== 'object' || this === null || !(#region in this)) throw invalidArgType('this', 'a NativeBuffer', this);
-    checkFlags(flags);
-    return this.#export(flags);
-  }
-
-  /** PEP 688 form of view.release(): ends an export of this buffer. */
-  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    releaseOwnExport(this, view);
   }
 }
 

@@ -1,13 +1,9 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { releaseOwnExport, type BufferInfo } from '../buffer-info';
 import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
-import { BufferFlags, checkFlags } from '../flags';
-import { checkBoolean, checkInteger, checkObject, checkString } from '../internal/validate';
+import { checkInteger, checkObject, checkString } from '../internal/validate';
 import { makeLayout, type Layout } from '../layout';
 import { native, type NativeRegion } from '../native';
-import { bufferProtocol, registerExporter } from '../protocol';
-import { exportRegion } from '../region-export';
-import { markOwned } from './owned';
+import { RegionOwner } from '../region-owner';
 
 /** Options of {@link mmap}. */
 export interface MmapOptions {
@@ -46,29 +42,18 @@ const OPTION_KEYS = new Set(['mode', 'offset', 'length', 'format', 'shape', 'str
  * reports `truncated`, and refuses new exports and flush() with
  * ERR_BUFFER_TRUNCATED, so the loss does not go unnoticed.
  */
-export class MappedFile {
-  readonly #region: NativeRegion;
-  #buffer: ArrayBuffer | null;
+export class MappedFile extends RegionOwner {
   readonly #layout: Layout | null;
   readonly #mode: 'r' | 'r+' | 'c';
   readonly #path: string;
   readonly #offset: number;
 
   private constructor(region: NativeRegion, layout: Layout | null, mode: 'r' | 'r+' | 'c', path: string, offset: number) {
-    this.#region = region;
-    this.#buffer = region.buffer();
-    if (!region.isCopy) markOwned(this.#buffer);
+    super(region);
     this.#layout = layout;
     this.#mode = mode;
     this.#path = path;
     this.#offset = offset;
-  }
-
-  static {
-    registerExporter(
-      (obj) => #region in obj,
-      (obj, flags) => (obj as MappedFile).#export(flags),
-    );
   }
 
   /** @internal */
@@ -103,25 +88,14 @@ export class MappedFile {
     return new MappedFile(region, layout, mode as 'r' | 'r+' | 'c', path, offset);
   }
 
-  /** The one ArrayBuffer over the mapping. @throws {BufferError} ERR_BUFFER_RELEASED once closed. */
-  get buffer(): ArrayBuffer {
-    if (this.#buffer === null) throw new BufferError('ERR_BUFFER_RELEASED', 'MappedFile is closed');
-    return this.#buffer;
+  protected get kind(): string {
+    return 'MappedFile';
   }
-  /** Mapped bytes; 0 once closed. */
-  get length(): number {
-    return this.#region.length;
+
+  protected get exportLayout(): Layout | null {
+    return this.#layout;
   }
-  get exports(): number {
-    return this.#region.exports;
-  }
-  get isClosed(): boolean {
-    return this.#region.isClosed;
-  }
-  /** True where the runtime refused external memory: the bytes were read into a V8 ArrayBuffer, and 'r+' writes do not reach the file. */
-  get isCopy(): boolean {
-    return this.#region.isCopy;
-  }
+
   get mode(): 'r' | 'r+' | 'c' {
     return this.#mode;
   }
@@ -133,61 +107,32 @@ export class MappedFile {
     return this.#offset;
   }
   /** True for mode 'r': exports refuse WRITABLE. */
-  get readonly(): boolean {
+  override get readonly(): boolean {
     return this.#mode === 'r';
   }
 
   /** True once the file shrank under the mapping and a read past its end was answered with zeros. */
   get truncated(): boolean {
-    return this.#region.truncated;
+    return this.region.truncated;
   }
 
-  #checkTruncated(): void {
-    if (this.#region.truncated) {
+  protected override checkExport(): void {
+    if (this.region.truncated) {
       throw new BufferError('ERR_BUFFER_TRUNCATED', `${this.#path} shrank under its mapping; pages past its end read as zeros`);
     }
   }
 
   /** msync: writes 'r+' changes to the file now (a no-op for 'r' and 'c'). */
   flush(): void {
-    this.#checkTruncated();
-    callNative(() => this.#region.flush());
+    this.checkExport();
+    callNative(() => this.region.flush());
   }
 
   /** madvise: tells the kernel how the mapping will be read. */
   advise(advice: 'normal' | 'sequential' | 'random' | 'willneed' | 'dontneed'): void {
     checkString('advice', advice);
     if (!ADVICE.has(advice)) throw outOfRange('advice', "'normal', 'sequential', 'random', 'willneed' or 'dontneed'", advice);
-    callNative(() => this.#region.advise(advice));
-  }
-
-  /**
-   * Detaches the ArrayBuffer (every view reads as length 0); the finalizer
-   * unmaps. Closing twice does nothing.
-   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported, unless forced.
-   */
-  close(options: { readonly force?: boolean } = {}): void {
-    const force = checkObject('options', options)['force'] ?? false;
-    checkBoolean('options.force', force);
-    callNative(() => this.#region.close(force as boolean));
-    this.#buffer = null;
-  }
-
-  #export(flags: number): BufferInfo {
-    this.#checkTruncated();
-    return exportRegion(this, this.#region, this.#buffer, this.#layout, this.readonly, flags, 'MappedFile');
-  }
-
-  /** PEP 688 form of getBuffer(this, flags). */
-  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (typeof this !== 'object' || this === null || !(#region in this)) throw invalidArgType('this', 'a MappedFile', this);
-    checkFlags(flags);
-    return this.#export(flags);
-  }
-
-  /** PEP 688 form of view.release(). */
-  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    releaseOwnExport(this, view);
+    callNative(() => this.region.advise(advice));
   }
 }
 
