@@ -7,13 +7,18 @@
 //       fs.readFileSync(path)[0]. Target: mmap at least 100x faster. Also
 //       the RSS growth of mmap() before any byte is touched (expected ~0),
 //       after the first byte, and of readFileSync for contrast.
+//       Information: the same calls mapping only 1 MiB of the file (mmap
+//       itself does not depend on the length; V8's external-memory
+//       accounting of the ArrayBuffer does).
 //   5b. A full sequential checksum of the same file (in the page cache; it
 //       is read once first): mmap + memoryview(f, { format: 'd' }).typed()
 //       summed item by item, against readFileSync + the very same loop over
 //       a Float64Array of its bytes. Target: ours at least as fast (>= 1.0x).
-//       Information: a Float64Array over f.buffer (no memoryview), mmap with
+//       Information (2 interleaved single ops each): mmap with
 //       advise('sequential'), and readSync in 8 MiB chunks into one reused
-//       array (what a careful user does without mmap).
+//       array (what a careful user does without mmap). Every side checks
+//       its sum against the one computed while writing the file (the items
+//       are multiples of 1/8 below 125, so the float64 sum is exact).
 //   5c. writeFrom(fd, view, 0) of a transposed 4096x4096 'f' view (64 MiB)
 //       against fs.writeSync(fd, view.toBytes(), 0, n, 0). Target: ours at
 //       least as fast; and the peak extra memory of both (VmHWM after a
@@ -29,10 +34,20 @@
 //
 // The data file lives in a fresh os.tmpdir() directory, removed at the end.
 // The file is 1 GiB, or 256 MiB when the temp file system has less than
-// ~2 GiB free (said so in the output and in BENCH_JSON).
+// 2.25 GiB free (said so in the output and in BENCH_JSON); it is removed
+// before 5c, so the peak disk use is the file (5c's files are 2 x 64 MiB).
 // 5a-5c use the harness's compareTimed (each op timed alone, interleaved A,
 // B, A, B ..., cleanup and an event-loop turn untimed); 5d is asynchronous
 // and timed here the same way, one send at a time.
+//
+// Garbage: every op's large garbage (readFileSync's 1 GiB Buffer, toBytes'
+// 64 MiB, the 256 MiB copy of 5d) is collected and freed in the untimed
+// cleanup: a gc (global.gc, or one obtained through v8.setFlagsFromString
+// and vm when node runs without --expose-gc), then a wait (at most 300 ms)
+// until RSS has dropped. Without it, the munmap of a 1 GiB Buffer (~60 ms
+// here) lands in whichever op runs next, which in an A, B, A, B run is the
+// other side's. A closed MappedFile needs no gc: close() detaches its
+// ArrayBuffer and the unmap runs on the next event-loop turn.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -50,6 +65,44 @@ const now = process.hrtime.bigint;
 // ---- memory probes ---------------------------------------------------------
 
 const rss = () => process.memoryUsage.rss();
+
+/** A gc function even without --expose-gc (only this module uses it; the harness keeps its own setting). */
+function findGc() {
+  if (typeof global.gc === 'function') return { gc: global.gc, how: '--expose-gc' };
+  try {
+    require('v8').setFlagsFromString('--expose-gc');
+    const fn = require('vm').runInNewContext('gc');
+    if (typeof fn === 'function') return { gc: fn, how: 'v8.setFlagsFromString + vm' };
+  } catch {
+    // fall through
+  }
+  return { gc: null, how: 'unavailable' };
+}
+// Set by benchIo() (not at require time, so the other benchmarks run as before).
+let gcNow = null;
+let gcNowHow = 'not looked up';
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleep = (ms) => Atomics.wait(sleeper, 0, 0, ms);
+
+/**
+ * Untimed: collects garbage and, when `bytes` of it were expected, waits
+ * (at most 300 ms) until RSS stops falling, so freeing it happens here and
+ * not inside the next timed op.
+ */
+function collect(bytes = 0) {
+  if (gcNow === null) return;
+  const before = rss();
+  gcNow();
+  if (bytes <= 0) return;
+  const deadline = Date.now() + 300;
+  let last = rss();
+  while (Date.now() < deadline && last > before - bytes * 0.9) {
+    sleep(5);
+    const r = rss();
+    if (r >= last && before - r > bytes * 0.5) break; // fell most of the way and stopped
+    last = r;
+  }
+}
 
 /** VmHWM (peak RSS) can be reset to the current RSS by writing 5 to /proc/self/clear_refs (Linux >= 4.0). */
 function peakProbe() {
@@ -166,7 +219,9 @@ async function benchFirstElement(file, size, quick) {
       f.close();
       return { sum: first + 1, state: null };
     },
-    cleanup() {},
+    cleanup() {
+      collect();
+    },
   };
   const theirs = {
     name: `fs.readFileSync(path)[0]`,
@@ -175,15 +230,34 @@ async function benchFirstElement(file, size, quick) {
       const b = fs.readFileSync(file);
       return { sum: b[0] + 1, state: null };
     },
-    cleanup() {},
+    cleanup() {
+      collect(size);
+    },
   };
-  const rows = await compareTimed([ours, theirs], { batches: quick ? 7 : 9, warmup: 2 });
+  // The same calls over 1 MiB of the file: what mmap costs when V8 is not
+  // told about 1 GiB of new external memory (which starts a GC cycle).
+  const small = {
+    ...ours,
+    name: `mmap(path, { length: 1 MiB }) + [0] + f.close()  [information]`,
+    op() {
+      const f = mmap(file, { length: MiB });
+      const first = new Uint8Array(f.buffer)[0];
+      f.close();
+      return { sum: first + 1, state: null };
+    },
+  };
+  const rows = await compareTimed([ours, theirs, small], { batches: 7, warmup: 1 });
   printTable(`5a. Time to the first element of a ${sizeName} file (page cache warm; timer overhead subtracted)`, rows);
   printDetails(rows);
   const speedup = rows[1].nsPerOp / rows[0].nsPerOp;
   // pairedRatio(theirs, ours): readFileSync time / mmap time, batch by batch.
   const paired = pairedRatio(rows[1], rows[0]);
   console.log(`speedup readFileSync / mmap = ${speedup.toFixed(0)}x (paired batches: ${paired.toFixed(0)}x)   target >= 100x: ${speedup >= 100 ? 'MET' : 'MISSED'}`);
+  const note =
+    size === GiB
+      ? undefined
+      : `the target is for a 1 GiB file; this one is ${fmtBytes(size)}: readFileSync's time shrinks with the file, mmap's does not`;
+  if (note !== undefined) console.log(`  note: ${note}`);
 
   // RSS: before any byte is touched, after the first byte, and readFileSync's.
   const samples = { mapped: [], touched: [], readFile: [] };
@@ -198,7 +272,7 @@ async function benchFirstElement(file, size, quick) {
     samples.mapped.push(r1 - r0);
     samples.touched.push(r2 - r0);
   }
-  for (let k = 0; k < 3; k++) {
+  {
     await settle();
     const r0 = rss();
     const b = fs.readFileSync(file);
@@ -206,6 +280,7 @@ async function benchFirstElement(file, size, quick) {
     consume(b[0]);
     samples.readFile.push(r1 - r0);
   }
+  collect(size);
   await settle();
   const kib = (x) => `${(x / 1024).toFixed(0)} KiB`;
   const mapped = median(samples.mapped);
@@ -219,16 +294,42 @@ async function benchFirstElement(file, size, quick) {
     mmapNs: round(rows[0].nsPerOp),
     readFileSyncNs: round(rows[1].nsPerOp),
     mmapMedianSingleNs: round(rows[0].medianSingleOp),
+    info: { mmap1MiBNs: round(rows[2].nsPerOp), mmap1MiBMedianSingleNs: round(rows[2].medianSingleOp) },
     readFileSyncMedianSingleNs: round(rows[1].medianSingleOp),
     speedup: round(speedup, 0),
     pairedSpeedup: round(paired, 0),
     target: 100,
     met: speedup >= 100,
+    ...(note !== undefined ? { note } : {}),
     rssGrowthKiB: { mmapUntouched: round(mapped / 1024, 0), mmapAfterFirstByte: round(touched / 1024, 0), readFileSync: round(readFile / 1024, 0) },
   };
 }
 
 // ---- 5b. full sequential checksum ------------------------------------------
+
+/** Information rows: each op run `rounds` times, interleaved, untimed cleanup; rows with the median single op. */
+async function sampleRounds(cases, rounds) {
+  const all = cases.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const t0 = now();
+      const out = cases[i].op();
+      const t1 = now();
+      consume(out.sum);
+      cases[i].cleanup(out.state);
+      await settle();
+      all[i].push(Number(t1 - t0));
+    }
+  }
+  return cases.map((c, i) => ({
+    name: c.name,
+    nsPerOp: median(all[i]),
+    min: Math.min(...all[i]),
+    max: Math.max(...all[i]),
+    batches: rounds,
+    opsPerBatch: 1,
+  }));
+}
 
 async function benchChecksum(file, size, expected, quick) {
   const sizeName = size === GiB ? '1 GiB' : fmtBytes(size);
@@ -249,7 +350,9 @@ async function benchChecksum(file, size, expected, quick) {
       f.close();
       return { sum: check('ours', s), state: null };
     },
-    cleanup() {},
+    cleanup() {
+      collect();
+    },
   };
   const theirs = {
     name: 'readFileSync + new Float64Array(b.buffer, ...), sum',
@@ -260,22 +363,12 @@ async function benchChecksum(file, size, expected, quick) {
       const s = sumFloat64(new Float64Array(b.buffer, b.byteOffset, b.length / 8));
       return { sum: check('readFileSync', s), state: null };
     },
-    cleanup() {},
-  };
-  const direct = {
-    name: 'mmap + new Float64Array(f.buffer), sum  [information]',
-    iterations: 1,
-    op() {
-      const f = mmap(file);
-      const s = sumFloat64(new Float64Array(f.buffer));
-      f.close();
-      return { sum: check('mmapDirect', s), state: null };
+    cleanup() {
+      collect(size);
     },
-    cleanup() {},
   };
   const sequential = {
-    name: "mmap + advise('sequential') + typed(), sum  [information]",
-    iterations: 1,
+    name: "mmap + advise('sequential') + typed(), sum",
     op() {
       const f = mmap(file);
       f.advise('sequential');
@@ -285,12 +378,13 @@ async function benchChecksum(file, size, expected, quick) {
       f.close();
       return { sum: check('mmapSequential', s), state: null };
     },
-    cleanup() {},
+    cleanup() {
+      collect();
+    },
   };
   const chunk = new Float64Array(MiB); // 8 MiB, reused
   const chunked = {
-    name: 'readSync 8 MiB chunks into one reused array, sum  [information]',
-    iterations: 1,
+    name: 'readSync 8 MiB chunks into one reused array, sum',
     op() {
       const fd = fs.openSync(file, 'r');
       try {
@@ -299,16 +393,21 @@ async function benchChecksum(file, size, expected, quick) {
         fs.closeSync(fd);
       }
     },
-    cleanup() {},
+    cleanup() {
+      collect();
+    },
   };
-  const rows = await compareTimed([ours, theirs, direct, sequential, chunked], { batches: 7, warmup: quick ? 1 : 2 });
+  // No warm-up round: sumFloat64 is already hot from reading the file through once.
+  const rows = await compareTimed([ours, theirs], { batches: 7, warmup: 0 });
   printTable(`5b. Full sequential float64 checksum of the ${sizeName} file (page cache warm)`, rows);
   printDetails(rows);
+  const info = await sampleRounds([ours, sequential, chunked], 2);
+  printTable(`5b. (information) variants, ${info[0].batches} interleaved single ops each, median`, info);
   const speedup = rows[1].nsPerOp / rows[0].nsPerOp;
   const paired = pairedRatio(rows[1], rows[0]);
   const gbs = (r) => size / r.nsPerOp;
-  console.log(`GB/s: ${rows.map((r) => `${r.name.split(',')[0]} ${gbs(r).toFixed(2)}`).join('; ')}`);
-  console.log(`checksums: ${Object.entries(got).map(([k, v]) => `${k} ${v}`).join(', ')} (expected ${expected})`);
+  console.log(`GB/s: ours ${gbs(rows[0]).toFixed(2)}, readFileSync ${gbs(rows[1]).toFixed(2)}; advise('sequential') ${gbs(info[1]).toFixed(2)}, readSync chunks ${gbs(info[2]).toFixed(2)}`);
+  console.log(`checksums: ${Object.entries(got).map(([k, v]) => `${k} ${v}`).join(', ')} (expected ${expected}: ${Object.values(got).every((v) => v === expected) ? 'all equal' : 'DIFFER'})`);
   console.log(`speedup readFileSync / mmap+typed() = ${speedup.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target >= 1.0x: ${speedup >= 1 ? 'MET' : 'MISSED'}`);
   return {
     oursNs: round(rows[0].nsPerOp),
@@ -322,9 +421,9 @@ async function benchChecksum(file, size, expected, quick) {
     checksum: expected,
     sameChecksum: Object.values(got).every((v) => v === expected),
     info: {
-      mmapFloat64ArrayNs: round(rows[2].nsPerOp),
-      mmapAdviseSequentialNs: round(rows[3].nsPerOp),
-      readSyncChunksNs: round(rows[4].nsPerOp),
+      oursSampledNs: round(info[0].nsPerOp),
+      mmapAdviseSequentialNs: round(info[1].nsPerOp),
+      readSyncChunksNs: round(info[2].nsPerOp),
     },
   };
 }
@@ -349,7 +448,9 @@ async function benchWriteTransposed(tmp, quick) {
       op() {
         return { sum: writeFrom(fdOurs, t, 0), state: null };
       },
-      cleanup() {},
+      cleanup() {
+        collect();
+      },
     };
     const theirs = {
       name: `fs.writeSync(fd, view.T.toBytes(), 0, n, 0)`,
@@ -358,7 +459,9 @@ async function benchWriteTransposed(tmp, quick) {
         const bytes = t.toBytes();
         return { sum: fs.writeSync(fdTheirs, bytes, 0, bytes.length, 0), state: null };
       },
-      cleanup() {},
+      cleanup() {
+        collect(nbytes);
+      },
     };
     const rows = await compareTimed([ours, theirs], { batches: quick ? 7 : 9, warmup: 2 });
     printTable(`5c. Writing a transposed ${n}x${n} 'f' view (${fmtBytes(nbytes)}) to a file`, rows);
@@ -380,8 +483,10 @@ async function benchWriteTransposed(tmp, quick) {
     const canReset = peakProbe();
     const mem = { ours: [], theirs: [] };
     for (let k = 0; k < 3; k++) {
+      collect(nbytes);
       await settle();
       mem.ours.push(measurePeak(() => writeFrom(fdOurs, t, 0), canReset));
+      collect(nbytes);
       await settle();
       mem.theirs.push(
         measurePeak(() => {
@@ -390,6 +495,7 @@ async function benchWriteTransposed(tmp, quick) {
         }, canReset),
       );
     }
+    collect(nbytes);
     await settle();
     const pick = (list, key) => median(list.map((m) => m[key]));
     const memOurs = { peakRss: pick(mem.ours, 'peakRss'), arrayBuffers: pick(mem.ours, 'arrayBuffers') };
@@ -510,6 +616,7 @@ async function benchTcp(quick) {
     },
     {
       name: 'socket.write(Buffer.from(bytes))  [copy, then write]',
+      garbage: size,
       op: async () => {
         const [n, got] = await Promise.all([written(Buffer.from(u)), rx.next()]);
         return n === size && got.got !== undefined ? n : -1;
@@ -523,14 +630,15 @@ async function benchTcp(quick) {
       },
     },
   ];
-  const batches = quick ? 7 : 9;
-  const warmup = 2;
+  const batches = 7;
+  const warmup = 1;
   const runOne = async (s) => {
     const t0 = now();
     const n = await s.op();
     const t1 = now();
     if (n !== size) throw new Error(`5d ${s.name}: sent ${n} bytes, expected ${size}`);
     consume(n);
+    collect(s.garbage);
     await settle();
     return Number(t1 - t0);
   };
@@ -581,6 +689,7 @@ async function benchTcp(quick) {
 /** Returns { summary } with the `io` part of BENCH_JSON. */
 async function benchIo({ quick = false } = {}) {
   const started = now();
+  ({ gc: gcNow, how: gcNowHow } = findGc());
   const tmpRoot = os.tmpdir();
   const st = fs.statfsSync(tmpRoot);
   const free = st.bavail * st.bsize;
@@ -589,10 +698,10 @@ async function benchIo({ quick = false } = {}) {
   const scaled = size !== GiB;
   console.log(
     `\n(io: temp dir ${tmpRoot}, ${(free / GiB).toFixed(1)} GiB free; data file ${size === GiB ? '1 GiB' : fmtBytes(size)}` +
-      `${scaled ? ' (SCALED DOWN from 1 GiB: less than 2.25 GiB free)' : ''}; gc: ${gcHow})`,
+      `${scaled ? ' (SCALED DOWN from 1 GiB: less than 2.25 GiB free)' : ''}; harness gc: ${gcHow}; large garbage freed untimed via gc: ${gcNowHow})`,
   );
   const tmp = fs.mkdtempSync(path.join(tmpRoot, 'buffer-protocol-bench-io-'));
-  const summary = { fileBytes: size, scaledDown: scaled, tmpFreeGiB: round(free / GiB, 1) };
+  const summary = { fileBytes: size, scaledDown: scaled, tmpFreeGiB: round(free / GiB, 1), garbageGc: gcNowHow };
   try {
     const file = path.join(tmp, 'data.f64');
     const made = makeDataFile(file, size);

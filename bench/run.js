@@ -4,11 +4,15 @@
 // benchmark, the targets, and one last line `BENCH_JSON {...}`. The memoryview
 // benchmark (bench/memoryview.js) also drives python3 (bench/memoryview_ref.py,
 // CPython and NumPy) when it is on PATH, and skips those comparisons otherwise.
+// The I/O benchmark (bench/io.js) writes a 1 GiB file (256 MiB when the temp
+// file system is short of space) and two 64 MiB files under os.tmpdir(),
+// removed afterwards, and talks TCP over 127.0.0.1 to a worker thread.
 const os = require('os');
 const benchGetBuffer = require('./get-buffer');
 const benchExporters = require('./exporters');
 const benchAlloc = require('./alloc');
 const benchMemoryView = require('./memoryview');
+const benchIo = require('./io');
 const { getChecksum, gcHow, timerOverhead } = require('./harness');
 
 async function main() {
@@ -25,6 +29,7 @@ async function main() {
   const e = benchExporters({ quick });
   const a = await benchAlloc({ quick });
   const m = await benchMemoryView({ quick });
+  const io = (await benchIo({ quick })).summary;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log('\n## Targets');
@@ -46,6 +51,25 @@ async function main() {
   );
   console.log(`memoryview get(i, j) 1000x1000 'd' vs ndarray get(i, j): ${mv.get.ratio ?? '-'}x (target <= 1.5x) -> ${verdict(mv.get)}`);
   console.log(`memoryview typed() loop vs plain Float64Array loop: ${mv.typedLoop.ratio}x (target the same, <= 1.05x) -> ${verdict(mv.typedLoop)}`);
+  const ioFile = io.fileBytes === 2 ** 30 ? '1 GiB' : `${io.fileBytes / 2 ** 20} MiB (scaled down: short of temp space)`;
+  const fe = io.firstElement;
+  console.log(
+    `mmap + [0] vs readFileSync()[0] of a ${ioFile} file: ${fe.speedup}x faster (target >= 100x) -> ${verdict(fe)}; ` +
+      `RSS growth of mmap() before touching ${fe.rssGrowthKiB.mmapUntouched} KiB`,
+  );
+  console.log(
+    `checksum of the ${ioFile} file, mmap + typed() vs readFileSync: ${io.checksum.speedup}x faster ` +
+      `(${io.checksum.oursGBs} vs ${io.checksum.readFileSyncGBs} GB/s; target >= 1.0x) -> ${verdict(io.checksum)}`,
+  );
+  const wt = io.writeTransposed;
+  console.log(
+    `writeFrom(fd, 4096x4096 'f' transpose) vs writeSync(fd, toBytes()): ${wt.speedup}x faster (target >= 1.0x) -> ${verdict(wt)}; ` +
+      `extra memory ${wt.extraMemoryMiB.oursPeakRss} vs ${wt.extraMemoryMiB.toBytesPeakRss} MiB`,
+  );
+  console.log(
+    `writeView(socket, 256 MiB) vs socket.write(Buffer.from(bytes)) over loopback: ${io.tcp.oursMBs} vs ${io.tcp.copyWriteMBs} MB/s, ` +
+      `${io.tcp.speedup}x (target >= 1.0x) -> ${verdict(io.tcp)}`,
+  );
   console.log(`checksum ${getChecksum()}   (elapsed ${seconds.toFixed(1)} s)`);
   const summary = {
     node: process.version,
@@ -57,8 +81,9 @@ async function main() {
     exporters: e.summary,
     alloc: a.summary,
     memoryview: mv,
+    io,
     // skipped memoryview comparisons (no python3, NumPy or ndarray) count neither way
-    targetsMet: g.summary.met && a.summary.met && mv.met,
+    targetsMet: g.summary.met && a.summary.met && mv.met && io.met,
     checksum: getChecksum(),
   };
   console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
