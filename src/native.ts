@@ -98,4 +98,7 @@ export interface NativeBinding {
   };
 }
 
-export const native = bindings('buffer_protocol') as NativeBinding;
+// BUFFER_PROTOCOL_ADDON points at another build of the addon (the sanitizer
+// build of `npm run test:sanitize`); `bindings` would find build/ first.
+const override = process.env['BUFFER_PROTOCOL_ADDON'];
+export const native = (override ? require(override) : bindings('buffer_protocol')) as NativeBinding;
