@@ -15,6 +15,6 @@ export { sizeFromFormat } from './format';
 export { toContiguous, fromContiguous, copyData } from './contiguous';
 export { memoryview, MemoryView, isMemoryView } from './memory-view';
 export type { MemoryViewLayout, NestedList, Item, SliceKey } from './memory-view';
-export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readIntoStream } from './io';
+export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readIntoStream, receiveInto } from './io';
 export type { MmapOptions } from './io';
 export { BufferObject, END_OF_BUFFER } from './buffer-object';

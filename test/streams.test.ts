@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { NativeBuffer, memoryview, readIntoStream, writeView } from '../src';
+import { NativeBuffer, memoryview, readIntoStream, receiveInto, writeView } from '../src';
 import { expectCode } from './helpers/expect';
 
 /** A loopback server that pipes what it receives into `sink`; resolves with a connected client. */
@@ -90,5 +90,56 @@ describe('readIntoStream', () => {
     expectCode(() => readIntoStream(stream, NativeBuffer.alloc(4, { readonly: true })), 'ERR_BUFFER_NOT_WRITABLE', 'BufferError');
     expectCode(() => readIntoStream({} as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expectCode(() => writeView(null as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+  });
+});
+
+describe('receiveInto (zero-copy receive through the onread option)', () => {
+  async function serve(payload: Buffer): Promise<{ port: number; close: () => Promise<void> }> {
+    // The client may close with unread data (a full view): ignore the reset.
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.end(payload);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  test('64 MiB land directly in a NativeBuffer, byte for byte', async () => {
+    const size = 64 << 20;
+    const payload = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 997) payload[i] = (i / 997) & 0xff;
+    const { port, close } = await serve(payload);
+    const target = NativeBuffer.alloc(size);
+    let socket: net.Socket | undefined;
+    try {
+      const n = await receiveInto(target, (options) => (socket = net.connect({ port, host: '127.0.0.1', ...options })));
+      expect(n).toBe(size);
+      expect(Buffer.compare(Buffer.from(target.buffer), payload)).toBe(0);
+      expect(target.exports).toBe(0);
+    } finally {
+      socket?.destroy();
+      await close();
+      target.close();
+    }
+  }, 60_000);
+
+  test('a short stream resolves at its end; a long one stops when the view is full', async () => {
+    const short = await serve(Buffer.from([1, 2, 3]));
+    const view = new Uint8Array(8);
+    let socket: net.Socket | undefined;
+    expect(await receiveInto(view, (o) => (socket = net.connect({ port: short.port, host: '127.0.0.1', ...o })))).toBe(3);
+    socket?.destroy();
+    await short.close();
+    const long = await serve(Buffer.from([9, 8, 7, 6, 5]));
+    const small = new Uint8Array(2);
+    expect(await receiveInto(small, (o) => (socket = net.connect({ port: long.port, host: '127.0.0.1', ...o })))).toBe(2);
+    expect(Array.from(small)).toEqual([9, 8]);
+    socket?.destroy();
+    await long.close();
+  });
+
+  test('needs a contiguous writable view and a socket factory', () => {
+    expectCode(() => receiveInto(new Uint8Array(4), 5 as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expectCode(() => receiveInto(memoryview(new Uint8Array(8)).slice('::2'), () => new net.Socket()), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
   });
 });

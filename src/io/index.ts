@@ -2,4 +2,5 @@
 export { mmap, MappedFile } from './mapped-file';
 export type { MmapOptions } from './mapped-file';
 export { readInto, writeFrom, read, write } from './file-io';
-export { writeView, readIntoStream } from './streams';
+export { writeView, readIntoStream, receiveInto } from './streams';
+export type { ReceiveOptions } from './streams';

@@ -148,3 +148,69 @@ export function readIntoStream(stream: Readable, view: unknown): Promise<number>
     stream.resume();
   });
 }
+
+/** The `onread` option of net.connect / new net.Socket that receiveInto hands out. */
+export interface ReceiveOptions {
+  readonly onread: { buffer: () => Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+}
+
+/**
+ * Zero-copy receive: creates a socket (with `open`, which must pass the given
+ * options, the `onread` static-buffer option, to net.connect or
+ * `new net.Socket`) whose reads land directly in the C-contiguous writable
+ * `view`, with no intermediate Buffer. Node only allows this when the socket
+ * is created; for an existing socket use {@link readIntoStream}. Resolves
+ * with the bytes received when the view is full (reading then pauses; later
+ * data stays in the kernel) or when the peer ends the connection. The view
+ * stays exported until then.
+ * @example
+ * const n = await receiveInto(view, (options) => net.connect({ port, host, ...options }));
+ */
+export function receiveInto(view: unknown, open: (options: ReceiveOptions) => import('node:net').Socket): Promise<number> {
+  if (typeof open !== 'function') throw invalidArgType('open', 'a function creating a net.Socket', open);
+  const info = getBuffer(view, BufferFlags.CONTIG);
+  const target = new Uint8Array(info.buffer, info.byteOffset, info.len);
+  return new Promise<number>((resolve, reject) => {
+    let filled = 0;
+    let settled = false;
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      releaseQuietly(info);
+      if (error) reject(error);
+      else resolve(filled);
+    };
+    // Node asks for a buffer before every read: hand out the unfilled rest.
+    const spare = new Uint8Array(1);
+    const options: ReceiveOptions = {
+      onread: {
+        buffer: () => (filled < target.length ? target.subarray(filled) : spare),
+        callback: (bytes: number, buffer: Uint8Array) => {
+          if (buffer === spare) {
+            socket.unshift(Buffer.from(spare.subarray(0, bytes)));
+            return false;
+          }
+          filled += bytes;
+          if (filled < target.length) return true;
+          finish();
+          return false;
+        },
+      },
+    };
+    let socket: import('node:net').Socket;
+    try {
+      socket = open(options);
+    } catch (error) {
+      finish(error as Error);
+      return;
+    }
+    if (target.length === 0) {
+      socket.pause();
+      finish();
+      return;
+    }
+    socket.once('end', () => finish());
+    socket.once('close', () => finish());
+    socket.once('error', (error) => finish(error));
+  });
+}
