@@ -5,7 +5,7 @@ import { releaseOwnExport, type BufferInfo } from './buffer-info';
 import { BufferError, callNative, invalidArgType } from './errors';
 import { BufferFlags, checkFlags } from './flags';
 import { checkBoolean, checkObject } from './internal/validate';
-import { markOwned } from './io/owned';
+import { markOwned, transfersInFlight } from './io/owned';
 import type { Layout } from './layout';
 import type { NativeRegion } from './native';
 import { bufferProtocol, registerExporter } from './protocol';
@@ -86,11 +86,19 @@ export abstract class RegionOwner {
   /**
    * Detaches the ArrayBuffer (every view reads as length 0) and lets the
    * finalizer free or unmap the memory. Closing twice does nothing.
-   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported, unless forced.
+   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported, unless forced;
+   *   and, forced or not, while an async read or write is using the memory.
    */
   close(options: CloseOptions = {}): void {
     const force = checkObject('options', options)['force'] ?? false;
     checkBoolean('options.force', force);
+    const pending = transfersInFlight(this.#buffer);
+    if (pending > 0) {
+      throw new BufferError(
+        'ERR_BUFFER_EXPORTS_ACTIVE',
+        `cannot close: ${pending} asynchronous transfer${pending === 1 ? '' : 's'} in flight (not even forced: the kernel is using the memory)`,
+      );
+    }
     callNative(() => this.#region.close(force as boolean));
     this.#buffer = null;
   }

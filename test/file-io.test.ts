@@ -149,6 +149,24 @@ describe('async read and write', () => {
     }
   });
 
+  test('not even a forced close can pull memory out from under an async transfer', async () => {
+    const file = path.join(dir, 'forced.bin');
+    const fd = fs.openSync(file, 'w+');
+    try {
+      fs.writeSync(fd, Buffer.alloc(1 << 20, 3), 0, 1 << 20, 0);
+      const nb = NativeBuffer.alloc(1 << 20);
+      const reading = read(fd, nb, 0);
+      expectCode(() => nb.close({ force: true }), 'ERR_BUFFER_EXPORTS_ACTIVE', 'BufferError');
+      expect(nb.isClosed).toBe(false);
+      expect(await reading).toBe(1 << 20);
+      expect(new Uint8Array(nb.buffer)[12345]).toBe(3);
+      nb.close({ force: true });
+      expect(nb.isClosed).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   test('plain JavaScript memory goes through a private copy and arrives intact', async () => {
     const file = path.join(dir, 'plain.bin');
     const fd = fs.openSync(file, 'w+');

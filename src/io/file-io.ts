@@ -8,7 +8,7 @@ import { BufferFlags } from '../flags';
 import { getBuffer } from '../get-buffer';
 import { native } from '../native';
 import { placedFromInfo, toContiguousBytes, type Placed } from '../view-ops';
-import { isOwned } from './owned';
+import { beginTransfer, endTransfer, isOwned } from './owned';
 
 function checkFd(fd: unknown): number {
   if (typeof fd !== 'number') throw invalidArgType('fd', 'of type number', fd);
@@ -39,10 +39,18 @@ function asyncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, posit
     v instanceof Uint8Array
       ? [v.buffer as ArrayBuffer, v.byteOffset, [v.length], [1], 1]
       : [v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize];
-  return new Promise((resolve, reject) => {
-    native.io.transferAsync(write, fd, buffer, offset, shape, strides, itemsize, position, keep, (error, bytes) =>
-      error === null ? resolve(bytes!) : reject(error),
-    );
+  beginTransfer(buffer);
+  return new Promise<number>((resolve, reject) => {
+    try {
+      native.io.transferAsync(write, fd, buffer, offset, shape, strides, itemsize, position, keep, (error, bytes) => {
+        endTransfer(buffer);
+        if (error === null) resolve(bytes!);
+        else reject(error);
+      });
+    } catch (error) {
+      endTransfer(buffer);
+      reject(error);
+    }
   });
 }
 

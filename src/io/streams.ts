@@ -6,6 +6,7 @@ import { BufferFlags } from '../flags';
 import { getBuffer } from '../get-buffer';
 import { BufferError, invalidArgType } from '../errors';
 import { placedFromInfo, toContiguousBytes, type Placed } from '../view-ops';
+import { beginTransfer, endTransfer } from './owned';
 
 // Runs shorter than this are gathered into chunks of about STAGE bytes: a
 // write call per 4-byte item would cost far more than the copy.
@@ -81,16 +82,23 @@ export function writeView(stream: Writable, view: unknown): Promise<number> {
     }
     let pending = parts.length;
     let failed = false;
+    // Until the last callback, libuv may still read the memory: not even a
+    // forced close of its owner may free it meanwhile.
+    beginTransfer(info.buffer);
+    const end = (): void => {
+      endTransfer(info.buffer);
+      releaseQuietly(info);
+    };
     const done = (error?: Error | null): void => {
       if (failed) return;
       if (error) {
         failed = true;
-        releaseQuietly(info);
+        end();
         reject(error);
         return;
       }
       if (--pending === 0) {
-        releaseQuietly(info);
+        end();
         resolve(total);
       }
     };
