@@ -19,14 +19,13 @@ import {
   isFContiguousLayout,
   makeLayout,
   negotiate,
-  type Layout,
   type LayoutSpec,
 } from './layout';
 import { ManagedBuffer } from './managed-buffer';
 import { bufferProtocol, registerExporter } from './protocol';
 import { reshapeStrides } from './reshape';
 import { checkIndex, resolveKey, type SliceKey } from './slice-key';
-import { byteRange, compareViews, copyItems, hexOf, placedFromInfo, toContiguousBytes } from './view-ops';
+import { byteRange, compareViews, copyItems, hexOf, placedFromInfo, toContiguousBytes, type Placed } from './view-ops';
 
 export type { Item } from './items';
 export type { SliceKey } from './slice-key';
@@ -45,18 +44,8 @@ export interface MemoryViewLayout {
   readonly readonly?: boolean;
 }
 
-interface ViewFields {
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-  readonly byteOffset: number;
-  readonly format: string;
-  readonly itemsize: number;
-  readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly readonly: boolean;
-  readonly len: number;
-  readonly c: boolean;
-  readonly f: boolean;
-}
+/** A view's own fields: its placed layout plus the read-only flag. */
+type ViewFields = Placed & { readonly format: string; readonly readonly: boolean };
 
 interface Access {
   readonly codec: ItemCodec | null;
@@ -147,12 +136,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       byteOffset: fields.byteOffset,
       format: fields.format,
       itemsize: fields.itemsize,
+      ndim: shape.length,
       shape,
       strides,
       readonly: fields.readonly,
       len,
-      c,
-      f,
+      cContiguous: c,
+      fContiguous: f,
     };
     mbuf.register();
     dropped.register(this, mbuf, this);
@@ -250,7 +240,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
 
   #region(): { byteOffset: number; len: number; contiguous: boolean } {
-    return { byteOffset: this.#visibleOffset(), len: this.#v.len, contiguous: this.#v.c };
+    return { byteOffset: this.#visibleOffset(), len: this.#v.len, contiguous: this.#v.cContiguous };
   }
 
   // ---- attributes -------------------------------------------------------
@@ -315,15 +305,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
   get cContiguous(): boolean {
     this.#check();
-    return this.#v.c;
+    return this.#v.cContiguous;
   }
   get fContiguous(): boolean {
     this.#check();
-    return this.#v.f;
+    return this.#v.fContiguous;
   }
   get contiguous(): boolean {
     this.#check();
-    return this.#v.c || this.#v.f;
+    return this.#v.cContiguous || this.#v.fContiguous;
   }
   get released(): boolean {
     return this.#released;
@@ -630,7 +620,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   cast(format: string, shape?: readonly number[]): MemoryView {
     if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
     this.#check();
-    if (!this.#v.c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
+    if (!this.#v.cContiguous) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
     const ndim = this.#v.shape.length;
     if ((shape !== undefined || ndim !== 1) && this.#v.shape.includes(0)) {
       throw invalidCast('cannot cast view with zeros in shape or strides');
@@ -720,7 +710,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
     this.#check();
     if (this.#v.buffer.byteLength === 0 && this.#v.len > 0) throw released();
-    const fortran = order === 'F' || (order === 'A' && this.#v.f && !this.#v.c);
+    const fortran = order === 'F' || (order === 'A' && this.#v.fContiguous && !this.#v.cContiguous);
     return toContiguousBytes(this.#layoutOf(), fortran);
   }
 
@@ -773,20 +763,12 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     return compareViews(mine, mine);
   }
 
-  #layoutOf(): Layout & { buffer: ArrayBuffer | SharedArrayBuffer } {
-    return {
-      buffer: this.#v.buffer,
-      format: this.#v.format,
-      itemsize: this.#v.itemsize,
-      ndim: this.#v.shape.length,
-      shape: this.#v.shape,
-      strides: this.#v.strides,
-      byteOffset: this.#visibleOffset(),
-      len: this.#v.len,
-      cContiguous: this.#v.c,
-      fContiguous: this.#v.f,
-    };
+  #layoutOf(): Placed {
+    // An empty view shows an in-buffer offset (see byteOffset).
+    const v = this.#v;
+    return v.len !== 0 ? v : { ...v, byteOffset: this.#visibleOffset() };
   }
+
 
   /**
    * Slice assignment: copies `source` (any exporter of the same structure:
@@ -839,7 +821,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (codec === null || ctor === undefined || ctor === null) {
       throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: no TypedArray holds items of format ${this.#v.format}`);
     }
-    if (!this.#v.c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: typed() needs a C-contiguous view');
+    if (!this.#v.cContiguous) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: typed() needs a C-contiguous view');
     if (!codec.nativeOrder) throw new BufferError('ERR_BUFFER_NOT_NATIVE_ORDER', `memoryview: format ${this.#v.format} is not in host byte order`);
     const offset = this.#visibleOffset();
     if (offset % codec.size !== 0) {
