@@ -7,10 +7,10 @@ import { BufferError, invalidArgType, outOfRange } from './errors';
 import { BufferFlags, checkFlags } from './flags';
 import { getBuffer } from './get-buffer';
 import { checkInteger } from './internal/validate';
+import { negotiateContiguous } from './layout';
 import { memoryview, type MemoryView } from './memory-view';
 import { NativeBuffer } from './native-buffer';
 import { bufferProtocol, registerExporter } from './protocol';
-import { fillInfo } from './region-export';
 
 /** `Py_END_OF_BUFFER`: as a size, "up to the end of the base's buffer". */
 export const END_OF_BUFFER = -1;
@@ -202,7 +202,7 @@ export class BufferObject {
   #export(flags: number): BufferInfo {
     // The legacy object exports one segment of bytes: PyBuffer_FillInfo.
     // Negotiate first, then hold the inner view for the export's lifetime.
-    const seen = fillInfo(this.#view.nbytes, this.#readonly, flags);
+    const seen = negotiateContiguous(this.#view.nbytes, 1, 'B', this.#readonly, flags);
     const hold = getBuffer(this.#view, BufferFlags.SIMPLE);
     return new BufferInfoImpl(this, hold.buffer, hold.byteOffset, hold.len, this.#readonly, 1, seen.format, seen.ndim,
       seen.shape, seen.strides, () => hold.release());

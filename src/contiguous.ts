@@ -1,19 +1,14 @@
 // PyBuffer_ToContiguous, PyBuffer_FromContiguous and PyObject_CopyData over
 // any exporter.
 import { releaseQuietly } from './buffer-info';
-import { BufferError, invalidArgType, outOfRange } from './errors';
+import { BufferError, invalidArgType } from './errors';
 import { BufferFlags } from './flags';
 import { getBuffer } from './get-buffer';
-import { checkObject } from './internal/validate';
+import { checkObject, checkOrder } from './internal/validate';
 import { copyItems, forEachOffset, placedFromInfo, toContiguousBytes } from './view-ops';
 
 type Order = 'C' | 'F' | 'A';
 
-function checkOrder(order: unknown): Order {
-  if (typeof order !== 'string') throw invalidArgType('order', "'C', 'F' or 'A'", order);
-  if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
-  return order;
-}
 
 /**
  * `PyBuffer_ToContiguous`: the items of `src` as bytes in C order, Fortran

@@ -5,11 +5,12 @@
 import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
 import { BufferInfoImpl, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType } from './errors';
-import { BufferFlags, checkFlags, reqFormat, reqShape, reqStrides } from './flags';
+import { BufferFlags, checkFlags } from './flags';
 import {
   contiguousStrides,
   makeLayout,
   negotiate,
+  negotiateContiguous,
   type Layout,
 } from './layout';
 import { bufferProtocol, internalExporter } from './protocol';
@@ -89,11 +90,7 @@ function checkStable(buffer: AnyArrayBuffer, len: number, what: string): void {
   }
 }
 
-/**
- * The built-ins are one-dimensional, contiguous and writable: like CPython's
- * bytearray and array.array they never refuse a request. Without FORMAT the
- * format is null but itemsize is kept; without ND the shape is null.
- */
+/** The built-ins are one-dimensional, contiguous and writable: like bytearray and array.array they never refuse. */
 function exportContiguous(
   obj: unknown,
   buffer: AnyArrayBuffer,
@@ -102,21 +99,9 @@ function exportContiguous(
   format: string,
   itemsize: number,
   flags: number,
-  onRelease: (() => void) | null,
 ): BufferInfo {
-  return new BufferInfoImpl(
-    obj,
-    buffer,
-    byteOffset,
-    len,
-    false,
-    itemsize,
-    reqFormat(flags) ? format : null,
-    1,
-    reqShape(flags) ? [len / itemsize] : null,
-    reqStrides(flags) ? [itemsize] : null,
-    onRelease,
-  );
+  const seen = negotiateContiguous(len, itemsize, format, false, flags);
+  return new BufferInfoImpl(obj, buffer, byteOffset, len, false, itemsize, seen.format, 1, seen.shape, seen.strides, null);
 }
 
 function exportBuiltin(obj: object, flags: number): BufferInfo | null {
@@ -126,19 +111,19 @@ function exportBuiltin(obj: object, flags: number): BufferInfo | null {
       const buffer = dataViewBuffer.call(obj);
       // DataView's getters throw on a detached buffer; read the length first.
       checkStable(buffer, anyArrayBufferLength(buffer), 'DataView buffer');
-      return exportContiguous(obj, buffer, dataViewOffset.call(obj), dataViewLength.call(obj), 'B', 1, flags, null);
+      return exportContiguous(obj, buffer, dataViewOffset.call(obj), dataViewLength.call(obj), 'B', 1, flags);
     }
     const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
     const buffer = typedArrayBuffer.call(obj);
     const len = typedArrayLength.call(obj);
     checkStable(buffer, len, `${tag} buffer`);
-    return exportContiguous(obj, buffer, typedArrayOffset.call(obj), len, format, itemsize, flags, null);
+    return exportContiguous(obj, buffer, typedArrayOffset.call(obj), len, format, itemsize, flags);
   }
   const len = anyArrayBufferLength(obj);
   if (len < 0) return null;
   const buffer = obj as AnyArrayBuffer;
   checkStable(buffer, len, 'ArrayBuffer');
-  return exportContiguous(obj, buffer, 0, len, 'B', 1, flags, null);
+  return exportContiguous(obj, buffer, 0, len, 'B', 1, flags);
 }
 
 interface ProtocolExporter {

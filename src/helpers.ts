@@ -2,7 +2,8 @@
 import type { BufferInfo } from './buffer-info';
 import { invalidArgType, outOfRange } from './errors';
 import { checkIntArray, checkInteger } from './internal/validate';
-import { contiguousStrides, isCContiguousLayout, isFContiguousLayout } from './layout';
+import { contiguousStrides } from './layout';
+import { placedFromInfo } from './view-ops';
 
 /**
  * `PyBuffer_IsContiguous`: whether the export is C ('C'), Fortran ('F') or
@@ -18,17 +19,12 @@ export function isContiguous(info: BufferInfo, order: 'C' | 'F' | 'A'): boolean 
   // CPython looks at suboffsets, then the order, before anything else.
   if (info.suboffsets !== null) return false;
   if (order !== 'C' && order !== 'F' && order !== 'A') return false;
-  if (info.len === 0) return true;
-  if (info.strides === null || info.shape === null) {
-    // C strides implied; as Fortran they fit only an effectively 1-D shape.
-    if (order === 'C' || order === 'A') return true;
-    return info.shape === null || info.shape.filter((d) => d > 1).length <= 1;
-  }
-  const c = (): boolean => isCContiguousLayout(info.shape!, info.strides!, info.itemsize, info.len);
-  const f = (): boolean => isFContiguousLayout(info.shape!, info.strides!, info.itemsize, info.len);
-  if (order === 'C') return c();
-  if (order === 'F') return f();
-  return c() || f();
+  // Missing strides mean C order; as Fortran, C strides fit only an
+  // effectively 1-D shape, which the extent rule finds by itself.
+  const v = placedFromInfo(info);
+  if (order === 'C') return v.cContiguous;
+  if (order === 'F') return v.fContiguous;
+  return v.cContiguous || v.fContiguous;
 }
 
 /**

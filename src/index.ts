@@ -18,3 +18,4 @@ export type { MemoryViewLayout, NestedList, Item, SliceKey } from './memory-view
 export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readIntoStream, receiveInto } from './io';
 export type { MmapOptions } from './io';
 export { BufferObject, END_OF_BUFFER } from './buffer-object';
+export type { LayoutOptions } from './layout';

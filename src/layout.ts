@@ -85,6 +85,22 @@ export function contiguousStrides(shape: readonly number[], itemsize: number, or
   return strides;
 }
 
+/**
+ * An N-d layout over a block of bytes, as NumPy's
+ * `ndarray(shape, dtype, buffer, offset, strides)` describes one. Options of
+ * NativeBuffer.alloc, mmap and memoryview extend it.
+ */
+export interface LayoutOptions {
+  /** struct format of the items. @default 'B' */
+  readonly format?: string;
+  /** @default as many whole items as fit after byteOffset */
+  readonly shape?: readonly number[];
+  /** Byte strides. @default C order */
+  readonly strides?: readonly number[];
+  /** Byte offset of item [0, ..., 0] in the bytes (past the start with negative strides). @default 0 */
+  readonly byteOffset?: number;
+}
+
 /** Raw parts of a layout, as exporters and options give them. */
 export interface LayoutSpec {
   readonly format?: unknown;
@@ -144,6 +160,22 @@ export function makeLayout(spec: LayoutSpec, memlen: number, fieldPrefix = ''): 
     len,
     cContiguous: isCContiguousLayout(shape, strides, itemsize, len),
     fContiguous: isFContiguousLayout(shape, strides, itemsize, len),
+  };
+}
+
+/**
+ * The one-dimensional contiguous exporters' rule (PyBuffer_FillInfo for
+ * bytes, array.array for typed items): only WRITABLE on read-only memory is
+ * refused; without FORMAT the format is null but itemsize is kept; without
+ * ND there is no shape, without STRIDES no strides.
+ */
+export function negotiateContiguous(len: number, itemsize: number, format: string, readonly: boolean, flags: number): Negotiated {
+  if (readonly && reqWritable(flags)) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'Object is not writable.');
+  return {
+    format: reqFormat(flags) ? format : null,
+    ndim: 1,
+    shape: reqShape(flags) ? [len / itemsize] : null,
+    strides: reqStrides(flags) ? [itemsize] : null,
   };
 }
 

@@ -12,13 +12,14 @@ import { BufferFlags, checkFlags } from './flags';
 import { parseFormat } from './format';
 import { getBuffer } from './get-buffer';
 import { codecFor, type Item, type ItemCodec } from './items';
-import { checkInteger } from './internal/validate';
+import { checkInteger, checkOrder } from './internal/validate';
 import {
   contiguousStrides,
   isCContiguousLayout,
   isFContiguousLayout,
   makeLayout,
   negotiate,
+  type LayoutOptions,
   type LayoutSpec,
 } from './layout';
 import { ManagedBuffer } from './managed-buffer';
@@ -31,15 +32,7 @@ export type { Item } from './items';
 export type { SliceKey } from './slice-key';
 
 /** Options of {@link memoryview}: reinterpret the raw bytes, as `np.ndarray(shape, dtype, buffer, offset, strides)`. */
-export interface MemoryViewLayout {
-  /** struct format of the items. @default 'B' */
-  readonly format?: string;
-  /** @default as many whole items as fit after byteOffset */
-  readonly shape?: readonly number[];
-  /** Byte strides. @default C order */
-  readonly strides?: readonly number[];
-  /** Byte offset of item [0, ..., 0] from the start of the object's bytes. @default 0 */
-  readonly byteOffset?: number;
+export interface MemoryViewLayout extends LayoutOptions {
   /** @default the object's own read-only flag */
   readonly readonly?: boolean;
 }
@@ -164,21 +157,12 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     const master = getBuffer(obj, BufferFlags.FULL_RO);
     const mbuf = new ManagedBuffer(master);
     try {
+      const whole = placedFromInfo(master);
       if (layout !== undefined) {
-        const region = { byteOffset: master.byteOffset, len: master.len, contiguous: isMasterContiguous(master) };
+        const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
         return MemoryView.#reinterpret(mbuf, region, master.readonly, layout);
       }
-      const itemsize = master.itemsize;
-      const shape = master.shape ?? [master.len / itemsize];
-      return new MemoryView(mbuf, {
-        buffer: master.buffer,
-        byteOffset: master.byteOffset,
-        format: master.format ?? 'B',
-        itemsize,
-        shape,
-        strides: master.strides ?? contiguousStrides(shape, itemsize, 'C'),
-        readonly: master.readonly,
-      });
+      return new MemoryView(mbuf, { ...whole, format: whole.format ?? 'B', readonly: master.readonly });
     } catch (error) {
       releaseQuietly(master);
       throw error;
@@ -706,8 +690,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   toBytes(order: 'C' | 'F' | 'A' = 'C'): Uint8Array {
     if (order === undefined || order === null) order = 'C';
-    if (typeof order !== 'string') throw invalidArgType('order', "'C', 'F' or 'A'", order);
-    if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
+    checkOrder(order);
     this.#check();
     if (this.#v.buffer.byteLength === 0 && this.#v.len > 0) throw released();
     const fortran = order === 'F' || (order === 'A' && this.#v.fContiguous && !this.#v.cContiguous);
@@ -783,22 +766,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       if (target.#v.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
       const info = getBuffer(source, BufferFlags.FULL_RO);
       try {
-        const itemsize = info.itemsize;
-        const shape = info.shape ?? [info.len / itemsize];
-        const srcFormat = (info.format ?? 'B').replace(/^@/, '');
-        const dstFormat = target.#v.format.replace(/^@/, '');
-        const sameShape = shape.length === target.#v.shape.length && shape.every((d, i) => d === target.#v.shape[i]);
-        if (srcFormat !== dstFormat || itemsize !== target.#v.itemsize || !sameShape) {
+        const src = placedFromInfo(info);
+        const sameShape = src.ndim === target.#v.ndim && src.shape.every((d, i) => d === target.#v.shape[i]);
+        if ((src.format ?? 'B').replace(/^@/, '') !== target.#v.format.replace(/^@/, '') || src.itemsize !== target.#v.itemsize || !sameShape) {
           throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'memoryview assignment: lvalue and rvalue have different structures');
         }
         if (target.#v.buffer.byteLength === 0 && target.#v.len > 0) throw released();
-        copyItems(target.#layoutOf(), {
-          buffer: info.buffer,
-          byteOffset: info.byteOffset,
-          itemsize,
-          shape,
-          strides: info.strides ?? contiguousStrides(shape, itemsize, 'C'),
-        });
+        copyItems(target.#layoutOf(), src);
       } finally {
         releaseQuietly(info);
       }
@@ -918,10 +892,6 @@ export function isMemoryView(value: unknown): value is MemoryView {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kIsMemoryView] === true;
 }
 
-function isMasterContiguous(master: BufferInfo): boolean {
-  if (master.strides === null || master.shape === null) return true;
-  return isCContiguousLayout(master.shape, master.strides, master.itemsize, master.len);
-}
 
 /**
  * `memoryview(obj)`: a view of any exporter, CPython's `memoryview(obj)`.

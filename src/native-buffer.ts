@@ -1,12 +1,12 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
 import { checkBoolean, checkInteger, checkObject } from './internal/validate';
-import { makeLayout, type Layout, type LayoutSpec } from './layout';
+import { makeLayout, type Layout, type LayoutOptions, type LayoutSpec } from './layout';
 import { native, type NativeRegion } from './native';
 import { RegionOwner } from './region-owner';
 
 /** Options of {@link NativeBuffer.alloc}. */
-export interface NativeBufferOptions {
+export interface NativeBufferOptions extends LayoutOptions {
   /** Alignment of the first byte: a power of two up to 2**30. @default 64 */
   readonly align?: number;
   /**
@@ -14,14 +14,6 @@ export interface NativeBufferOptions {
    * costs nothing for them. @default true
    */
   readonly zero?: boolean;
-  /** struct format of the items; gives the buffer a typed layout. @default 'B' */
-  readonly format?: string;
-  /** Shape of the layout. @default [size / itemsize] */
-  readonly shape?: readonly number[];
-  /** Byte strides of the layout. @default C order */
-  readonly strides?: readonly number[];
-  /** Byte offset of item [0, ..., 0] (with negative strides, it sits past the start). @default 0 */
-  readonly byteOffset?: number;
   /**
    * Export read-only: WRITABLE requests are refused, as for CPython's bytes.
    * JavaScript can still write through `buffer`; the flag is the promise

@@ -49,6 +49,18 @@ export interface NativeRegion {
   readonly truncated: boolean;
 }
 
+/** A strided file transfer: direction, file, and the layout of the memory. */
+export type TransferArgs = [
+  write: boolean,
+  fd: number,
+  buffer: ArrayBuffer,
+  byteOffset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  itemsize: number,
+  position: number,
+];
+
 export interface NativeBinding {
   readonly core: {
     parseFormat(format: string): NativeFormat;
@@ -73,28 +85,8 @@ export interface NativeBinding {
   };
   regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };
   readonly io: {
-    transfer(
-      write: boolean,
-      fd: number,
-      buffer: ArrayBuffer,
-      byteOffset: number,
-      shape: readonly number[],
-      strides: readonly number[],
-      itemsize: number,
-      position: number,
-    ): number;
-    transferAsync(
-      write: boolean,
-      fd: number,
-      buffer: ArrayBuffer,
-      byteOffset: number,
-      shape: readonly number[],
-      strides: readonly number[],
-      itemsize: number,
-      position: number,
-      keep: object,
-      callback: (error: Error | null, bytes?: number) => void,
-    ): void;
+    transfer(...args: TransferArgs): number;
+    transferAsync(...args: [...TransferArgs, keep: object, callback: (error: Error | null, bytes?: number) => void]): void;
   };
 }
 

@@ -1,23 +1,11 @@
 // Exports of memory owned by a native region (NativeBuffer, MappedFile).
 import { BufferInfoImpl, type BufferInfo } from './buffer-info';
 import { BufferError, callNative } from './errors';
-import { reqFormat, reqShape, reqStrides, reqWritable } from './flags';
-import { negotiate, type Layout, type Negotiated } from './layout';
+import { negotiate, negotiateContiguous, type Layout } from './layout';
 import type { NativeRegion } from './native';
 
 function bytesLayout(length: number): Layout {
   return { format: 'B', itemsize: 1, ndim: 1, shape: [length], strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };
-}
-
-/** PyBuffer_FillInfo over bytes: one dimension; refuses only WRITABLE on read-only memory. */
-export function fillInfo(length: number, readonly: boolean, flags: number): Negotiated {
-  if (readonly && reqWritable(flags)) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'Object is not writable.');
-  return {
-    format: reqFormat(flags) ? 'B' : null,
-    ndim: 1,
-    shape: reqShape(flags) ? [length] : null,
-    strides: reqStrides(flags) ? [1] : null,
-  };
 }
 
 /**
@@ -40,7 +28,7 @@ export function exportRegion(
     throw new BufferError('ERR_BUFFER_RELEASED', `the ${what}'s ArrayBuffer was detached`);
   }
   const full = layout ?? bytesLayout(region.length);
-  const seen = layout === null ? fillInfo(full.len, readonly, flags) : negotiate(full, readonly, flags);
+  const seen = layout === null ? negotiateContiguous(full.len, 1, 'B', readonly, flags) : negotiate(full, readonly, flags);
   callNative(() => region.acquire());
   return new BufferInfoImpl(owner, buffer, full.byteOffset, full.len, readonly, full.itemsize, seen.format, seen.ndim,
     seen.shape, seen.strides, () => region.release());

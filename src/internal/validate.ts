@@ -38,3 +38,10 @@ export function checkObject(name: string, value: unknown): Record<string, unknow
   if (typeof value !== 'object' || value === null) throw invalidArgType(name, 'of type object', value);
   return value as Record<string, unknown>;
 }
+
+/** A memory order: 'C', 'F' or 'A' (anything else is refused, lowercase included). */
+export function checkOrder(order: unknown): 'C' | 'F' | 'A' {
+  if (typeof order !== 'string') throw invalidArgType('order', "'C', 'F' or 'A'", order);
+  if (order !== 'C' && order !== 'F' && order !== 'A') throw outOfRange('order', "'C', 'F' or 'A'", order);
+  return order;
+}

@@ -3,46 +3,38 @@
 import { isArrayBuffer } from 'node:util/types';
 import { releaseQuietly, type BufferInfo } from '../buffer-info';
 import { fromContiguous } from '../contiguous';
-import { callNative, invalidArgType, outOfRange } from '../errors';
+import { callNative } from '../errors';
+import { checkInteger } from '../internal/validate';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../get-buffer';
-import { native } from '../native';
+import { native, type TransferArgs } from '../native';
 import { placedFromInfo, toContiguousBytes, type Placed } from '../view-ops';
 import { beginTransfer, endTransfer, isOwned } from './owned';
 
-function checkFd(fd: unknown): number {
-  if (typeof fd !== 'number') throw invalidArgType('fd', 'of type number', fd);
-  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw outOfRange('fd', 'an integer >= 0 and <= 2147483647', fd);
-  return fd;
-}
+const checkFd = (fd: unknown): number => checkInteger('fd', fd, 0, 0x7fffffff);
 
 /** undefined or null: the file's current position (read/write); else pread/pwrite at `position`. */
-function checkPosition(position: unknown): number {
-  if (position === undefined || position === null) return -1;
-  if (typeof position !== 'number') throw invalidArgType('position', 'an integer or null', position);
-  if (!Number.isSafeInteger(position) || position < 0) throw outOfRange('position', 'an integer >= 0', position);
-  return position;
+const checkPosition = (position: unknown): number =>
+  position === undefined || position === null ? -1 : checkInteger('position', position, 0);
+
+/** The binding's arguments for a transfer of a layout, or of plain bytes. */
+function transferArgs(write: boolean, fd: number, v: Placed | Uint8Array, position: number): TransferArgs {
+  return v instanceof Uint8Array
+    ? [write, fd, v.buffer as ArrayBuffer, v.byteOffset, [v.length], [1], 1, position]
+    : [write, fd, v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize, position];
 }
 
 function syncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, position: number): number {
-  if (v instanceof Uint8Array) {
-    const bytes = v;
-    return callNative(() => native.io.transfer(write, fd, bytes.buffer as ArrayBuffer, bytes.byteOffset, [bytes.length], [1], 1, position));
-  }
-  return callNative(() =>
-    native.io.transfer(write, fd, v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize, position),
-  );
+  return callNative(() => native.io.transfer(...transferArgs(write, fd, v, position)));
 }
 
 function asyncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, position: number, keep: object): Promise<number> {
-  const [buffer, offset, shape, strides, itemsize] =
-    v instanceof Uint8Array
-      ? [v.buffer as ArrayBuffer, v.byteOffset, [v.length], [1], 1]
-      : [v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize];
+  const args = transferArgs(write, fd, v, position);
+  const buffer = args[2];
   beginTransfer(buffer);
   return new Promise<number>((resolve, reject) => {
     try {
-      native.io.transferAsync(write, fd, buffer, offset, shape, strides, itemsize, position, keep, (error, bytes) => {
+      native.io.transferAsync(...args, keep, (error, bytes) => {
         endTransfer(buffer);
         if (error === null) resolve(bytes!);
         else reject(error);

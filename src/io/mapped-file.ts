@@ -1,12 +1,12 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
 import { checkInteger, checkObject, checkString } from '../internal/validate';
-import { makeLayout, type Layout } from '../layout';
+import { makeLayout, type Layout, type LayoutOptions } from '../layout';
 import { native, type NativeRegion } from '../native';
 import { RegionOwner } from '../region-owner';
 
-/** Options of {@link mmap}. */
-export interface MmapOptions {
+/** Options of {@link mmap}; the layout fields describe the mapped bytes. */
+export interface MmapOptions extends LayoutOptions {
   /**
    * 'r': read-only exports (the mapping is private, so a stray write through
    * `buffer` changes memory, never the file); 'r+': shared read-write, writes
@@ -18,12 +18,6 @@ export interface MmapOptions {
   readonly offset?: number;
   /** Bytes to map. @default the rest of the file */
   readonly length?: number;
-  /** Item format of an N-d layout over the mapped bytes. @default 'B' */
-  readonly format?: string;
-  readonly shape?: readonly number[];
-  readonly strides?: readonly number[];
-  /** Byte offset of item [0, ..., 0] within the mapped bytes. @default 0 */
-  readonly byteOffset?: number;
 }
 
 const MODES = new Set(['r', 'r+', 'c']);
