@@ -26,8 +26,11 @@
       "target_name": "buffer_protocol",
       "dependencies": ["bp_core", "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=9"],
+      "include_dirs": ["native/include"],
       "sources": [
         "native/binding/addon.cc",
+        "native/binding/block.cc",
+        "native/binding/c_api.cc",
         "native/binding/errors.cc",
         "native/binding/io.cc",
         "native/binding/convert.cc",

@@ -19,3 +19,6 @@ export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readInto
 export type { MmapOptions } from './io';
 export { BufferObject, END_OF_BUFFER } from './buffer-object';
 export type { LayoutOptions } from './layout';
+export type { SharedNativeBuffer } from './native-buffer';
+// Installs the C API (buffer_protocol.h) for this JavaScript thread.
+import './c-api';

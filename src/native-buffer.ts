@@ -29,6 +29,40 @@ const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 const OPTION_KEYS = new Set(['align', 'zero', 'format', 'shape', 'strides', 'byteOffset', 'readonly']);
 
+/**
+ * What `NativeBuffer.share()` returns: a plain, structured-cloneable handle
+ * to post to a Worker, which maps the same memory with
+ * `NativeBuffer.fromShared(handle)`. Each handle can be claimed once.
+ */
+export interface SharedNativeBuffer {
+  readonly kind: 'buffer-protocol.NativeBuffer';
+  readonly token: bigint;
+  readonly length: number;
+  readonly readonly: boolean;
+  /** The layout given at allocation, or null for plain bytes. */
+  readonly layout: {
+    readonly format: string;
+    readonly shape: readonly number[] | undefined;
+    readonly strides: readonly number[] | undefined;
+    readonly byteOffset: number;
+  } | null;
+}
+
+// Wraps a region made in the binding (memory lent by C code); set by the
+// class's static block, so the constructor stays private.
+let adopt: (region: NativeRegion, spec: LayoutSpec | null, layout: Layout | null, readonly: boolean) => NativeBuffer;
+
+/** The checked parts of a layout given to NativeBuffer, kept for resizes and shares. */
+function keepSpec(layout: Layout | null, given: { shape?: unknown; strides?: unknown }): LayoutSpec | null {
+  if (layout === null) return null;
+  return {
+    format: layout.format,
+    shape: given.shape === undefined ? undefined : layout.shape,
+    strides: given.strides === undefined ? undefined : layout.strides,
+    byteOffset: layout.byteOffset,
+  };
+}
+
 
 /**
  * Aligned native memory owned by JavaScript, exposed as exactly one external
@@ -86,17 +120,64 @@ export class NativeBuffer extends RegionOwner {
     // Check the layout before allocating, so a bad one allocates nothing.
     const layout = given === null ? null : makeLayout(given, size);
     // Keep the checked values, not the caller's arrays, for later resizes.
-    const spec: LayoutSpec | null =
-      layout === null
-        ? null
-        : {
-            format: layout.format,
-            shape: opts['shape'] === undefined ? undefined : layout.shape,
-            strides: opts['strides'] === undefined ? undefined : layout.strides,
-            byteOffset: layout.byteOffset,
-          };
+    const spec = keepSpec(layout, opts);
     const region = callNative(() => new native.NativeRegion(size, align, zero));
     return new NativeBuffer(region, spec, layout, readonly);
+  }
+
+  static {
+    adopt = (region, spec, layout, readonly) => new NativeBuffer(region, spec, layout, readonly);
+  }
+
+  /**
+   * A handle that lets a `worker_threads` Worker map this same memory,
+   * without copying: post it, then call `NativeBuffer.fromShared(handle)`
+   * in the Worker. The memory lives until every thread has let go of it
+   * (closed or garbage-collected its NativeBuffer); each thread frees only
+   * its own objects. While shared, this buffer cannot be resized. A handle
+   * that is never claimed is dropped when this thread's environment ends.
+   * @throws {BufferError} ERR_BUFFER_RELEASED once closed;
+   *   ERR_BUFFER_INVALID_EXPORT for a copy (isCopy), which has no native memory to share.
+   */
+  share(): SharedNativeBuffer {
+    const token = callNative(() => this.region.share());
+    const spec = this.#spec;
+    return {
+      kind: 'buffer-protocol.NativeBuffer',
+      token,
+      length: this.length,
+      readonly: this.#readonly,
+      layout: spec === null ? null : {
+        format: spec.format as string,
+        shape: spec.shape as readonly number[] | undefined,
+        strides: spec.strides as readonly number[] | undefined,
+        byteOffset: spec.byteOffset as number,
+      },
+    };
+  }
+
+  /**
+   * Maps the memory of a NativeBuffer that another thread shared with
+   * `share()`. Claims the handle: a second call with it is refused.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE for something that is not a handle.
+   * @throws {BufferError} ERR_BUFFER_RELEASED for a handle already claimed,
+   *   or whose sender's environment has ended.
+   */
+  static fromShared(handle: SharedNativeBuffer): NativeBuffer {
+    const h = checkObject('handle', handle);
+    if (h['kind'] !== 'buffer-protocol.NativeBuffer' || typeof h['token'] !== 'bigint') {
+      throw invalidArgType('handle', 'a handle made by NativeBuffer.prototype.share()', handle);
+    }
+    const length = checkInteger('handle.length', h['length'], 0, MAX_LENGTH);
+    const readonly = checkBoolean('handle.readonly', h['readonly']);
+    const given = h['layout'] === null ? null : (checkObject('handle.layout', h['layout']) as LayoutSpec);
+    const layout = given === null ? null : makeLayout(given, length);
+    const region = callNative(() => new native.NativeRegion(h['token'] as bigint));
+    if (region.length !== length) {
+      region.close(true);
+      throw new BufferError('ERR_BUFFER_INVALID_EXPORT', `the shared memory holds ${region.length} bytes, not the handle's ${length}`);
+    }
+    return new NativeBuffer(region, keepSpec(layout, given ?? {}), layout, readonly);
   }
 
   protected get kind(): string {
@@ -157,4 +238,15 @@ export class NativeBuffer extends RegionOwner {
 /** Counters of native blocks not yet freed, process-wide (for leak checks). */
 export function nativeMemoryStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number } {
   return native.regionStats();
+}
+
+/**
+ * A NativeBuffer over memory lent by C code (export_memory of the C API):
+ * `block` is the binding's pending block, adopted only once the layout was
+ * checked, so a refused layout leaves the memory with its C owner.
+ */
+export function adoptForeign(block: object, len: number, given: LayoutSpec | null, readonly: boolean): NativeBuffer {
+  const layout = given === null ? null : makeLayout(given, len);
+  const region = callNative(() => new native.NativeRegion(block));
+  return adopt(region, keepSpec(layout, given ?? {}), layout, readonly);
 }

@@ -47,6 +47,29 @@ export interface NativeRegion {
   flush(): void;
   advise(advice: string): void;
   readonly truncated: boolean;
+  /** A token another env claims with `new NativeRegion(token)`. */
+  share(): bigint;
+  /** A block reference for a C view (opaque), or null in copy mode. */
+  pin(): object | null;
+}
+
+/** What the C API (native/binding/c_api.cc) asks of the facade. */
+export interface CApiFunctions {
+  exportForC(obj: unknown, flags: number): unknown[];
+  releaseForC(info: unknown): void;
+  wrapForeign(
+    block: object,
+    len: number,
+    format: string | undefined,
+    shape: number[] | undefined,
+    strides: number[] | undefined,
+    byteOffset: number | undefined,
+    readonly: boolean,
+  ): unknown;
+  bufferObjectForeign(block: object, size: number, writable: boolean): unknown;
+  copyData(dst: unknown, src: unknown): void;
+  sizeFromFormat(format: string): number;
+  bufferError(code: string, message: string): Error;
 }
 
 /** A strided file transfer: direction, file, and the layout of the memory. */
@@ -82,7 +105,10 @@ export interface NativeBinding {
   readonly NativeRegion: {
     new (size: number, align: number, zero: boolean): NativeRegion;
     new (path: string, mode: string, offset: number, length: number): NativeRegion;
+    /** Adopts a pending block (C memory) or claims a share token. */
+    new (blockOrToken: object | bigint): NativeRegion;
   };
+  installCApi(functions: CApiFunctions): void;
   regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };
   readonly io: {
     transfer(...args: TransferArgs): number;

@@ -24,7 +24,7 @@ export abstract class RegionOwner {
   protected constructor(region: NativeRegion) {
     this.#region = region;
     this.#buffer = region.buffer();
-    if (!region.isCopy) markOwned(this.#buffer);
+    if (!region.isCopy) markOwned(this.#buffer, region);
   }
 
   static {
@@ -50,7 +50,7 @@ export abstract class RegionOwner {
   /** Swaps in the region's new ArrayBuffer (after a resize). */
   protected adoptBuffer(buffer: ArrayBuffer): void {
     this.#buffer = buffer;
-    if (!this.#region.isCopy) markOwned(buffer);
+    if (!this.#region.isCopy) markOwned(buffer, this.#region);
   }
 
   /** The one ArrayBuffer over the memory. @throws {BufferError} ERR_BUFFER_RELEASED once closed. */

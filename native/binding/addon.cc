@@ -1,6 +1,8 @@
 // The registry: every export of the addon is listed here and nowhere else.
 #include <napi.h>
 
+#include "block.h"
+#include "c_api.h"
 #include "core_functions.h"
 #include "io.h"
 #include "native_region.h"
@@ -12,6 +14,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeRegion", NativeRegion::Init(env));
   exports.Set("io", InitIo(env));
   exports.Set("regionStats", Napi::Function::New(env, RegionStats));
+  exports.Set("installCApi", Napi::Function::New(env, InstallCApi));
+  // Share tokens this env made and no Worker claimed die with it.
+  napi_add_env_cleanup_hook(
+      env, [](void* arg) { DropSharedBlocksOf(static_cast<napi_env>(arg)); }, env);
   return exports;
 }
 

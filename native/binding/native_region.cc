@@ -13,149 +13,28 @@
 #include <string>
 
 #include "errors.h"
+#include "block.h"
 #include "sigbus_guard.h"
 
 namespace bp::binding {
 
-// One native allocation or file mapping. It belongs to the finalizer of the
-// ArrayBuffer that wraps it.
-struct Block {
-  void* base = nullptr;   // what to free or unmap
-  size_t reserved = 0;    // bytes mapped, when mapped
-  bool mapped = false;
-  void* data = nullptr;   // aligned start
-  size_t size = 0;
-  int64_t reported = 0;   // bytes we reported to the GC ourselves
-  bool file = false;      // a file mapping (msync/madvise apply)
-  int guard = -1;         // its SIGBUS guard slot (sigbus_guard.h)
-};
-
 namespace {
 
-std::atomic<int64_t> g_live_blocks{0};
-std::atomic<int64_t> g_live_bytes{0};
-std::atomic<int64_t> g_freed_blocks{0};
-
-// Above this size, memory comes straight from mmap: the kernel hands out
-// zeroed pages lazily, so allocating (and zeroing) 1 GiB costs the same as
-// 4 KiB. Below it, the allocator is faster and wastes less.
-constexpr size_t kMmapThreshold = 128 * 1024;
-
-
-void FreeBlock(Block* block) {
-  UnguardMapping(block->guard);
-  if (block->mapped) {
-    munmap(block->base, block->reserved);
-  } else {
-    std::free(block->base);
-  }
-  g_live_blocks--;
-  g_live_bytes -= static_cast<int64_t>(block->size);
-  g_freed_blocks++;
-  delete block;
-}
-
-// Returns nullptr when the system refuses the memory.
-Block* AllocateBlock(size_t size, size_t align, bool zero) {
-  Block* block = new Block();
-  block->size = size;
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  if (size >= kMmapThreshold) {
-    const size_t extra = align > page ? align : 0;
-    if (size > SIZE_MAX - extra) {
-      delete block;
-      return nullptr;
-    }
-    block->reserved = size + extra;
-    void* base = mmap(nullptr, block->reserved, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED) {
-      delete block;
-      return nullptr;
-    }
-    block->base = base;
-    block->mapped = true;
-    const uintptr_t p = reinterpret_cast<uintptr_t>(base);
-    block->data = reinterpret_cast<void*>((p + align - 1) & ~(uintptr_t{align} - 1));
-  } else {
-    // posix_memalign needs a multiple of sizeof(void*); a 0-byte request
-    // still gets a real, unique pointer.
-    const size_t a = align < sizeof(void*) ? sizeof(void*) : align;
-    void* base = nullptr;
-    if (posix_memalign(&base, a, size == 0 ? 1 : size) != 0) {
-      delete block;
-      return nullptr;
-    }
-    block->base = base;
-    block->data = base;
-    if (zero) std::memset(base, 0, size);
-  }
-  g_live_blocks++;
-  g_live_bytes += static_cast<int64_t>(size);
-  return block;
-}
-
-// Maps [offset, offset + length) of the file at `path`. The mapping starts
-// at the page boundary below `offset`; `data` points at the requested byte.
-// mode: 'r' and 'c' map privately (copy-on-write, so a stray write from
-// JavaScript changes memory, never the file, and never faults), 'r+' maps
-// shared. On failure returns nullptr and sets *error (an errno) or, for a
-// range the file does not hold, *error = 0.
-Block* MapFileBlock(const std::string& path, char mode, int64_t offset,
-                    int64_t length, int* error, const char** syscall) {
-  *error = 0;
-  const int fd = open(path.c_str(), mode == '+' ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = errno;
-    *syscall = "open";
-    return nullptr;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    *error = errno;
-    *syscall = "fstat";
-    close(fd);
-    return nullptr;
-  }
-  const int64_t size = static_cast<int64_t>(st.st_size);
-  if (length < 0) length = size - offset;
-  if (offset > size || length <= 0 || length > size - offset) {
-    close(fd);
-    *syscall = "mmap";
-    return nullptr;
-  }
-  const int64_t page = static_cast<int64_t>(sysconf(_SC_PAGESIZE));
-  const int64_t aligned = offset - offset % page;
-  const size_t reserved = static_cast<size_t>(offset - aligned + length);
-  void* base = mmap(nullptr, reserved, PROT_READ | PROT_WRITE,
-                    mode == '+' ? MAP_SHARED : MAP_PRIVATE, fd, aligned);
-  const int saved = errno;
-  close(fd);
-  if (base == MAP_FAILED) {
-    *error = saved;
-    *syscall = "mmap";
-    return nullptr;
-  }
-  Block* block = new Block();
-  block->base = base;
-  block->reserved = reserved;
-  block->mapped = true;
-  block->file = true;
-  block->data = static_cast<char*>(base) + (offset - aligned);
-  block->size = static_cast<size_t>(length);
-  block->guard = GuardMapping(base, reserved);
-  g_live_blocks++;
-  g_live_bytes += static_cast<int64_t>(length);
-  return block;
-}
+// What one external ArrayBuffer holds: a reference to its block, and the
+// bytes this env reported to the GC for it.
+struct AbHold {
+  Block* block;
+  int64_t reported;
+};
 
 void FinalizeBlock(napi_env env, void* /*data*/, void* hint) {
-  Block* block = static_cast<Block*>(hint);
-  if (block->reported != 0) {
+  AbHold* hold = static_cast<AbHold*>(hint);
+  if (hold->reported != 0) {
     int64_t total = 0;
-    napi_adjust_external_memory(env, -block->reported, &total);
+    napi_adjust_external_memory(env, -hold->reported, &total);
   }
-  FreeBlock(block);
+  UnrefBlock(hold->block);
+  delete hold;
 }
 
 // Tests set BUFFER_PROTOCOL_NO_EXTERNAL=1 to take the path that runtimes
@@ -191,12 +70,39 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
           InstanceMethod("flush", &NativeRegion::Flush),
           InstanceMethod("advise", &NativeRegion::Advise),
           InstanceAccessor("truncated", &NativeRegion::Truncated, nullptr),
+          InstanceMethod("share", &NativeRegion::Share),
+          InstanceMethod("pin", &NativeRegion::Pin),
       });
 }
 
 NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeRegion>(info) {
   Napi::Env env = info.Env();
+  if (info[0].IsExternal() || info[0].IsBigInt()) {
+    // new NativeRegion(pendingBlock): memory lent by C code (c_api.cc) or
+    // a block pinned for a C view; new NativeRegion(token): a block another
+    // env shared with this one.
+    Block* block = nullptr;
+    if (info[0].IsExternal()) {
+      block = TakePendingBlock(env, info[0]);
+      if (block == nullptr) {
+        throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                         "not a native block made by buffer-protocol, or one already used");
+      }
+    } else {
+      bool lossless = false;
+      const uint64_t token = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+      block = lossless ? ClaimSharedBlock(token) : nullptr;
+      if (block == nullptr) {
+        throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                         "this shared NativeBuffer handle was already claimed, or its sender is gone");
+      }
+    }
+    foreign_ = block->foreign;
+    file_mode_ = block->file ? 'r' : 0;
+    Install(env, block, 0);
+    return;
+  }
   if (info[0].IsString()) {
     // new NativeRegion(path, mode, offset, length): a file mapping.
     const std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -205,7 +111,7 @@ NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
     const int64_t length = info[3].As<Napi::Number>().Int64Value();
     int error = 0;
     const char* syscall = "";
-    Block* block = MapFileBlock(path, mode == "r+" ? '+' : mode[0], offset, length, &error, &syscall);
+    Block* block = MapFileBlock(path.c_str(), mode == "r+" ? '+' : mode[0], offset, length, &error, &syscall);
     if (block == nullptr) {
       if (error == 0) {
         throw CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
@@ -241,7 +147,7 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
     size_t old_length = 0;
     void* old = CurrentData(env, &old_length);
     if (old == nullptr || old_length < keep) {
-      FreeBlock(block);
+      UnrefBlock(block);
       throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
                        "the NativeBuffer's ArrayBuffer was detached");
     }
@@ -252,11 +158,14 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
   bool copy = ExternalBuffersRefusedByRequest();
   napi_status status = napi_no_external_buffers_allowed;
   int64_t external_before = 0;
+  AbHold* hold = nullptr;
   if (!copy) {
     napi_adjust_external_memory(env, 0, &external_before);
+    hold = new AbHold{block, 0};
     status = napi_create_external_arraybuffer(env, block->data, size,
-                                              FinalizeBlock, block, &ab);
+                                              FinalizeBlock, hold, &ab);
     copy = status == napi_no_external_buffers_allowed;
+    if (copy) delete hold;
   }
   if (copy) {
     // The runtime keeps ArrayBuffer memory in its own cage: move the bytes
@@ -264,7 +173,7 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
     void* inside = nullptr;
     status = napi_create_arraybuffer(env, size, &inside, &ab);
     if (status == napi_ok && size > 0) std::memcpy(inside, block->data, size);
-    FreeBlock(block);
+    UnrefBlock(block);
     block = nullptr;
     if (status != napi_ok) throw AllocationError(env, size);
   } else if (status != napi_ok) {
@@ -284,7 +193,7 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
     const int64_t missing =
         static_cast<int64_t>(size) - (external_after - external_before);
     if (missing > 0) {
-      block->reported = missing;
+      hold->reported = missing;
       napi_adjust_external_memory(env, missing, &external_after);
     }
   }
@@ -366,6 +275,14 @@ Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_NOT_RESIZABLE",
                      "a mapped file cannot be resized");
   }
+  if (foreign_) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_NOT_RESIZABLE",
+                     "memory lent by C code cannot be resized");
+  }
+  if (block_ != nullptr && block_->refs.load() > 1) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
+                     "cannot resize: the memory is shared with another thread or held by a C view");
+  }
   if (closed_) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
                      "NativeBuffer is closed");
@@ -437,13 +354,27 @@ Napi::Value NativeRegion::Truncated(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), truncated_ || (block_ != nullptr && MappingTruncated(block_->guard)));
 }
 
-Napi::Value RegionStats(const Napi::CallbackInfo& info) {
+// share(): a token another env (a Worker) claims with new NativeRegion(token)
+// to map the same memory. The block lives until every env let go of it.
+Napi::Value NativeRegion::Share(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("liveBlocks", static_cast<double>(g_live_blocks.load()));
-  out.Set("liveBytes", static_cast<double>(g_live_bytes.load()));
-  out.Set("freedBlocks", static_cast<double>(g_freed_blocks.load()));
-  return out;
+  size_t length = 0;
+  if (closed_ || block_ == nullptr || (CurrentData(env, &length) == nullptr && length_ > 0)) {
+    throw CodedError(env, ErrorKind::kError, copy_ ? "ERR_BUFFER_INVALID_EXPORT" : "ERR_BUFFER_RELEASED",
+                     copy_ ? "this NativeBuffer is a copy in V8's memory (isCopy) and cannot be shared without copying"
+                           : "NativeBuffer is closed");
+  }
+  return Napi::BigInt::New(env, ShareBlock(env, block_));
+}
+
+// pin(): a reference to the block for a C view (c_api.cc), so the memory
+// outlives a forced close() until the view is released; null in copy mode,
+// where the memory is V8's and the view holds its ArrayBuffer instead.
+Napi::Value NativeRegion::Pin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_ || block_ == nullptr) return env.Null();
+  RefBlock(block_);
+  return Napi::Value(env, WrapPendingBlock(env, block_));
 }
 
 }  // namespace bp::binding

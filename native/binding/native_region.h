@@ -9,7 +9,8 @@
 //   - The export count is the number of live holds (getBuffer exports,
 //     views, in-flight I/O). While it is above zero, resize() and close()
 //     refuse unless forced.
-// A NativeRegion lives on the thread of the env that created it.
+// A NativeRegion lives on the thread of the env that created it. Its Block
+// (block.h) may be shared: with C views that pin it, and with other envs.
 #ifndef BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_
 #define BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_
 
@@ -44,6 +45,8 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   void Flush(const Napi::CallbackInfo& info);
   void Advise(const Napi::CallbackInfo& info);
   Napi::Value Truncated(const Napi::CallbackInfo& info);
+  Napi::Value Share(const Napi::CallbackInfo& info);
+  Napi::Value Pin(const Napi::CallbackInfo& info);
 
   // Wraps a fresh block of `size` bytes in an ArrayBuffer and makes it
   // current; the first `keep` bytes are copied from the current block.
@@ -68,11 +71,10 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // 0 for allocated memory; 'r', 'c' or '+' (r+) for a file mapping.
   char file_mode_ = 0;
   bool truncated_ = false;
+  // Memory lent by C code (export_memory): never resized.
+  bool foreign_ = false;
   std::atomic<int64_t> exports_{0};
 };
-
-// Process-wide counters of native blocks not yet freed, for leak tests.
-Napi::Value RegionStats(const Napi::CallbackInfo& info);
 
 }  // namespace bp::binding
 

@@ -1,0 +1,890 @@
+// The functions of the bp_api table. Each is callable from C: no C++
+// exception leaves this file, and every failure is a JavaScript exception
+// left pending in the caller's env plus an error return.
+//
+// Envs: a consumer addon calls with its own napi_env, which differs from
+// this addon's even on the same thread. So references a view holds, and
+// every call into JavaScript, use the caller's env (that is where the
+// caller looks for a pending exception and where it releases), while the
+// facade's functions come from this thread's CApiState.
+#include "c_api.h"
+
+#include <buffer_protocol.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "../core/copy.h"
+#include "../core/format.h"
+#include "../core/layout.h"
+#include "../core/negotiate.h"
+#include "block.h"
+
+namespace bp::binding {
+namespace {
+
+static_assert(sizeof(bp_ssize_t) == sizeof(int64_t), "strides are int64_t in the core");
+static_assert(BP_MAX_NDIM == kMaxNdim, "one dimension limit");
+static_assert(BP_FULL_RO == kBufFullRo && BP_RECORDS == kBufRecords && BP_STRIDED == kBufStrided &&
+                  BP_CONTIG == kBufContig && BP_INDIRECT == kBufIndirect &&
+                  BP_ANY_CONTIGUOUS == kBufAnyContiguous && BP_F_CONTIGUOUS == kBufFContiguous &&
+                  BP_C_CONTIGUOUS == kBufCContiguous && BP_WRITABLE == kBufWritable &&
+                  BP_FORMAT == kBufFormat && BP_ND == kBufNd && BP_STRIDES == kBufStrides,
+              "the header's flags are CPython's, as the core's are");
+
+// The facade's functions for this thread's env. A thread runs one env of
+// this addon at a time for C callers: the one that installed last (jest
+// loads the addon once per test file, each time in a new env).
+struct CApiState {
+  napi_env env;
+  napi_ref export_for_c, release_for_c, wrap_foreign, buffer_object_foreign,
+      copy_data, size_from_format, buffer_error;
+  ~CApiState();
+};
+
+thread_local CApiState* t_state = nullptr;
+
+CApiState::~CApiState() {
+  if (t_state == this) t_state = nullptr;
+  for (napi_ref ref : {export_for_c, release_for_c, wrap_foreign, buffer_object_foreign,
+                       copy_data, size_from_format, buffer_error}) {
+    if (ref != nullptr) napi_delete_reference(env, ref);
+  }
+}
+
+// What a filled view owns: its arrays and format, the facade's BufferInfo
+// (slow path), and a pinned block (memory of a NativeBuffer or MappedFile).
+struct ViewInternal {
+  napi_env env;
+  napi_ref info;
+  Block* pin;
+  bool small;  // from NewSmallInternal
+  int64_t arrays[1];  // shape, strides, suboffsets (ndim each), then format
+};
+
+ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes) {
+  const size_t size = offsetof(ViewInternal, arrays) +
+                      sizeof(int64_t) * static_cast<size_t>(arrays > 0 ? arrays : 1) + format_bytes;
+  void* memory = std::malloc(size);
+  if (memory == nullptr) return nullptr;
+  ViewInternal* internal = static_cast<ViewInternal*>(memory);
+  internal->env = env;
+  internal->info = nullptr;
+  internal->pin = nullptr;
+  internal->small = false;
+  return internal;
+}
+
+// The one-dimensional views of built-ins (the hot path) recycle their
+// internals through a small per-thread cache instead of malloc and free:
+// per call that is a measurable share of the 2x budget over
+// napi_get_typedarray_info.
+constexpr int kSmallArrays = 2;
+constexpr size_t kSmallSize = offsetof(ViewInternal, arrays) + sizeof(int64_t) * kSmallArrays;
+
+struct SmallCache {
+  ViewInternal* items[32];
+  int count = 0;
+  ~SmallCache() {
+    while (count > 0) std::free(items[--count]);
+  }
+};
+thread_local SmallCache t_small;
+
+ViewInternal* NewSmallInternal(napi_env env) {
+  ViewInternal* internal = t_small.count > 0 ? t_small.items[--t_small.count]
+                                              : static_cast<ViewInternal*>(std::malloc(kSmallSize));
+  if (internal == nullptr) return nullptr;
+  internal->env = env;
+  internal->info = nullptr;
+  internal->pin = nullptr;
+  internal->small = true;
+  return internal;
+}
+
+void FreeInternal(ViewInternal* internal) {
+  if (internal->small && t_small.count < 32) {
+    t_small.items[t_small.count++] = internal;
+  } else {
+    FreeInternal(internal);
+  }
+}
+
+void Clear(bp_buffer* view) { std::memset(view, 0, sizeof(*view)); }
+
+// --- errors --------------------------------------------------------------
+
+int ThrowType(napi_env env, const char* message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return -1;
+}
+
+int ThrowRange(napi_env env, const char* message) {
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+  return -1;
+}
+
+bool Pending(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  return pending;
+}
+
+CApiState* State(napi_env env) {
+  if (t_state == nullptr) {
+    napi_throw_error(env, "ERR_BUFFER_PROTOCOL_NOT_LOADED",
+                     "buffer-protocol is not loaded in this JavaScript thread: "
+                     "require('buffer-protocol') first");
+  }
+  return t_state;
+}
+
+napi_value RefValue(napi_env env, napi_ref ref) {
+  napi_value value = nullptr;
+  napi_get_reference_value(env, ref, &value);
+  return value;
+}
+
+// A BufferError made by the facade (so `name`, `code` and the class are the
+// library's own), or a plain coded Error if the facade is not there.
+int ThrowBufferError(napi_env env, const char* code, const char* message) {
+  CApiState* state = t_state;
+  napi_value args[2], fn, undefined, error;
+  if (state != nullptr && napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &args[0]) == napi_ok &&
+      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &args[1]) == napi_ok &&
+      (fn = RefValue(env, state->buffer_error)) != nullptr && napi_get_undefined(env, &undefined) == napi_ok &&
+      napi_call_function(env, undefined, fn, 2, args, &error) == napi_ok) {
+    napi_throw(env, error);
+  } else if (!Pending(env)) {
+    napi_throw_error(env, code, message);
+  }
+  return -1;
+}
+
+int ThrowStatus(napi_env env, const Status& status) {
+  if (status.code == ErrorCode::kBadFlags) return ThrowRange(env, status.message);
+  return ThrowBufferError(env, CodeName(status.code), status.message);
+}
+
+// Calls a facade function; nullptr with the exception pending on failure.
+napi_value CallFacade(napi_env env, napi_ref fn_ref, size_t argc, const napi_value* argv) {
+  napi_value fn = RefValue(env, fn_ref), undefined, result = nullptr;
+  if (fn == nullptr || napi_get_undefined(env, &undefined) != napi_ok) return nullptr;
+  if (napi_call_function(env, undefined, fn, argc, argv, &result) != napi_ok) return nullptr;
+  return result;
+}
+
+// --- reading the facade's answers ---------------------------------------
+
+bool GetInt64(napi_env env, napi_value array, uint32_t index, int64_t* out) {
+  napi_value value;
+  double number = 0;
+  if (napi_get_element(env, array, index, &value) != napi_ok ||
+      napi_get_value_double(env, value, &number) != napi_ok) {
+    return false;
+  }
+  if (!(number >= -9007199254740991.0 && number <= 9007199254740991.0) ||
+      number != static_cast<double>(static_cast<int64_t>(number))) {
+    return false;
+  }
+  *out = static_cast<int64_t>(number);
+  return true;
+}
+
+bool IsNullish(napi_env env, napi_value value) {
+  napi_valuetype type;
+  return napi_typeof(env, value, &type) == napi_ok && (type == napi_null || type == napi_undefined);
+}
+
+// Reads an array of integers (index `index` of `array`) into out[0..n);
+// *present is false for null.
+bool GetInt64Array(napi_env env, napi_value array, uint32_t index, int ndim, int64_t* out,
+                   bool* present) {
+  napi_value list;
+  if (napi_get_element(env, array, index, &list) != napi_ok) return false;
+  *present = !IsNullish(env, list);
+  if (!*present) return true;
+  uint32_t length = 0;
+  if (napi_get_array_length(env, list, &length) != napi_ok || length != static_cast<uint32_t>(ndim)) {
+    return false;
+  }
+  for (int i = 0; i < ndim; i++) {
+    if (!GetInt64(env, list, static_cast<uint32_t>(i), &out[i])) return false;
+  }
+  return true;
+}
+
+// --- get_buffer ----------------------------------------------------------
+
+const char* TypedFormat(napi_typedarray_type type, int64_t* itemsize) {
+  switch (type) {
+    case napi_int8_array: *itemsize = 1; return "b";
+    case napi_uint8_array: *itemsize = 1; return "B";
+    case napi_uint8_clamped_array: *itemsize = 1; return "B";
+    case napi_int16_array: *itemsize = 2; return "h";
+    case napi_uint16_array: *itemsize = 2; return "H";
+    case napi_int32_array: *itemsize = 4; return "i";
+    case napi_uint32_array: *itemsize = 4; return "I";
+    case napi_float32_array: *itemsize = 4; return "f";
+    case napi_float64_array: *itemsize = 8; return "d";
+    case napi_bigint64_array: *itemsize = 8; return "q";
+    case napi_biguint64_array: *itemsize = 8; return "Q";
+    default: return nullptr;
+  }
+}
+
+// Page size - 1 (a power of two): a mask, because a division here costs
+// more than the rest of the fast path's arithmetic together.
+uintptr_t PageMask() {
+  static const uintptr_t mask = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) - 1;
+  return mask;
+}
+
+// The built-ins without a call into JavaScript. Returns 1 when done, 0 to
+// take the facade's path, -1 on failure. The facade's path keeps every
+// check that needs JavaScript: a resizable ArrayBuffer (which can shrink,
+// and unmap, under a C consumer) must be refused, and N-API cannot tell
+// one. V8 reserves every resizable ArrayBuffer's memory with the page
+// allocator, so its address is page-aligned; ordinary ones come from
+// malloc and rarely are. A page-aligned (or empty) buffer therefore goes
+// to the facade, which asks the real `resizable` getter; the rest is safe.
+int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags) {
+  void* data = nullptr;
+  size_t offset = 0, bytes = 0, count = 0;
+  int64_t itemsize = 1;
+  const char* format = "B";
+  napi_typedarray_type type;
+  bool is = false;
+  if (napi_get_typedarray_info(env, obj, &type, &count, &data, nullptr, &offset) == napi_ok) {
+    format = TypedFormat(type, &itemsize);
+    if (format == nullptr) return 0;
+    bytes = count * static_cast<size_t>(itemsize);
+  } else if (napi_is_dataview(env, obj, &is) == napi_ok && is) {
+    if (napi_get_dataview_info(env, obj, &bytes, &data, nullptr, &offset) != napi_ok) return 0;
+    count = bytes;
+  } else if (napi_is_arraybuffer(env, obj, &is) == napi_ok && is) {
+    if (napi_get_arraybuffer_info(env, obj, &data, &bytes) != napi_ok) return 0;
+    count = bytes;
+  } else {
+    return 0;
+  }
+  const uintptr_t base = reinterpret_cast<uintptr_t>(data) - offset;
+  if (bytes == 0 || (base & PageMask()) == 0) return 0;
+  // The facade's refusal of bad flags has the exact message; a writable,
+  // contiguous, one-dimensional view meets every valid request, so what
+  // memory_getbuf would do reduces to dropping unrequested fields.
+  if (!CheckFlags(flags).ok()) return 0;
+
+  ViewInternal* internal = NewSmallInternal(env);
+  if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
+  if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
+    FreeInternal(internal);
+    view->obj = nullptr;
+    return -1;
+  }
+  internal->arrays[0] = static_cast<int64_t>(count);
+  internal->arrays[1] = itemsize;
+  view->buf = data;
+  view->len = static_cast<int64_t>(bytes);
+  view->itemsize = itemsize;
+  view->readonly = 0;
+  view->ndim = 1;
+  view->format = ReqFormat(flags) ? format : nullptr;  // literals live forever
+  view->shape = ReqShape(flags) ? &internal->arrays[0] : nullptr;
+  view->strides = ReqStrides(flags) ? &internal->arrays[1] : nullptr;
+  view->suboffsets = nullptr;
+  view->internal = internal;
+  return 1;
+}
+
+// The facade's answer to exportForC(obj, flags):
+// [info, bytes, byteOffset, len, itemsize, readonly, format, ndim, shape,
+//  strides, suboffsets, pin]. Everything is checked again here against the
+// bytes it claims to describe: this side trusts no JavaScript value.
+enum Slot : uint32_t {
+  kInfo, kBytes, kByteOffset, kLen, kItemsize, kReadonly, kFormat, kNdim, kShape, kStrides,
+  kSuboffsets, kPin
+};
+
+int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view, int flags) {
+  napi_value args[2] = {obj, nullptr};
+  if (napi_create_int32(env, flags, &args[1]) != napi_ok) return -1;
+  napi_value answer = CallFacade(env, state->export_for_c, 2, args);
+  if (answer == nullptr) return -1;
+  napi_value info = nullptr, bytes = nullptr, format_value = nullptr, pin_value = nullptr;
+  napi_get_element(env, answer, kInfo, &info);
+
+  // From here on the facade holds an export: every failure must end it.
+  auto fail = [&](const char* message) {
+    if (!Pending(env)) ThrowBufferError(env, "ERR_BUFFER_INVALID_EXPORT", message);
+    napi_value pending_error = nullptr;
+    napi_get_and_clear_last_exception(env, &pending_error);
+    if (info != nullptr) CallFacade(env, state->release_for_c, 1, &info);
+    if (pin_value != nullptr) {
+      Block* block = TakePendingBlock(env, pin_value);
+      if (block != nullptr) UnrefBlock(block);
+    }
+    if (pending_error != nullptr) napi_throw(env, pending_error);
+    return -1;
+  };
+
+  int64_t offset = 0, len = 0, itemsize = 0, ndim = 0;
+  bool readonly = false;
+  napi_value readonly_value;
+  if (!GetInt64(env, answer, kByteOffset, &offset) || !GetInt64(env, answer, kLen, &len) ||
+      !GetInt64(env, answer, kItemsize, &itemsize) || !GetInt64(env, answer, kNdim, &ndim) ||
+      napi_get_element(env, answer, kReadonly, &readonly_value) != napi_ok ||
+      napi_get_value_bool(env, readonly_value, &readonly) != napi_ok ||
+      napi_get_element(env, answer, kBytes, &bytes) != napi_ok ||
+      napi_get_element(env, answer, kFormat, &format_value) != napi_ok ||
+      napi_get_element(env, answer, kPin, &pin_value) != napi_ok) {
+    return fail("the exporter's view could not be read");
+  }
+  if (IsNullish(env, pin_value)) pin_value = nullptr;
+  if (ndim < 0 || ndim > kMaxNdim || itemsize < 1 || len < 0) {
+    return fail("the exporter's view has an impossible structure");
+  }
+  const int n = static_cast<int>(ndim);
+
+  // Memory: the whole block the view lives in.
+  void* block_data = nullptr;
+  size_t block_length = 0;
+  if (!IsNullish(env, bytes)) {
+    napi_typedarray_type type;
+    size_t count = 0, ignored = 0;
+    if (napi_get_typedarray_info(env, bytes, &type, &count, &block_data, nullptr, &ignored) != napi_ok ||
+        type != napi_uint8_array) {
+      return fail("the exporter's memory could not be read");
+    }
+    block_length = count;
+  }
+
+  std::string format;
+  bool has_format = !IsNullish(env, format_value);
+  if (has_format) {
+    size_t length = 0;
+    if (napi_get_value_string_utf8(env, format_value, nullptr, 0, &length) != napi_ok) {
+      return fail("the exporter's format is not a string");
+    }
+    format.resize(length);
+    napi_get_value_string_utf8(env, format_value, format.data(), length + 1, &length);
+  }
+
+  ViewInternal* internal = NewInternal(env, 3 * n, has_format ? format.size() + 1 : 0);
+  if (internal == nullptr) return fail("out of memory for a buffer view");
+  int64_t* shape = &internal->arrays[0];
+  int64_t* strides = &internal->arrays[n];
+  int64_t* suboffsets = &internal->arrays[2 * n];
+  bool has_shape = false, has_strides = false, has_suboffsets = false;
+  if (!GetInt64Array(env, answer, kShape, n, shape, &has_shape) ||
+      !GetInt64Array(env, answer, kStrides, n, strides, &has_strides) ||
+      !GetInt64Array(env, answer, kSuboffsets, n, suboffsets, &has_suboffsets) ||
+      (has_strides && !has_shape) || (has_suboffsets && !has_strides)) {
+    FreeInternal(internal);
+    return fail("the exporter's shape, strides or suboffsets are malformed");
+  }
+
+  // The complete layout the negotiated one stands for, checked in bounds.
+  int64_t full_shape[kMaxNdim], full_strides[kMaxNdim];
+  BufferView check;
+  check.itemsize = itemsize;
+  if (has_shape) {
+    check.ndim = n;
+    std::memcpy(full_shape, shape, sizeof(int64_t) * static_cast<size_t>(n));
+    if (has_strides) {
+      std::memcpy(full_strides, strides, sizeof(int64_t) * static_cast<size_t>(n));
+    } else if (!FillContiguousStrides(n, shape, itemsize, 'C', full_strides).ok()) {
+      FreeInternal(internal);
+      return fail("the exporter's shape overflows");
+    }
+  } else {
+    check.ndim = 1;
+    full_shape[0] = len / itemsize;
+    full_strides[0] = itemsize;
+  }
+  check.shape = full_shape;
+  check.strides = full_strides;
+  check.suboffsets = has_suboffsets ? suboffsets : nullptr;
+  if (!ValidateLayout(&check, offset, static_cast<int64_t>(block_length)).ok() ||
+      (has_shape ? check.len != len : len % itemsize != 0)) {
+    FreeInternal(internal);
+    return fail("the exporter's view does not fit its memory");
+  }
+  if (has_suboffsets && n > 0 && !has_strides) {
+    FreeInternal(internal);
+    return fail("the exporter's view has suboffsets without strides");
+  }
+
+  if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
+    FreeInternal(internal);
+    view->obj = nullptr;
+    return fail("cannot reference the exporter");
+  }
+  if (napi_create_reference(env, info, 1, &internal->info) != napi_ok) {
+    napi_delete_reference(env, view->obj);
+    view->obj = nullptr;
+    FreeInternal(internal);
+    return fail("cannot reference the export");
+  }
+  if (pin_value != nullptr) internal->pin = TakePendingBlock(env, pin_value);
+  char* format_copy = reinterpret_cast<char*>(&internal->arrays[3 * n]);
+  if (has_format) std::memcpy(format_copy, format.c_str(), format.size() + 1);
+
+  view->buf = block_data == nullptr ? nullptr : static_cast<char*>(block_data) + offset;
+  view->len = len;
+  view->itemsize = itemsize;
+  view->readonly = readonly ? 1 : 0;
+  view->ndim = has_shape ? n : 1;
+  view->format = has_format ? format_copy : nullptr;
+  view->shape = has_shape ? shape : nullptr;
+  view->strides = has_strides ? strides : nullptr;
+  view->suboffsets = has_suboffsets ? suboffsets : nullptr;
+  view->internal = internal;
+  return 0;
+}
+
+int GetBuffer(napi_env env, napi_value obj, bp_buffer* view, int flags) {
+  if (view == nullptr) return ThrowType(env, "get_buffer: view must not be NULL");
+  Clear(view);
+  if (obj == nullptr) return ThrowType(env, "get_buffer: obj must not be NULL");
+  try {
+    const int fast = GetBuiltin(env, obj, view, flags);
+    if (fast != 0) return fast > 0 ? 0 : -1;
+    CApiState* state = State(env);
+    if (state == nullptr) return -1;
+    const int result = GetViaFacade(env, state, obj, view, flags);
+    if (result != 0) Clear(view);
+    return result;
+  } catch (...) {
+    Clear(view);
+    if (!Pending(env)) ThrowRange(env, "get_buffer failed: out of memory");
+    return -1;
+  }
+}
+
+void Release(napi_env env, bp_buffer* view) {
+  if (view == nullptr || (view->obj == nullptr && view->internal == nullptr)) return;
+  ViewInternal* internal = static_cast<ViewInternal*>(view->internal);
+  if (internal != nullptr && internal->env != env) {
+    napi_throw_error(env, "ERR_BUFFER_WRONG_ENV",
+                     "release: this view was filled in another env (addon or thread); "
+                     "release it there");
+    return;
+  }
+  if (internal != nullptr && internal->info != nullptr) {
+    // Ending an export cannot fail (PyBuffer_Release returns nothing): the
+    // facade reports a throwing release hook as a warning. Keep any
+    // exception the caller already had pending.
+    napi_value pending_error = nullptr;
+    napi_get_and_clear_last_exception(env, &pending_error);
+    napi_value info = RefValue(env, internal->info);
+    CApiState* state = t_state;
+    if (state != nullptr && info != nullptr) {
+      CallFacade(env, state->release_for_c, 1, &info);
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    if (pending_error != nullptr) {
+      napi_valuetype type;
+      napi_typeof(env, pending_error, &type);
+      if (type != napi_undefined) napi_throw(env, pending_error);
+    }
+    napi_delete_reference(env, internal->info);
+  }
+  if (view->obj != nullptr) napi_delete_reference(env, view->obj);
+  if (internal != nullptr) {
+    if (internal->pin != nullptr) UnrefBlock(internal->pin);
+    FreeInternal(internal);
+  }
+  Clear(view);
+}
+
+// --- helpers that need no JavaScript -------------------------------------
+
+// The view as the core sees it; false for a structure no library view has.
+bool CoreView(const bp_buffer* view, BufferView* out) {
+  if (view == nullptr || view->ndim < 0 || view->ndim > kMaxNdim || view->itemsize < 1 ||
+      view->len < 0 || (view->ndim > 0 && view->strides != nullptr && view->shape == nullptr)) {
+    return false;
+  }
+  out->buf = view->buf;
+  out->len = view->len;
+  out->itemsize = view->itemsize;
+  out->readonly = view->readonly != 0;
+  out->ndim = view->ndim;
+  out->format = view->format;
+  out->shape = view->shape;
+  out->strides = view->strides;
+  out->suboffsets = view->suboffsets;
+  return true;
+}
+
+int IsContiguousC(const bp_buffer* view, char order) {
+  BufferView core;
+  if (!CoreView(view, &core)) return 0;
+  if (core.shape == nullptr) return order == 'C' || order == 'F' || order == 'A' ? 1 : 0;
+  return IsContiguous(core, order) ? 1 : 0;
+}
+
+// A complete layout (shape and strides present) for a view that may have
+// left them out; false when the structure is inconsistent.
+bool FullLayout(const bp_buffer* view, BufferView* core, int64_t* shape, int64_t* strides) {
+  if (!CoreView(view, core)) return false;
+  if (core->shape == nullptr) {
+    if (core->len % core->itemsize != 0) return false;
+    core->ndim = 1;
+    shape[0] = core->len / core->itemsize;
+    strides[0] = core->itemsize;
+    core->shape = shape;
+    core->strides = strides;
+    return true;
+  }
+  int64_t len = 0;
+  if (!ComputeLength(core->ndim, core->shape, core->itemsize, &len).ok() || len != core->len) return false;
+  if (core->strides == nullptr) {
+    if (!FillContiguousStrides(core->ndim, core->shape, core->itemsize, 'C', strides).ok()) return false;
+    core->strides = strides;
+  }
+  return true;
+}
+
+void* GetPointerC(const bp_buffer* view, const bp_ssize_t* indices) {
+  int64_t shape[1], strides[kMaxNdim];
+  BufferView core;
+  if (!FullLayout(view, &core, shape, strides) || (core.ndim > 0 && indices == nullptr) ||
+      core.buf == nullptr) {
+    return nullptr;
+  }
+  for (int i = 0; i < core.ndim; i++) {
+    if (indices[i] < 0 || indices[i] >= core.shape[i]) return nullptr;
+  }
+  return GetItemPointer(core, indices);
+}
+
+void FillContiguousStridesC(int ndim, const bp_ssize_t* shape, bp_ssize_t* strides,
+                            bp_ssize_t itemsize, char order) {
+  if (ndim <= 0 || ndim > kMaxNdim || shape == nullptr || strides == nullptr) return;
+  if (!FillContiguousStrides(ndim, shape, itemsize, order, strides).ok()) {
+    // Only an extent past INT64_MAX fails: no array that size exists.
+    for (int i = 0; i < ndim; i++) strides[i] = 0;
+  }
+}
+
+// Copies between a view and contiguous bytes, in either direction. Views
+// with suboffsets take the item-by-item path through GetItemPointer.
+int CopyContiguous(napi_env env, const bp_buffer* view, void* bytes, bp_ssize_t len, char order,
+                   bool into_view, const char* who) {
+  auto fail = [&](bool range, const std::string& message) {
+    if (env != nullptr) {
+      if (range) ThrowRange(env, message.c_str());
+      else ThrowType(env, message.c_str());
+    }
+    return -1;
+  };
+  if (view == nullptr || (bytes == nullptr && len > 0)) return fail(false, std::string(who) + ": NULL argument");
+  if (order != 'C' && order != 'F' && order != 'A') return fail(true, std::string(who) + ": order must be 'C', 'F' or 'A'");
+  int64_t shape1[1], strides[kMaxNdim];
+  BufferView core;
+  if (!FullLayout(view, &core, shape1, strides)) return fail(true, std::string(who) + ": the view's structure is inconsistent");
+  if (len != core.len) return fail(true, std::string(who) + ": len must equal the view's len");
+  if (into_view && core.readonly) {
+    if (env != nullptr) ThrowBufferError(env, "ERR_BUFFER_NOT_WRITABLE", "from_contiguous: the view is read-only");
+    return -1;
+  }
+  if (len == 0) return 0;
+  if (core.buf == nullptr) return fail(true, std::string(who) + ": the view has no memory");
+  BufferView given;
+  CoreView(view, &given);
+  if (view->shape == nullptr || IsContiguous(given, order)) {
+    if (into_view) std::memmove(core.buf, bytes, static_cast<size_t>(len));
+    else std::memmove(bytes, core.buf, static_cast<size_t>(len));
+    return 0;
+  }
+  int64_t packed[kMaxNdim];
+  if (!FillContiguousStrides(core.ndim, core.shape, core.itemsize, order == 'F' ? 'F' : 'C', packed).ok()) {
+    return fail(true, std::string(who) + ": the view's shape overflows");
+  }
+  if (core.suboffsets == nullptr) {
+    StridedRef contiguous{static_cast<char*>(bytes), packed};
+    StridedRef strided{static_cast<char*>(core.buf), core.strides};
+    Status status = into_view ? CopyItems(strided, contiguous, core.shape, core.ndim, core.itemsize)
+                              : CopyItems(contiguous, strided, core.shape, core.ndim, core.itemsize);
+    if (!status.ok()) return fail(true, std::string(who) + ": " + status.message);
+    return 0;
+  }
+  // Indirect (PIL-style) views: an odometer over every index.
+  int64_t index[kMaxNdim] = {0};
+  const size_t item = static_cast<size_t>(core.itemsize);
+  for (int64_t done = 0; done < len / core.itemsize; done++) {
+    char* p = static_cast<char*>(GetItemPointer(core, index));
+    int64_t at = 0;
+    for (int i = 0; i < core.ndim; i++) at += index[i] * packed[i];
+    char* q = static_cast<char*>(bytes) + at;
+    if (into_view) std::memcpy(p, q, item);
+    else std::memcpy(q, p, item);
+    for (int i = core.ndim - 1; i >= 0; i--) {
+      if (++index[i] < core.shape[i]) break;
+      index[i] = 0;
+    }
+  }
+  return 0;
+}
+
+int ToContiguous(napi_env env, void* dst, const bp_buffer* src, bp_ssize_t len, char order) {
+  return CopyContiguous(env, src, dst, len, order, false, "to_contiguous");
+}
+
+int FromContiguous(napi_env env, const bp_buffer* dst, const void* src, bp_ssize_t len, char order) {
+  return CopyContiguous(env, dst, const_cast<void*>(src), len, order, true, "from_contiguous");
+}
+
+// --- helpers that call the facade ---------------------------------------
+
+int CopyData(napi_env env, napi_value dst, napi_value src) {
+  if (dst == nullptr || src == nullptr) return ThrowType(env, "copy_data: dst and src must not be NULL");
+  CApiState* state = State(env);
+  if (state == nullptr) return -1;
+  napi_value args[2] = {dst, src};
+  return CallFacade(env, state->copy_data, 2, args) == nullptr ? -1 : 0;
+}
+
+bp_ssize_t SizeFromFormat(napi_env env, const char* format) {
+  if (format == nullptr) return ThrowType(env, "size_from_format: format must not be NULL");
+  CApiState* state = State(env);
+  if (state == nullptr) return -1;
+  napi_value arg, result;
+  int64_t size = -1;
+  if (napi_create_string_utf8(env, format, NAPI_AUTO_LENGTH, &arg) != napi_ok) return -1;
+  result = CallFacade(env, state->size_from_format, 1, &arg);
+  if (result == nullptr || napi_get_value_int64(env, result, &size) != napi_ok) return -1;
+  return size;
+}
+
+int FillInfo(napi_env env, bp_buffer* view, napi_value obj, void* buf, bp_ssize_t len, int readonly,
+             int flags) {
+  if (view == nullptr) return ThrowType(env, "fill_info: view must not be NULL");
+  Clear(view);
+  if (len < 0) return ThrowRange(env, "fill_info: len must be >= 0");
+  if (buf == nullptr && len > 0) return ThrowType(env, "fill_info: buf must not be NULL when len > 0");
+  Status status = CheckFlags(flags);
+  if (!status.ok()) return ThrowStatus(env, status);
+  // PyBuffer_FillInfo refuses only a writable request on read-only memory.
+  if (ReqWritable(flags) && readonly != 0) {
+    return ThrowBufferError(env, "ERR_BUFFER_NOT_WRITABLE", "Object is not writable.");
+  }
+  ViewInternal* internal = NewSmallInternal(env);
+  if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
+  if (obj != nullptr && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
+    FreeInternal(internal);
+    Clear(view);
+    return -1;
+  }
+  internal->arrays[0] = len;
+  internal->arrays[1] = 1;
+  view->buf = buf;
+  view->len = len;
+  view->itemsize = 1;
+  view->readonly = readonly != 0;
+  view->ndim = 1;
+  view->format = ReqFormat(flags) ? "B" : nullptr;
+  view->shape = ReqShape(flags) ? &internal->arrays[0] : nullptr;
+  view->strides = ReqStrides(flags) ? &internal->arrays[1] : nullptr;
+  view->suboffsets = nullptr;
+  view->internal = internal;
+  return 0;
+}
+
+// --- lending C memory ----------------------------------------------------
+
+napi_value Int64Array(napi_env env, const int64_t* values, int n) {
+  napi_value array;
+  if (napi_create_array_with_length(env, static_cast<size_t>(n), &array) != napi_ok) return nullptr;
+  for (int i = 0; i < n; i++) {
+    napi_value item;
+    if (napi_create_double(env, static_cast<double>(values[i]), &item) != napi_ok ||
+        napi_set_element(env, array, static_cast<uint32_t>(i), item) != napi_ok) {
+      return nullptr;
+    }
+  }
+  return array;
+}
+
+// Hands a foreign block to a facade function (its first argument) that
+// wraps it; on failure the block goes back to its C owner untouched.
+int Lend(napi_env env, napi_ref fn, void* ptr, int64_t len, bp_release_cb release_cb, void* ctx,
+         napi_value* args, size_t argc, napi_value* result) {
+  Block* block = ForeignBlock(ptr, static_cast<size_t>(len), release_cb, ctx);
+  try {
+    args[0] = WrapPendingBlock(env, block);
+  } catch (...) {
+    if (!Pending(env)) ThrowRange(env, "cannot lend memory: out of memory");
+    return -1;
+  }
+  napi_value wrapped = CallFacade(env, fn, argc, args);
+  if (wrapped == nullptr) {
+    Block* back = TakePendingBlock(env, args[0]);
+    if (back != nullptr) DiscardForeignBlock(back);
+    return -1;
+  }
+  *result = wrapped;
+  return 0;
+}
+
+bool CheckLend(napi_env env, void* ptr, bp_ssize_t len, napi_value* result, const char* who) {
+  std::string prefix(who);
+  if (result == nullptr) {
+    ThrowType(env, (prefix + ": result must not be NULL").c_str());
+    return false;
+  }
+  *result = nullptr;
+  if (len < 0 || len > 9007199254740991LL) {
+    ThrowRange(env, (prefix + ": the length must be >= 0 and < 2**53").c_str());
+    return false;
+  }
+  if (ptr == nullptr && len > 0) {
+    ThrowType(env, (prefix + ": ptr must not be NULL when the length is > 0").c_str());
+    return false;
+  }
+  return true;
+}
+
+int ExportMemory(napi_env env, void* ptr, bp_ssize_t len, const bp_layout* layout, int readonly,
+                 bp_release_cb release_cb, void* ctx, napi_value* result) {
+  if (!CheckLend(env, ptr, len, result, "export_memory")) return -1;
+  CApiState* state = State(env);
+  if (state == nullptr) return -1;
+  // wrapForeign(block, len, format, shape, strides, byteOffset, readonly)
+  napi_value args[7];
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  for (napi_value& arg : args) arg = undefined;
+  if (napi_create_double(env, static_cast<double>(len), &args[1]) != napi_ok) return -1;
+  if (layout != nullptr) {
+    if (layout->format != nullptr &&
+        napi_create_string_utf8(env, layout->format, NAPI_AUTO_LENGTH, &args[2]) != napi_ok) {
+      return -1;
+    }
+    if (layout->shape != nullptr || layout->strides != nullptr) {
+      if (layout->ndim < 0 || layout->ndim > kMaxNdim) {
+        return ThrowBufferError(env, "ERR_BUFFER_TOO_MANY_DIMS",
+                                "export_memory: ndim must be between 0 and 64");
+      }
+      if (layout->shape == nullptr) {
+        return ThrowType(env, "export_memory: strides need a shape");
+      }
+      if ((args[3] = Int64Array(env, layout->shape, layout->ndim)) == nullptr) return -1;
+      if (layout->strides != nullptr &&
+          (args[4] = Int64Array(env, layout->strides, layout->ndim)) == nullptr) {
+        return -1;
+      }
+    }
+    if (napi_create_double(env, static_cast<double>(layout->offset), &args[5]) != napi_ok) return -1;
+  }
+  if (napi_get_boolean(env, readonly != 0, &args[6]) != napi_ok) return -1;
+  return Lend(env, state->wrap_foreign, ptr, len, release_cb, ctx, args, 7, result);
+}
+
+int BufferObjectFromMemory(napi_env env, void* ptr, bp_ssize_t size, bp_release_cb release_cb,
+                           void* ctx, napi_value* result, bool writable, const char* who) {
+  if (size == BP_END_OF_BUFFER && result != nullptr) {
+    *result = nullptr;
+    return ThrowRange(env, (std::string(who) + ": END_OF_BUFFER is not a size here: memory has no end to reach").c_str());
+  }
+  if (!CheckLend(env, ptr, size, result, who)) return -1;
+  CApiState* state = State(env);
+  if (state == nullptr) return -1;
+  // bufferObjectForeign(block, size, writable)
+  napi_value args[3];
+  if (napi_create_double(env, static_cast<double>(size), &args[1]) != napi_ok ||
+      napi_get_boolean(env, writable, &args[2]) != napi_ok) {
+    return -1;
+  }
+  return Lend(env, state->buffer_object_foreign, ptr, size, release_cb, ctx, args, 3, result);
+}
+
+int BufferObjectFromMemoryC(napi_env env, void* ptr, bp_ssize_t size, bp_release_cb release_cb,
+                            void* ctx, napi_value* result) {
+  return BufferObjectFromMemory(env, ptr, size, release_cb, ctx, result, false,
+                                "buffer_object_from_memory");
+}
+
+int BufferObjectFromReadWriteMemoryC(napi_env env, void* ptr, bp_ssize_t size,
+                                     bp_release_cb release_cb, void* ctx, napi_value* result) {
+  return BufferObjectFromMemory(env, ptr, size, release_cb, ctx, result, true,
+                                "buffer_object_from_read_write_memory");
+}
+
+const bp_api kApi = {
+    BP_ABI_VERSION,
+    BP_API_VERSION,
+    sizeof(bp_api),
+    sizeof(bp_buffer),
+    GetBuffer,
+    Release,
+    IsContiguousC,
+    GetPointerC,
+    ToContiguous,
+    FromContiguous,
+    CopyData,
+    FillContiguousStridesC,
+    FillInfo,
+    SizeFromFormat,
+    ExportMemory,
+    BufferObjectFromMemoryC,
+    BufferObjectFromReadWriteMemoryC,
+};
+
+}  // namespace
+
+Napi::Value InstallCApi(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object fns = info[0].As<Napi::Object>();
+  // Installing again in the same env (jest loads the facade once per test
+  // file over one addon instance) points the state at the newest functions.
+  CApiState* state = env.GetInstanceData<CApiState>();
+  const bool fresh = state == nullptr;
+  napi_ref refs[7] = {};
+  const char* names[7] = {"exportForC", "releaseForC", "wrapForeign", "bufferObjectForeign",
+                          "copyData", "sizeFromFormat", "bufferError"};
+  for (int i = 0; i < 7; i++) {
+    Napi::Value fn = fns.Get(names[i]);
+    if (!fn.IsFunction() || napi_create_reference(env, fn, 1, &refs[i]) != napi_ok) {
+      for (napi_ref ref : refs) {
+        if (ref != nullptr) napi_delete_reference(env, ref);
+      }
+      throw Napi::TypeError::New(env, std::string("installCApi: ") + names[i] + " must be a function");
+    }
+  }
+  if (fresh) {
+    state = new CApiState{env, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+    // The env owns its state: freed (and forgotten by this thread) at teardown.
+    env.SetInstanceData<CApiState>(state);
+  }
+  napi_ref* slots[7] = {&state->export_for_c, &state->release_for_c, &state->wrap_foreign,
+                        &state->buffer_object_foreign, &state->copy_data, &state->size_from_format,
+                        &state->buffer_error};
+  for (int i = 0; i < 7; i++) {
+    if (*slots[i] != nullptr) napi_delete_reference(env, *slots[i]);
+    *slots[i] = refs[i];
+  }
+  t_state = state;
+
+  // Publish the table once per global object (a Worker has its own). The
+  // property is read-only and permanent: JavaScript cannot swap the table.
+  Napi::Object global = env.Global();
+  Napi::Function symbol_for = global.Get("Symbol").As<Napi::Object>().Get("for").As<Napi::Function>();
+  Napi::Value key = symbol_for.Call(global.Get("Symbol"), {Napi::String::New(env, BP_API_KEY)});
+  if (global.Get(key).IsExternal()) return env.Undefined();
+  // The table is immutable; External only takes a non-const pointer.
+  Napi::External<bp_api> table = Napi::External<bp_api>::New(env, const_cast<bp_api*>(&kApi));
+  const napi_type_tag tag = {BP_API_TAG_LOWER, BP_API_TAG_UPPER};
+  NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, table, &tag), Napi::Value());
+  napi_property_descriptor property = {nullptr, key, nullptr, nullptr, nullptr, table, napi_default, nullptr};
+  NAPI_THROW_IF_FAILED(env, napi_define_properties(env, global, 1, &property), Napi::Value());
+  return env.Undefined();
+}
+
+}  // namespace bp::binding

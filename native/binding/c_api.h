@@ -1,0 +1,20 @@
+// The C ABI of native/include/buffer_protocol.h: the static bp_api table and
+// the per-env state its functions need. The facade calls installCApi once
+// per env with the TypeScript functions that do the work best done there
+// (exporting any object, wrapping lent memory in a NativeBuffer or a
+// BufferObject); the table is then published on the env's global object
+// under Symbol.for(BP_API_KEY), where bp_import() finds it.
+#ifndef BUFFER_PROTOCOL_BINDING_C_API_H_
+#define BUFFER_PROTOCOL_BINDING_C_API_H_
+
+#include <napi.h>
+
+namespace bp::binding {
+
+// installCApi({ exportForC, releaseForC, wrapForeign, bufferObjectForeign,
+//               copyData, sizeFromFormat, bufferError })
+Napi::Value InstallCApi(const Napi::CallbackInfo& info);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_C_API_H_
