@@ -38,6 +38,55 @@
         "native/binding/native_region.cc",
         "native/binding/sigbus_guard.cc"
       ]
+    },
+    # Test fixtures (test/native): C clients of native/include/buffer_protocol.h
+    # that reach the C API only through bp_import(). test/ is not in the npm
+    # package, so each target builds nothing when its sources are missing.
+    {
+      "target_name": "bp_test_image_lib",
+      "type": "none",
+      "conditions": [
+        ["<!(node -p \"+require('fs').existsSync('test/native/image/image.c')\")==1", {
+          "type": "static_library",
+          "sources": ["test/native/image/image.c"]
+        }]
+      ],
+      "include_dirs": ["native/include"],
+      "defines": ["NAPI_VERSION=9"],
+      "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror"],
+      "xcode_settings": {"GCC_C_LANGUAGE_STANDARD": "c11", "WARNING_CFLAGS": ["-Wall", "-Wextra"]},
+      "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c11"]}}
+    },
+    {
+      "target_name": "bp_test_image",
+      "type": "none",
+      "conditions": [
+        ["<!(node -p \"+require('fs').existsSync('test/native/image_addon.c')\")==1", {
+          "type": "loadable_module",
+          "dependencies": ["bp_test_image_lib"],
+          "sources": ["test/native/image_addon.c"]
+        }]
+      ],
+      "include_dirs": ["native/include"],
+      "defines": ["NAPI_VERSION=9"],
+      "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror"],
+      "xcode_settings": {"GCC_C_LANGUAGE_STANDARD": "c11", "WARNING_CFLAGS": ["-Wall", "-Wextra"]},
+      "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c11"]}}
+    },
+    {
+      "target_name": "bp_test_consumer",
+      "type": "none",
+      "conditions": [
+        ["<!(node -p \"+require('fs').existsSync('test/native/consumer.c')\")==1", {
+          "type": "loadable_module",
+          "sources": ["test/native/consumer.c"]
+        }]
+      ],
+      "include_dirs": ["native/include"],
+      "defines": ["NAPI_VERSION=9"],
+      "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Werror"],
+      "xcode_settings": {"GCC_C_LANGUAGE_STANDARD": "c11", "WARNING_CFLAGS": ["-Wall", "-Wextra"]},
+      "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/std:c11"]}}
     }
   ]
 }

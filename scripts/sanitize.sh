@@ -11,6 +11,8 @@ rm -rf "$out"
 mkdir -p "$out"
 # node-gyp always builds in ./build: build a copy of the native sources.
 cp -r binding.gyp native "$out/"
+# The native test fixtures (C clients of the C API) are built there too.
+mkdir -p "$out/test" && cp -r test/native "$out/test/"
 ln -s "$root/node_modules" "$out/node_modules"
 flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # npm passes its nodedir setting to scripts; outside npm, use the system headers.

@@ -39,6 +39,8 @@ export interface NativeRegion {
   readonly exports: number;
   readonly isClosed: boolean;
   readonly isCopy: boolean;
+  /** Memory lent by C code (export_memory): never resized. */
+  readonly isForeign: boolean;
   address(): bigint;
   acquire(): void;
   release(): void;

@@ -109,7 +109,7 @@ void FreeInternal(ViewInternal* internal) {
   if (internal->small && t_small.count < 32) {
     t_small.items[t_small.count++] = internal;
   } else {
-    FreeInternal(internal);
+    std::free(internal);
   }
 }
 
@@ -131,6 +131,19 @@ bool Pending(napi_env env) {
   bool pending = false;
   napi_is_exception_pending(env, &pending);
   return pending;
+}
+
+// N-API refuses most calls while an exception is pending; cleanup paths
+// set it aside, do their calls, and throw it again.
+napi_value SetAside(napi_env env) {
+  if (!Pending(env)) return nullptr;
+  napi_value error = nullptr;
+  napi_get_and_clear_last_exception(env, &error);
+  return error;
+}
+
+void ThrowAgain(napi_env env, napi_value error) {
+  if (error != nullptr) napi_throw(env, error);
 }
 
 CApiState* State(napi_env env) {
@@ -320,14 +333,14 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
   // From here on the facade holds an export: every failure must end it.
   auto fail = [&](const char* message) {
     if (!Pending(env)) ThrowBufferError(env, "ERR_BUFFER_INVALID_EXPORT", message);
-    napi_value pending_error = nullptr;
-    napi_get_and_clear_last_exception(env, &pending_error);
+    napi_value pending_error = SetAside(env);
     if (info != nullptr) CallFacade(env, state->release_for_c, 1, &info);
+    SetAside(env);  // a throwing release hook was reported as a warning
     if (pin_value != nullptr) {
       Block* block = TakePendingBlock(env, pin_value);
       if (block != nullptr) UnrefBlock(block);
     }
-    if (pending_error != nullptr) napi_throw(env, pending_error);
+    ThrowAgain(env, pending_error);
     return -1;
   };
 
@@ -474,23 +487,17 @@ void Release(napi_env env, bp_buffer* view) {
                      "release it there");
     return;
   }
+  // Ending an export cannot fail (PyBuffer_Release returns nothing): the
+  // facade reports a throwing release hook as a warning. An exception the
+  // caller already had pending (release on an error path) is kept.
+  napi_value pending_error = nullptr;
   if (internal != nullptr && internal->info != nullptr) {
-    // Ending an export cannot fail (PyBuffer_Release returns nothing): the
-    // facade reports a throwing release hook as a warning. Keep any
-    // exception the caller already had pending.
-    napi_value pending_error = nullptr;
-    napi_get_and_clear_last_exception(env, &pending_error);
+    pending_error = SetAside(env);
     napi_value info = RefValue(env, internal->info);
     CApiState* state = t_state;
     if (state != nullptr && info != nullptr) {
       CallFacade(env, state->release_for_c, 1, &info);
-      napi_value ignored;
-      napi_get_and_clear_last_exception(env, &ignored);
-    }
-    if (pending_error != nullptr) {
-      napi_valuetype type;
-      napi_typeof(env, pending_error, &type);
-      if (type != napi_undefined) napi_throw(env, pending_error);
+      SetAside(env);
     }
     napi_delete_reference(env, internal->info);
   }
@@ -500,6 +507,7 @@ void Release(napi_env env, bp_buffer* view) {
     FreeInternal(internal);
   }
   Clear(view);
+  ThrowAgain(env, pending_error);
 }
 
 // --- helpers that need no JavaScript -------------------------------------
@@ -725,8 +733,12 @@ int Lend(napi_env env, napi_ref fn, void* ptr, int64_t len, bp_release_cb releas
   }
   napi_value wrapped = CallFacade(env, fn, argc, args);
   if (wrapped == nullptr) {
+    // N-API refuses most calls while an exception is pending: set it
+    // aside to take the block back, then throw it again.
+    napi_value error = SetAside(env);
     Block* back = TakePendingBlock(env, args[0]);
     if (back != nullptr) DiscardForeignBlock(back);
+    ThrowAgain(env, error);
     return -1;
   }
   *result = wrapped;

@@ -62,6 +62,7 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
           InstanceAccessor("exports", &NativeRegion::Exports, nullptr),
           InstanceAccessor("isClosed", &NativeRegion::IsClosed, nullptr),
           InstanceAccessor("isCopy", &NativeRegion::IsCopy, nullptr),
+          InstanceAccessor("isForeign", &NativeRegion::IsForeign, nullptr),
           InstanceMethod("address", &NativeRegion::Address),
           InstanceMethod("acquire", &NativeRegion::Acquire),
           InstanceMethod("release", &NativeRegion::Release),
@@ -245,6 +246,10 @@ Napi::Value NativeRegion::IsClosed(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeRegion::IsCopy(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), copy_);
+}
+
+Napi::Value NativeRegion::IsForeign(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), foreign_);
 }
 
 Napi::Value NativeRegion::Address(const Napi::CallbackInfo& info) {

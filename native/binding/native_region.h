@@ -37,6 +37,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   Napi::Value Exports(const Napi::CallbackInfo& info);
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
   Napi::Value IsCopy(const Napi::CallbackInfo& info);
+  Napi::Value IsForeign(const Napi::CallbackInfo& info);
   Napi::Value Address(const Napi::CallbackInfo& info);
   void Acquire(const Napi::CallbackInfo& info);
   void Release(const Napi::CallbackInfo& info);

@@ -2,10 +2,13 @@
  * buffer_protocol.h: the C ABI of buffer-protocol, for other native addons.
  *
  * Plain C (C11 and C++), header-only, no link dependency: an addon includes
- * this file, calls bp_import() once per call site (or caches the table), and
- * reaches every function through the returned table. The table is published
- * by the loaded `buffer-protocol` package, so `require('buffer-protocol')`
- * must have run in the same JavaScript thread (main thread or Worker) first.
+ * this file, calls bp_import(), and reaches every function through the
+ * returned table. The table is published by the loaded `buffer-protocol`
+ * package, so `require('buffer-protocol')` must have run in the same
+ * JavaScript thread (main thread or Worker) first. The table pointer lives
+ * as long as the process, but cache it per env (napi_set_instance_data):
+ * a function called in a thread where buffer-protocol is not loaded fails
+ * with ERR_BUFFER_PROTOCOL_NOT_LOADED. Needs Node-API 8 (type tags).
  *
  * The semantics are CPython's buffer protocol (PEP 3118): bp_buffer is
  * Py_buffer, the BP_* request flags are PyBUF_* with the same numbers, and
@@ -19,6 +22,8 @@
  *     for bad arguments, or an Error whose name is 'BufferError' and whose
  *     code is ERR_BUFFER_* for a protocol refusal. Return to JavaScript
  *     promptly, or clear it with napi_get_and_clear_last_exception.
+ *   - release() may be called while an exception is pending (on an error
+ *     path, as with PyBuffer_Release); it keeps that exception.
  *   - Functions without a napi_env touch no JavaScript state. They may be
  *     called from any thread while the views they read are held.
  *   - Sizes, shapes, strides and offsets are bp_ssize_t (int64_t); strides
@@ -38,6 +43,10 @@
 #include <stdint.h>
 
 #include <node_api.h>
+
+#if defined(NAPI_VERSION) && NAPI_VERSION < 8
+#error "buffer_protocol.h needs NAPI_VERSION >= 8 (napi_check_object_type_tag)"
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -159,8 +168,9 @@ typedef struct bp_api {
    * MemoryView, NativeBuffer, MappedFile, BufferObject, or any object with a
    * [bufferProtocol.getBuffer] method. The view holds an export (the
    * exporter refuses to resize or close) and a reference to obj until
-   * release(). On failure *view is left released (all NULL) and a
-   * BufferError is pending. Memory of a NativeBuffer or MappedFile stays
+   * release(). On failure *view is left released (all NULL) and an error is
+   * pending: a BufferError for a refusal, a TypeError for an object that is
+   * not an exporter, a RangeError for flags outside the request bits. Memory of a NativeBuffer or MappedFile stays
    * mapped while the view is held, even if JavaScript force-closes it. */
   int (*get_buffer)(napi_env env, napi_value obj, bp_buffer* view, int flags);
 
@@ -174,19 +184,21 @@ typedef struct bp_api {
   int (*is_contiguous)(const bp_buffer* view, char order);
 
   /* PyBuffer_GetPointer: the address of the item at ndim `indices`
-   * (negative ones are not wrapped). NULL when an index is out of range or
-   * an argument is NULL. Any thread. */
+   * (negative ones are not wrapped; indices may be NULL when ndim is 0).
+   * NULL when an index is out of range or an argument is NULL. Any thread. */
   void* (*get_pointer)(const bp_buffer* view, const bp_ssize_t* indices);
 
   /* PyBuffer_ToContiguous: copies len bytes (== src->len) of src into dst
-   * in order 'C', 'F' or 'A'. env may be NULL off the JavaScript thread;
-   * errors then return -1 without an exception. */
+   * in order 'C', 'F' or 'A' ('A': as stored when contiguous, else C). dst
+   * may be NULL when len is 0. A wrong len is a RangeError. env may be NULL
+   * off the JavaScript thread; errors then return -1 without an exception. */
   int (*to_contiguous)(napi_env env, void* dst, const bp_buffer* src,
                        bp_ssize_t len, char order);
 
   /* PyBuffer_FromContiguous: copies len bytes (== dst->len) from src into
-   * the items of the writable view dst, in order 'C', 'F' or 'A'. env as
-   * for to_contiguous. */
+   * the items of dst, in order 'C', 'F' or 'A'. Unlike CPython, a read-only
+   * dst is refused (ERR_BUFFER_NOT_WRITABLE). src may be NULL when len is 0.
+   * env as for to_contiguous. */
   int (*from_contiguous)(napi_env env, const bp_buffer* dst, const void* src,
                          bp_ssize_t len, char order);
 
@@ -209,7 +221,8 @@ typedef struct bp_api {
   int (*fill_info)(napi_env env, bp_buffer* view, napi_value obj, void* buf,
                    bp_ssize_t len, int readonly, int flags);
 
-  /* PyBuffer_SizeFromFormat: the itemsize of a struct format, or -1. */
+  /* PyBuffer_SizeFromFormat: the itemsize of a struct format; -1 with an
+   * exception pending (ERR_BUFFER_BAD_FORMAT) for a format struct refuses. */
   bp_ssize_t (*size_from_format)(napi_env env, const char* format);
 
   /* Hands [ptr, ptr + len) of C memory to JavaScript without copying: *result
@@ -220,7 +233,10 @@ typedef struct bp_api {
    * is never called, and the memory stays the caller's. ptr may be NULL only
    * when len is 0. Where the runtime refuses external memory (Electron's
    * V8 sandbox) the bytes are copied, release_cb runs before this returns,
-   * and the NativeBuffer says isCopy. */
+   * and the NativeBuffer says isCopy. Refused: len < 0 or >= 2**53
+   * (RangeError), ptr NULL with len > 0 or result NULL (TypeError), strides
+   * without a shape (TypeError), ndim outside 0..64, a bad format, or a
+   * layout reaching outside [ptr, ptr + len) (BufferError). */
   int (*export_memory)(napi_env env, void* ptr, bp_ssize_t len,
                        const bp_layout* layout, int readonly,
                        bp_release_cb release_cb, void* ctx,
@@ -266,18 +282,30 @@ static inline int bp_import_version(napi_env env, const bp_api** out,
   const bp_api* api;
   const napi_type_tag tag = {BP_API_TAG_LOWER, BP_API_TAG_UPPER};
   if (out == NULL) {
-    return bp__import_error(env, "ERR_INVALID_ARG_TYPE",
-                            "bp_import: out must not be NULL");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                          "bp_import: out must not be NULL");
+    return -1;
   }
   *out = NULL;
-  if (napi_get_global(env, &global) != napi_ok ||
-      napi_get_named_property(env, global, "Symbol", &symbol_ctor) != napi_ok ||
+  if (napi_get_global(env, &global) != napi_ok) return -1;
+#if defined(NAPI_VERSION) && NAPI_VERSION >= 9
+  (void)symbol_ctor;
+  (void)symbol_for;
+  (void)key;
+  if (node_api_symbol_for(env, BP_API_KEY, NAPI_AUTO_LENGTH, &symbol) != napi_ok) {
+    return -1;
+  }
+#else
+  if (napi_get_named_property(env, global, "Symbol", &symbol_ctor) != napi_ok ||
       napi_get_named_property(env, symbol_ctor, "for", &symbol_for) != napi_ok ||
       napi_create_string_utf8(env, BP_API_KEY, NAPI_AUTO_LENGTH, &key) != napi_ok ||
-      napi_call_function(env, symbol_ctor, symbol_for, 1, &key, &symbol) != napi_ok ||
-      napi_get_property(env, global, symbol, &value) != napi_ok ||
-      napi_typeof(env, value, &type) != napi_ok) {
+      napi_call_function(env, symbol_ctor, symbol_for, 1, &key, &symbol) != napi_ok) {
     return -1; /* a JavaScript exception is already pending */
+  }
+#endif
+  if (napi_get_property(env, global, symbol, &value) != napi_ok ||
+      napi_typeof(env, value, &type) != napi_ok) {
+    return -1;
   }
   if (type != napi_external) {
     return bp__import_error(
@@ -300,8 +328,13 @@ static inline int bp_import_version(napi_env env, const bp_api** out,
         "this addon was built for another ABI version of buffer-protocol's C "
         "API (buffer_protocol.h): rebuild it against the installed version");
   }
-  if (api->api_version < min_api_version || api->size < min_size ||
-      api->buffer_size != sizeof(bp_buffer)) {
+  if (api->buffer_size != sizeof(bp_buffer)) {
+    return bp__import_error(
+        env, "ERR_BUFFER_PROTOCOL_ABI",
+        "this addon's bp_buffer differs in size from buffer-protocol's: it was "
+        "built for another ABI (or pointer size); rebuild it");
+  }
+  if (api->api_version < min_api_version || api->size < min_size) {
     return bp__import_error(
         env, "ERR_BUFFER_PROTOCOL_ABI",
         "this addon needs a newer buffer-protocol C API than the one loaded: "
