@@ -9,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "sigbus_guard.h"
 
@@ -29,9 +30,38 @@ void Count(Block* block) {
   g_live_bytes += static_cast<int64_t>(block->size);
 }
 
+// Memory lent by C code whose release callback has not run yet. process.exit()
+// ends the process without env teardown (no finalizers run), so an atexit
+// handler gives these their one callback instead; C libraries may rely on
+// it (to flush, or to return memory that outlives the process).
+std::mutex g_foreign_mutex;
+std::unordered_set<Block*>& LiveForeign() {
+  static auto* blocks = new std::unordered_set<Block*>();
+  return *blocks;
+}
+
+void ReleaseForeignAtExit() {
+  std::unordered_set<Block*> pending;
+  {
+    std::lock_guard<std::mutex> lock(g_foreign_mutex);
+    pending.swap(LiveForeign());
+  }
+  // The blocks themselves stay: ArrayBuffers of the dying heap still name
+  // them, and nothing will read them again.
+  for (Block* block : pending) {
+    ForeignRelease release = block->release;
+    block->release = nullptr;
+    if (release != nullptr) release(block->ctx, block->foreign_ptr);
+  }
+}
+
 void FreeBlock(Block* block) {
   UnguardMapping(block->guard);
   if (block->foreign) {
+    {
+      std::lock_guard<std::mutex> lock(g_foreign_mutex);
+      if (LiveForeign().erase(block) == 0) block->release = nullptr;  // atexit took it
+    }
     if (block->release != nullptr) block->release(block->ctx, block->foreign_ptr);
   } else if (block->mapped) {
     munmap(block->base, block->reserved);
@@ -173,6 +203,10 @@ Block* ForeignBlock(void* ptr, size_t size, ForeignRelease release, void* ctx) {
   block->data = ptr != nullptr ? ptr : &empty;
   block->size = size;
   Count(block);
+  static std::once_flag registered;
+  std::call_once(registered, [] { std::atexit(ReleaseForeignAtExit); });
+  std::lock_guard<std::mutex> lock(g_foreign_mutex);
+  LiveForeign().insert(block);
   return block;
 }
 
@@ -183,6 +217,10 @@ void UnrefBlock(Block* block) {
 }
 
 void DiscardForeignBlock(Block* block) {
+  {
+    std::lock_guard<std::mutex> lock(g_foreign_mutex);
+    LiveForeign().erase(block);
+  }
   block->release = nullptr;
   UnrefBlock(block);
 }

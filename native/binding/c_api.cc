@@ -61,9 +61,40 @@ struct ViewInternal {
   napi_env env;
   napi_ref info;
   Block* pin;
+  // Views that pin a block are listed per thread, so that the thread's env
+  // teardown can let go of blocks whose views C never released.
+  ViewInternal* prev_pinned;
+  ViewInternal* next_pinned;
   bool small;  // from NewSmallInternal
   int64_t arrays[1];  // shape, strides, suboffsets (ndim each), then format
 };
+
+thread_local ViewInternal* t_pinned = nullptr;
+
+void ListPinned(ViewInternal* internal) {
+  internal->prev_pinned = nullptr;
+  internal->next_pinned = t_pinned;
+  if (t_pinned != nullptr) t_pinned->prev_pinned = internal;
+  t_pinned = internal;
+}
+
+void UnpinView(ViewInternal* internal) {
+  if (internal->pin == nullptr) return;
+  if (internal->prev_pinned != nullptr) internal->prev_pinned->next_pinned = internal->next_pinned;
+  else t_pinned = internal->next_pinned;
+  if (internal->next_pinned != nullptr) internal->next_pinned->prev_pinned = internal->prev_pinned;
+  Block* block = internal->pin;
+  internal->pin = nullptr;
+  UnrefBlock(block);
+}
+
+// At env teardown (process or Worker exit) views C still holds stop
+// pinning their blocks, so that memory lent by C gets its release callback
+// once, as promised, when the ArrayBuffers' finalizers run right after.
+// The views themselves stay valid to release; only their pins are gone.
+void UnpinAllOnTeardown(void*) {
+  while (t_pinned != nullptr) UnpinView(t_pinned);
+}
 
 ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes) {
   const size_t size = offsetof(ViewInternal, arrays) +
@@ -74,6 +105,7 @@ ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes) {
   internal->env = env;
   internal->info = nullptr;
   internal->pin = nullptr;
+  internal->prev_pinned = internal->next_pinned = nullptr;
   internal->small = false;
   return internal;
 }
@@ -101,6 +133,7 @@ ViewInternal* NewSmallInternal(napi_env env) {
   internal->env = env;
   internal->info = nullptr;
   internal->pin = nullptr;
+  internal->prev_pinned = internal->next_pinned = nullptr;
   internal->small = true;
   return internal;
 }
@@ -442,7 +475,10 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
     FreeInternal(internal);
     return fail("cannot reference the export");
   }
-  if (pin_value != nullptr) internal->pin = TakePendingBlock(env, pin_value);
+  if (pin_value != nullptr) {
+    internal->pin = TakePendingBlock(env, pin_value);
+    if (internal->pin != nullptr) ListPinned(internal);
+  }
   char* format_copy = reinterpret_cast<char*>(&internal->arrays[3 * n]);
   if (has_format) std::memcpy(format_copy, format.c_str(), format.size() + 1);
 
@@ -503,7 +539,7 @@ void Release(napi_env env, bp_buffer* view) {
   }
   if (view->obj != nullptr) napi_delete_reference(env, view->obj);
   if (internal != nullptr) {
-    if (internal->pin != nullptr) UnrefBlock(internal->pin);
+    UnpinView(internal);
     FreeInternal(internal);
   }
   Clear(view);
@@ -874,6 +910,7 @@ Napi::Value InstallCApi(const Napi::CallbackInfo& info) {
     state = new CApiState{env, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
     // The env owns its state: freed (and forgotten by this thread) at teardown.
     env.SetInstanceData<CApiState>(state);
+    napi_add_env_cleanup_hook(env, UnpinAllOnTeardown, nullptr);
   }
   napi_ref* slots[7] = {&state->export_for_c, &state->release_for_c, &state->wrap_foreign,
                         &state->buffer_object_foreign, &state->copy_data, &state->size_from_format,

@@ -9,11 +9,15 @@
  * buffer_object_from_* belongs to the JavaScript object, and our release
  * callback frees it; after a failed call it is still ours, and is freed
  * here. The counters are process-wide statics because release callbacks get
- * no env; they are plain integers because the callbacks run on the
- * JavaScript thread that created the memory (bp_release_cb), and the tests
- * do not share these buffers with Workers.
+ * no env; they are atomic because tests run this addon in Workers too and
+ * read the counts from the main thread.
+ *
+ * With BP_TEST_IMAGE_TRACE=1 in the environment, every release callback
+ * also writes a line to stderr, so that a test can count the callbacks of a
+ * process or Worker that has already ended.
  */
 #include <assert.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,8 +29,16 @@
 #include "buffer_protocol.h"
 #include "image/image.h"
 
-static uint64_t buffer_object_free_count = 0;
-static uint64_t bad_release_count = 0;
+static _Atomic uint64_t buffer_object_free_count = 0;
+static _Atomic uint64_t bad_release_count = 0;
+
+static void Trace(const char* line) {
+  const char* trace = getenv("BP_TEST_IMAGE_TRACE");
+  if (trace != NULL && trace[0] == '1') {
+    fputs(line, stderr);
+    fflush(stderr);
+  }
+}
 
 /* Throws an Error for a failed napi_* call unless it left one pending. */
 static void ThrowNapiError(napi_env env) {
@@ -139,6 +151,7 @@ static void ReleaseImage(void* ctx, void* ptr) {
   assert(image != NULL && ptr == (void*)image->pixels);
   (void)ptr;
   img_free(image);
+  Trace("bp_test_image: img_free\n");
 }
 
 /* bp_release_cb of createBufferObject(): ptr is the malloc'd block. */
@@ -146,6 +159,7 @@ static void ReleaseBufferObjectMemory(void* ctx, void* ptr) {
   (void)ctx;
   free(ptr);
   buffer_object_free_count++;
+  Trace("bp_test_image: buffer object memory freed\n");
 }
 
 /* bp_release_cb of badExport(): never meant to run, so it only counts.
@@ -155,6 +169,7 @@ static void CountBadRelease(void* ctx, void* ptr) {
   (void)ctx;
   (void)ptr;
   bad_release_count++;
+  Trace("bp_test_image: bad release\n");
 }
 
 /* create(width, height, readonly = false) -> NativeBuffer: a gradient image

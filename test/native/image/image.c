@@ -3,13 +3,12 @@
  */
 #include "image.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
-/* Not atomic: the library is single-threaded by contract (image.h). Its one
- * user, image_addon.c, frees images only from bp_release_cb, which runs on
- * the JavaScript thread that created them unless the NativeBuffer is shared
- * with Workers, which the tests never do with images. */
-static uint64_t free_count = 0;
+/* Atomic: each image is used by one thread at a time (image.h), but tests
+ * create and free images in Workers and read the count in the main thread. */
+static _Atomic uint64_t free_count = 0;
 
 img_image* img_create(int32_t width, int32_t height) {
   img_image* image;
@@ -72,4 +71,4 @@ void img_free(img_image* image) {
   free_count++;
 }
 
-uint64_t img_free_count(void) { return free_count; }
+uint64_t img_free_count(void) { return atomic_load(&free_count); }
