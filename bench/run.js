@@ -13,6 +13,7 @@ const benchExporters = require('./exporters');
 const benchAlloc = require('./alloc');
 const benchMemoryView = require('./memoryview');
 const benchIo = require('./io');
+const benchCapi = require('./capi');
 const { getChecksum, gcHow, timerOverhead } = require('./harness');
 
 async function main() {
@@ -30,6 +31,7 @@ async function main() {
   const a = await benchAlloc({ quick });
   const m = await benchMemoryView({ quick });
   const io = (await benchIo({ quick })).summary;
+  const capi = benchCapi({ quick }).summary;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log('\n## Targets');
@@ -70,6 +72,10 @@ async function main() {
     `writeView(socket, 256 MiB) vs socket.write(Buffer.from(bytes)) over loopback: ${io.tcp.oursMBs} vs ${io.tcp.copyWriteMBs} MB/s, ` +
       `${io.tcp.speedup}x (target >= 1.0x) -> ${verdict(io.tcp)}`,
   );
+  console.log(
+    `C API get_buffer + release on a Float32Array vs napi_get_typedarray_info alone: SIMPLE ${capi.ratioSimple}x, ` +
+      `FULL_RO ${capi.ratioFullRo}x (${capi.simpleNs} / ${capi.fullRoNs} vs ${capi.infoNs} ns; target <= 2x) -> ${capi.met ? 'MET' : 'MISSED'}`,
+  );
   console.log(`checksum ${getChecksum()}   (elapsed ${seconds.toFixed(1)} s)`);
   const summary = {
     node: process.version,
@@ -82,8 +88,9 @@ async function main() {
     alloc: a.summary,
     memoryview: mv,
     io,
+    capi,
     // skipped memoryview comparisons (no python3, NumPy or ndarray) count neither way
-    targetsMet: g.summary.met && a.summary.met && mv.met && io.met,
+    targetsMet: g.summary.met && a.summary.met && mv.met && io.met && capi.met,
     checksum: getChecksum(),
   };
   console.log(`BENCH_JSON ${JSON.stringify(summary)}`);

@@ -65,7 +65,6 @@ struct ViewInternal {
   // teardown can let go of blocks whose views C never released.
   ViewInternal* prev_pinned;
   ViewInternal* next_pinned;
-  bool small;  // from NewSmallInternal
   int64_t arrays[1];  // shape, strides, suboffsets (ndim each), then format
 };
 
@@ -106,45 +105,15 @@ ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes) {
   internal->info = nullptr;
   internal->pin = nullptr;
   internal->prev_pinned = internal->next_pinned = nullptr;
-  internal->small = false;
   return internal;
 }
 
-// The one-dimensional views of built-ins (the hot path) recycle their
-// internals through a small per-thread cache instead of malloc and free:
-// per call that is a measurable share of the 2x budget over
-// napi_get_typedarray_info.
-constexpr int kSmallArrays = 2;
-constexpr size_t kSmallSize = offsetof(ViewInternal, arrays) + sizeof(int64_t) * kSmallArrays;
+// The one-dimensional views of built-ins and of fill_info: two arrays.
+// (A per-thread free list was tried here and measured slower than malloc:
+// thread_local access from a dlopen'd library goes through __tls_get_addr.)
+ViewInternal* NewSmallInternal(napi_env env) { return NewInternal(env, 2, 0); }
 
-struct SmallCache {
-  ViewInternal* items[32];
-  int count = 0;
-  ~SmallCache() {
-    while (count > 0) std::free(items[--count]);
-  }
-};
-thread_local SmallCache t_small;
-
-ViewInternal* NewSmallInternal(napi_env env) {
-  ViewInternal* internal = t_small.count > 0 ? t_small.items[--t_small.count]
-                                              : static_cast<ViewInternal*>(std::malloc(kSmallSize));
-  if (internal == nullptr) return nullptr;
-  internal->env = env;
-  internal->info = nullptr;
-  internal->pin = nullptr;
-  internal->prev_pinned = internal->next_pinned = nullptr;
-  internal->small = true;
-  return internal;
-}
-
-void FreeInternal(ViewInternal* internal) {
-  if (internal->small && t_small.count < 32) {
-    t_small.items[t_small.count++] = internal;
-  } else {
-    std::free(internal);
-  }
-}
+void FreeInternal(ViewInternal* internal) { std::free(internal); }
 
 void Clear(bp_buffer* view) { std::memset(view, 0, sizeof(*view)); }
 
@@ -324,23 +293,30 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags) {
   // memory_getbuf would do reduces to dropping unrequested fields.
   if (!CheckFlags(flags).ok()) return 0;
 
-  ViewInternal* internal = NewSmallInternal(env);
-  if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
+  // Without ND the view has no arrays, so it needs no internal at all: the
+  // reference to obj is all there is to release. That saves an allocation
+  // on the hottest request (SIMPLE), whose budget is 2x of
+  // napi_get_typedarray_info and of which the reference alone takes most.
+  ViewInternal* internal = nullptr;
+  if (ReqShape(flags)) {
+    internal = NewSmallInternal(env);
+    if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
+    internal->arrays[0] = static_cast<int64_t>(count);
+    internal->arrays[1] = itemsize;
+  }
   if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
-    FreeInternal(internal);
+    if (internal != nullptr) FreeInternal(internal);
     view->obj = nullptr;
     return -1;
   }
-  internal->arrays[0] = static_cast<int64_t>(count);
-  internal->arrays[1] = itemsize;
   view->buf = data;
   view->len = static_cast<int64_t>(bytes);
   view->itemsize = itemsize;
   view->readonly = 0;
   view->ndim = 1;
   view->format = ReqFormat(flags) ? format : nullptr;  // literals live forever
-  view->shape = ReqShape(flags) ? &internal->arrays[0] : nullptr;
-  view->strides = ReqStrides(flags) ? &internal->arrays[1] : nullptr;
+  view->shape = internal != nullptr ? &internal->arrays[0] : nullptr;
+  view->strides = internal != nullptr && ReqStrides(flags) ? &internal->arrays[1] : nullptr;
   view->suboffsets = nullptr;
   view->internal = internal;
   return 1;
