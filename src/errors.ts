@@ -46,6 +46,8 @@ export type BufferErrorCode =
   | 'ERR_BUFFER_TRUNCATED'
   /** A resizable ArrayBuffer, which could shrink under a live export. */
   | 'ERR_BUFFER_RESIZABLE'
+  /** resize() of memory that cannot change size: a mapped file, or memory lent by C code. */
+  | 'ERR_BUFFER_NOT_RESIZABLE'
   /** length or iteration of a 0-d view (CPython: TypeError). */
   | 'ERR_BUFFER_ZERO_DIM';
 

@@ -17,6 +17,7 @@ import {
   NativeBuffer,
   type BufferInfo,
 } from '../src';
+import { resizableArrayBuffer } from './helpers/buffers';
 import { expectCode } from './helpers/expect';
 import { loadFixture, type CView } from './helpers/native-fixtures';
 
@@ -174,7 +175,7 @@ describe('get_buffer from C honours every flag on every exporter kind', () => {
 
   test('a resizable ArrayBuffer is refused as in JavaScript, at every size', () => {
     for (const [length, max] of [[0, 0], [1, 1], [8, 16], [100, 4096], [5000, 1 << 20]] as const) {
-      const ab = new ArrayBuffer(length, { maxByteLength: max });
+      const ab = resizableArrayBuffer(length, max);
       for (const obj of [ab, new Uint8Array(ab), new DataView(ab)]) {
         expectCode(() => consumer.describe(obj, BufferFlags.SIMPLE), 'ERR_BUFFER_RESIZABLE', 'BufferError');
       }

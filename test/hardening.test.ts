@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { BufferFlags, NativeBuffer, bufferProtocol, getBuffer, memoryview } from '../src';
 import { jsonLines, runFixture } from './helpers/child';
 import { expectCode } from './helpers/expect';
+import { growableSharedArrayBuffer, resizableArrayBuffer } from './helpers/buffers';
 
 describe('in a child process', () => {
   test('sizes above Node’s Buffer limit are refused, not double-freed', () => {
@@ -58,12 +59,12 @@ describe('layouts cannot escape their memory', () => {
   });
 
   test('resizable ArrayBuffers are refused: they could shrink under an export', () => {
-    const rab = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(16, { maxByteLength: 64 });
+    const rab = resizableArrayBuffer(16, 64);
     expectCode(() => getBuffer(rab), 'ERR_BUFFER_RESIZABLE', 'BufferError');
     expectCode(() => getBuffer(new Float64Array(rab)), 'ERR_BUFFER_RESIZABLE', 'BufferError');
     expectCode(() => getBuffer(new DataView(rab)), 'ERR_BUFFER_RESIZABLE', 'BufferError');
     expectCode(() => getBuffer({ [bufferProtocol.getBuffer]: () => ({ buffer: rab }) }), 'ERR_BUFFER_RESIZABLE', 'BufferError');
-    const growable = new (SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer)(16, { maxByteLength: 64 });
+    const growable = growableSharedArrayBuffer(16, 64);
     expect(getBuffer(growable).len).toBe(16);
   });
 

@@ -27,6 +27,7 @@
 #include <node_api.h>
 
 #include "buffer_protocol.h"
+#include "fixture_napi.h"
 
 enum { kHeldSlots = 64, kBenchBatch = 1000 };
 
@@ -42,53 +43,6 @@ typedef struct ConsumerState {
   const bp_api* api;
   HeldSlot held[kHeldSlots];
 } ConsumerState;
-
-/* Throws an Error for a failed napi_* call unless it left one pending. */
-static void ThrowNapiError(napi_env env) {
-  const napi_extended_error_info* error = NULL;
-  const char* message = "N-API call failed";
-  bool pending = false;
-  /* Read the message first: every napi_* call resets the last error. */
-  if (napi_get_last_error_info(env, &error) == napi_ok && error != NULL &&
-      error->error_message != NULL) {
-    message = error->error_message;
-  }
-  if (napi_is_exception_pending(env, &pending) == napi_ok && !pending) {
-    napi_throw_error(env, NULL, message);
-  }
-}
-
-#define TRY_NAPI(env, call, failed) \
-  do {                              \
-    if ((call) != napi_ok) {        \
-      ThrowNapiError(env);          \
-      return failed;                \
-    }                               \
-  } while (0)
-
-/* For a bp_api call that returned failure: its exception propagates. One
- * that left none broke the header's contract, which the tests must see. */
-static napi_value PropagateFailure(napi_env env, const char* what) {
-  bool pending = false;
-  char message[128];
-  TRY_NAPI(env, napi_is_exception_pending(env, &pending), NULL);
-  if (!pending) {
-    snprintf(message, sizeof(message),
-             "%s failed without a pending exception", what);
-    napi_throw_error(env, "ERR_TEST_NO_PENDING_EXCEPTION", message);
-  }
-  return NULL;
-}
-
-static napi_value ThrowTypeError(napi_env env, const char* message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-  return NULL;
-}
-
-static napi_value ThrowRangeError(napi_env env, const char* message) {
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
-  return NULL;
-}
 
 static bool ExceptionPending(napi_env env) {
   bool pending = false;
@@ -114,47 +68,25 @@ static const bp_api* GetApi(napi_env env) {
   return state->api;
 }
 
+/* The table before the arguments, so that a missing buffer-protocol is
+ * what a callback reports first. */
+static const bp_api* GetApiAndArgs(napi_env env, napi_callback_info info,
+                                   size_t count, napi_value* argv) {
+  const bp_api* api = GetApi(env);
+  if (api == NULL || !GetArgs(env, info, count, argv)) {
+    return NULL;
+  }
+  return api;
+}
+
 /* ------------------------------------------------------------------------
  * Arguments and results
  * ---------------------------------------------------------------------- */
-
-static bool GetArgs(napi_env env, napi_callback_info info, size_t count,
-                    napi_value* argv) {
-  /* Missing arguments come back as undefined. */
-  TRY_NAPI(env, napi_get_cb_info(env, info, &count, argv, NULL, NULL),
-           false);
-  return true;
-}
 
 static bool IsNullish(napi_env env, napi_value value, bool* out) {
   napi_valuetype type;
   TRY_NAPI(env, napi_typeof(env, value, &type), false);
   *out = type == napi_undefined || type == napi_null;
-  return true;
-}
-
-/* Reads an integral number in [min, max]. */
-static bool GetInteger(napi_env env, napi_value value, const char* name,
-                       double min, double max, int64_t* out) {
-  napi_valuetype type;
-  double number;
-  char message[128];
-  TRY_NAPI(env, napi_typeof(env, value, &type), false);
-  if (type != napi_number) {
-    snprintf(message, sizeof(message), "%s must be a number", name);
-    ThrowTypeError(env, message);
-    return false;
-  }
-  TRY_NAPI(env, napi_get_value_double(env, value, &number), false);
-  /* The range check comes first so that the cast below is defined. */
-  if (!(number >= min && number <= max) ||
-      (double)(int64_t)number != number) {
-    snprintf(message, sizeof(message), "%s must be an integer in [%.0f, %.0f]",
-             name, min, max);
-    ThrowRangeError(env, message);
-    return false;
-  }
-  *out = (int64_t)number;
   return true;
 }
 
@@ -174,23 +106,11 @@ static bool GetFlags(napi_env env, napi_value value, int fallback, int* out) {
   return true;
 }
 
-static bool GetBool(napi_env env, napi_value value, bool* out) {
-  napi_value coerced;
-  TRY_NAPI(env, napi_coerce_to_bool(env, value, &coerced), false);
-  TRY_NAPI(env, napi_get_value_bool(env, coerced, out), false);
-  return true;
-}
-
 /* A string as a malloc'd C string; free() it. */
 static char* GetString(napi_env env, napi_value value, const char* name) {
-  napi_valuetype type;
   size_t length = 0;
   char* text;
-  char message[128];
-  TRY_NAPI(env, napi_typeof(env, value, &type), NULL);
-  if (type != napi_string) {
-    snprintf(message, sizeof(message), "%s must be a string", name);
-    ThrowTypeError(env, message);
+  if (!ExpectType(env, value, napi_string, name, "a string")) {
     return NULL;
   }
   TRY_NAPI(env, napi_get_value_string_utf8(env, value, NULL, 0, &length),
@@ -402,6 +322,33 @@ static bool ReleaseView(napi_env env, const bp_api* api, bp_buffer* view) {
   return !ExceptionPending(env);
 }
 
+/* For the callbacks whose one argument is the object to view. */
+static const bp_api* GetApiAndView(napi_env env, napi_callback_info info,
+                                   bp_buffer* view, int flags) {
+  napi_value obj;
+  const bp_api* api = GetApiAndArgs(env, info, 1, &obj);
+  if (api == NULL || !GetView(env, api, obj, view, flags)) {
+    return NULL;
+  }
+  return api;
+}
+
+/* For a failed call on a view we hold: its exception stays pending while
+ * the view is released, as CPython code releases with an error set. */
+static napi_value ReleaseAfterFailure(napi_env env, const bp_api* api,
+                                      bp_buffer* view, const char* what) {
+  api->release(env, view);
+  return PropagateFailure(env, what);
+}
+
+/* The view is released even when describing it failed. */
+static napi_value DescribeAndRelease(napi_env env, const bp_api* api,
+                                     bp_buffer* view) {
+  napi_value result;
+  bool described = DescribeView(env, view, &result);
+  return ReleaseView(env, api, view) && described ? result : NULL;
+}
+
 /* Walks every item of a view in C order through its strides, with an
  * index odometer rather than recursion: 64 dimensions cost no stack.
  * A view without shape is len / itemsize contiguous items; one without
@@ -495,12 +442,6 @@ static double SumItems(const bp_buffer* view, char kind) {
   return total;
 }
 
-static napi_value NewDouble(napi_env env, double number) {
-  napi_value result;
-  TRY_NAPI(env, napi_create_double(env, number, &result), NULL);
-  return result;
-}
-
 static napi_value NewBoolean(napi_env env, bool flag) {
   napi_value result;
   TRY_NAPI(env, napi_get_boolean(env, flag, &result), NULL);
@@ -520,13 +461,11 @@ static napi_value Undefined(napi_env env) {
 /* sum(obj) -> number: the sum of a 'f' or 'd' view (BP_FULL_RO), any
  * strides and ndim. Other formats and indirect views are a TypeError. */
 static napi_value Sum(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  const bp_api* api = GetApi(env);
   bp_buffer view;
+  const bp_api* api = GetApiAndView(env, info, &view, BP_FULL_RO);
   char kind;
   double total;
-  if (api == NULL || !GetArgs(env, info, 1, argv) ||
-      !GetView(env, api, argv[0], &view, BP_FULL_RO)) {
+  if (api == NULL) {
     return NULL;
   }
   kind = SumKind(&view, false);
@@ -537,21 +476,16 @@ static napi_value Sum(napi_env env, napi_callback_info info) {
                                    : "sum: indirect views are not supported");
   }
   total = SumItems(&view, kind);
-  if (!ReleaseView(env, api, &view)) {
-    return NULL;
-  }
-  return NewDouble(env, total);
+  return ReleaseView(env, api, &view) ? NewDouble(env, total) : NULL;
 }
 
 /* invert(obj) -> undefined: b = 255 - b for every byte of a writable byte
  * view (BP_STRIDED). A read-only exporter's BufferError propagates. */
 static napi_value Invert(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  const bp_api* api = GetApi(env);
   bp_buffer view;
+  const bp_api* api = GetApiAndView(env, info, &view, BP_STRIDED);
   ItemWalk walk;
-  if (api == NULL || !GetArgs(env, info, 1, argv) ||
-      !GetView(env, api, argv[0], &view, BP_STRIDED)) {
+  if (api == NULL) {
     return NULL;
   }
   if (view.itemsize != 1) {
@@ -567,29 +501,21 @@ static napi_value Invert(napi_env env, napi_callback_info info) {
   for (WalkStart(&walk, &view); !walk.done; WalkNext(&walk)) {
     *walk.item = (char)(255 - (unsigned char)*walk.item);
   }
-  if (!ReleaseView(env, api, &view)) {
-    return NULL;
-  }
-  return Undefined(env);
+  return ReleaseView(env, api, &view) ? Undefined(env) : NULL;
 }
 
 /* describe(obj, flags = BP_FULL_RO) -> the DescribeView() object. */
 static napi_value Describe(napi_env env, napi_callback_info info) {
-  napi_value argv[2], result;
-  const bp_api* api = GetApi(env);
+  napi_value argv[2];
+  const bp_api* api;
   bp_buffer view;
   int flags;
-  bool described;
-  if (api == NULL || !GetArgs(env, info, 2, argv) ||
+  if ((api = GetApiAndArgs(env, info, 2, argv)) == NULL ||
       !GetFlags(env, argv[1], BP_FULL_RO, &flags) ||
       !GetView(env, api, argv[0], &view, flags)) {
     return NULL;
   }
-  described = DescribeView(env, &view, &result);
-  if (!ReleaseView(env, api, &view) || !described) {
-    return NULL;
-  }
-  return result;
+  return DescribeAndRelease(env, api, &view);
 }
 
 /* ------------------------------------------------------------------------
@@ -611,6 +537,21 @@ static bool GetHandle(napi_env env, napi_value value, int64_t* handle) {
   return GetInteger(env, value, "handle", 0,
                     (double)UINT32_MAX * kHeldSlots + (kHeldSlots - 1),
                     handle);
+}
+
+/* The handle argument of releaseHeld() and heldSum(). A handle that names
+ * no slot is not an error here (*slot is NULL): each decides what it is. */
+static bool GetHeldSlot(napi_env env, napi_callback_info info,
+                        HeldSlot** slot) {
+  napi_value argv[1];
+  ConsumerState* state;
+  int64_t handle;
+  if ((state = GetState(env)) == NULL || !GetArgs(env, info, 1, argv) ||
+      !GetHandle(env, argv[0], &handle)) {
+    return false;
+  }
+  *slot = FindSlot(state, handle);
+  return true;
 }
 
 /* hold(obj, flags = BP_FULL_RO) -> handle: keeps the view until
@@ -652,42 +593,30 @@ static napi_value Hold(napi_env env, napi_callback_info info) {
  * held. Again with the same handle, release() runs again on the released
  * view, which must be a no-op (false). A stale handle touches nothing. */
 static napi_value ReleaseHeld(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
   const bp_api* api = GetApi(env);
-  ConsumerState* state;
   HeldSlot* slot;
-  int64_t handle;
   bool was_held;
-  if (api == NULL || (state = GetState(env)) == NULL ||
-      !GetArgs(env, info, 1, argv) || !GetHandle(env, argv[0], &handle)) {
+  if (api == NULL || !GetHeldSlot(env, info, &slot)) {
     return NULL;
   }
-  slot = FindSlot(state, handle);
   if (slot == NULL) {
     return NewBoolean(env, false);
   }
   /* The header's definition of a released view. */
   was_held = slot->view.obj != NULL || slot->view.internal != NULL;
   slot->in_use = false;
-  if (!ReleaseView(env, api, &slot->view)) {
-    return NULL;
-  }
-  return NewBoolean(env, was_held);
+  return ReleaseView(env, api, &slot->view) ? NewBoolean(env, was_held)
+                                            : NULL;
 }
 
 /* heldSum(handle) -> number: sum() of a held 'f'/'d' view, or the sum of
  * all bytes of a 'B' view or one without a format. */
 static napi_value HeldSum(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  ConsumerState* state;
   HeldSlot* slot;
-  int64_t handle;
   char kind;
-  if ((state = GetState(env)) == NULL || !GetArgs(env, info, 1, argv) ||
-      !GetHandle(env, argv[0], &handle)) {
+  if (!GetHeldSlot(env, info, &slot)) {
     return NULL;
   }
-  slot = FindSlot(state, handle);
   if (slot == NULL || !slot->in_use) {
     return ThrowRangeError(env, "heldSum: no view is held under this handle");
   }
@@ -728,10 +657,8 @@ static napi_value BadGetPointer(napi_env env, const bp_api* api,
   } else {
     pointer = api->get_pointer(NULL, indices);
   }
-  if (!ReleaseView(env, api, &view)) {
-    return NULL;
-  }
-  return NewBoolean(env, pointer == NULL);
+  return ReleaseView(env, api, &view) ? NewBoolean(env, pointer == NULL)
+                                      : NULL;
 }
 
 /* badCall(kind, obj) -> per kind below, or throws what the call left
@@ -750,12 +677,12 @@ static napi_value BadGetPointer(napi_env env, const bp_api* api,
  * Views filled on success are released. */
 static napi_value BadCall(napi_env env, napi_callback_info info) {
   napi_value argv[2], result = NULL;
-  const bp_api* api = GetApi(env);
+  const bp_api* api;
   bp_buffer view;
   char* kind;
   void* bytes;
   int status, flags;
-  if (api == NULL || !GetArgs(env, info, 2, argv) ||
+  if ((api = GetApiAndArgs(env, info, 2, argv)) == NULL ||
       (kind = GetString(env, argv[0], "kind")) == NULL) {
     return NULL;
   }
@@ -797,8 +724,7 @@ static napi_value BadCall(napi_env env, napi_callback_info info) {
         status = api->to_contiguous(env, bytes, &view, view.len + 1, 'C');
         free(bytes);
         if (status != 0) {
-          api->release(env, &view);
-          result = PropagateFailure(env, kind);
+          result = ReleaseAfterFailure(env, api, &view, kind);
         } else if (ReleaseView(env, api, &view)) {
           result = NewDouble(env, 0);
         }
@@ -858,21 +784,19 @@ static napi_value TableInfo(napi_env env, napi_callback_info info) {
 /* isContiguous(obj, order, flags = BP_FULL_RO) -> boolean. */
 static napi_value IsContiguous(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  const bp_api* api = GetApi(env);
+  const bp_api* api;
   bp_buffer view;
   char order;
   int flags, contiguous;
-  if (api == NULL || !GetArgs(env, info, 3, argv) ||
+  if ((api = GetApiAndArgs(env, info, 3, argv)) == NULL ||
       !GetOrder(env, argv[1], &order) ||
       !GetFlags(env, argv[2], BP_FULL_RO, &flags) ||
       !GetView(env, api, argv[0], &view, flags)) {
     return NULL;
   }
   contiguous = api->is_contiguous(&view, order);
-  if (!ReleaseView(env, api, &view)) {
-    return NULL;
-  }
-  return NewBoolean(env, contiguous != 0);
+  return ReleaseView(env, api, &view) ? NewBoolean(env, contiguous != 0)
+                                      : NULL;
 }
 
 /* getPointerOffset(obj, indices) -> number | null: the byte distance of
@@ -880,12 +804,12 @@ static napi_value IsContiguous(napi_env env, napi_callback_info info) {
  * get_pointer returned NULL. indices must have ndim entries. */
 static napi_value GetPointerOffset(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
-  const bp_api* api = GetApi(env);
+  const bp_api* api;
   bp_buffer view;
   bp_ssize_t indices[BP_MAX_NDIM];
   int count = 0;
   void* pointer;
-  if (api == NULL || !GetArgs(env, info, 2, argv) ||
+  if ((api = GetApiAndArgs(env, info, 2, argv)) == NULL ||
       !GetSsizeArray(env, argv[1], "indices", indices, &count) ||
       !GetView(env, api, argv[0], &view, BP_FULL_RO)) {
     return NULL;
@@ -905,22 +829,19 @@ static napi_value GetPointerOffset(napi_env env, napi_callback_info info) {
                  &result),
              NULL);
   }
-  if (!ReleaseView(env, api, &view)) {
-    return NULL;
-  }
-  return result;
+  return ReleaseView(env, api, &view) ? result : NULL;
 }
 
 /* toContiguous(obj, order) -> Uint8Array: to_contiguous of a BP_FULL_RO
  * view into a new ArrayBuffer of view.len bytes. */
 static napi_value ToContiguous(napi_env env, napi_callback_info info) {
   napi_value argv[2], buffer, result;
-  const bp_api* api = GetApi(env);
+  const bp_api* api;
   bp_buffer view;
   char order;
   void* data = NULL;
   size_t len;
-  if (api == NULL || !GetArgs(env, info, 2, argv) ||
+  if ((api = GetApiAndArgs(env, info, 2, argv)) == NULL ||
       !GetOrder(env, argv[1], &order) ||
       !GetView(env, api, argv[0], &view, BP_FULL_RO)) {
     return NULL;
@@ -933,8 +854,7 @@ static napi_value ToContiguous(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (api->to_contiguous(env, data, &view, view.len, order) != 0) {
-    api->release(env, &view);
-    return PropagateFailure(env, "to_contiguous");
+    return ReleaseAfterFailure(env, api, &view, "to_contiguous");
   }
   if (!ReleaseView(env, api, &view)) {
     return NULL;
@@ -950,32 +870,28 @@ static napi_value ToContiguous(napi_env env, napi_callback_info info) {
  * of the Uint8Array `bytes` into a writable BP_FULL view of obj. */
 static napi_value FromContiguous(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  const bp_api* api = GetApi(env);
+  const bp_api* api;
   bp_buffer view;
   char order;
   void* data;
   bp_ssize_t len;
-  if (api == NULL || !GetArgs(env, info, 3, argv) ||
+  if ((api = GetApiAndArgs(env, info, 3, argv)) == NULL ||
       !GetBytes(env, argv[1], &data, &len) ||
       !GetOrder(env, argv[2], &order) ||
       !GetView(env, api, argv[0], &view, BP_FULL)) {
     return NULL;
   }
   if (api->from_contiguous(env, &view, data, len, order) != 0) {
-    api->release(env, &view);
-    return PropagateFailure(env, "from_contiguous");
+    return ReleaseAfterFailure(env, api, &view, "from_contiguous");
   }
-  if (!ReleaseView(env, api, &view)) {
-    return NULL;
-  }
-  return Undefined(env);
+  return ReleaseView(env, api, &view) ? Undefined(env) : NULL;
 }
 
 /* copyData(dst, src) -> undefined. */
 static napi_value CopyData(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  const bp_api* api = GetApi(env);
-  if (api == NULL || !GetArgs(env, info, 2, argv)) {
+  const bp_api* api = GetApiAndArgs(env, info, 2, argv);
+  if (api == NULL) {
     return NULL;
   }
   if (api->copy_data(env, argv[0], argv[1]) != 0) {
@@ -988,12 +904,12 @@ static napi_value CopyData(napi_env env, napi_callback_info info) {
 static napi_value FillContiguousStrides(napi_env env,
                                         napi_callback_info info) {
   napi_value argv[3], result;
-  const bp_api* api = GetApi(env);
+  const bp_api* api;
   bp_ssize_t shape[BP_MAX_NDIM], strides[BP_MAX_NDIM];
   int ndim = 0;
   int64_t itemsize;
   char order;
-  if (api == NULL || !GetArgs(env, info, 3, argv) ||
+  if ((api = GetApiAndArgs(env, info, 3, argv)) == NULL ||
       !GetSsizeArray(env, argv[0], "shape", shape, &ndim) ||
       !GetInteger(env, argv[1], "itemsize", 0, 9007199254740991.0,
                   &itemsize) ||
@@ -1001,24 +917,21 @@ static napi_value FillContiguousStrides(napi_env env,
     return NULL;
   }
   api->fill_contiguous_strides(ndim, shape, strides, itemsize, order);
-  if (!NewSsizeArray(env, strides, ndim, &result)) {
-    return NULL;
-  }
-  return result;
+  return NewSsizeArray(env, strides, ndim, &result) ? result : NULL;
 }
 
 /* fillInfo(obj | null, bytes, readonly, flags) -> the DescribeView()
  * object of fill_info over the Uint8Array's memory (released before
  * returning). */
 static napi_value FillInfo(napi_env env, napi_callback_info info) {
-  napi_value argv[4], result;
-  const bp_api* api = GetApi(env);
+  napi_value argv[4];
+  const bp_api* api;
   bp_buffer view;
   void* data;
   bp_ssize_t len;
-  bool no_obj, readonly, described;
+  bool no_obj, readonly;
   int flags;
-  if (api == NULL || !GetArgs(env, info, 4, argv) ||
+  if ((api = GetApiAndArgs(env, info, 4, argv)) == NULL ||
       !IsNullish(env, argv[0], &no_obj) ||
       !GetBytes(env, argv[1], &data, &len) ||
       !GetBool(env, argv[2], &readonly) ||
@@ -1029,21 +942,17 @@ static napi_value FillInfo(napi_env env, napi_callback_info info) {
                      readonly ? 1 : 0, flags) != 0) {
     return PropagateFailure(env, "fill_info");
   }
-  described = DescribeView(env, &view, &result);
-  if (!ReleaseView(env, api, &view) || !described) {
-    return NULL;
-  }
-  return result;
+  return DescribeAndRelease(env, api, &view);
 }
 
 /* sizeFromFormat(format) -> number, or throws what size_from_format left
  * pending when it returned -1. */
 static napi_value SizeFromFormat(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  const bp_api* api = GetApi(env);
+  const bp_api* api;
   char* format;
   bp_ssize_t size;
-  if (api == NULL || !GetArgs(env, info, 1, argv) ||
+  if ((api = GetApiAndArgs(env, info, 1, argv)) == NULL ||
       (format = GetString(env, argv[0], "format")) == NULL) {
     return NULL;
   }
@@ -1074,70 +983,89 @@ static bool GetIterations(napi_env env, napi_value value, int64_t* n) {
   return GetInteger(env, value, "n", 0, 9007199254740991.0, n);
 }
 
-static napi_value NsPerIteration(napi_env env, int64_t start, int64_t n) {
-  return NewDouble(env, n == 0 ? 0 : (double)(NowNs() - start) / (double)n);
-}
+/* One iteration; false with an exception pending. */
+typedef bool (*BenchStep)(napi_env env, napi_value arg, void* ctx);
 
-/* benchGetBuffer(obj, n, flags = BP_SIMPLE) -> ns per get_buffer + release.
- * A handle scope per kBenchBatch iterations, as in benchTypedArrayInfo. */
-static napi_value BenchGetBuffer(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  const bp_api* api = GetApi(env);
+/* ns per step(arg, ctx) over n steps. Handles the steps make are freed a
+ * kBenchBatch at a time: memory stays flat without a scope per step
+ * weighing on the timing. The check after the loop catches a release()
+ * that refused (it can only say so by leaving an exception pending). */
+static napi_value TimeSteps(napi_env env, int64_t n, BenchStep step,
+                            napi_value arg, void* ctx) {
   napi_handle_scope scope;
-  bp_buffer view;
-  int64_t n, done = 0, batch_end, start;
-  int flags;
-  if (api == NULL || !GetArgs(env, info, 3, argv) ||
-      !GetIterations(env, argv[1], &n) ||
-      !GetFlags(env, argv[2], BP_SIMPLE, &flags)) {
-    return NULL;
-  }
-  start = NowNs();
+  int64_t done = 0, batch_end, start = NowNs();
   while (done < n) {
     batch_end = n - done > kBenchBatch ? done + kBenchBatch : n;
     TRY_NAPI(env, napi_open_handle_scope(env, &scope), NULL);
     for (; done < batch_end; done++) {
-      if (api->get_buffer(env, argv[0], &view, flags) != 0) {
-        napi_close_handle_scope(env, scope);
-        return PropagateFailure(env, "get_buffer");
-      }
-      api->release(env, &view);
-    }
-    TRY_NAPI(env, napi_close_handle_scope(env, scope), NULL);
-  }
-  if (ExceptionPending(env)) {
-    return NULL;
-  }
-  return NsPerIteration(env, start, n);
-}
-
-/* benchTypedArrayInfo(typedArray, n) -> ns per napi_get_typedarray_info
- * (every out parameter requested). */
-static napi_value BenchTypedArrayInfo(napi_env env, napi_callback_info info) {
-  napi_value argv[2], arraybuffer;
-  napi_handle_scope scope;
-  napi_typedarray_type type;
-  size_t length, byte_offset;
-  void* data;
-  int64_t n, done = 0, batch_end, start;
-  if (!GetArgs(env, info, 2, argv) || !GetIterations(env, argv[1], &n)) {
-    return NULL;
-  }
-  start = NowNs();
-  while (done < n) {
-    batch_end = n - done > kBenchBatch ? done + kBenchBatch : n;
-    TRY_NAPI(env, napi_open_handle_scope(env, &scope), NULL);
-    for (; done < batch_end; done++) {
-      if (napi_get_typedarray_info(env, argv[0], &type, &length, &data,
-                                   &arraybuffer, &byte_offset) != napi_ok) {
-        ThrowNapiError(env);
+      if (!step(env, arg, ctx)) {
         napi_close_handle_scope(env, scope);
         return NULL;
       }
     }
     TRY_NAPI(env, napi_close_handle_scope(env, scope), NULL);
   }
-  return NsPerIteration(env, start, n);
+  if (ExceptionPending(env)) {
+    return NULL;
+  }
+  return NewDouble(env, n == 0 ? 0 : (double)(NowNs() - start) / (double)n);
+}
+
+typedef struct GetBufferBench {
+  const bp_api* api;
+  int flags;
+} GetBufferBench;
+
+static bool GetBufferStep(napi_env env, napi_value obj, void* ctx) {
+  const GetBufferBench* bench = (const GetBufferBench*)ctx;
+  bp_buffer view;
+  if (bench->api->get_buffer(env, obj, &view, bench->flags) != 0) {
+    PropagateFailure(env, "get_buffer");
+    return false;
+  }
+  bench->api->release(env, &view);
+  return true;
+}
+
+/* benchGetBuffer(obj, n, flags = BP_SIMPLE) -> ns per get_buffer + release,
+ * batched as benchTypedArrayInfo is so that the two compare. */
+static napi_value BenchGetBuffer(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  GetBufferBench bench;
+  int64_t n;
+  if ((bench.api = GetApiAndArgs(env, info, 3, argv)) == NULL ||
+      !GetIterations(env, argv[1], &n) ||
+      !GetFlags(env, argv[2], BP_SIMPLE, &bench.flags)) {
+    return NULL;
+  }
+  return TimeSteps(env, n, GetBufferStep, argv[0], &bench);
+}
+
+static bool TypedArrayInfoStep(napi_env env, napi_value typed_array,
+                               void* ctx) {
+  napi_value arraybuffer;
+  napi_typedarray_type type;
+  size_t length, byte_offset;
+  void* data;
+  (void)ctx;
+  if (napi_get_typedarray_info(env, typed_array, &type, &length, &data,
+                               &arraybuffer, &byte_offset) != napi_ok) {
+    /* Before the scope closes: that resets the last error. */
+    ThrowNapiError(env);
+    return false;
+  }
+  return true;
+}
+
+/* benchTypedArrayInfo(typedArray, n) -> ns per napi_get_typedarray_info
+ * (every out parameter requested). */
+static napi_value BenchTypedArrayInfo(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int64_t n;
+  if (!GetArgs(env, info, 2, argv) || !GetIterations(env, argv[1], &n)) {
+    return NULL;
+  }
+  return TimeSteps(env, n, TypedArrayInfoStep, argv[0], NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -1187,9 +1115,6 @@ static void FreeState(napi_env env, void* data, void* hint) {
   free(data);
 }
 
-#define METHOD(name, function) \
-  {name, NULL, function, NULL, NULL, NULL, napi_enumerable, NULL}
-
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       METHOD("sum", Sum),
@@ -1232,6 +1157,3 @@ NAPI_MODULE_INIT() {
   }
   return exports;
 }
-
-#undef METHOD
-#undef TRY_NAPI

@@ -27,6 +27,7 @@
 #include <node_api.h>
 
 #include "buffer_protocol.h"
+#include "fixture_napi.h"
 #include "image/image.h"
 
 static _Atomic uint64_t buffer_object_free_count = 0;
@@ -40,109 +41,26 @@ static void Trace(const char* line) {
   }
 }
 
-/* Throws an Error for a failed napi_* call unless it left one pending. */
-static void ThrowNapiError(napi_env env) {
-  const napi_extended_error_info* error = NULL;
-  const char* message = "N-API call failed";
-  bool pending = false;
-  /* Read the message first: every napi_* call resets the last error. */
-  if (napi_get_last_error_info(env, &error) == napi_ok && error != NULL &&
-      error->error_message != NULL) {
-    message = error->error_message;
-  }
-  if (napi_is_exception_pending(env, &pending) == napi_ok && !pending) {
-    napi_throw_error(env, NULL, message);
-  }
-}
-
-#define TRY_NAPI(env, call, failed) \
-  do {                              \
-    if ((call) != napi_ok) {        \
-      ThrowNapiError(env);          \
-      return failed;                \
-    }                               \
-  } while (0)
-
-/* For a bp_api call that returned failure: its exception propagates. One
- * that left none broke the header's contract, which the tests must see. */
-static napi_value PropagateFailure(napi_env env, const char* what) {
-  bool pending = false;
-  char message[128];
-  TRY_NAPI(env, napi_is_exception_pending(env, &pending), NULL);
-  if (!pending) {
-    snprintf(message, sizeof(message),
-             "%s failed without a pending exception", what);
-    napi_throw_error(env, "ERR_TEST_NO_PENDING_EXCEPTION", message);
-  }
-  return NULL;
-}
-
-static bool GetArgs(napi_env env, napi_callback_info info, size_t count,
-                    napi_value* argv) {
-  /* Missing arguments come back as undefined. */
-  TRY_NAPI(env, napi_get_cb_info(env, info, &count, argv, NULL, NULL),
-           false);
-  return true;
-}
-
-/* Reads an integral number in [min, max]. */
-static bool GetInteger(napi_env env, napi_value value, const char* name,
-                       double min, double max, int64_t* out) {
-  napi_valuetype type;
-  double number;
-  char message[128];
-  TRY_NAPI(env, napi_typeof(env, value, &type), false);
-  if (type != napi_number) {
-    snprintf(message, sizeof(message), "%s must be a number", name);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-    return false;
-  }
-  TRY_NAPI(env, napi_get_value_double(env, value, &number), false);
-  /* The range check comes first so that the cast below is defined. */
-  if (!(number >= min && number <= max) ||
-      (double)(int64_t)number != number) {
-    snprintf(message, sizeof(message), "%s must be an integer in [%.0f, %.0f]",
-             name, min, max);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
-    return false;
-  }
-  *out = (int64_t)number;
-  return true;
-}
-
-static bool GetBool(napi_env env, napi_value value, bool* out) {
-  napi_value coerced;
-  TRY_NAPI(env, napi_coerce_to_bool(env, value, &coerced), false);
-  TRY_NAPI(env, napi_get_value_bool(env, coerced, out), false);
-  return true;
-}
-
 /* Reads a string of fewer than size bytes into out. */
 static bool GetShortString(napi_env env, napi_value value, const char* name,
                            char* out, size_t size) {
-  napi_valuetype type;
   size_t length = 0;
   char message[128];
-  TRY_NAPI(env, napi_typeof(env, value, &type), false);
-  if (type != napi_string) {
-    snprintf(message, sizeof(message), "%s must be a string", name);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  if (!ExpectType(env, value, napi_string, name, "a string")) {
     return false;
   }
   TRY_NAPI(env, napi_get_value_string_utf8(env, value, out, size, &length),
            false);
   if (length + 1 >= size) {
     snprintf(message, sizeof(message), "%s is too long", name);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+    ThrowRangeError(env, message);
     return false;
   }
   return true;
 }
 
 static napi_value NewCount(napi_env env, uint64_t count) {
-  napi_value result;
-  TRY_NAPI(env, napi_create_double(env, (double)count, &result), NULL);
-  return result;
+  return NewDouble(env, (double)count);
 }
 
 /* bp_release_cb of image NativeBuffers: ctx is the img_image. */
@@ -204,11 +122,8 @@ static napi_value Create(napi_env env, napi_callback_info info) {
   strides[0] = (bp_ssize_t)image->stride;
   strides[1] = 4;
   strides[2] = 1;
-  layout.format = "B";
-  layout.ndim = 3;
-  layout.shape = shape;
-  layout.strides = strides;
-  layout.offset = 0;
+  layout = (bp_layout){.format = "B", .ndim = 3, .shape = shape,
+                       .strides = strides, .offset = 0};
   if (api->export_memory(env, image->pixels,
                          (bp_ssize_t)image->stride * image->height, &layout,
                          readonly, ReleaseImage, image, &result) != 0) {
@@ -316,10 +231,8 @@ static napi_value BadExport(napi_env env, napi_callback_info info) {
     shape[0] = shape[1] = 4;
     strides[0] = 32;
     strides[1] = 8;
-    layout.format = "d";
-    layout.ndim = 2;
-    layout.shape = shape;
-    layout.strides = strides;
+    layout = (bp_layout){.format = "d", .ndim = 2, .shape = shape,
+                         .strides = strides, .offset = 0};
     layout_arg = &layout;
   } else if (strcmp(kind, "bad-format") == 0) {
     layout.format = "Q#";
@@ -330,9 +243,8 @@ static napi_value BadExport(napi_env env, napi_callback_info info) {
     for (i = 0; i < 65; i++) {
       shape[i] = 1;
     }
-    layout.format = "B";
-    layout.ndim = 65;
-    layout.shape = shape;
+    layout = (bp_layout){.format = "B", .ndim = 65, .shape = shape,
+                         .strides = NULL, .offset = 0};
     layout_arg = &layout;
   } else if (strcmp(kind, "from-memory-end-of-buffer") == 0) {
     len = BP_END_OF_BUFFER;
@@ -388,15 +300,12 @@ static napi_value BadReleaseCount(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
-      {"create", NULL, Create, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"freeCount", NULL, FreeCount, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"createBufferObject", NULL, CreateBufferObject, NULL, NULL, NULL,
-       napi_enumerable, NULL},
-      {"bufferObjectFreeCount", NULL, BufferObjectFreeCount, NULL, NULL, NULL,
-       napi_enumerable, NULL},
-      {"badExport", NULL, BadExport, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"badReleaseCount", NULL, BadReleaseCount, NULL, NULL, NULL,
-       napi_enumerable, NULL},
+      METHOD("create", Create),
+      METHOD("freeCount", FreeCount),
+      METHOD("createBufferObject", CreateBufferObject),
+      METHOD("bufferObjectFreeCount", BufferObjectFreeCount),
+      METHOD("badExport", BadExport),
+      METHOD("badReleaseCount", BadReleaseCount),
   };
   TRY_NAPI(env,
            napi_define_properties(
@@ -405,5 +314,3 @@ NAPI_MODULE_INIT() {
            NULL);
   return exports;
 }
-
-#undef TRY_NAPI
