@@ -525,3 +525,106 @@ describe('BufferObject over C memory (buffer_object_from_memory)', () => {
     expectCode(() => consumer.describe(ro, BufferFlags.WRITABLE), 'ERR_BUFFER_NOT_WRITABLE', 'BufferError');
   });
 });
+
+describe('bad input from JavaScript through the C API: C refuses exactly what getBuffer refuses', () => {
+  const throwing = (what: string): object => ({
+    [bufferProtocol.getBuffer]: () => {
+      throw Object.assign(new Error(`${what} threw`), { code: 'ERR_TEST_HOOK' });
+    },
+  });
+  const returning = (value: unknown): object => ({ [bufferProtocol.getBuffer]: () => value });
+  const hostile = (): [string, () => unknown][] => {
+    const detachedAb = new ArrayBuffer(8);
+    const detachedView = new Float64Array(detachedAb);
+    structuredClone(detachedAb, { transfer: [detachedAb] });
+    const shrunk = resizableArrayBuffer(64, 128);
+    const overShrunk = new Uint8Array(shrunk, 0, 64);
+    (shrunk as unknown as { resize(length: number): void }).resize(8);
+    const closed = NativeBuffer.alloc(16);
+    closed.close();
+    const released = memoryview(new Uint8Array(8));
+    released.release();
+    const releasedInfo = getBuffer(new Uint8Array(4));
+    releasedInfo.release();
+    return [
+      ['undefined', () => undefined],
+      ['null', () => null],
+      ['a number', () => 42],
+      ['a string', () => 'bytes'],
+      ['a symbol', () => Symbol('x')],
+      ['a plain object', () => ({ length: 4 })],
+      ['an array', () => [1, 2, 3]],
+      ['a function', () => () => 0],
+      ['a detached ArrayBuffer', () => detachedAb],
+      ['a TypedArray over a detached buffer', () => detachedView],
+      ['a resizable ArrayBuffer', () => shrunk],
+      ['a fixed view past the end of a shrunk resizable buffer', () => overShrunk],
+      ['a closed NativeBuffer', () => closed],
+      ['a released MemoryView', () => released],
+      ['an exporter whose getBuffer throws', () => throwing('getBuffer')],
+      ['an exporter returning a number', () => returning(5)],
+      ['an exporter returning a released BufferInfo', () => returning(releasedInfo)],
+      ['an exporter returning a descriptor outside its memory', () => returning({ buffer: new ArrayBuffer(8), format: 'd', shape: [2] })],
+      ['an exporter returning 65 dimensions', () => returning({ buffer: new ArrayBuffer(8), shape: new Array(65).fill(1) })],
+      ['an exporter returning an overflowing shape', () => returning({ buffer: new ArrayBuffer(8), shape: [2 ** 40, 2 ** 40] })],
+      ['an exporter returning a huge repeat count', () => returning({ buffer: new ArrayBuffer(8), format: '9999999999999999999B' })],
+      ['an exporter returning negative strides out of memory', () => returning({ buffer: new ArrayBuffer(8), shape: [4], strides: [-1] })],
+      ['an exporter whose buffer getter throws', () => ({
+        [bufferProtocol.getBuffer]: () => ({
+          get buffer(): never {
+            throw Object.assign(new Error('buffer getter'), { code: 'ERR_TEST_GETTER' });
+          },
+        }),
+      })],
+    ];
+  };
+
+  const errorOf = (run: () => unknown): { name: string | undefined; code: string | undefined } | 'no error' => {
+    try {
+      run();
+      return 'no error';
+    } catch (error) {
+      const e = error as { name?: string; code?: string };
+      return { name: e.name, code: e.code };
+    }
+  };
+
+  test.each(hostile())('%s', (_name, make) => {
+    const obj = make();
+    for (const flags of [BufferFlags.SIMPLE, BufferFlags.WRITABLE, BufferFlags.FULL_RO, BufferFlags.FULL]) {
+      const js = errorOf(() => getBuffer(obj, flags).release());
+      const c = errorOf(() => consumer.describe(obj, flags));
+      expect({ flags, c }).toEqual({ flags, c: js });
+      expect(js).not.toBe('no error');
+    }
+  });
+
+  test.each([
+    ['-1', -1],
+    ['0x2 (never assigned)', 0x2],
+    ['0x400', 0x400],
+    ['READ (a buffer type)', BufferFlags.READ],
+    ['WRITE (a buffer type)', BufferFlags.WRITE],
+    ['INT32_MIN', -(2 ** 31)],
+  ] as const)('flags %s are a RangeError from C as from JavaScript, on built-ins and on the facade path', (_name, flags) => {
+    for (const obj of [new Float32Array(4), NativeBuffer.alloc(8, { format: 'f' }), new Canvas(1, 1)]) {
+      expect(errorOf(() => consumer.describe(obj, flags))).toEqual({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+      expect(errorOf(() => getBuffer(obj, flags))).toEqual({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    }
+  });
+
+  test('a refusal leaves the exporter unexported and its bytes unchanged', () => {
+    const nb = NativeBuffer.alloc(16, { readonly: true });
+    new Uint8Array(nb.buffer).fill(5);
+    const canvas = new Canvas(2, 2);
+    const before = [...canvas.pixels];
+    for (let i = 0; i < 100; i++) {
+      expectCode(() => consumer.invert(nb), 'ERR_BUFFER_NOT_WRITABLE', 'BufferError');
+      expectCode(() => consumer.describe(canvas, BufferFlags.C_CONTIGUOUS), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+    }
+    expect(nb.exports).toBe(0);
+    expect([...new Uint8Array(nb.buffer)]).toEqual(new Array(16).fill(5));
+    expect([canvas.gets, canvas.releases]).toEqual([0, 0]);
+    expect([...canvas.pixels]).toEqual(before);
+  });
+});
