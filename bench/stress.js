@@ -42,29 +42,58 @@ async function main() {
   nb.close();
 
   await settle();
-  rss0 = process.memoryUsage().rss;
-  t = process.hrtime.bigint();
-  for (let i = 0; i < 1e5; i++) {
-    const b = NativeBuffer.alloc(4096);
-    new Uint8Array(b.buffer)[0] = 1;
-    b.close();
-    if (i % 1000 === 0) await turn();
-  }
-  const elapsed = Number(process.hrtime.bigint() - t);
-  await settle();
+  const allocRound = async () => {
+    const rss = process.memoryUsage().rss;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 1e5; i++) {
+      const b = NativeBuffer.alloc(4096);
+      new Uint8Array(b.buffer)[0] = 1;
+      b.close();
+      if (i % 1000 === 0) await turn();
+    }
+    const ns = Number(process.hrtime.bigint() - start);
+    await settle();
+    return { ns, growth: Number(mib(process.memoryUsage().rss - rss)) };
+  };
+  // The first round grows V8's heap and the allocator's arenas to their
+  // working size; a leak shows as growth in the second.
+  const first = await allocRound();
+  const second = await allocRound();
   results.allocCycles = {
     count: 1e5,
-    nsPerCycle: elapsed / 1e5,
-    rssGrowthMiB: Number(mib(process.memoryUsage().rss - rss0)),
+    nsPerCycle: first.ns / 1e5,
+    rssGrowthMiB: first.growth,
+    secondRoundRssGrowthMiB: second.growth,
     liveBlocksAfter: nativeMemoryStats().liveBlocks,
   };
+  // The C API: 1e6 get_buffer/release from C on a Float32Array and on a
+  // NativeBuffer (the facade path), when the test fixtures are built.
+  try {
+    const consumer = require(require('path').join(__dirname, '..', 'build', 'Release', 'bp_test_consumer.node'));
+    const f32 = new Float32Array(1024);
+    const owned = NativeBuffer.alloc(4096, { format: 'f' });
+    await settle();
+    const rss = process.memoryUsage().rss;
+    consumer.benchGetBuffer(f32, 1e6, 0x11c);
+    consumer.benchGetBuffer(owned, 1e5, 0x11c);
+    await settle();
+    results.capiCycles = { builtin: 1e6, facade: 1e5, rssGrowthMiB: Number(mib(process.memoryUsage().rss - rss)), exportsAfter: owned.exports };
+    owned.close();
+  } catch (error) {
+    results.capiCycles = { skipped: String(error.message) };
+  }
   results.gc = global.gc ? 'exposed' : 'not exposed';
   const e = results.exportCycles;
   console.log(
     `export/release: ${e.nsPerCycle.toFixed(0)} ns per cycle, RSS growth ${e.rssGrowthMiB} MiB (heapUsed ${e.heapUsedGrowthMiB} MiB; ` +
       `a second million: ${e.secondMillionRssGrowthMiB} MiB), exports after ${e.exportsAfter}/${e.exportsAfterViews}`,
   );
-  console.log(`alloc/close 4 KiB: ${results.allocCycles.nsPerCycle.toFixed(0)} ns per cycle, RSS growth ${results.allocCycles.rssGrowthMiB} MiB, live blocks after ${results.allocCycles.liveBlocksAfter}`);
+  const a = results.allocCycles;
+  console.log(
+    `alloc/close 4 KiB: ${a.nsPerCycle.toFixed(0)} ns per cycle, RSS growth ${a.rssGrowthMiB} MiB ` +
+      `(a second 1e5: ${a.secondRoundRssGrowthMiB} MiB), live blocks after ${a.liveBlocksAfter}`,
+  );
+  console.log(`C API get_buffer/release (1e6 built-in + 1e5 facade): ${JSON.stringify(results.capiCycles)}`);
   console.log(`BENCH_STRESS_JSON ${JSON.stringify(results)}`);
 }
 
