@@ -147,11 +147,13 @@ typedef struct bp_layout {
 /* Frees C memory handed to JavaScript. Called exactly once, with the ctx and
  * ptr given at creation, on a JavaScript thread: the creating env's thread,
  * once every JavaScript object, view and C export over the memory is gone
- * (after close(), or garbage collection, or at env teardown at the latest).
- * If the NativeBuffer was shared with Workers (share()/fromShared()), the
- * thread of the last env to let go runs it instead; make the callback
- * thread-safe (free() is) before sharing such memory. It must not call into
- * JavaScript. */
+ * (after close(), or garbage collection). At the latest it runs when the
+ * env ends (a Worker's exit, or the process's natural end: C views never
+ * released stop holding it then), and process.exit(), which skips env
+ * teardown, runs it from an atexit handler. If the NativeBuffer was shared
+ * with Workers (share()/fromShared()), the thread of the last env to let go
+ * runs it instead; make the callback thread-safe (free() is) before sharing
+ * such memory. It must not call into JavaScript. */
 typedef void (*bp_release_cb)(void* ctx, void* ptr);
 
 typedef struct bp_api {
