@@ -2,7 +2,7 @@
 // one-dimensional byte window onto another exporter's memory, or onto memory
 // of its own (PyBuffer_New). It is built on a 'B' memoryview of the base, so
 // slices share the base's single export and release it with the last of them.
-import { BufferInfoImpl, releaseOwnExport, type BufferInfo } from './buffer-info';
+import { BufferInfoImpl, releaseOwnExport, releaseQuietly, type BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType, outOfRange } from './errors';
 import { BufferFlags, checkFlags } from './flags';
 import { getBuffer } from './get-buffer';
@@ -123,43 +123,70 @@ export class BufferObject {
   assign(source: unknown, start?: number | null, end?: number | null): void {
     const target = this.#view.slice([start ?? null, end ?? null]);
     try {
-      const bytes = BufferObject.#bytesOf(source);
-      if (bytes.length !== target.length) {
-        throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', `cannot assign ${bytes.length} bytes to a window of ${target.length}`);
-      }
-      target.assign(bytes);
+      BufferObject.#withBytes([source], ([bytes]) => {
+        if (bytes!.length !== target.length) {
+          throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', `cannot assign ${bytes!.length} bytes to a window of ${target.length}`);
+        }
+        target.assign(bytes);
+      });
     } finally {
       target.release();
     }
   }
 
-  /** The bytes of any contiguous exporter, as a Uint8Array over its memory. */
-  static #bytesOf(source: unknown): Uint8Array {
-    if (BufferObject.isBufferObject(source)) return source.#bytes();
-    const info = getBuffer(source, BufferFlags.SIMPLE);
+  /**
+   * Runs `use` on the bytes of each contiguous exporter, as Uint8Arrays over
+   * their memory, and only then releases them: once released, an exporter may
+   * take its memory back (close or detach it), and the arrays would read as
+   * empty. BufferObjects are exported too, so a later source's hook cannot
+   * release them while their bytes are in use.
+   */
+  static #withBytes<T>(sources: readonly unknown[], use: (bytes: Uint8Array[]) => T): T {
+    const held: BufferInfo[] = [];
     try {
-      return new Uint8Array(info.buffer, info.byteOffset, info.len);
+      const bytes = sources.map((source) => {
+        const info = getBuffer(source, BufferFlags.SIMPLE);
+        held.push(info);
+        return new Uint8Array(info.buffer, info.byteOffset, info.len);
+      });
+      return use(bytes);
     } finally {
-      info.release();
+      // Every one, even if an exporter's hook throws: the result (or the
+      // refusal) stands, as after any temporary export.
+      for (const info of held) releaseQuietly(info);
     }
+  }
+
+  // A released buffer object is reported before any argument is looked at.
+  #checkLive(): void {
+    if (this.#view.released) throw new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released buffer object');
   }
 
   #bytes(): Uint8Array {
     const v = this.#view;
+    // A forced close of the base's owner detaches the memory under the view.
+    if (v.length > 0 && v.buffer.byteLength === 0) {
+      throw new BufferError('ERR_BUFFER_RELEASED', 'the memory of this buffer object was released by its owner');
+    }
     return new Uint8Array(v.buffer, v.byteOffset, v.length);
   }
 
   /** A new buffer object (of its own memory) holding this one's bytes followed by the others'. */
   concat(...others: unknown[]): BufferObject {
-    const parts = [this.#bytes(), ...others.map((o) => BufferObject.#bytesOf(o))];
-    const out = BufferObject.alloc(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    const dst = out.#bytes();
-    for (const p of parts) {
-      dst.set(p, at);
-      at += p.length;
-    }
-    return out;
+    this.#checkLive();
+    // Own bytes last: getting the others' buffers runs their hooks, which may
+    // release this buffer object or close its base.
+    return BufferObject.#withBytes(others, (theirs) => {
+      const parts = [this.#bytes(), ...theirs];
+      const out = BufferObject.alloc(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      const dst = out.#bytes();
+      for (const p of parts) {
+        dst.set(p, at);
+        at += p.length;
+      }
+      return out;
+    });
   }
 
   /** Byte equality with any exporter. */
@@ -173,15 +200,22 @@ export class BufferObject {
 
   /** Lexicographic byte order: -1, 0 or 1, as Buffer.compare. */
   compare(other: unknown): -1 | 0 | 1 {
-    return Buffer.compare(this.#bytes(), BufferObject.#bytesOf(other)) as -1 | 0 | 1;
+    this.#checkLive();
+    // Own bytes after the other's: its hook may release this buffer object.
+    return BufferObject.#withBytes([other], ([theirs]) => Buffer.compare(this.#bytes(), theirs!) as -1 | 0 | 1);
   }
 
   /** The first index of a byte, a string (utf8) or another exporter's bytes, from `byteOffset`; -1 if absent. */
   indexOf(value: number | string | object, byteOffset = 0): number {
-    const haystack = Buffer.from(this.#bytes().buffer, this.#bytes().byteOffset, this.length);
-    if (typeof value === 'number') return haystack.indexOf(checkInteger('value', value, 0, 255), byteOffset);
-    if (typeof value === 'string') return haystack.indexOf(value, byteOffset);
-    return haystack.indexOf(BufferObject.#bytesOf(value), byteOffset);
+    this.#checkLive();
+    // Built after the needle's buffer is held: its hook may release this buffer object.
+    const haystack = (): Buffer => {
+      const bytes = this.#bytes();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    };
+    if (typeof value === 'number') return haystack().indexOf(checkInteger('value', value, 0, 255), byteOffset);
+    if (typeof value === 'string') return haystack().indexOf(value, byteOffset);
+    return BufferObject.#withBytes([value], ([needle]) => haystack().indexOf(needle!, byteOffset));
   }
 
   /** Decodes the bytes (`buf.toString(encoding)` of Node's Buffer). */

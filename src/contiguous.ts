@@ -3,12 +3,22 @@
 import { releaseQuietly } from './buffer-info';
 import { BufferError, invalidArgType } from './errors';
 import { BufferFlags } from './flags';
-import { getBuffer } from './get-buffer';
+import { anyArrayBufferLength, getBuffer, isDetached } from './get-buffer';
 import { checkObject, checkOrder } from './internal/validate';
 import { copyItems, forEachOffset, placedFromInfo, toContiguousBytes } from './view-ops';
 
 type Order = 'C' | 'F' | 'A';
 
+function released(message: string): BufferError {
+  return new BufferError('ERR_BUFFER_RELEASED', message);
+}
+
+/** The memory of `bytes`, refused once detached: a detached view has no bytes to give. */
+function bytesView(bytes: ArrayBufferView): Uint8Array {
+  const buffer = bytes.buffer;
+  if (anyArrayBufferLength(buffer) === 0 && isDetached(buffer)) throw released('the ArrayBuffer of "bytes" is detached');
+  return new Uint8Array(buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 /**
  * `PyBuffer_ToContiguous`: the items of `src` as bytes in C order, Fortran
@@ -38,9 +48,16 @@ export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
 export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Order = 'C'): number {
   const o = checkOrder(order);
   if (!ArrayBuffer.isView(bytes)) throw invalidArgType('bytes', 'a TypedArray, Buffer or DataView', bytes);
-  const src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const src = bytesView(bytes);
+  const srcLength = src.byteLength;
   const info = getBuffer(dst, BufferFlags.FULL);
   try {
+    // The destination's hook may have detached the memory of `bytes` (or
+    // shrunk its resizable buffer): read nothing from it then.
+    if (src.byteLength === 0 && isDetached(src.buffer)) throw released('the ArrayBuffer of "bytes" was detached while the destination was exported');
+    if (src.byteLength !== srcLength) {
+      throw new BufferError('ERR_BUFFER_RESIZABLE', 'the resizable ArrayBuffer of "bytes" shrank while the destination was exported');
+    }
     const v = placedFromInfo(info);
     const size = v.itemsize;
     const n = Math.min(src.length, v.len);
@@ -76,8 +93,12 @@ export function copyData(dst: unknown, src: unknown): void {
   checkObject('dst', dst);
   const d = getBuffer(dst, BufferFlags.FULL);
   try {
+    const dstLength = anyArrayBufferLength(d.buffer);
     const s = getBuffer(src, BufferFlags.FULL_RO);
     try {
+      // The source's hook may have force-closed or detached the destination's
+      // memory: it is no longer what was exported, so nothing may be written.
+      if (anyArrayBufferLength(d.buffer) < dstLength) throw released('the destination was released while the source was exported');
       const dv = placedFromInfo(d);
       const sv = placedFromInfo(s);
       const sameShape = dv.ndim === sv.ndim && dv.shape.every((x, i) => x === sv.shape[i]);

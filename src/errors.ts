@@ -74,7 +74,7 @@ export function isBufferError(error: unknown): error is BufferError {
   return name === 'BufferError' && typeof code === 'string' && code.startsWith('ERR_BUFFER_');
 }
 
-type ArgErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE';
+type ArgErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
 
 function coded<E extends Error>(error: E, code: ArgErrorCode): E & { code: ArgErrorCode } {
   return Object.assign(error, { code });
@@ -92,6 +92,11 @@ function describe(value: unknown): string {
 /** `TypeError [ERR_INVALID_ARG_TYPE]`, worded as Node's own. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   return coded(new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(actual)}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+/** `TypeError [ERR_INVALID_ARG_VALUE]`: the right type, a value Node's own functions refuse too (a path with a NUL byte). */
+export function invalidArgValue(name: string, reason: string, actual: unknown): TypeError {
+  return coded(new TypeError(`The argument '${name}' ${reason}. Received ${JSON.stringify(actual)}`), 'ERR_INVALID_ARG_VALUE');
 }
 
 /** `RangeError [ERR_OUT_OF_RANGE]`, worded as Node's own. */

@@ -64,7 +64,7 @@ export function anyArrayBufferLength(value: unknown): number {
 }
 
 /** A detached ArrayBuffer reports length 0 and refuses new views. */
-function isDetached(buffer: AnyArrayBuffer): boolean {
+export function isDetached(buffer: AnyArrayBuffer): boolean {
   try {
     new Uint8Array(buffer, 0, 0);
     return false;

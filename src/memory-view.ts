@@ -766,6 +766,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       if (target.#v.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
       const info = getBuffer(source, BufferFlags.FULL_RO);
       try {
+        // The source's hook may have released this view (CPython's gh-92888):
+        // its memory may no longer be exported, so nothing may be written.
+        this.#check();
+        target.#check();
         const src = placedFromInfo(info);
         const sameShape = src.ndim === target.#v.ndim && src.shape.every((d, i) => d === target.#v.shape[i]);
         if ((src.format ?? 'B').replace(/^@/, '') !== target.#v.format.replace(/^@/, '') || src.itemsize !== target.#v.itemsize || !sameShape) {

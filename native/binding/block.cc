@@ -160,6 +160,14 @@ Block* MapFileBlock(const char* path, char mode, int64_t offset,
     close(fd);
     return nullptr;
   }
+  // O_RDONLY opens a directory, and mmap then fails with ENODEV; report what
+  // O_RDWR ('r+') reports, so the same path fails the same way in every mode.
+  if (S_ISDIR(st.st_mode)) {
+    *error = EISDIR;
+    *syscall = "open";
+    close(fd);
+    return nullptr;
+  }
   const int64_t size = static_cast<int64_t>(st.st_size);
   if (length < 0) length = size - offset;
   if (offset > size || length <= 0 || length > size - offset) {

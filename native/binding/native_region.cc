@@ -107,6 +107,11 @@ NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
   if (info[0].IsString()) {
     // new NativeRegion(path, mode, offset, length): a file mapping.
     const std::string path = info[0].As<Napi::String>().Utf8Value();
+    // open() would stop at the first NUL and map another file than the one named.
+    if (path.find('\0') != std::string::npos) {
+      throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
+                       "The argument 'path' must be a string without null bytes");
+    }
     const std::string mode = info[1].As<Napi::String>().Utf8Value();
     const int64_t offset = info[2].As<Napi::Number>().Int64Value();
     const int64_t length = info[3].As<Napi::Number>().Int64Value();

@@ -1,5 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
+import { BufferError, callNative, invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import { checkInteger, checkObject, checkString } from '../internal/validate';
 import { makeLayout, type Layout, type LayoutOptions } from '../layout';
 import { native, type NativeRegion } from '../native';
@@ -53,6 +53,9 @@ export class MappedFile extends RegionOwner {
   /** @internal */
   static open(path: string, options: MmapOptions): MappedFile {
     checkString('path', path);
+    // C sees the path only up to its first NUL: refused, as fs refuses it,
+    // rather than mapping a different file than the one named.
+    if (path.includes('\0')) throw invalidArgValue('path', 'must be a string without null bytes', path);
     const opts = checkObject('options', options);
     for (const key of Object.keys(opts)) {
       if (!OPTION_KEYS.has(key)) throw invalidArgType(`options.${key}`, `one of ${[...OPTION_KEYS].join(', ')}`, key);

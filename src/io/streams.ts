@@ -80,31 +80,46 @@ export function writeView(stream: Writable, view: unknown): Promise<number> {
       resolve(0);
       return;
     }
+    // Write callbacks still to come, and the first failure.
     let pending = parts.length;
-    let failed = false;
+    let failure: { error: unknown } | null = null;
+    let settled = false;
     // Until the last callback, libuv may still read the memory: not even a
     // forced close of its owner may free it meanwhile.
     beginTransfer(info.buffer);
-    const end = (): void => {
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
       endTransfer(info.buffer);
       releaseQuietly(info);
+      if (failure !== null) reject(failure.error);
+      else resolve(total);
     };
     const done = (error?: Error | null): void => {
-      if (failed) return;
-      if (error) {
-        failed = true;
-        end();
-        reject(error);
-        return;
-      }
-      if (--pending === 0) {
-        end();
-        resolve(total);
-      }
+      pending--;
+      if (error && failure === null) failure = { error };
+      // A Writable runs one write at a time and fails the buffered ones with
+      // the first, so after a failed write none still reads the memory.
+      if (error || pending === 0) settle();
     };
-    stream.cork();
-    for (const part of parts) stream.write(Buffer.from(part.buffer, part.byteOffset, part.length), done);
-    process.nextTick(() => stream.uncork());
+    let corked = false;
+    let handed = 0;
+    try {
+      stream.cork();
+      corked = true;
+      for (const part of parts) {
+        stream.write(Buffer.from(part.buffer, part.byteOffset, part.length), done);
+        handed++;
+      }
+    } catch (error) {
+      // A throwing write() took no callback, nor did the parts after it; the
+      // parts handed over before it still hold the memory until theirs.
+      pending -= parts.length - handed;
+      if (failure === null) failure = { error };
+      if (pending === 0) settle();
+    } finally {
+      if (corked) process.nextTick(() => stream.uncork());
+    }
   });
 }
 
@@ -121,17 +136,21 @@ export function readIntoStream(stream: Readable, view: unknown): Promise<number>
   const target = new Uint8Array(info.buffer, info.byteOffset, info.len);
   return new Promise<number>((resolve, reject) => {
     let filled = 0;
-    const finish = (error?: Error): void => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      releaseQuietly(info);
-      if (error) reject(error);
-      else resolve(filled);
+    // A failure is boxed: whatever a hostile stream throws, even undefined, rejects.
+    const finish = (failure?: { error: unknown }): void => {
+      try {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('error', onError);
+      } finally {
+        releaseQuietly(info);
+        if (failure !== undefined) reject(failure.error);
+        else resolve(filled);
+      }
     };
     const onData = (chunk: Buffer | string): void => {
       if (typeof chunk === 'string') {
-        finish(new BufferError('ERR_BUFFER_INVALID_EXPORT', 'the stream delivers strings; remove its encoding'));
+        finish({ error: new BufferError('ERR_BUFFER_INVALID_EXPORT', 'the stream delivers strings; remove its encoding') });
         return;
       }
       const room = target.length - filled;
@@ -145,15 +164,19 @@ export function readIntoStream(stream: Readable, view: unknown): Promise<number>
       }
     };
     const onEnd = (): void => finish();
-    const onError = (error: Error): void => finish(error);
+    const onError = (error: Error): void => finish({ error });
     if (target.length === 0) {
       finish();
       return;
     }
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    stream.resume();
+    try {
+      stream.on('data', onData);
+      stream.on('end', onEnd);
+      stream.on('error', onError);
+      stream.resume();
+    } catch (error) {
+      finish({ error });
+    }
   });
 }
 
@@ -181,18 +204,20 @@ export function receiveInto(view: unknown, open: (options: ReceiveOptions) => im
   return new Promise<number>((resolve, reject) => {
     let filled = 0;
     let settled = false;
-    const finish = (error?: Error): void => {
+    // A failure is boxed: whatever a hostile open() throws, even undefined, rejects.
+    const finish = (failure?: { error: unknown }): void => {
       if (settled) return;
       settled = true;
       releaseQuietly(info);
-      if (error) reject(error);
+      if (failure !== undefined) reject(failure.error);
       else resolve(filled);
     };
-    // Node asks for a buffer before every read: hand out the unfilled rest.
+    // Node asks for a buffer before every read: hand out the unfilled rest,
+    // and never the view once it is released (a socket may outlive a failure).
     const spare = new Uint8Array(1);
     const options: ReceiveOptions = {
       onread: {
-        buffer: () => (filled < target.length ? target.subarray(filled) : spare),
+        buffer: () => (!settled && filled < target.length ? target.subarray(filled) : spare),
         callback: (bytes: number, buffer: Uint8Array) => {
           if (buffer === spare) {
             socket.unshift(Buffer.from(spare.subarray(0, bytes)));
@@ -208,17 +233,24 @@ export function receiveInto(view: unknown, open: (options: ReceiveOptions) => im
     let socket: import('node:net').Socket;
     try {
       socket = open(options);
+      if (typeof socket !== 'object' || socket === null || typeof socket.once !== 'function' || typeof socket.pause !== 'function') {
+        throw invalidArgType('open', 'a function returning a net.Socket', socket);
+      }
     } catch (error) {
-      finish(error as Error);
+      finish({ error });
       return;
     }
-    if (target.length === 0) {
-      socket.pause();
-      finish();
-      return;
+    try {
+      if (target.length === 0) {
+        socket.pause();
+        finish();
+        return;
+      }
+      socket.once('end', () => finish());
+      socket.once('close', () => finish());
+      socket.once('error', (error) => finish({ error }));
+    } catch (error) {
+      finish({ error });
     }
-    socket.once('end', () => finish());
-    socket.once('close', () => finish());
-    socket.once('error', (error) => finish(error));
   });
 }
