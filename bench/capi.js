@@ -30,7 +30,7 @@ module.exports = function benchCapi({ quick = false } = {}) {
   consumer.benchTypedArrayInfo(f32, n / 10);
   consumer.benchGetBuffer(f32, n / 10, BufferFlags.FULL_RO);
 
-  const samples = { info: [], simple: [], fullRo: [], ratioSimple: [], ratioFullRo: [] };
+  const samples = { info: [], simple: [], fullRo: [], borrowed: [], ratioSimple: [], ratioFullRo: [], ratioBorrowed: [] };
   for (let r = 0; r < rounds; r++) {
     const info = consumer.benchTypedArrayInfo(f32, n);
     const simple = consumer.benchGetBuffer(f32, n, BufferFlags.SIMPLE);
@@ -40,6 +40,9 @@ module.exports = function benchCapi({ quick = false } = {}) {
     samples.fullRo.push(fullRo);
     samples.ratioSimple.push(simple / info);
     samples.ratioFullRo.push(fullRo / info);
+    const borrowed = consumer.benchGetBuffer(f32, n, BufferFlags.SIMPLE, true);
+    samples.borrowed.push(borrowed);
+    samples.ratioBorrowed.push(borrowed / info);
   }
   const slowN = quick ? 2_000 : 20_000;
   const nb = NativeBuffer.alloc(4096, { format: 'f' });
@@ -56,6 +59,7 @@ module.exports = function benchCapi({ quick = false } = {}) {
   row('napi_get_typedarray_info alone (Float32Array)', median(samples.info), '1.00x');
   row('get_buffer(BP_SIMPLE) + release (Float32Array)', median(samples.simple), `${median(samples.ratioSimple).toFixed(2)}x`);
   row('get_buffer(BP_FULL_RO) + release (Float32Array)', median(samples.fullRo), `${median(samples.ratioFullRo).toFixed(2)}x`);
+  row('get_buffer_borrowed(BP_SIMPLE) + release (Float32Array)', median(samples.borrowed), `${median(samples.ratioBorrowed).toFixed(2)}x`);
   row('get_buffer(BP_FULL_RO) + release, NativeBuffer (facade path)', slow.nativeBuffer, '-');
   row('get_buffer(BP_FULL_RO) + release, transposed MemoryView (facade)', slow.memoryView, '-');
   const ratioSimple = Math.round(median(samples.ratioSimple) * 100) / 100;
@@ -67,6 +71,8 @@ module.exports = function benchCapi({ quick = false } = {}) {
       fullRoNs: Math.round(median(samples.fullRo) * 10) / 10,
       ratioSimple,
       ratioFullRo,
+      borrowedNs: Math.round(median(samples.borrowed) * 10) / 10,
+      ratioBorrowed: Math.round(median(samples.ratioBorrowed) * 100) / 100,
       facadeNs: { nativeBuffer: Math.round(slow.nativeBuffer), memoryView: Math.round(slow.memoryView) },
       met: Math.max(ratioSimple, ratioFullRo) <= 2,
     },

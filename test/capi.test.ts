@@ -162,6 +162,22 @@ describe('get_buffer from C honours every flag on every exporter kind', () => {
     after();
   });
 
+  test('get_buffer_borrowed gives the same views, without a reference to a built-in', () => {
+    for (const [, make, after] of exporters()) {
+      const obj = make();
+      for (const flags of [0, BufferFlags.WRITABLE, BufferFlags.ND, BufferFlags.STRIDED_RO, BufferFlags.FULL_RO, BufferFlags.C_CONTIGUOUS, 0x400]) {
+        const c = outcome(() => consumer.describeBorrowed(obj, flags));
+        const js = outcome(() => consumer.describe(obj, flags));
+        expect({ flags, c }).toEqual({ flags, c: js });
+      }
+      after();
+    }
+    expect(consumer.describeBorrowed(new Float32Array(3)).obj).toBeNull();
+    const nb = NativeBuffer.alloc(8);
+    expect(consumer.describeBorrowed(nb).obj).toBe(nb);
+    expect(nb.exports).toBe(0);
+  });
+
   test('the view references its exporter and its memory', () => {
     const f64 = new Float64Array([1.5, 2.5, 4]);
     const view = consumer.describe(f64, BufferFlags.FULL_RO);

@@ -266,7 +266,7 @@ uintptr_t PageMask() {
 // allocator, so its address is page-aligned; ordinary ones come from
 // malloc and rarely are. A page-aligned (or empty) buffer therefore goes
 // to the facade, which asks the real `resizable` getter; the rest is safe.
-int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags) {
+int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool borrow) {
   void* data = nullptr;
   size_t offset = 0, bytes = 0, count = 0;
   int64_t itemsize = 1;
@@ -304,7 +304,8 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags) {
     internal->arrays[0] = static_cast<int64_t>(count);
     internal->arrays[1] = itemsize;
   }
-  if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
+  // A borrowed view leans on the caller's handle for obj instead.
+  if (!borrow && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
     if (internal != nullptr) FreeInternal(internal);
     view->obj = nullptr;
     return -1;
@@ -471,12 +472,12 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
   return 0;
 }
 
-int GetBuffer(napi_env env, napi_value obj, bp_buffer* view, int flags) {
+int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags, bool borrow) {
   if (view == nullptr) return ThrowType(env, "get_buffer: view must not be NULL");
   Clear(view);
   if (obj == nullptr) return ThrowType(env, "get_buffer: obj must not be NULL");
   try {
-    const int fast = GetBuiltin(env, obj, view, flags);
+    const int fast = GetBuiltin(env, obj, view, flags, borrow);
     if (fast != 0) return fast > 0 ? 0 : -1;
     CApiState* state = State(env);
     if (state == nullptr) return -1;
@@ -488,6 +489,16 @@ int GetBuffer(napi_env env, napi_value obj, bp_buffer* view, int flags) {
     if (!Pending(env)) ThrowRange(env, "get_buffer failed: out of memory");
     return -1;
   }
+}
+
+int GetBuffer(napi_env env, napi_value obj, bp_buffer* view, int flags) {
+  return GetBufferAs(env, obj, view, flags, false);
+}
+
+// Other exporters hold an export whatever the caller asks: only built-ins
+// can be read without one.
+int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view, int flags) {
+  return GetBufferAs(env, obj, view, flags, true);
 }
 
 void Release(napi_env env, bp_buffer* view) {
@@ -859,6 +870,7 @@ const bp_api kApi = {
     ExportMemory,
     BufferObjectFromMemoryC,
     BufferObjectFromReadWriteMemoryC,
+    GetBufferBorrowed,
 };
 
 }  // namespace

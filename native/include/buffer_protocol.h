@@ -256,6 +256,16 @@ typedef struct bp_api {
                                               bp_ssize_t size,
                                               bp_release_cb release_cb,
                                               void* ctx, napi_value* result);
+
+  /* get_buffer for hot paths, without a reference to obj (DLPack's
+   * dltensor_from_py_object_no_sync): for a built-in TypedArray, DataView
+   * or ArrayBuffer, view->obj is NULL and the view is valid only while the
+   * caller's handle to obj lives and no JavaScript runs (JavaScript could
+   * transfer the ArrayBuffer away). Without BP_ND it allocates nothing.
+   * Every other exporter is exported exactly as by get_buffer. Release it
+   * with release() as always, before returning to JavaScript. */
+  int (*get_buffer_borrowed)(napi_env env, napi_value obj, bp_buffer* view,
+                             int flags);
 } bp_api;
 
 /* The table is a type-tagged napi_external stored on globalThis under
@@ -350,7 +360,7 @@ static inline int bp_import_version(napi_env env, const bp_api** out,
 /* The size of the table up to the last slot of BP_TARGET_API_VERSION. */
 #define BP__TARGET_SIZE                                     \
   (BP_TARGET_API_VERSION >= 1u                              \
-       ? offsetof(bp_api, buffer_object_from_read_write_memory) + \
+       ? offsetof(bp_api, get_buffer_borrowed) +            \
              sizeof(void (*)(void))                         \
        : offsetof(bp_api, get_buffer))
 

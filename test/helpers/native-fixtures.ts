@@ -139,8 +139,10 @@ export interface ConsumerAddon {
   /** fill_info over the memory of `bytes`, described, released. */
   fillInfo(obj: object | null, bytes: Uint8Array, readonly: boolean, flags: number): CView;
   sizeFromFormat(format: string): number;
-  /** Nanoseconds per get_buffer(flags = BP_SIMPLE) + release. */
-  benchGetBuffer(obj: unknown, n: number, flags?: number): number;
+  /** describe() through get_buffer_borrowed. */
+  describeBorrowed(obj: unknown, flags?: number): CView;
+  /** Nanoseconds per get_buffer(flags = BP_SIMPLE) + release (get_buffer_borrowed when `borrowed`). */
+  benchGetBuffer(obj: unknown, n: number, flags?: number, borrowed?: boolean): number;
   /** Nanoseconds per napi_get_typedarray_info with every out parameter. */
   benchTypedArrayInfo(typedArray: ArrayBufferView, n: number): number;
 }

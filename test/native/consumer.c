@@ -299,9 +299,10 @@ static bool DescribeView(napi_env env, const bp_buffer* view,
 
 /* get_buffer, plus the sanity the walks below rely on. Returns false with
  * an exception pending, and *view released. */
-static bool GetView(napi_env env, const bp_api* api, napi_value obj,
-                    bp_buffer* view, int flags) {
-  if (api->get_buffer(env, obj, view, flags) != 0) {
+static bool GetViewAs(napi_env env, const bp_api* api, napi_value obj,
+                      bp_buffer* view, int flags, bool borrowed) {
+  if ((borrowed ? api->get_buffer_borrowed(env, obj, view, flags)
+                : api->get_buffer(env, obj, view, flags)) != 0) {
     PropagateFailure(env, "get_buffer");
     return false;
   }
@@ -313,6 +314,11 @@ static bool GetView(napi_env env, const bp_api* api, napi_value obj,
     return false;
   }
   return true;
+}
+
+static bool GetView(napi_env env, const bp_api* api, napi_value obj,
+                    bp_buffer* view, int flags) {
+  return GetViewAs(env, api, obj, view, flags, false);
 }
 
 /* release, then whether an exception is pending (release refuses a view of
@@ -513,6 +519,21 @@ static napi_value Describe(napi_env env, napi_callback_info info) {
   if ((api = GetApiAndArgs(env, info, 2, argv)) == NULL ||
       !GetFlags(env, argv[1], BP_FULL_RO, &flags) ||
       !GetView(env, api, argv[0], &view, flags)) {
+    return NULL;
+  }
+  return DescribeAndRelease(env, api, &view);
+}
+
+/* describeBorrowed(obj, flags = BP_FULL_RO): describe() through
+ * get_buffer_borrowed. */
+static napi_value DescribeBorrowed(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  const bp_api* api;
+  bp_buffer view;
+  int flags;
+  if ((api = GetApiAndArgs(env, info, 2, argv)) == NULL ||
+      !GetFlags(env, argv[1], BP_FULL_RO, &flags) ||
+      !GetViewAs(env, api, argv[0], &view, flags, true)) {
     return NULL;
   }
   return DescribeAndRelease(env, api, &view);
@@ -1014,12 +1035,15 @@ static napi_value TimeSteps(napi_env env, int64_t n, BenchStep step,
 typedef struct GetBufferBench {
   const bp_api* api;
   int flags;
+  bool borrowed;
 } GetBufferBench;
 
 static bool GetBufferStep(napi_env env, napi_value obj, void* ctx) {
   const GetBufferBench* bench = (const GetBufferBench*)ctx;
   bp_buffer view;
-  if (bench->api->get_buffer(env, obj, &view, bench->flags) != 0) {
+  if ((bench->borrowed
+           ? bench->api->get_buffer_borrowed(env, obj, &view, bench->flags)
+           : bench->api->get_buffer(env, obj, &view, bench->flags)) != 0) {
     PropagateFailure(env, "get_buffer");
     return false;
   }
@@ -1027,15 +1051,22 @@ static bool GetBufferStep(napi_env env, napi_value obj, void* ctx) {
   return true;
 }
 
-/* benchGetBuffer(obj, n, flags = BP_SIMPLE) -> ns per get_buffer + release,
- * batched as benchTypedArrayInfo is so that the two compare. */
+/* benchGetBuffer(obj, n, flags = BP_SIMPLE, borrowed = false) -> ns per
+ * get_buffer (or get_buffer_borrowed) + release, batched as
+ * benchTypedArrayInfo is so that the two compare. */
 static napi_value BenchGetBuffer(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
+  napi_value argv[4];
   GetBufferBench bench;
   int64_t n;
-  if ((bench.api = GetApiAndArgs(env, info, 3, argv)) == NULL ||
+  napi_valuetype type;
+  bench.borrowed = false;
+  if ((bench.api = GetApiAndArgs(env, info, 4, argv)) == NULL ||
       !GetIterations(env, argv[1], &n) ||
       !GetFlags(env, argv[2], BP_SIMPLE, &bench.flags)) {
+    return NULL;
+  }
+  TRY_NAPI(env, napi_typeof(env, argv[3], &type), NULL);
+  if (type != napi_undefined && !GetBool(env, argv[3], &bench.borrowed)) {
     return NULL;
   }
   return TimeSteps(env, n, GetBufferStep, argv[0], &bench);
@@ -1135,6 +1166,7 @@ NAPI_MODULE_INIT() {
       METHOD("fillInfo", FillInfo),
       METHOD("sizeFromFormat", SizeFromFormat),
       METHOD("benchGetBuffer", BenchGetBuffer),
+      METHOD("describeBorrowed", DescribeBorrowed),
       METHOD("benchTypedArrayInfo", BenchTypedArrayInfo),
   };
   ConsumerState* state = (ConsumerState*)calloc(1, sizeof(ConsumerState));
