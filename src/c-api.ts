@@ -14,19 +14,42 @@ import type { LayoutSpec } from './layout';
 import { native, type CApiFunctions } from './native';
 import { adoptForeign } from './native-buffer';
 
+// Where exportForC leaves its numbers for the binding (c_api.cc, enum
+// Scratch): byteOffset, len, itemsize, readonly, ndim, then whether shape,
+// strides and suboffsets are present, then up to 64 of each.
+const HEADER = 8;
+const MAX_NDIM = 64;
+let scratch: Float64Array<ArrayBufferLike> = new Float64Array(HEADER + 3 * MAX_NDIM);
+
+function put(at: number, values: readonly number[] | null): number {
+  if (values === null) return 0;
+  scratch.set(values, at);
+  return 1;
+}
+
 /**
- * getBuffer for a C caller, flattened for the binding (c_api.cc, enum
- * Slot): the export, the whole block as bytes, then the Py_buffer fields,
- * then a pin on native memory so that it outlives a forced close.
+ * getBuffer for a C caller: the export, the whole block as bytes, and the
+ * format, with the Py_buffer numbers in `scratch`; memory of a NativeBuffer
+ * or MappedFile is pinned so that it outlives a forced close. Nothing of
+ * the caller's runs after the scratch is written: a nested call from an
+ * exporter's hook finishes before.
  */
 function exportForC(obj: unknown, flags: number): unknown[] {
   const info: BufferInfo = getBuffer(obj, flags);
   try {
     const buffer = info.buffer;
     const bytes = buffer.byteLength === 0 ? null : new Uint8Array(buffer);
-    const pin = regionOf(buffer)?.pin() ?? null;
-    return [info, bytes, info.byteOffset, info.len, info.itemsize, info.readonly, info.format, info.ndim,
-      info.shape, info.strides, info.suboffsets, pin];
+    if (info.ndim > MAX_NDIM) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'a view has at most 64 dimensions');
+    scratch[0] = info.byteOffset;
+    scratch[1] = info.len;
+    scratch[2] = info.itemsize;
+    scratch[3] = info.readonly ? 1 : 0;
+    scratch[4] = info.ndim;
+    scratch[5] = put(HEADER, info.shape);
+    scratch[6] = put(HEADER + MAX_NDIM, info.strides);
+    scratch[7] = put(HEADER + 2 * MAX_NDIM, info.suboffsets);
+    regionOf(buffer)?.pin();
+    return [info, bytes, info.format];
   } catch (error) {
     releaseQuietly(info);
     throw error;
@@ -44,7 +67,7 @@ function bufferObjectForeign(block: object, size: number, writable: boolean): un
   return writable ? BufferObject.fromReadWriteObject(owner) : BufferObject.fromObject(owner);
 }
 
-native.installCApi({
+scratch = native.installCApi({
   exportForC,
   releaseForC: (info) => releaseQuietly(info as BufferInfo),
   wrapForeign,

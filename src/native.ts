@@ -51,8 +51,8 @@ export interface NativeRegion {
   readonly truncated: boolean;
   /** A token another env claims with `new NativeRegion(token)`. */
   share(): bigint;
-  /** A block reference for a C view (opaque), or null in copy mode. */
-  pin(): object | null;
+  /** Hands a block reference to the C view being made; false in copy mode. */
+  pin(): boolean;
 }
 
 /** What the C API (native/binding/c_api.cc) asks of the facade. */
@@ -110,7 +110,8 @@ export interface NativeBinding {
     /** Adopts a pending block (C memory) or claims a share token. */
     new (blockOrToken: object | bigint): NativeRegion;
   };
-  installCApi(functions: CApiFunctions): void;
+  /** Returns the scratch array exportForC writes its numbers into. */
+  installCApi(functions: CApiFunctions): Float64Array<ArrayBufferLike>;
   regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };
   readonly io: {
     transfer(...args: TransferArgs): number;

@@ -38,10 +38,24 @@ static_assert(BP_FULL_RO == kBufFullRo && BP_RECORDS == kBufRecords && BP_STRIDE
 // The facade's functions for this thread's env. A thread runs one env of
 // this addon at a time for C callers: the one that installed last (jest
 // loads the addon once per test file, each time in a new env).
+// The facade answers exportForC mostly through `scratch`: a Float64Array
+// whose memory this side reads directly, in the layout of enum Scratch,
+// instead of through a dozen napi_get_element calls.
+constexpr size_t kScratchHeader = 8;
+constexpr size_t kScratchLength = kScratchHeader + 3 * kMaxNdim;
+enum Scratch : size_t {
+  kByteOffset, kLen, kItemsize, kReadonly, kNdim, kHasShape, kHasStrides, kHasSuboffsets
+};
+
 struct CApiState {
   napi_env env;
   napi_ref export_for_c, release_for_c, wrap_foreign, buffer_object_foreign,
       copy_data, size_from_format, buffer_error;
+  napi_ref scratch_ref;
+  double* scratch;
+  // A block the facade pinned for the view being made (NativeRegion::Pin
+  // hands it over here; GetViaFacade takes it right after the call).
+  Block* pending_pin;
   ~CApiState();
 };
 
@@ -49,6 +63,8 @@ thread_local CApiState* t_state = nullptr;
 
 CApiState::~CApiState() {
   if (t_state == this) t_state = nullptr;
+  if (pending_pin != nullptr) UnrefBlock(pending_pin);
+  if (scratch_ref != nullptr) napi_delete_reference(env, scratch_ref);
   for (napi_ref ref : {export_for_c, release_for_c, wrap_foreign, buffer_object_foreign,
                        copy_data, size_from_format, buffer_error}) {
     if (ref != nullptr) napi_delete_reference(env, ref);
@@ -194,42 +210,9 @@ napi_value CallFacade(napi_env env, napi_ref fn_ref, size_t argc, const napi_val
 
 // --- reading the facade's answers ---------------------------------------
 
-bool GetInt64(napi_env env, napi_value array, uint32_t index, int64_t* out) {
-  napi_value value;
-  double number = 0;
-  if (napi_get_element(env, array, index, &value) != napi_ok ||
-      napi_get_value_double(env, value, &number) != napi_ok) {
-    return false;
-  }
-  if (!(number >= -9007199254740991.0 && number <= 9007199254740991.0) ||
-      number != static_cast<double>(static_cast<int64_t>(number))) {
-    return false;
-  }
-  *out = static_cast<int64_t>(number);
-  return true;
-}
-
 bool IsNullish(napi_env env, napi_value value) {
   napi_valuetype type;
   return napi_typeof(env, value, &type) == napi_ok && (type == napi_null || type == napi_undefined);
-}
-
-// Reads an array of integers (index `index` of `array`) into out[0..n);
-// *present is false for null.
-bool GetInt64Array(napi_env env, napi_value array, uint32_t index, int ndim, int64_t* out,
-                   bool* present) {
-  napi_value list;
-  if (napi_get_element(env, array, index, &list) != napi_ok) return false;
-  *present = !IsNullish(env, list);
-  if (!*present) return true;
-  uint32_t length = 0;
-  if (napi_get_array_length(env, list, &length) != napi_ok || length != static_cast<uint32_t>(ndim)) {
-    return false;
-  }
-  for (int i = 0; i < ndim; i++) {
-    if (!GetInt64(env, list, static_cast<uint32_t>(i), &out[i])) return false;
-  }
-  return true;
 }
 
 // --- get_buffer ----------------------------------------------------------
@@ -323,21 +306,48 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   return 1;
 }
 
-// The facade's answer to exportForC(obj, flags):
-// [info, bytes, byteOffset, len, itemsize, readonly, format, ndim, shape,
-//  strides, suboffsets, pin]. Everything is checked again here against the
-// bytes it claims to describe: this side trusts no JavaScript value.
-enum Slot : uint32_t {
-  kInfo, kBytes, kByteOffset, kLen, kItemsize, kReadonly, kFormat, kNdim, kShape, kStrides,
-  kSuboffsets, kPin
-};
+// The facade's answer to exportForC(obj, flags) is [info, bytes, format]
+// (the export, the whole block it lives in as a Uint8Array, the format or
+// null), with the numbers in the scratch array and, for memory of a
+// NativeBuffer or MappedFile, a pinned block handed over (pending_pin).
+// Everything is checked again here against the bytes it claims to describe:
+// this side trusts no JavaScript value.
+enum Answer : uint32_t { kInfo, kBytes, kFormat };
+
+Block* TakePendingPin(CApiState* state) {
+  Block* pin = state->pending_pin;
+  state->pending_pin = nullptr;
+  return pin;
+}
+
+// An integer from the scratch array, or false when it is not one.
+bool ScratchInt(const double* scratch, size_t index, int64_t* out) {
+  const double number = scratch[index];
+  if (!(number >= -9007199254740991.0 && number <= 9007199254740991.0) ||
+      number != static_cast<double>(static_cast<int64_t>(number))) {
+    return false;
+  }
+  *out = static_cast<int64_t>(number);
+  return true;
+}
+
+bool ScratchInts(const double* scratch, size_t start, int n, int64_t* out) {
+  for (int i = 0; i < n; i++) {
+    if (!ScratchInt(scratch, start + static_cast<size_t>(i), &out[i])) return false;
+  }
+  return true;
+}
 
 int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view, int flags) {
   napi_value args[2] = {obj, nullptr};
   if (napi_create_int32(env, flags, &args[1]) != napi_ok) return -1;
   napi_value answer = CallFacade(env, state->export_for_c, 2, args);
-  if (answer == nullptr) return -1;
-  napi_value info = nullptr, bytes = nullptr, format_value = nullptr, pin_value = nullptr;
+  Block* pin = TakePendingPin(state);
+  if (answer == nullptr) {
+    if (pin != nullptr) UnrefBlock(pin);
+    return -1;
+  }
+  napi_value info = nullptr, bytes = nullptr, format_value = nullptr;
   napi_get_element(env, answer, kInfo, &info);
 
   // From here on the facade holds an export: every failure must end it.
@@ -346,31 +356,29 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
     napi_value pending_error = SetAside(env);
     if (info != nullptr) CallFacade(env, state->release_for_c, 1, &info);
     SetAside(env);  // a throwing release hook was reported as a warning
-    if (pin_value != nullptr) {
-      Block* block = TakePendingBlock(env, pin_value);
-      if (block != nullptr) UnrefBlock(block);
-    }
+    if (pin != nullptr) UnrefBlock(pin);
     ThrowAgain(env, pending_error);
     return -1;
   };
 
-  int64_t offset = 0, len = 0, itemsize = 0, ndim = 0;
-  bool readonly = false;
-  napi_value readonly_value;
-  if (!GetInt64(env, answer, kByteOffset, &offset) || !GetInt64(env, answer, kLen, &len) ||
-      !GetInt64(env, answer, kItemsize, &itemsize) || !GetInt64(env, answer, kNdim, &ndim) ||
-      napi_get_element(env, answer, kReadonly, &readonly_value) != napi_ok ||
-      napi_get_value_bool(env, readonly_value, &readonly) != napi_ok ||
+  const double* scratch = state->scratch;
+  int64_t offset = 0, len = 0, itemsize = 0, ndim = 0, present[4] = {0, 0, 0, 0};
+  if (!ScratchInt(scratch, kByteOffset, &offset) || !ScratchInt(scratch, kLen, &len) ||
+      !ScratchInt(scratch, kItemsize, &itemsize) || !ScratchInt(scratch, kNdim, &ndim) ||
+      !ScratchInts(scratch, kReadonly, 1, &present[0]) || !ScratchInts(scratch, kHasShape, 3, &present[1]) ||
       napi_get_element(env, answer, kBytes, &bytes) != napi_ok ||
-      napi_get_element(env, answer, kFormat, &format_value) != napi_ok ||
-      napi_get_element(env, answer, kPin, &pin_value) != napi_ok) {
+      napi_get_element(env, answer, kFormat, &format_value) != napi_ok) {
     return fail("the exporter's view could not be read");
   }
-  if (IsNullish(env, pin_value)) pin_value = nullptr;
   if (ndim < 0 || ndim > kMaxNdim || itemsize < 1 || len < 0) {
     return fail("the exporter's view has an impossible structure");
   }
   const int n = static_cast<int>(ndim);
+  const bool readonly = present[0] != 0;
+  const bool has_shape = present[1] != 0, has_strides = present[2] != 0, has_suboffsets = present[3] != 0;
+  if ((has_strides && !has_shape) || (has_suboffsets && !has_strides)) {
+    return fail("the exporter's shape, strides or suboffsets are malformed");
+  }
 
   // Memory: the whole block the view lives in.
   void* block_data = nullptr;
@@ -386,7 +394,7 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
   }
 
   std::string format;
-  bool has_format = !IsNullish(env, format_value);
+  const bool has_format = !IsNullish(env, format_value);
   if (has_format) {
     size_t length = 0;
     if (napi_get_value_string_utf8(env, format_value, nullptr, 0, &length) != napi_ok) {
@@ -401,11 +409,9 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
   int64_t* shape = &internal->arrays[0];
   int64_t* strides = &internal->arrays[n];
   int64_t* suboffsets = &internal->arrays[2 * n];
-  bool has_shape = false, has_strides = false, has_suboffsets = false;
-  if (!GetInt64Array(env, answer, kShape, n, shape, &has_shape) ||
-      !GetInt64Array(env, answer, kStrides, n, strides, &has_strides) ||
-      !GetInt64Array(env, answer, kSuboffsets, n, suboffsets, &has_suboffsets) ||
-      (has_strides && !has_shape) || (has_suboffsets && !has_strides)) {
+  if ((has_shape && !ScratchInts(scratch, kScratchHeader, n, shape)) ||
+      (has_strides && !ScratchInts(scratch, kScratchHeader + kMaxNdim, n, strides)) ||
+      (has_suboffsets && !ScratchInts(scratch, kScratchHeader + 2 * kMaxNdim, n, suboffsets))) {
     FreeInternal(internal);
     return fail("the exporter's shape, strides or suboffsets are malformed");
   }
@@ -436,10 +442,6 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
     FreeInternal(internal);
     return fail("the exporter's view does not fit its memory");
   }
-  if (has_suboffsets && n > 0 && !has_strides) {
-    FreeInternal(internal);
-    return fail("the exporter's view has suboffsets without strides");
-  }
 
   if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
     FreeInternal(internal);
@@ -452,9 +454,9 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
     FreeInternal(internal);
     return fail("cannot reference the export");
   }
-  if (pin_value != nullptr) {
-    internal->pin = TakePendingBlock(env, pin_value);
-    if (internal->pin != nullptr) ListPinned(internal);
+  if (pin != nullptr) {
+    internal->pin = pin;
+    ListPinned(internal);
   }
   char* format_copy = reinterpret_cast<char*>(&internal->arrays[3 * n]);
   if (has_format) std::memcpy(format_copy, format.c_str(), format.size() + 1);
@@ -875,6 +877,16 @@ const bp_api kApi = {
 
 }  // namespace
 
+void HandOverPin(Block* block) {
+  CApiState* state = t_state;
+  if (state == nullptr) {
+    UnrefBlock(block);
+    return;
+  }
+  if (state->pending_pin != nullptr) UnrefBlock(state->pending_pin);
+  state->pending_pin = block;
+}
+
 Napi::Value InstallCApi(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object fns = info[0].As<Napi::Object>();
@@ -895,7 +907,11 @@ Napi::Value InstallCApi(const Napi::CallbackInfo& info) {
     }
   }
   if (fresh) {
-    state = new CApiState{env, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+    state = new CApiState{env, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+    // V8 never moves an ArrayBuffer's memory, and the reference keeps it.
+    Napi::Float64Array scratch = Napi::Float64Array::New(env, kScratchLength);
+    state->scratch = scratch.Data();
+    napi_create_reference(env, scratch, 1, &state->scratch_ref);
     // The env owns its state: freed (and forgotten by this thread) at teardown.
     env.SetInstanceData<CApiState>(state);
     napi_add_env_cleanup_hook(env, UnpinAllOnTeardown, nullptr);
@@ -914,14 +930,15 @@ Napi::Value InstallCApi(const Napi::CallbackInfo& info) {
   Napi::Object global = env.Global();
   Napi::Function symbol_for = global.Get("Symbol").As<Napi::Object>().Get("for").As<Napi::Function>();
   Napi::Value key = symbol_for.Call(global.Get("Symbol"), {Napi::String::New(env, BP_API_KEY)});
-  if (global.Get(key).IsExternal()) return env.Undefined();
+  Napi::Value scratch = Napi::Value(env, RefValue(env, state->scratch_ref));
+  if (global.Get(key).IsExternal()) return scratch;
   // The table is immutable; External only takes a non-const pointer.
   Napi::External<bp_api> table = Napi::External<bp_api>::New(env, const_cast<bp_api*>(&kApi));
   const napi_type_tag tag = {BP_API_TAG_LOWER, BP_API_TAG_UPPER};
   NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, table, &tag), Napi::Value());
   napi_property_descriptor property = {nullptr, key, nullptr, nullptr, nullptr, table, napi_default, nullptr};
   NAPI_THROW_IF_FAILED(env, napi_define_properties(env, global, 1, &property), Napi::Value());
-  return env.Undefined();
+  return scratch;
 }
 
 }  // namespace bp::binding

@@ -11,9 +11,16 @@
 
 namespace bp::binding {
 
+struct Block;
+
 // installCApi({ exportForC, releaseForC, wrapForeign, bufferObjectForeign,
-//               copyData, sizeFromFormat, bufferError })
+//               copyData, sizeFromFormat, bufferError }) -> the scratch
+// Float64Array exportForC writes its numbers into.
 Napi::Value InstallCApi(const Napi::CallbackInfo& info);
+
+// Takes a block reference the facade pinned for the C view being made
+// (region.pin() during exportForC).
+void HandOverPin(Block* block);
 
 }  // namespace bp::binding
 

@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "block.h"
+#include "c_api.h"
 #include "sigbus_guard.h"
 
 namespace bp::binding {
@@ -377,14 +378,16 @@ Napi::Value NativeRegion::Share(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(env, ShareBlock(env, block_));
 }
 
-// pin(): a reference to the block for a C view (c_api.cc), so the memory
-// outlives a forced close() until the view is released; null in copy mode,
-// where the memory is V8's and the view holds its ArrayBuffer instead.
+// pin(): hands a reference to the block to the C view being made
+// (c_api.cc), so the memory outlives a forced close() until the view is
+// released; false in copy mode, where the memory is V8's and the view holds
+// its ArrayBuffer instead.
 Napi::Value NativeRegion::Pin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_ || block_ == nullptr) return env.Null();
+  if (closed_ || block_ == nullptr) return Napi::Boolean::New(env, false);
   RefBlock(block_);
-  return Napi::Value(env, WrapPendingBlock(env, block_));
+  HandOverPin(block_);
+  return Napi::Boolean::New(env, true);
 }
 
 }  // namespace bp::binding
