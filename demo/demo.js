@@ -164,3 +164,36 @@ for (const format of ['bi', '=bi', '<d', '3s', 'T{i}']) {
     console.log(`sizeFromFormat(${JSON.stringify(format)}) -> ${error.code}: ${error.message}`);
   }
 }
+
+line('7. Native addons: a C image library and a C consumer, through the C API');
+{
+  // Two addons built from test/native by `npm install`: one hands a C
+  // library's RGBA image to JavaScript with export_memory, the other (which
+  // only includes buffer_protocol.h) reads views of anything with get_buffer.
+  const path = require('node:path');
+  const dir = path.join(__dirname, '..', 'build', 'Release');
+  let images = null;
+  let consumer = null;
+  try {
+    images = require(path.join(dir, 'bp_test_image.node'));
+    consumer = require(path.join(dir, 'bp_test_consumer.node'));
+  } catch {
+    console.log('(the C fixtures are not built here: run npm install in a clone of the repository)');
+  }
+  if (images !== null && consumer !== null) {
+    const image = images.create(4, 2);
+    console.log('C image as NativeBuffer ->', `format=${image.format} shape=${JSON.stringify(image.shape)}`);
+    // Flip it upside down as an O(1) view, and let C invert it in place.
+    const whole = memoryview(image);
+    const flipped = whole.slice('::-1');
+    consumer.invert(flipped);
+    console.log('inverted through a flipped view; pixel (0, 0) is now', JSON.stringify([0, 1, 2, 3].map((c) => whole.get(0, 0, c))));
+    const seen = consumer.describe(flipped, BufferFlags.STRIDED_RO);
+    console.log('what C saw             ->', `shape=${JSON.stringify(seen.shape)} strides=${JSON.stringify(seen.strides)}`);
+    flipped.release();
+    whole.release();
+    const before = images.freeCount();
+    image.close();
+    setImmediate(() => setImmediate(() => console.log('img_free ran after close():', images.freeCount() - before, 'time(s)')));
+  }
+}
