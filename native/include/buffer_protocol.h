@@ -178,7 +178,9 @@ typedef struct bp_api {
 
   /* PyBuffer_Release. Ends the export and drops the reference; a released
    * or zeroed view is left alone. Must be called in the env that filled
-   * the view; a call from another env is refused (an error is pending). */
+   * the view; a call from another env is refused (ERR_BUFFER_WRONG_ENV
+   * pending) wherever the view records its env, which is every view except
+   * a built-in's without BP_ND (those carry nothing but the reference). */
   void (*release)(napi_env env, bp_buffer* view);
 
   /* PyBuffer_IsContiguous: 1 if view is contiguous in order 'C', 'F' or
