@@ -68,6 +68,18 @@ describe('the table and its import', () => {
     });
   });
 
+  test('release from another env (a Worker) is refused, and the view stays releasable where it was filled', () => {
+    const child = runFixture('capi-lifecycle', {}, ['wrong-env']);
+    expect([child.status, child.signal]).toEqual([0, null]);
+    expect(steps(child.stdout)['wrong env']).toEqual({
+      step: 'wrong env',
+      said: { code: 'ERR_BUFFER_WRONG_ENV', name: 'Error' },
+      exportsBefore: 1,
+      released: true,
+      exportsAfter: 0,
+    });
+  });
+
   test('a consumer in a process that never loaded buffer-protocol gets a clear Error', () => {
     const child = runFixture('capi-lifecycle', {}, ['not-loaded']);
     expect(child.status).toBe(0);

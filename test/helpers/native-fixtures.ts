@@ -113,6 +113,10 @@ export interface ConsumerAddon {
   hold(obj: unknown, flags?: number): number;
   /** true if the handle's view was held; a second call runs release() again, a no-op (false). */
   releaseHeld(handle: number): boolean;
+  /** Holds get_buffer(obj, flags = BP_FULL_RO) in one process-wide slot (for cross-env tests). */
+  holdInProcess(obj: unknown, flags?: number): void;
+  /** Releases the process-wide view; true if it was held. */
+  releaseInProcess(): boolean;
   /** Sum of a held 'f'/'d' view, or of every byte of a 'B' view or one without format. */
   heldSum(handle: number): number;
   /**

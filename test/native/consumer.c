@@ -630,6 +630,37 @@ static napi_value ReleaseHeld(napi_env env, napi_callback_info info) {
                                             : NULL;
 }
 
+/* One view held process-wide, so that a Worker can try to release a view
+ * the main thread filled. The test orders the two threads through
+ * postMessage, which is all the synchronisation this slot needs. */
+static bp_buffer process_view;
+
+/* holdInProcess(obj, flags = BP_FULL_RO) -> undefined. */
+static napi_value HoldInProcess(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  const bp_api* api;
+  int flags;
+  if ((api = GetApiAndArgs(env, info, 2, argv)) == NULL ||
+      !GetFlags(env, argv[1], BP_FULL_RO, &flags) ||
+      !GetView(env, api, argv[0], &process_view, flags)) {
+    return NULL;
+  }
+  return Undefined(env);
+}
+
+/* releaseInProcess() -> whether the view was held; from another env than
+ * the one that filled it, the pending ERR_BUFFER_WRONG_ENV propagates and
+ * the view stays held. */
+static napi_value ReleaseInProcess(napi_env env, napi_callback_info info) {
+  const bp_api* api;
+  bool was_held;
+  if ((api = GetApiAndArgs(env, info, 0, NULL)) == NULL) {
+    return NULL;
+  }
+  was_held = process_view.obj != NULL || process_view.internal != NULL;
+  return ReleaseView(env, api, &process_view) ? NewBoolean(env, was_held) : NULL;
+}
+
 /* heldSum(handle) -> number: sum() of a held 'f'/'d' view, or the sum of
  * all bytes of a 'B' view or one without a format. */
 static napi_value HeldSum(napi_env env, napi_callback_info info) {
@@ -1153,6 +1184,8 @@ NAPI_MODULE_INIT() {
       METHOD("describe", Describe),
       METHOD("hold", Hold),
       METHOD("releaseHeld", ReleaseHeld),
+      METHOD("holdInProcess", HoldInProcess),
+      METHOD("releaseInProcess", ReleaseInProcess),
       METHOD("heldSum", HeldSum),
       METHOD("badCall", BadCall),
       METHOD("importWith", ImportWith),
