@@ -45,6 +45,22 @@ describe('release callbacks of C memory', () => {
     },
   );
 
+  test('where external memory is refused, C memory is copied and handed back at once', () => {
+    const child = runFixture('capi-lifecycle', { BUFFER_PROTOCOL_NO_EXTERNAL: '1' }, ['no-external']);
+    expect([child.status, child.signal, child.stderr]).toEqual([0, null, '']);
+    expect(steps(child.stdout)['no external']).toEqual({
+      step: 'no external',
+      isCopy: true,
+      freedAtOnce: 1,
+      pixel: [127, 0, 1, 255],
+      shape: [2, 3, 4],
+      inverted: 128,
+      share: 'ERR_BUFFER_INVALID_EXPORT',
+      sum: true,
+      freedAfter: 1,
+    });
+  });
+
   test('run once each when a Worker exits with live exports and a held C view', () => {
     const child = runFixture('capi-lifecycle', TRACE, ['worker-exit']);
     expect([child.status, child.signal]).toEqual([0, null]);
