@@ -35,18 +35,19 @@ static_assert(BP_FULL_RO == kBufFullRo && BP_RECORDS == kBufRecords && BP_STRIDE
                   BP_FORMAT == kBufFormat && BP_ND == kBufNd && BP_STRIDES == kBufStrides,
               "the header's flags are CPython's, as the core's are");
 
-// The facade's functions for this thread's env. A thread runs one env of
-// this addon at a time for C callers: the one that installed last (jest
-// loads the addon once per test file, each time in a new env).
 // The facade answers exportForC mostly through `scratch`: a Float64Array
 // whose memory this side reads directly, in the layout of enum Scratch,
-// instead of through a dozen napi_get_element calls.
+// instead of through a dozen napi_get_element calls. (It holds 1,600
+// bytes, so V8 keeps it off-heap, where memory never moves.)
 constexpr size_t kScratchHeader = 8;
 constexpr size_t kScratchLength = kScratchHeader + 3 * kMaxNdim;
 enum Scratch : size_t {
   kByteOffset, kLen, kItemsize, kReadonly, kNdim, kHasShape, kHasStrides, kHasSuboffsets
 };
 
+// The facade's functions for this thread's env of this addon, found by C
+// callers through t_state. jest installs the facade again per test file
+// over one env; the state then points at the newest functions.
 struct CApiState {
   napi_env env;
   napi_ref export_for_c, release_for_c, wrap_foreign, buffer_object_foreign,
