@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 if ! command -v clang++ >/dev/null 2>&1; then
-  apt-get install -y -q clang libclang-rt-14-dev >/dev/null
+  # A fresh machine may have no package lists yet: update once if needed.
+  apt-get install -y -q clang libclang-rt-14-dev >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q clang libclang-rt-14-dev >/dev/null; }
 fi
 out=build-fuzz
 mkdir -p "$out"
