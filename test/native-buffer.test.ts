@@ -24,11 +24,13 @@ describe('NativeBuffer.alloc', () => {
 
   test('the GC is told about the memory exactly once', () => {
     // V8 counts an external backing store itself; the binding reports only
-    // what the engine did not, so the external total grows by the size once.
+    // what the engine did not, so the external total grows by the size once
+    // (not zero times, not twice). The allocation can start a GC that frees
+    // other, small external memory in between: allow for that.
     const before = process.memoryUsage().external;
     const nb = NativeBuffer.alloc(64 << 20);
     const grown = process.memoryUsage().external - before;
-    expect(grown).toBeGreaterThanOrEqual(64 << 20);
+    expect(grown).toBeGreaterThan(60 << 20);
     expect(grown).toBeLessThan(80 << 20);
     nb.close();
   });
