@@ -5,20 +5,13 @@
 // built by npm install), so no JavaScript call is timed. Rounds alternate
 // the two, and the ratio is the median of the per-round ratios. For
 // information: the facade's path (exporters that are not built-ins).
-const path = require('path');
 const { BufferFlags, NativeBuffer, memoryview } = require('../lib');
+const { median } = require('./harness');
 
+/** The consumer fixture, next to the addon under test. */
 function loadConsumer() {
-  const dir = process.env.BUFFER_PROTOCOL_ADDON
-    ? path.dirname(process.env.BUFFER_PROTOCOL_ADDON)
-    : path.join(__dirname, '..', 'build', 'Release');
-  return require(path.join(dir, 'bp_test_consumer.node'));
+  return require('../test/native/load')('bp_test_consumer');
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 module.exports = function benchCapi({ quick = false } = {}) {
   const consumer = loadConsumer();
@@ -78,6 +71,8 @@ module.exports = function benchCapi({ quick = false } = {}) {
     },
   };
 };
+
+module.exports.loadConsumer = loadConsumer;
 
 if (require.main === module) {
   const { summary } = module.exports({ quick: process.argv.includes('--quick') });

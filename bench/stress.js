@@ -69,7 +69,7 @@ async function main() {
   // The C API: 1e6 get_buffer/release from C on a Float32Array and on a
   // NativeBuffer (the facade path), when the test fixtures are built.
   try {
-    const consumer = require(require('path').join(__dirname, '..', 'build', 'Release', 'bp_test_consumer.node'));
+    const consumer = require('./capi').loadConsumer();
     const f32 = new Float32Array(1024);
     const owned = NativeBuffer.alloc(4096, { format: 'f' });
     await settle();

@@ -170,13 +170,12 @@ line('7. Native addons: a C image library and a C consumer, through the C API');
   // Two addons built from test/native by `npm install`: one hands a C
   // library's RGBA image to JavaScript with export_memory, the other (which
   // only includes buffer_protocol.h) reads views of anything with get_buffer.
-  const path = require('node:path');
-  const dir = path.join(__dirname, '..', 'build', 'Release');
   let images = null;
   let consumer = null;
   try {
-    images = require(path.join(dir, 'bp_test_image.node'));
-    consumer = require(path.join(dir, 'bp_test_consumer.node'));
+    const loadFixture = require('../test/native/load');
+    images = loadFixture('bp_test_image');
+    consumer = loadFixture('bp_test_consumer');
   } catch {
     console.log('(the C fixtures are not built here: run npm install in a clone of the repository)');
   }

@@ -476,10 +476,13 @@ async function sharing() {
 // The C API through the C fixtures of test/native (bp_test_consumer and
 // bp_test_image, built by binding.gyp next to the addon), when they exist.
 function cApi() {
-  const dir = path.dirname(process.env.BUFFER_PROTOCOL_ADDON || path.join(__dirname, '..', 'build', 'Release', 'buffer_protocol.node'));
+  const loadFixture = require('../test/native/load');
   const load = (name) => {
-    const file = path.join(dir, `${name}.node`);
-    return fs.existsSync(file) ? require(file) : null;
+    try {
+      return loadFixture(name);
+    } catch {
+      return null;
+    }
   };
   const consumer = load('bp_test_consumer');
   const image = load('bp_test_image');

@@ -19,7 +19,6 @@ import { adoptForeign } from './native-buffer';
 // strides and suboffsets are present, then up to 64 of each.
 const HEADER = 8;
 const MAX_NDIM = 64;
-let scratch: Float64Array<ArrayBufferLike> = new Float64Array(HEADER + 3 * MAX_NDIM);
 
 function put(at: number, values: readonly number[] | null): number {
   if (values === null) return 0;
@@ -67,12 +66,14 @@ function bufferObjectForeign(block: object, size: number, writable: boolean): un
   return writable ? BufferObject.fromReadWriteObject(owner) : BufferObject.fromObject(owner);
 }
 
-scratch = native.installCApi({
+// The binding's scratch array (HEADER + 3 * MAX_NDIM doubles), read by
+// exportForC only after this line has run.
+const scratch = native.installCApi({
   exportForC,
   releaseForC: (info) => releaseQuietly(info as BufferInfo),
   wrapForeign,
   bufferObjectForeign,
-  copyData: (dst, src) => copyData(dst, src),
-  sizeFromFormat: (format) => sizeFromFormat(format),
+  copyData,
+  sizeFromFormat,
   bufferError: (code, message) => new BufferError(code as BufferErrorCode, message),
 });

@@ -376,6 +376,17 @@ describe('C helpers on views from get_buffer', () => {
     expect(target.toList()).toEqual(mv.toList());
   });
 
+  test('to_contiguous and from_contiguous follow suboffsets (a PIL-style view built in C)', () => {
+    // Rows stored bottom-up and reached through pointers: row r of the view is [r*10 .. r*10+3] reversed in storage.
+    const rows = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => r * 10 + c)).reverse();
+    const c = rows.flat();
+    const f = [0, 1, 2, 3].flatMap((col) => rows.map((row) => row[col]!));
+    for (const [order, expected] of [['C', c], ['F', f], ['A', c]] as const) {
+      const out = [...consumer.indirectRoundTrip(order)];
+      expect(out).toEqual([...expected, ...expected.map((b) => b + 100)]);
+    }
+  });
+
   test('to_contiguous with the wrong length and from_contiguous into read-only memory are refused', () => {
     expectCode(() => consumer.badCall('to-contiguous-wrong-len', new Float32Array(4)), 'ERR_OUT_OF_RANGE', 'RangeError');
     const ro = NativeBuffer.alloc(8, { readonly: true });

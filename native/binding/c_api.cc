@@ -125,11 +125,6 @@ ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes) {
   return internal;
 }
 
-// The one-dimensional views of built-ins and of fill_info: two arrays.
-// (A per-thread free list was tried here and measured slower than malloc:
-// thread_local access from a dlopen'd library goes through __tls_get_addr.)
-ViewInternal* NewSmallInternal(napi_env env) { return NewInternal(env, 2, 0); }
-
 void FreeInternal(ViewInternal* internal) { std::free(internal); }
 
 void Clear(bp_buffer* view) { std::memset(view, 0, sizeof(*view)); }
@@ -278,16 +273,29 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   // test is CheckFlags', spelled out: this is the hottest line.)
   if ((flags & ~kBufRequestMask) != 0 || flags == kBufRead) return 0;
 
+  const int64_t shape[1] = {static_cast<int64_t>(count)};
+  const int64_t strides[1] = {itemsize};
+  BufferView full;
+  full.buf = data;
+  full.len = static_cast<int64_t>(bytes);
+  full.itemsize = itemsize;
+  full.format = format;
+  full.shape = shape;
+  full.strides = strides;
+  BufferView seen;
+  // Writable memory: the built-ins' rule never refuses a valid request.
+  if (!NegotiateContiguous(full, flags, &seen).ok()) return 0;
+
   // Without ND the view has no arrays, so it needs no internal at all: the
   // reference to obj is all there is to release. That saves an allocation
   // on the hottest request (SIMPLE), whose budget is 2x of
   // napi_get_typedarray_info and of which the reference alone takes most.
   ViewInternal* internal = nullptr;
-  if (ReqShape(flags)) {
-    internal = NewSmallInternal(env);
+  if (seen.shape != nullptr) {
+    internal = NewInternal(env, 2, 0);
     if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
-    internal->arrays[0] = static_cast<int64_t>(count);
-    internal->arrays[1] = itemsize;
+    internal->arrays[0] = shape[0];
+    internal->arrays[1] = strides[0];
   }
   // A borrowed view leans on the caller's handle for obj instead.
   view->obj = nullptr;
@@ -301,9 +309,9 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   view->itemsize = itemsize;
   view->readonly = 0;
   view->ndim = 1;
-  view->format = ReqFormat(flags) ? format : nullptr;  // literals live forever
+  view->format = seen.format;  // a literal: lives forever
   view->shape = internal != nullptr ? &internal->arrays[0] : nullptr;
-  view->strides = internal != nullptr && ReqStrides(flags) ? &internal->arrays[1] : nullptr;
+  view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
   view->suboffsets = nullptr;
   view->internal = internal;
   return 1;
@@ -662,21 +670,7 @@ int CopyContiguous(napi_env env, const bp_buffer* view, void* bytes, bp_ssize_t 
     if (!status.ok()) return fail(true, std::string(who) + ": " + status.message);
     return 0;
   }
-  // Indirect (PIL-style) views: an odometer over every index.
-  int64_t index[kMaxNdim] = {0};
-  const size_t item = static_cast<size_t>(core.itemsize);
-  for (int64_t done = 0; done < len / core.itemsize; done++) {
-    char* p = static_cast<char*>(GetItemPointer(core, index));
-    int64_t at = 0;
-    for (int i = 0; i < core.ndim; i++) at += index[i] * packed[i];
-    char* q = static_cast<char*>(bytes) + at;
-    if (into_view) std::memcpy(p, q, item);
-    else std::memcpy(q, p, item);
-    for (int i = core.ndim - 1; i >= 0; i--) {
-      if (++index[i] < core.shape[i]) break;
-      index[i] = 0;
-    }
-  }
+  CopyIndirect(core, static_cast<char*>(bytes), packed, into_view);
   return 0;
 }
 
@@ -718,11 +712,19 @@ int FillInfo(napi_env env, bp_buffer* view, napi_value obj, void* buf, bp_ssize_
   if (buf == nullptr && len > 0) return ThrowType(env, "fill_info: buf must not be NULL when len > 0");
   Status status = CheckFlags(flags);
   if (!status.ok()) return ThrowStatus(env, status);
-  // PyBuffer_FillInfo refuses only a writable request on read-only memory.
-  if (ReqWritable(flags) && readonly != 0) {
-    return ThrowBufferError(env, "ERR_BUFFER_NOT_WRITABLE", "Object is not writable.");
-  }
-  ViewInternal* internal = NewSmallInternal(env);
+  const int64_t shape[1] = {len};
+  const int64_t strides[1] = {1};
+  BufferView full;
+  full.buf = buf;
+  full.len = len;
+  full.readonly = readonly != 0;
+  full.format = "B";
+  full.shape = shape;
+  full.strides = strides;
+  BufferView seen;
+  status = NegotiateContiguous(full, flags, &seen);
+  if (!status.ok()) return ThrowStatus(env, status);
+  ViewInternal* internal = NewInternal(env, 2, 0);
   if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
   if (obj != nullptr && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
     FreeInternal(internal);
@@ -736,9 +738,9 @@ int FillInfo(napi_env env, bp_buffer* view, napi_value obj, void* buf, bp_ssize_
   view->itemsize = 1;
   view->readonly = readonly != 0;
   view->ndim = 1;
-  view->format = ReqFormat(flags) ? "B" : nullptr;
-  view->shape = ReqShape(flags) ? &internal->arrays[0] : nullptr;
-  view->strides = ReqStrides(flags) ? &internal->arrays[1] : nullptr;
+  view->format = seen.format;
+  view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
+  view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
   view->suboffsets = nullptr;
   view->internal = internal;
   return 0;

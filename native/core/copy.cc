@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "buffer_view.h"
+#include "layout.h"
 
 namespace bp {
 namespace {
@@ -180,6 +181,28 @@ Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
   }
   Dispatch(dst.base, src.base, Coalesce(shape, ndim, dst.strides, src.strides), itemsize);
   return Status::Ok();
+}
+
+void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
+                  bool into_view) {
+  int64_t count = 1;
+  for (int i = 0; i < view.ndim; i++) count *= view.shape[i];
+  int64_t index[kMaxNdim] = {0};
+  const size_t item = static_cast<size_t>(view.itemsize);
+  for (int64_t done = 0; done < count; done++) {
+    char* p = static_cast<char*>(GetItemPointer(view, index));
+    int64_t at = 0;
+    for (int i = 0; i < view.ndim; i++) at += index[i] * packed[i];
+    if (into_view) {
+      std::memcpy(p, bytes + at, item);
+    } else {
+      std::memcpy(bytes + at, p, item);
+    }
+    for (int i = view.ndim - 1; i >= 0; i--) {
+      if (++index[i] < view.shape[i]) break;
+      index[i] = 0;
+    }
+  }
 }
 
 }  // namespace bp

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "buffer_view.h"
 #include "status.h"
 
 namespace bp {
@@ -24,6 +25,15 @@ struct StridedRef {
 // binding runs ValidateLayout on each before calling this).
 Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
                  int64_t itemsize);
+
+// Copies every item of `view`, whose dimensions may hold pointers
+// (suboffsets, PIL-style), to or from `bytes` laid out with `packed`
+// strides: into the view when `into_view`. Item by item, through
+// GetItemPointer: indirect views have no stride to coalesce.
+// Assumptions: view is complete (shape and strides) and its pointers are
+// the exporter's promise; packed describes view's shape within bytes.
+void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
+                  bool into_view);
 
 }  // namespace bp
 

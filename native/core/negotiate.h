@@ -24,6 +24,24 @@ Status CheckFlags(int64_t flags);
 // Assumptions: base is complete and validated; flags passed CheckFlags.
 Status Negotiate(const BufferView& base, int flags, BufferView* out);
 
+// The rule of one-dimensional contiguous exporters (PyBuffer_FillInfo,
+// array.array, JavaScript's built-ins): only WRITABLE on read-only memory
+// is refused; format, shape and strides that were not requested are null
+// (without memory_getbuf's FORMAT-without-ND refusal), ndim stays 1.
+// Assumptions: base is one-dimensional and contiguous; flags passed
+// CheckFlags. Inline: the C API's hottest path runs it per get_buffer.
+inline Status NegotiateContiguous(const BufferView& base, int flags,
+                                  BufferView* out) {
+  if (ReqWritable(flags) && base.readonly) {
+    return Fail(ErrorCode::kNotWritable, "Object is not writable.");
+  }
+  *out = base;
+  if (!ReqFormat(flags)) out->format = nullptr;
+  if (!ReqShape(flags)) out->shape = nullptr;
+  if (!ReqStrides(flags)) out->strides = nullptr;
+  return Status::Ok();
+}
+
 }  // namespace bp
 
 #endif  // BUFFER_PROTOCOL_CORE_NEGOTIATE_H_

@@ -3,7 +3,6 @@
 // buffer-protocol only through buffer_protocol.h's bp_import(), which finds
 // the table at call time, so load buffer-protocol (import '../src') before
 // calling them.
-import * as path from 'node:path';
 import type { BufferObject, NativeBuffer } from '../../src';
 
 /** A bp_buffer as C sees it (describe(), fillInfo()). */
@@ -136,6 +135,8 @@ export interface ConsumerAddon {
   getPointerOffset(obj: unknown, indices: readonly number[]): number | null;
   /** to_contiguous of a BP_FULL_RO view into a new buffer of view.len bytes. */
   toContiguous(obj: unknown, order: string): Uint8Array;
+  /** to_contiguous, from_contiguous (bytes + 100) and to_contiguous again of a PIL-style 3 x 4 view built in C. */
+  indirectRoundTrip(order: string): Uint8Array;
   /** from_contiguous of all of `bytes` into a BP_FULL view of obj. */
   fromContiguous(obj: unknown, bytes: Uint8Array, order: string): void;
   copyData(dst: unknown, src: unknown): void;
@@ -161,7 +162,6 @@ interface Fixtures {
  * BUFFER_PROTOCOL_ADDON (the sanitizer build) when set, else build/Release.
  */
 export function loadFixture<Name extends keyof Fixtures>(name: Name): Fixtures[Name] {
-  const override = process.env['BUFFER_PROTOCOL_ADDON'];
-  const dir = override ? path.dirname(override) : path.join(__dirname, '..', '..', 'build', 'Release');
-  return require(path.join(dir, `${name}.node`)) as Fixtures[Name];
+  const load = require('../native/load') as (fixture: string) => unknown;
+  return load(name) as Fixtures[Name];
 }

@@ -918,6 +918,53 @@ static napi_value ToContiguous(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* indirectRoundTrip(order) -> Uint8Array: a PIL-style view built in C (a
+ * 3 x 4 'B' image whose rows are reached through an array of pointers,
+ * suboffsets {0, -1}, rows stored bottom-up), copied out with to_contiguous
+ * in `order`, then its bytes + 100 written back with from_contiguous in the
+ * same order and copied out again: 24 bytes, the two copies one after the
+ * other. No JavaScript exporter can describe suboffsets, so only C can. */
+static napi_value IndirectRoundTrip(napi_env env, napi_callback_info info) {
+  napi_value argv[1], buffer, result;
+  const bp_api* api;
+  char order;
+  unsigned char rows[3][4];
+  unsigned char* pointers[3];
+  bp_ssize_t shape[2] = {3, 4}, strides[2] = {sizeof(unsigned char*), 1};
+  bp_ssize_t suboffsets[2] = {0, -1};
+  unsigned char copy[12];
+  void* data = NULL;
+  bp_buffer view;
+  int r, c;
+  if ((api = GetApiAndArgs(env, info, 1, argv)) == NULL ||
+      !GetOrder(env, argv[0], &order)) {
+    return NULL;
+  }
+  for (r = 0; r < 3; r++) {
+    for (c = 0; c < 4; c++) rows[r][c] = (unsigned char)(r * 10 + c);
+    pointers[r] = rows[2 - r];
+  }
+  memset(&view, 0, sizeof(view));
+  view.buf = pointers;
+  view.len = 12;
+  view.itemsize = 1;
+  view.readonly = 0;
+  view.ndim = 2;
+  view.format = "B";
+  view.shape = shape;
+  view.strides = strides;
+  view.suboffsets = suboffsets;
+  TRY_NAPI(env, napi_create_arraybuffer(env, 24, &data, &buffer), NULL);
+  if (api->to_contiguous(env, data, &view, 12, order) != 0) return NULL;
+  for (r = 0; r < 12; r++) copy[r] = (unsigned char)(((unsigned char*)data)[r] + 100);
+  if (api->from_contiguous(env, &view, copy, 12, order) != 0 ||
+      api->to_contiguous(env, (unsigned char*)data + 12, &view, 12, order) != 0) {
+    return NULL;
+  }
+  TRY_NAPI(env, napi_create_typedarray(env, napi_uint8_array, 24, buffer, 0, &result), NULL);
+  return result;
+}
+
 /* fromContiguous(obj, bytes, order) -> undefined: from_contiguous of all
  * of the Uint8Array `bytes` into a writable BP_FULL view of obj. */
 static napi_value FromContiguous(napi_env env, napi_callback_info info) {
@@ -1193,6 +1240,7 @@ NAPI_MODULE_INIT() {
       METHOD("isContiguous", IsContiguous),
       METHOD("getPointerOffset", GetPointerOffset),
       METHOD("toContiguous", ToContiguous),
+      METHOD("indirectRoundTrip", IndirectRoundTrip),
       METHOD("fromContiguous", FromContiguous),
       METHOD("copyData", CopyData),
       METHOD("fillContiguousStrides", FillContiguousStrides),
