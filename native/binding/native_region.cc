@@ -1,13 +1,9 @@
 #include "native_region.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include <cerrno>
-
 #include <cstdlib>
 #include <cstring>
 #include <string>
