@@ -25,7 +25,9 @@
     {
       "target_name": "buffer_protocol",
       "dependencies": ["bp_core", "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
-      "defines": ["NAPI_VERSION=9"],
+      # A Worker's termination makes every napi_throw fail; without this,
+      # node-addon-api rethrows as a C++ exception nobody catches (abort).
+      "defines": ["NAPI_VERSION=9", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "include_dirs": ["native/include"],
       "sources": [
         "native/binding/addon.cc",
