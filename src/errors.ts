@@ -113,10 +113,15 @@ export function callNative<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && code.startsWith('ERR_BUFFER_')) {
-      throw new BufferError(code as BufferErrorCode, (error as Error).message, { cause: error });
-    }
-    throw error;
+    throw wrapNativeError(error);
   }
+}
+
+/** A native error as callNative rethrows it (for errors that arrive through callbacks). */
+export function wrapNativeError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_BUFFER_')) {
+    return new BufferError(code as BufferErrorCode, (error as Error).message, { cause: error });
+  }
+  return error;
 }

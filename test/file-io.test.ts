@@ -76,14 +76,49 @@ describe('readInto', () => {
     }
   });
 
-  test('EOF gives a short count and fills whole items in C order', () => {
+  // CPython's readinto stores every byte it returns, a partial last item
+  // included: 5 bytes into array('h', [0]*3) give [1, 2, 3] and tell() 5.
+  // A strided (staged) target keeps that rule: the count is what is stored.
+  test('EOF gives a short count and stores every byte read, a partial last item included', () => {
     withFile('short.bin', 'w+', (fd) => {
       fs.writeSync(fd, Buffer.from([1, 0, 2, 0, 3]), 0, 5, 0);
       const target = memoryview(new Int16Array(8)).slice('::2');
       expect(readInto(fd, target, 0)).toBe(5);
-      expect(target.toList()).toEqual([1, 2, 0, 0]);
+      expect(target.toList()).toEqual([1, 2, 3, 0]);
       expect(readInto(fd, new Uint8Array(4), 100)).toBe(0);
+      // From the file's own position: it ends after the 5 bytes, none lost.
+      fs.writeSync(fd, Buffer.from([9, 9]), 0, 2, 5);
+      const fromStart = memoryview(new Int16Array(8)).slice('::2');
+      const positioned = fs.openSync(path.join(dir, 'short.bin'), 'r');
+      try {
+        expect(readInto(positioned, fromStart)).toBe(7);
+        expect(readInto(positioned, new Uint8Array(1))).toBe(0);
+      } finally {
+        fs.closeSync(positioned);
+      }
+      expect(fromStart.toList()).toEqual([1, 2, 0x903, 9]);
     });
+  });
+
+  test('async read at EOF inside an item stores its bytes too, for plain and owned memory', async () => {
+    const file = path.join(dir, 'short-async.bin');
+    fs.writeFileSync(file, Buffer.from([1, 0, 2, 0, 3]));
+    const fd = fs.openSync(file, 'r');
+    try {
+      const plain = memoryview(new Int16Array(8)).slice('::2');
+      expect(await read(fd, plain, 0)).toBe(5);
+      expect(plain.toList()).toEqual([1, 2, 3, 0]);
+      const nb = NativeBuffer.alloc(16, { format: 'h', shape: [8] });
+      const whole = memoryview(nb);
+      const owned = whole.slice('::2');
+      expect(await read(fd, owned, 0)).toBe(5);
+      expect(owned.toList()).toEqual([1, 2, 3, 0]);
+      owned.release();
+      whole.release();
+      nb.close();
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   test('a read-only target is refused before any read', () => {

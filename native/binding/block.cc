@@ -25,9 +25,32 @@ std::atomic<int64_t> g_freed_blocks{0};
 // 4 KiB. Below it, the allocator is faster and wastes less.
 constexpr size_t kMmapThreshold = 128 * 1024;
 
+// Every live Block by the address of its data, so that native code can
+// tell from an ArrayBuffer alone whether its memory is a Block it can hold
+// (TakeBlockOf), without trusting anything JavaScript says. A multimap:
+// C code may lend one pointer twice, and empty foreign blocks share one.
+std::mutex g_by_address_mutex;
+std::unordered_multimap<const void*, Block*>& ByAddress() {
+  static auto* blocks = new std::unordered_multimap<const void*, Block*>();
+  return *blocks;
+}
+
 void Count(Block* block) {
   g_live_blocks++;
   g_live_bytes += static_cast<int64_t>(block->size);
+  std::lock_guard<std::mutex> lock(g_by_address_mutex);
+  ByAddress().emplace(block->data, block);
+}
+
+void Uncount(Block* block) {
+  std::lock_guard<std::mutex> lock(g_by_address_mutex);
+  auto [first, last] = ByAddress().equal_range(block->data);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == block) {
+      ByAddress().erase(it);
+      return;
+    }
+  }
 }
 
 // Memory lent by C code whose release callback has not run yet. process.exit()
@@ -56,6 +79,7 @@ void ReleaseForeignAtExit() {
 }
 
 void FreeBlock(Block* block) {
+  Uncount(block);
   UnguardMapping(block->guard);
   if (block->foreign) {
     {
@@ -219,6 +243,23 @@ Block* ForeignBlock(void* ptr, size_t size, ForeignRelease release, void* ctx) {
 }
 
 void RefBlock(Block* block) { block->refs.fetch_add(1, std::memory_order_relaxed); }
+
+Block* TakeBlockOf(const void* data, size_t length) {
+  if (data == nullptr || length == 0) return nullptr;
+  std::lock_guard<std::mutex> lock(g_by_address_mutex);
+  auto [first, last] = ByAddress().equal_range(data);
+  for (auto it = first; it != last; ++it) {
+    Block* block = it->second;
+    if (length > block->size) continue;
+    // A count already at zero belongs to a Block being freed right now
+    // (FreeBlock waits for this lock to unlist it): never revive it.
+    int64_t refs = block->refs.load(std::memory_order_relaxed);
+    while (refs > 0 && !block->refs.compare_exchange_weak(refs, refs + 1, std::memory_order_acq_rel)) {
+    }
+    if (refs > 0) return block;
+  }
+  return nullptr;
+}
 
 void UnrefBlock(Block* block) {
   if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) FreeBlock(block);

@@ -8,7 +8,8 @@
 //   - References are held by: each external ArrayBuffer over it, one per
 //     env (dropped by that ArrayBuffer's finalizer); each C view pinned by
 //     get_buffer (dropped by release); each share token not yet claimed by
-//     a Worker. The count is atomic because Workers share blocks; all else
+//     a Worker; each async transfer in flight (io.cc), whatever happens to
+//     the ArrayBuffer meanwhile. The count is atomic because Workers share blocks; all else
 //     about a Block is immutable after creation, except `guard` state,
 //     which has its own atomics (sigbus_guard.h).
 //   - Nobody frees a Block directly: UnrefBlock does.
@@ -51,6 +52,12 @@ Block* MapFileBlock(const char* path, char mode, int64_t offset,
                     int64_t length, int* error, const char** syscall);
 // Wraps C memory; release (may be null) runs when the last reference goes.
 Block* ForeignBlock(void* ptr, size_t size, ForeignRelease release, void* ctx);
+
+// A new reference to the live Block whose data starts at `data` and holds
+// at least `length` bytes (an external ArrayBuffer of ours, or its
+// transferred successor), or nullptr when no such Block exists: the memory
+// is someone else's, and only a private copy of it is safe off-thread.
+Block* TakeBlockOf(const void* data, size_t length);
 
 void RefBlock(Block* block);
 void UnrefBlock(Block* block);

@@ -15,6 +15,7 @@
 #include "../core/copy.h"
 #include "../core/layout.h"
 #include "convert.h"
+#include "block.h"
 #include "errors.h"
 
 namespace bp::binding {
@@ -88,6 +89,27 @@ bool ForEachRun(const Transfer& t, F&& visit) {
     int d = inner - 1;
     while (d >= 0 && ++index[d] == t.shape[d]) index[d--] = 0;
     if (d < 0) return true;
+  }
+}
+
+// Stores the first `bytes` bytes of `src` (items in C order, packed with
+// `packed` strides) into the items of a strided layout: the bytes a read
+// returned, all of them. A read that ends inside an item (EOF) stores that
+// item's first bytes too, as a read into contiguous memory would, so the
+// count returned is always the count stored.
+void ScatterPrefix(char* base, const int64_t* shape, const int64_t* strides, int ndim, int64_t itemsize,
+                   const char* src, const int64_t* packed, int64_t bytes, int64_t len) {
+  if (bytes == len) {
+    (void)CopyItems(StridedRef{base, strides}, StridedRef{const_cast<char*>(src), packed}, shape, ndim, itemsize);
+    return;
+  }
+  std::vector<int64_t> index(static_cast<size_t>(ndim), 0);
+  for (int64_t at = 0; at < bytes; at += itemsize) {
+    char* p = base;
+    for (int d = 0; d < ndim; d++) p += index[d] * strides[d];
+    std::memcpy(p, src + at, static_cast<size_t>(bytes - at < itemsize ? bytes - at : itemsize));
+    int d = ndim - 1;
+    while (d >= 0 && ++index[d] == shape[d]) index[d--] = 0;
   }
 }
 
@@ -185,22 +207,8 @@ void Run(Transfer* t) {
     } else {
       const int64_t before = t->done;
       if (!Contiguous(t, stage, bytes, &eof)) break;
-      // Scatter only the whole items that arrived.
-      const int64_t got = t->done - before;
-      if (got == bytes) {
-        (void)CopyItems(StridedRef{at, t->strides.data()}, StridedRef{stage, c_strides.data()}, sub_shape.data(), v.ndim, t->itemsize);
-      } else {
-        // EOF inside this group: scatter item by item in C order.
-        const int64_t items = got / t->itemsize;
-        std::vector<int64_t> index(v.ndim, 0);
-        for (int64_t k = 0; k < items; k++) {
-          char* p = at;
-          for (int d = 0; d < v.ndim; d++) p += index[d] * t->strides[d];
-          std::memcpy(p, stage + k * t->itemsize, static_cast<size_t>(t->itemsize));
-          int d = v.ndim - 1;
-          while (d >= 0 && ++index[d] == sub_shape[d]) index[d--] = 0;
-        }
-      }
+      ScatterPrefix(at, sub_shape.data(), t->strides.data(), v.ndim, t->itemsize, stage, c_strides.data(),
+                    t->done - before, bytes);
     }
   }
   std::free(stage);
@@ -216,8 +224,9 @@ Napi::Error SystemError(Napi::Env env, int error, const char* syscall) {
 
 // transfer(write, fd, arrayBuffer, byteOffset, shape, strides, itemsize,
 // position): the layout is validated against the ArrayBuffer here, so no
-// JavaScript value can make the syscalls leave it.
-bool Prepare(const Napi::CallbackInfo& info, Transfer* t) {
+// JavaScript value can make the syscalls leave it. Returns the validated
+// length in bytes.
+int64_t Prepare(const Napi::CallbackInfo& info, Transfer* t) {
   Napi::Env env = info.Env();
   t->write = info[0].ToBoolean();
   t->fd = static_cast<int>(ToInt64(info[1]));
@@ -243,38 +252,102 @@ bool Prepare(const Napi::CallbackInfo& info, Transfer* t) {
   Status status = ValidateLayout(&v, offset, static_cast<int64_t>(ab.ByteLength()));
   if (!status.ok()) ThrowStatus(env, status);
   t->base = static_cast<char*>(ab.Data()) + offset;
-  return v.len > 0;
+  return v.len;
 }
 
 Napi::Value TransferSync(const Napi::CallbackInfo& info) {
   Transfer t;
-  if (Prepare(info, &t)) Run(&t);
+  if (Prepare(info, &t) > 0) Run(&t);
   if (t.error != 0) throw SystemError(info.Env(), t.error, t.syscall);
   return Napi::Number::New(info.Env(), static_cast<double>(t.done));
 }
 
-// The same transfer on the libuv threadpool. The facade holds the memory's
-// owner (an export of a NativeBuffer or MappedFile) until the callback.
+// The same transfer on the libuv threadpool. Nothing JavaScript does
+// meanwhile (a forced close, a transfer of the ArrayBuffer, a detach, GC)
+// can free memory the threadpool touches, because the worker owns what it
+// uses: a reference to our Block when the memory is one (NativeBuffer,
+// MappedFile), else a private copy in its own heap memory, gathered here
+// for a write, and scattered into the target on the JavaScript thread,
+// after checking the target again, for a read.
 class TransferWorker : public Napi::AsyncWorker {
  public:
-  TransferWorker(Napi::Function callback, Napi::Object keep, Transfer t)
-      : Napi::AsyncWorker(callback), t_(std::move(t)) {
+  TransferWorker(Napi::Function callback, Napi::ArrayBuffer target, Napi::Object keep, Transfer t, int64_t len)
+      : Napi::AsyncWorker(callback), t_(std::move(t)), len_(len) {
     keep_ = Napi::Persistent(keep);
+    pin_ = TakeBlockOf(target.Data(), target.ByteLength());
+    if (pin_ != nullptr || len_ == 0) return;
+    stage_ = static_cast<char*>(std::malloc(static_cast<size_t>(len_)));
+    if (stage_ == nullptr) throw CodedError(Env(), ErrorKind::kRangeError, "ERR_OUT_OF_RANGE", "out of memory for a private copy of the memory");
+    const int ndim = static_cast<int>(t_.shape.size());
+    packed_.resize(static_cast<size_t>(ndim));
+    (void)FillContiguousStrides(ndim, t_.shape.data(), t_.itemsize, 'C', packed_.data());
+    if (t_.write) {
+      (void)CopyItems(StridedRef{stage_, packed_.data()}, StridedRef{t_.base, t_.strides.data()}, t_.shape.data(), ndim, t_.itemsize);
+    } else {
+      target_ = Napi::Persistent(target);
+      offset_ = t_.base - static_cast<char*>(target.Data());
+    }
   }
 
-  void Execute() override { Run(&t_); }
+  ~TransferWorker() override {
+    if (pin_ != nullptr) UnrefBlock(pin_);
+    std::free(stage_);
+  }
+
+  void Execute() override {
+    if (len_ == 0) return;
+    if (stage_ == nullptr) {
+      Run(&t_);
+      return;
+    }
+    // The private copy is contiguous: one plain transfer.
+    bool eof = false;
+    Contiguous(&t_, stage_, len_, &eof);
+  }
 
   void OnOK() override {
     Napi::Env env = Env();
     if (t_.error != 0) {
       Callback().Call({SystemError(env, t_.error, t_.syscall).Value(), env.Undefined()});
-    } else {
-      Callback().Call({env.Null(), Napi::Number::New(env, static_cast<double>(t_.done))});
+      return;
     }
+    if (stage_ != nullptr && !t_.write && !ScatterIntoTarget()) {
+      Napi::Error e = CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                                 "the read completed, but its target memory was detached or shrunk meanwhile; "
+                                 "keep the target attached (do not transfer or resize it) until the promise settles");
+      Callback().Call({e.Value(), env.Undefined()});
+      return;
+    }
+    Callback().Call({env.Null(), Napi::Number::New(env, static_cast<double>(t_.done))});
   }
 
  private:
+  // Checks the target's layout against what its ArrayBuffer holds now, and
+  // stores what was read into it; false when it no longer fits.
+  bool ScatterIntoTarget() {
+    if (t_.done == 0) return true;
+    Napi::ArrayBuffer ab = target_.Value();
+    BufferView v;
+    v.itemsize = t_.itemsize;
+    v.ndim = static_cast<int>(t_.shape.size());
+    static const int64_t kNone[1] = {0};
+    v.shape = t_.shape.empty() ? kNone : t_.shape.data();
+    v.strides = t_.strides.empty() ? kNone : t_.strides.data();
+    if (ab.IsEmpty() || ab.Data() == nullptr || !ValidateLayout(&v, offset_, static_cast<int64_t>(ab.ByteLength())).ok()) {
+      return false;
+    }
+    ScatterPrefix(static_cast<char*>(ab.Data()) + offset_, t_.shape.data(), t_.strides.data(), v.ndim, t_.itemsize,
+                  stage_, packed_.data(), t_.done, len_);
+    return true;
+  }
+
   Transfer t_;
+  int64_t len_;
+  Block* pin_ = nullptr;
+  char* stage_ = nullptr;
+  std::vector<int64_t> packed_;
+  int64_t offset_ = 0;
+  Napi::Reference<Napi::ArrayBuffer> target_;
   Napi::ObjectReference keep_;
 };
 
@@ -282,8 +355,12 @@ class TransferWorker : public Napi::AsyncWorker {
 // itemsize, position, keep, callback)
 Napi::Value TransferAsync(const Napi::CallbackInfo& info) {
   Transfer t;
-  Prepare(info, &t);
-  auto* worker = new TransferWorker(info[9].As<Napi::Function>(), info[8].As<Napi::Object>(), std::move(t));
+  const int64_t len = Prepare(info, &t);
+  if (!info[9].IsFunction() || !info[8].IsObject()) {
+    throw CodedError(info.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE", "expected keep and callback");
+  }
+  auto* worker = new TransferWorker(info[9].As<Napi::Function>(), info[2].As<Napi::ArrayBuffer>(),
+                                    info[8].As<Napi::Object>(), std::move(t), len);
   worker->Queue();
   return info.Env().Undefined();
 }

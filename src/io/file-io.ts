@@ -3,13 +3,14 @@
 import { isArrayBuffer } from 'node:util/types';
 import { releaseQuietly, type BufferInfo } from '../buffer-info';
 import { fromContiguous } from '../contiguous';
-import { callNative } from '../errors';
+import { callNative, wrapNativeError } from '../errors';
+import { privateBytes } from '../internal/primordials';
 import { checkInteger } from '../internal/validate';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../get-buffer';
 import { native, type TransferArgs } from '../native';
 import { placedFromInfo, toContiguousBytes, type Placed } from '../view-ops';
-import { beginTransfer, endTransfer, isOwned } from './owned';
+import { beginTransfer, endTransfer } from './owned';
 
 const checkFd = (fd: unknown): number => checkInteger('fd', fd, 0, 0x7fffffff);
 
@@ -17,17 +18,22 @@ const checkFd = (fd: unknown): number => checkInteger('fd', fd, 0, 0x7fffffff);
 const checkPosition = (position: unknown): number =>
   position === undefined || position === null ? -1 : checkInteger('position', position, 0);
 
-/** The binding's arguments for a transfer of a layout, or of plain bytes. */
+/** The binding's arguments for a transfer of a layout, or of plain bytes (a private array). */
 function transferArgs(write: boolean, fd: number, v: Placed | Uint8Array, position: number): TransferArgs {
-  return v instanceof Uint8Array
-    ? [write, fd, v.buffer as ArrayBuffer, v.byteOffset, [v.length], [1], 1, position]
-    : [write, fd, v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize, position];
+  // Not `instanceof`: private arrays come from another realm (primordials).
+  return 'shape' in v
+    ? [write, fd, v.buffer as ArrayBuffer, v.byteOffset, v.shape, v.strides, v.itemsize, position]
+    : [write, fd, v.buffer as ArrayBuffer, v.byteOffset, [v.length], [1], 1, position];
 }
 
 function syncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, position: number): number {
   return callNative(() => native.io.transfer(...transferArgs(write, fd, v, position)));
 }
 
+// The binding holds what the threadpool touches itself (a reference to our
+// block, or a private copy), so memory safety does not rest on this side.
+// The in-flight count is the library's promise that a close, even forced,
+// is refused until the transfer completes.
 function asyncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, position: number, keep: object): Promise<number> {
   const args = transferArgs(write, fd, v, position);
   const buffer = args[2];
@@ -37,11 +43,11 @@ function asyncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, posit
       native.io.transferAsync(...args, keep, (error, bytes) => {
         endTransfer(buffer);
         if (error === null) resolve(bytes!);
-        else reject(error);
+        else reject(wrapNativeError(error));
       });
     } catch (error) {
       endTransfer(buffer);
-      reject(error);
+      reject(wrapNativeError(error));
     }
   });
 }
@@ -64,7 +70,7 @@ export function readInto(fd: number, target: unknown, position?: number | null):
     const v = placedFromInfo(info);
     if (isArrayBuffer(v.buffer)) return syncTransfer(false, f, v, at);
     // SharedArrayBuffer memory (the binding reads ArrayBuffers only).
-    const tmp = new Uint8Array(v.len);
+    const tmp = privateBytes(v.len);
     const n = syncTransfer(false, f, tmp, at);
     fromContiguous(target, tmp.subarray(0, n), 'C');
     return n;
@@ -93,11 +99,14 @@ export function writeFrom(fd: number, source: unknown, position?: number | null)
 
 /**
  * `readInto` on the libuv threadpool. The target stays exported (its owner
- * cannot be closed or resized) until the promise settles. Memory this
- * package owns (NativeBuffer, MappedFile, views of them) is read into
- * directly. Other memory is read into a private array first and copied in
- * when the read completes: a plain ArrayBuffer could be transferred away,
- * and freed, while the kernel writes into it.
+ * cannot be closed or resized, not even forced) until the promise settles.
+ * Memory this package owns (NativeBuffer, MappedFile, views of them) is
+ * read into directly, and the read holds it alive whatever happens to its
+ * ArrayBuffer. Other memory (a plain ArrayBuffer could be transferred
+ * away, and freed, while the kernel writes) is read into a private native
+ * copy, stored into the target when the read completes.
+ * @throws {BufferError} ERR_BUFFER_RELEASED (as a rejection) when the target
+ *   was detached or shrunk before the read completed.
  */
 export async function read(fd: number, target: unknown, position?: number | null): Promise<number> {
   const f = checkFd(fd);
@@ -105,8 +114,9 @@ export async function read(fd: number, target: unknown, position?: number | null
   const info: BufferInfo = getBuffer(target, BufferFlags.FULL);
   try {
     const v = placedFromInfo(info);
-    if (isOwned(v.buffer)) return await asyncTransfer(false, f, v, at, info);
-    const tmp = new Uint8Array(v.len);
+    if (isArrayBuffer(v.buffer)) return await asyncTransfer(false, f, v, at, info);
+    // SharedArrayBuffer memory (the binding reads ArrayBuffers only).
+    const tmp = privateBytes(v.len);
     const n = await asyncTransfer(false, f, tmp, at, tmp);
     fromContiguous(target, tmp.subarray(0, n), 'C');
     return n;
@@ -117,8 +127,8 @@ export async function read(fd: number, target: unknown, position?: number | null
 
 /**
  * `writeFrom` on the libuv threadpool; the source stays exported until the
- * promise settles. Memory this package does not own is gathered into a
- * private array first (see {@link read}).
+ * promise settles. Memory this package does not own is copied, when the
+ * call is made, into private native memory that the write then reads.
  */
 export async function write(fd: number, source: unknown, position?: number | null): Promise<number> {
   const f = checkFd(fd);
@@ -126,11 +136,8 @@ export async function write(fd: number, source: unknown, position?: number | nul
   const info: BufferInfo = getBuffer(source, BufferFlags.FULL_RO);
   try {
     const v = placedFromInfo(info);
-    if (isOwned(v.buffer)) return await asyncTransfer(true, f, v, at, info);
-    const bytes = toContiguousBytes(v, false);
-    return await asyncTransfer(true, f, bytes, at, bytes);
+    return await asyncTransfer(true, f, isArrayBuffer(v.buffer) ? v : toContiguousBytes(v, false), at, info);
   } finally {
     releaseQuietly(info);
   }
 }
-

@@ -1,14 +1,15 @@
+import { SafeWeakMap } from '../internal/primordials';
 import type { NativeRegion } from '../native';
 
 // ArrayBuffers whose memory this package owns (external memory of a
-// NativeBuffer or MappedFile), with their region. Node never lets
-// JavaScript transfer them, and their owner cannot free them while an
-// export is held, so the threadpool may use them directly during async
-// I/O. Any other memory (a plain ArrayBuffer can be transferred away
-// mid-operation, freeing it) is staged. C views pin the region's memory.
+// NativeBuffer or MappedFile), with their region: zero-copy socket writes
+// and C views use this to choose what to hold. Memory safety off the
+// JavaScript thread never rests on it alone: the binding holds the native
+// block itself for file I/O (io.cc) and C views. The maps are SafeWeakMaps,
+// whose methods nobody can replace (internal/primordials.ts).
 // The region is held weakly: it holds its ArrayBuffer through a native
 // (root) reference, so a strong entry here would keep both alive forever.
-const owned = new WeakMap<ArrayBuffer | SharedArrayBuffer, WeakRef<NativeRegion>>();
+const owned = new SafeWeakMap<ArrayBuffer | SharedArrayBuffer, WeakRef<NativeRegion>>();
 
 export function markOwned(buffer: ArrayBuffer | null, region: NativeRegion): void {
   if (buffer !== null) owned.set(buffer, new WeakRef(region));
@@ -30,7 +31,7 @@ export function regionOf(buffer: ArrayBuffer | SharedArrayBuffer): NativeRegion 
 // ArrayBuffer and lets the finalizer free the memory, which must never
 // happen while the threadpool still reads or writes it: even a forced
 // close is refused while this count is above zero.
-const inFlight = new WeakMap<ArrayBuffer | SharedArrayBuffer, number>();
+const inFlight = new SafeWeakMap<ArrayBuffer | SharedArrayBuffer, number>();
 
 export function beginTransfer(buffer: ArrayBuffer | SharedArrayBuffer): void {
   inFlight.set(buffer, (inFlight.get(buffer) ?? 0) + 1);
