@@ -31,4 +31,11 @@ for target in fuzz_format fuzz_layout fuzz_copy; do
     grep -E "stat::number_of_executed_units|cov:" "$out/$target.log" | tail -2
   fi
 done
+# The model-based lifecycle fuzzer of the JavaScript API (alloc, export,
+# views, C views, async I/O, close, transfer, GC, Workers) for as long.
+echo "== lifecycle ($seconds s)"
+if ! node --expose-gc test/fuzz/lifecycle.js --seconds "$seconds"; then
+  echo "lifecycle FAILED"
+  status=1
+fi
 exit $status

@@ -33,6 +33,10 @@ export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1:handle_sigb
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$log"
 status=0
 npx jest --runInBand "$@" || status=$?
+# The lifecycle fuzzer under the sanitizers too, for a bounded time.
+if [ $# -eq 0 ]; then
+  node --expose-gc test/fuzz/lifecycle.js --seconds "${LIFECYCLE_SECONDS:-60}" || status=1
+fi
 unset LD_PRELOAD
 if ls "$log".* >/dev/null 2>&1; then
   echo "sanitizer reports:"

@@ -48,3 +48,17 @@ test('a plain ArrayBuffer transferred mid-read is never written; the read reject
 test('write() of plain memory copies it privately: no species or own slice is called, a transfer changes nothing', () => {
   expect(scenario('plainTransferWrite')).toEqual({ scenario: 'plainTransferWrite', resolved: MIB, same: true, captured: false });
 });
+
+test('an owner whose ArrayBuffer was transferred and collected refuses with codes, never touching the freed block', () => {
+  // Before: the region kept a raw pointer to the block, which the
+  // transferred buffer's finalizer freed: close() read its guard (SIGSEGV
+  // on an unmapped 1 MiB block), share() and resize() used it.
+  expect(scenario('ownedTransferThenUse')).toEqual({
+    scenario: 'ownedTransferThenUse',
+    close: 'ok',
+    share: 'ERR_BUFFER_RELEASED',
+    resize: 'ERR_BUFFER_RELEASED',
+    truncated: false,
+    exports: 0,
+  });
+});

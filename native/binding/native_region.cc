@@ -202,6 +202,10 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
   }
   if (!buffer_.IsEmpty()) Detach(env);
   buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));
+  // The region's own reference: its ArrayBuffer can be transferred away and
+  // collected (ArrayBuffer.prototype.transfer), whose finalizer then drops
+  // the ArrayBuffer's reference while this region still names the block.
+  if (block != nullptr) RefBlock(block);
   block_ = block;
   length_ = size;
   copy_ = copy;
@@ -212,8 +216,14 @@ void NativeRegion::Detach(Napi::Env env) {
   Napi::ArrayBuffer old = buffer_.Value();
   if (!old.IsEmpty() && !old.IsDetached()) old.Detach();
   buffer_.Reset();
-  // The block now belongs to the finalizer alone.
+  // The block now belongs to the ArrayBuffer's finalizer (and to views,
+  // shares and transfers that hold it).
+  if (block_ != nullptr) UnrefBlock(block_);
   block_ = nullptr;
+}
+
+NativeRegion::~NativeRegion() {
+  if (block_ != nullptr) UnrefBlock(block_);
 }
 
 // The memory is read from the ArrayBuffer each time, never cached: a
@@ -286,7 +296,13 @@ Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_NOT_RESIZABLE",
                      "memory lent by C code cannot be resized");
   }
-  if (block_ != nullptr && block_->refs.load() > 1) {
+  size_t current_length = 0;
+  if (!closed_ && CurrentData(env, &current_length) == nullptr && length_ > 0) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                     "the NativeBuffer's ArrayBuffer was detached or transferred");
+  }
+  // Attached, the block has two references: the ArrayBuffer's and ours.
+  if (block_ != nullptr && block_->refs.load() > 2) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
                      "cannot resize: the memory is shared with another thread or held by a C view");
   }

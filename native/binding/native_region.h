@@ -30,6 +30,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
 
   // new NativeRegion(size, align, zero)
   explicit NativeRegion(const Napi::CallbackInfo& info);
+  ~NativeRegion() override;
 
  private:
   Napi::Value Buffer(const Napi::CallbackInfo& info);
@@ -66,8 +67,9 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   bool zero_ = true;
   bool copy_ = false;
   bool closed_ = false;
-  // The current block while the ArrayBuffer is attached (for msync and
-  // madvise); null in copy mode and after detach.
+  // The current block, with a reference of the region's own, until close
+  // or resize detaches its ArrayBuffer (for msync, madvise, share, pin);
+  // null in copy mode.
   Block* block_ = nullptr;
   // 0 for allocated memory; 'r', 'c' or '+' (r+) for a file mapping.
   char file_mode_ = 0;
