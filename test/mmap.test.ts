@@ -153,3 +153,31 @@ describe('a file that shrinks under its mapping (child processes)', () => {
     expect(jsonLines(child.stdout)).toEqual([{ mapped: 4096 }]);
   });
 });
+
+describe('guard slots', () => {
+  test('4,100 mappings closed but not yet collected, then a truncation: the guard is still there (child process)', () => {
+    const child = runFixture('mmap-many', {}, ['4100']);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(jsonLines(child.stdout)).toEqual([{ rounds: 4100, first: 7, third: 0, truncated: true, getBuffer: 'ERR_BUFFER_TRUNCATED' }]);
+  });
+});
+
+describe('what cannot be mapped', () => {
+  test('a FIFO, a socket and character devices are refused at once with ENODEV, never opened blocking (child process)', () => {
+    // On a blocking open() the child would hang until the timeout kills it.
+    const child = runFixture('mmap-special', {}, [], 20_000);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    const refusal = { code: 'ENODEV', errno: -19, syscall: 'mmap', hint: true };
+    expect(jsonLines(child.stdout)).toEqual(
+      ['fifo', 'fifo r+', 'socket', '/dev/zero', '/dev/null'].map((name) => ({ name, ...refusal })),
+    );
+  });
+
+  test('the refusal changes nothing: no block is left behind', () => {
+    const before = nativeMemoryStats().liveBlocks;
+    const error = expectCode(() => mmap('/dev/null'), 'ENODEV') as unknown as Error & { path: string };
+    expect(error.path).toBe('/dev/null');
+    expect(error.message).toMatch(/only regular files can be mapped/);
+    expect(nativeMemoryStats().liveBlocks).toBe(before);
+  });
+});

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { NativeBuffer, memoryview, readIntoStream, receiveInto, writeView } from '../src';
+import { jsonLines, runFixture } from './helpers/child';
 import { expectCode } from './helpers/expect';
 
 /** A loopback server that pipes what it receives into `sink`; resolves with a connected client. */
@@ -141,5 +142,77 @@ describe('receiveInto (zero-copy receive through the onread option)', () => {
   test('needs a contiguous writable view and a socket factory', () => {
     expectCode(() => receiveInto(new Uint8Array(4), 5 as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expectCode(() => receiveInto(memoryview(new Uint8Array(8)).slice('::2'), () => new net.Socket()), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+  });
+});
+
+describe('memory that goes away mid-I/O', () => {
+  test('readIntoStream: a forced close of the target rejects with ERR_BUFFER_RELEASED, detaches the listeners and puts the chunk back', async () => {
+    const stream = new PassThrough();
+    const nb = NativeBuffer.alloc(8);
+    const reading = readIntoStream(stream, nb);
+    stream.write(Buffer.from([1, 2]));
+    await new Promise((resolve) => setImmediate(resolve));
+    nb.close({ force: true });
+    stream.write(Buffer.from([3, 4]));
+    await expect(reading).rejects.toMatchObject({ name: 'BufferError', code: 'ERR_BUFFER_RELEASED' });
+    expect([stream.listenerCount('data'), stream.listenerCount('end'), stream.listenerCount('error')]).toEqual([0, 0, 0]);
+    expect(nb.exports).toBe(0);
+    const rest = new Uint8Array(2);
+    expect(await readIntoStream(stream, rest)).toBe(2);
+    expect(Array.from(rest)).toEqual([3, 4]);
+  });
+
+  test('readIntoStream: a target transferred away mid-stream rejects the same way', async () => {
+    const stream = new PassThrough();
+    let ab = new ArrayBuffer(8);
+    const reading = readIntoStream(stream, new Uint8Array(ab, 2, 4));
+    stream.write(Buffer.from([1]));
+    await new Promise((resolve) => setImmediate(resolve));
+    ab = structuredClone(ab, { transfer: [ab] });
+    stream.write(Buffer.from([2]));
+    await expect(reading).rejects.toMatchObject({ name: 'BufferError', code: 'ERR_BUFFER_RELEASED' });
+    expect(stream.listenerCount('data')).toBe(0);
+    expect(new Uint8Array(ab)[2]).toBe(1);
+  });
+
+  test('writeView of a plain ArrayBuffer sends the bytes it held at the call, whatever happens to it after', async () => {
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    const bytes = new Uint8Array(3 << 20).map((_, i) => i % 251);
+    const expected = Buffer.from(bytes);
+    const m = memoryview(bytes);
+    const writing = writeView(sink, m);
+    expect(m.exports).toBe(0);
+    bytes.fill(0);
+    expect(await writing).toBe(expected.length);
+    expect(Buffer.concat(chunks).equals(expected)).toBe(true);
+    m.release();
+  });
+
+  test('writeView of a plain ArrayBuffer transferred while the write is queued: the peer gets exactly the original bytes (child process)', () => {
+    const child = runFixture('write-view-transfer', {}, [], 30_000);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(jsonLines(child.stdout)).toEqual([{ n: 8 << 20, length: 8 << 20, wrong: 0, others: 16 }]);
+  });
+
+  test('receiveInto into a NativeBuffer refuses its forced close until the socket is closed (child process)', () => {
+    const child = runFixture('receive-into', {}, ['force-close'], 20_000);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(jsonLines(child.stdout)).toEqual([
+      { forced: 'ERR_BUFFER_EXPORTS_ACTIVE', n: 4096, same: true, exports: 0, destroyed: true, close: 'ok' },
+    ]);
+  });
+
+  test('receiveInto into a plain ArrayBuffer transferred away: ERR_BUFFER_RELEASED, and no stray write (child process)', () => {
+    const child = runFixture('receive-into', {}, ['transfer'], 20_000);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(jsonLines(child.stdout)).toEqual([{ code: 'ERR_BUFFER_RELEASED', name: 'BufferError', destroyed: true, clobbered: false }]);
+  });
+
+  test("the README's receiveInto example lets the process exit: the socket is destroyed when it settles (child process)", () => {
+    const child = runFixture('receive-into', {}, ['exits'], 20_000);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(jsonLines(child.stdout)).toEqual([{ n: 4096, same: true }]);
   });
 });

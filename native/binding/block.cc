@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -171,13 +172,24 @@ Block* AllocateBlock(size_t size, size_t align, bool zero) {
 Block* MapFileBlock(const char* path, char mode, int64_t offset,
                     int64_t length, int* error, const char** syscall) {
   *error = 0;
-  const int fd = open(path, mode == '+' ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC);
+  // Only a regular file maps with the size fstat reports. Anything else is
+  // refused before it is opened, since opening it may block for good (a
+  // FIFO waits for a writer) or act (a device); ENODEV is what mmap itself
+  // answers for them. A failed stat is left to open, to report as before.
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    *error = ENODEV;
+    *syscall = "mmap";
+    return nullptr;
+  }
+  // O_NONBLOCK: the path may have become a FIFO since the stat.
+  const int flags = (mode == '+' ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+  const int fd = open(path, flags);
   if (fd < 0) {
     *error = errno;
     *syscall = "open";
     return nullptr;
   }
-  struct stat st;
   if (fstat(fd, &st) != 0) {
     *error = errno;
     *syscall = "fstat";
@@ -186,9 +198,9 @@ Block* MapFileBlock(const char* path, char mode, int64_t offset,
   }
   // O_RDONLY opens a directory, and mmap then fails with ENODEV; report what
   // O_RDWR ('r+') reports, so the same path fails the same way in every mode.
-  if (S_ISDIR(st.st_mode)) {
-    *error = EISDIR;
-    *syscall = "open";
+  if (!S_ISREG(st.st_mode)) {
+    *error = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;
+    *syscall = S_ISDIR(st.st_mode) ? "open" : "mmap";
     close(fd);
     return nullptr;
   }
@@ -211,6 +223,15 @@ Block* MapFileBlock(const char* path, char mode, int64_t offset,
     *syscall = "mmap";
     return nullptr;
   }
+  // Never a mapping without its guard: a truncation would then kill the
+  // process. The table only refuses when it cannot grow.
+  const int guard = GuardMapping(base, reserved);
+  if (guard < 0) {
+    munmap(base, reserved);
+    *error = ENOMEM;
+    *syscall = "mmap";
+    return nullptr;
+  }
   Block* block = new Block();
   block->base = base;
   block->reserved = reserved;
@@ -218,7 +239,7 @@ Block* MapFileBlock(const char* path, char mode, int64_t offset,
   block->file = true;
   block->data = static_cast<char*>(base) + (offset - aligned);
   block->size = static_cast<size_t>(length);
-  block->guard = GuardMapping(base, reserved);
+  block->guard = guard;
   Count(block);
   return block;
 }

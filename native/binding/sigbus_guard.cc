@@ -8,11 +8,19 @@
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <new>
 
 namespace bp::binding {
 namespace {
 
-constexpr int kSlots = 4096;
+// The table grows by chunks that are never freed, linked through atomics:
+// the handler walks them without a lock, and a slot index stays valid
+// forever. Slots are reused once their mapping is gone, so the chunks
+// follow the most mappings alive at once, not the mappings ever made.
+constexpr int kChunkSlots = 4096;
+// 1 Mi slots: far beyond vm.max_map_count (65530 by default), and the
+// index still fits an int.
+constexpr int kMaxChunks = 256;
 
 struct Slot {
   std::atomic<uintptr_t> start{0};
@@ -20,23 +28,42 @@ struct Slot {
   std::atomic<bool> truncated{false};
 };
 
-Slot g_slots[kSlots];
+struct Chunk {
+  Slot slots[kChunkSlots];
+  std::atomic<Chunk*> next{nullptr};
+};
+
+Chunk g_first;
+
+Slot* SlotAt(int index) {
+  Chunk* chunk = &g_first;
+  for (int c = index / kChunkSlots; c > 0 && chunk != nullptr; c--) {
+    chunk = chunk->next.load(std::memory_order_acquire);
+  }
+  return chunk == nullptr ? nullptr : &chunk->slots[index % kChunkSlots];
+}
+
 struct sigaction g_previous;
 std::once_flag g_installed;
 
-void Handler(int sig, siginfo_t* info, void* context) {
-  const uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
-  for (Slot& slot : g_slots) {
-    const uintptr_t start = slot.start.load(std::memory_order_acquire);
-    if (start == 0 || addr < start || addr >= slot.end.load(std::memory_order_acquire)) continue;
-    const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-    void* at = reinterpret_cast<void*>(addr & ~(page - 1));
-    if (mmap(at, page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED) {
+// True when addr lies in one of our mappings and a zero page now covers it.
+bool Absorb(uintptr_t addr) {
+  for (Chunk* chunk = &g_first; chunk != nullptr; chunk = chunk->next.load(std::memory_order_acquire)) {
+    for (Slot& slot : chunk->slots) {
+      const uintptr_t start = slot.start.load(std::memory_order_acquire);
+      if (start == 0 || addr < start || addr >= slot.end.load(std::memory_order_acquire)) continue;
+      const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+      void* at = reinterpret_cast<void*>(addr & ~(page - 1));
+      if (mmap(at, page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED) return false;
       slot.truncated.store(true, std::memory_order_release);
-      return;
+      return true;
     }
-    break;
   }
+  return false;
+}
+
+void Handler(int sig, siginfo_t* info, void* context) {
+  if (Absorb(reinterpret_cast<uintptr_t>(info->si_addr))) return;
   // Not ours: hand over to whoever handled SIGBUS before us.
   if (g_previous.sa_flags & SA_SIGINFO) {
     if (g_previous.sa_sigaction != nullptr) {
@@ -67,26 +94,44 @@ void Install() {
 int GuardMapping(void* start, size_t length) {
   std::call_once(g_installed, Install);
   const uintptr_t s = reinterpret_cast<uintptr_t>(start);
-  for (int i = 0; i < kSlots; i++) {
-    uintptr_t expected = 0;
-    if (g_slots[i].start.compare_exchange_strong(expected, UINTPTR_MAX)) {
-      g_slots[i].truncated.store(false);
-      g_slots[i].end.store(s + length, std::memory_order_release);
-      g_slots[i].start.store(s, std::memory_order_release);
-      return i;
+  Chunk* chunk = &g_first;
+  for (int c = 0;; c++) {
+    for (int i = 0; i < kChunkSlots; i++) {
+      Slot& slot = chunk->slots[i];
+      uintptr_t expected = 0;
+      if (slot.start.compare_exchange_strong(expected, UINTPTR_MAX)) {
+        slot.truncated.store(false);
+        slot.end.store(s + length, std::memory_order_release);
+        slot.start.store(s, std::memory_order_release);
+        return c * kChunkSlots + i;
+      }
     }
+    Chunk* next = chunk->next.load(std::memory_order_acquire);
+    if (next == nullptr) {
+      if (c + 1 >= kMaxChunks) return -1;
+      Chunk* grown = new (std::nothrow) Chunk();
+      if (grown == nullptr) return -1;
+      // Another thread may have grown the table meanwhile: use its chunk.
+      if (chunk->next.compare_exchange_strong(next, grown, std::memory_order_acq_rel)) {
+        next = grown;
+      } else {
+        delete grown;
+      }
+    }
+    chunk = next;
   }
-  return -1;
 }
 
 void UnguardMapping(int slot) {
-  if (slot < 0) return;
-  g_slots[slot].end.store(0, std::memory_order_release);
-  g_slots[slot].start.store(0, std::memory_order_release);
+  Slot* s = slot < 0 ? nullptr : SlotAt(slot);
+  if (s == nullptr) return;
+  s->end.store(0, std::memory_order_release);
+  s->start.store(0, std::memory_order_release);
 }
 
 bool MappingTruncated(int slot) {
-  return slot >= 0 && g_slots[slot].truncated.load(std::memory_order_acquire);
+  const Slot* s = slot < 0 ? nullptr : SlotAt(slot);
+  return s != nullptr && s->truncated.load(std::memory_order_acquire);
 }
 
 }  // namespace bp::binding

@@ -7,8 +7,8 @@
 // mapping truncated, and returns. Faults anywhere else go to the handler
 // that was installed before, or to the default action.
 //
-// The registry is a fixed table of atomics: the handler touches nothing
-// else, allocates nothing and takes no lock.
+// The registry is a table of atomics that grows by chunks never freed: the
+// handler touches nothing else, allocates nothing and takes no lock.
 #ifndef BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
 #define BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
 
@@ -17,7 +17,9 @@
 namespace bp::binding {
 
 // Registers [start, start + length) and returns its slot, or -1 when the
-// table is full (the mapping then has no guard). Installs the handler once.
+// table cannot grow (out of memory, or 1 Mi mappings alive): the caller
+// must then not keep the mapping, which would have no guard. Installs the
+// handler once.
 int GuardMapping(void* start, size_t length);
 // Forgets a slot (before the mapping is unmapped).
 void UnguardMapping(int slot);

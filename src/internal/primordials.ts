@@ -101,3 +101,25 @@ export function copyInto(target: Uint8Array, source: Uint8Array, offset = 0): vo
 export function privateBytes(length: number): Uint8Array {
   return new realm.Uint8Array(length);
 }
+
+const sharedByteLength = getter<SharedArrayBuffer>(realm.SharedArrayBuffer.prototype, 'byteLength');
+
+/**
+ * The real `byteLength` of an ArrayBuffer (0 once detached) or a
+ * SharedArrayBuffer: each getter refuses the other kind by its slot.
+ */
+export function bufferByteLength(buffer: ArrayBuffer | SharedArrayBuffer): number {
+  try {
+    return arrayBufferByteLength(buffer as ArrayBuffer) as number;
+  } catch {
+    return sharedByteLength(buffer as SharedArrayBuffer) as number;
+  }
+}
+
+/**
+ * A private Uint8Array over `length` bytes of `buffer` from `byteOffset`,
+ * made by a constructor nobody can replace. It never leaves the library.
+ */
+export function privateView(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, length: number): Uint8Array {
+  return new realm.Uint8Array(buffer, byteOffset, length);
+}

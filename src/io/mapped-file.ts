@@ -24,6 +24,19 @@ const MODES = new Set(['r', 'r+', 'c']);
 const ADVICE = new Set(['normal', 'sequential', 'random', 'willneed', 'dontneed']);
 const OPTION_KEYS = new Set(['mode', 'offset', 'length', 'format', 'shape', 'strides', 'byteOffset']);
 
+// What to do about the refusals that name no obvious fix.
+const HINTS: Record<string, string> = {
+  ENODEV: 'only regular files can be mapped; read FIFOs, sockets and devices with fs streams, and allocate zeroed memory with NativeBuffer.alloc',
+  ENOMEM: 'too many mappings are alive: close the MappedFiles you no longer use and drop them, so GC can unmap them, or map fewer at once',
+};
+
+function withHint(error: unknown): unknown {
+  const e = error as { code?: unknown; syscall?: unknown; message?: unknown } | null;
+  const hint = typeof e?.code === 'string' && e.syscall === 'mmap' ? HINTS[e.code] : undefined;
+  if (hint !== undefined && typeof e!.message === 'string') (e as Error).message = `${e!.message}: ${hint}`;
+  return error;
+}
+
 /**
  * A memory-mapped file range, exported through the buffer protocol. Its
  * `buffer` is one external ArrayBuffer over the mapping. `close()` is refused
@@ -68,7 +81,13 @@ export class MappedFile extends RegionOwner {
     const hasLayout = ['format', 'shape', 'strides', 'byteOffset'].some((key) => opts[key] !== undefined);
     const spec = { format: opts['format'], shape: opts['shape'], strides: opts['strides'], byteOffset: opts['byteOffset'] };
     if (hasLayout && length !== -1) makeLayout(spec, length);
-    const region = callNative(() => new native.NativeRegion(path, mode, offset, length));
+    const region = callNative(() => {
+      try {
+        return new native.NativeRegion(path, mode, offset, length);
+      } catch (error) {
+        throw withHint(error);
+      }
+    });
     if (region.length > bufferConstants.MAX_LENGTH) {
       region.close(true);
       throw outOfRange('options.length', `at most ${bufferConstants.MAX_LENGTH} bytes (map the file in windows)`, region.length);
