@@ -101,3 +101,11 @@ export function copyInto(target: Uint8Array, source: Uint8Array, offset = 0): vo
 export function privateBytes(length: number): Uint8Array {
   return new realm.Uint8Array(length);
 }
+
+/**
+ * A private Float64Array of `length` zeros, as privateBytes: user code can
+ * neither reach it nor hook a method it is called with.
+ */
+export function privateNumbers(length: number): Float64Array {
+  return new (realm as unknown as { readonly Float64Array: Float64ArrayConstructor }).Float64Array(length);
+}
