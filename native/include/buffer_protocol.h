@@ -198,8 +198,10 @@ typedef struct bp_api {
    * a held view's memory survives" above. */
   int (*get_buffer)(napi_env env, napi_value obj, bp_buffer* view, int flags);
 
-  /* PyBuffer_Release. Ends the export and drops the reference; a released
-   * or zeroed view is left alone. Must be called in the env that filled
+  /* PyBuffer_Release. Ends the export, drops the reference and lets go of
+   * the memory (of V8 memory, the buffer pinned last on the thread is kept
+   * until the current outermost JavaScript call returns, so that the next
+   * view of it is cheap); a released or zeroed view is left alone. Must be called in the env that filled
    * the view; a call from another env is refused (ERR_BUFFER_WRONG_ENV
    * pending) wherever the view records its env, which is every view except
    * a borrowed one without BP_ND (that one holds nothing to release). */
