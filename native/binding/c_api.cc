@@ -111,7 +111,7 @@ struct ThreadViews {
   PinCache pins;
 };
 
-thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr}};
+thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr}};
 
 ThreadViews* Views() { return &t_views; }
 
@@ -122,15 +122,17 @@ void ListPinned(ViewInternal* internal, ThreadViews* views = Views()) {
   views->pinned = internal;
 }
 
+// A backing-store pin is listed by its PinCache; only block pins are
+// listed here.
 void UnpinView(ViewInternal* internal, ThreadViews* views) {
-  if (internal->pin == nullptr && internal->store.entry == nullptr) return;
+  UnpinBackingStore(&internal->store);
+  if (internal->pin == nullptr) return;
   if (internal->prev_pinned != nullptr) internal->prev_pinned->next_pinned = internal->next_pinned;
   else views->pinned = internal->next_pinned;
   if (internal->next_pinned != nullptr) internal->next_pinned->prev_pinned = internal->prev_pinned;
-  UnpinBackingStore(&internal->store);
   Block* block = internal->pin;
   internal->pin = nullptr;
-  if (block != nullptr) UnrefBlock(block);
+  UnrefBlock(block);
 }
 
 ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes, ThreadViews* views = Views()) {
@@ -175,7 +177,7 @@ void FreeInternal(ViewInternal* internal, ThreadViews* views = Views()) {
 void UnpinAllOnTeardown(void*) {
   ThreadViews* views = Views();
   while (views->pinned != nullptr) UnpinView(views->pinned, views);
-  ForgetRecentPin(&views->pins);
+  DropPinsOnTeardown(&views->pins);
   while (views->spare != nullptr) {
     ViewInternal* next = views->spare->next_pinned;
     std::free(views->spare);
@@ -185,6 +187,22 @@ void UnpinAllOnTeardown(void*) {
 }
 
 void Clear(bp_buffer* view) { std::memset(view, 0, sizeof(*view)); }
+
+// A held built-in view without arrays (SIMPLE, the hottest request) needs
+// nothing but its pin: view->internal is then the pin's entry, tagged in
+// its low bit (entries are heap objects, at least 8-aligned), instead of a
+// ViewInternal, which saves allocating and listing one per view.
+constexpr uintptr_t kPinTag = 1;
+
+void* TagPin(const BackingStorePin& pin) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(pin.entry) | kPinTag);
+}
+
+bool IsTaggedPin(const void* internal) { return (reinterpret_cast<uintptr_t>(internal) & kPinTag) != 0; }
+
+BackingStorePin UntagPin(void* internal) {
+  return BackingStorePin{reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(internal) & ~kPinTag)};
+}
 
 // --- errors --------------------------------------------------------------
 
@@ -349,26 +367,27 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   // caller's handle for obj and pins nothing: without ND it needs no
   // internal at all, which saves an allocation on its hottest request.
   ThreadViews* views = Views();
+  BackingStorePin pin = {nullptr};
+  if (!borrow && !PinBackingStore(&views->pins, buffer, reinterpret_cast<void*>(base), offset + bytes, &pin)) {
+    return 0;  // memory V8 cannot name: the facade's path decides
+  }
   ViewInternal* internal = nullptr;
-  if (!borrow || seen.shape != nullptr) {
+  if (seen.shape != nullptr) {
     internal = NewInternal(env, 2, 0, views);
-    if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
+    if (internal == nullptr) {
+      UnpinBackingStore(&pin);
+      return ThrowRange(env, "out of memory for a buffer view");
+    }
     internal->arrays[0] = shape[0];
     internal->arrays[1] = strides[0];
+    internal->store = pin;
   }
   view->obj = nullptr;
-  if (!borrow) {
-    if (!PinBackingStore(&views->pins, buffer, reinterpret_cast<void*>(base), offset + bytes,
-                         &internal->store)) {
-      FreeInternal(internal, views);
-      return 0;  // memory V8 cannot name: the facade's path decides
-    }
-    ListPinned(internal, views);
-    if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
-      FreeInternal(internal, views);
-      view->obj = nullptr;
-      return -1;
-    }
+  if (!borrow && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
+    if (internal != nullptr) FreeInternal(internal, views);
+    else UnpinBackingStore(&pin);
+    view->obj = nullptr;
+    return -1;
   }
   view->buf = data;
   view->len = static_cast<int64_t>(bytes);
@@ -379,7 +398,7 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
   view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
   view->suboffsets = nullptr;
-  view->internal = internal;
+  view->internal = internal != nullptr ? internal : pin.entry != nullptr ? TagPin(pin) : nullptr;
   return 1;
 }
 
@@ -542,7 +561,6 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
       FreeInternal(internal);
       return fail("the exporter's memory could not be pinned for the view");
     }
-    ListPinned(internal);
     if (PinnedResizable(&internal->store)) {
       FreeInternal(internal);
       ThrowBufferError(env, "ERR_BUFFER_RESIZABLE",
@@ -613,6 +631,20 @@ int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view, int flags) 
 
 void Release(napi_env env, bp_buffer* view) {
   if (view == nullptr || (view->obj == nullptr && view->internal == nullptr)) return;
+  if (IsTaggedPin(view->internal)) {
+    // A built-in's view without arrays: its reference and its pin, both
+    // made on the thread whose cache made the pin.
+    BackingStorePin pin = UntagPin(view->internal);
+    if (!PinnedBy(&pin, &Views()->pins)) {
+      napi_throw_error(env, "ERR_BUFFER_WRONG_ENV",
+                       "release: this view was filled in another thread; release it there");
+      return;
+    }
+    if (view->obj != nullptr) napi_delete_reference(env, view->obj);
+    UnpinBackingStore(&pin);
+    Clear(view);
+    return;
+  }
   ViewInternal* internal = static_cast<ViewInternal*>(view->internal);
   if (internal != nullptr && internal->env != env) {
     napi_throw_error(env, "ERR_BUFFER_WRONG_ENV",
@@ -1011,8 +1043,8 @@ Napi::Value InstallCApi(const Napi::CallbackInfo& info) {
     Napi::Float64Array scratch = Napi::Float64Array::New(env, kScratchLength);
     state = new CApiState{};
     state->env = env;
-    if (!PinBackingStore(&Views()->pins, scratch.ArrayBuffer(), scratch.Data(),
-                         kScratchLength * sizeof(double), &state->scratch_pin)) {
+    if (!PinOwnBackingStore(scratch.ArrayBuffer(), scratch.Data(), kScratchLength * sizeof(double),
+                            &state->scratch_pin)) {
       for (napi_ref ref : refs) napi_delete_reference(env, ref);
       delete state;
       throw Napi::Error::New(env, "installCApi: cannot pin the scratch array");

@@ -201,10 +201,12 @@ typedef struct bp_api {
   /* PyBuffer_Release. Ends the export, drops the reference and lets go of
    * the memory (of V8 memory, the buffer pinned last on the thread is kept
    * until the current outermost JavaScript call returns, so that the next
-   * view of it is cheap); a released or zeroed view is left alone. Must be called in the env that filled
-   * the view; a call from another env is refused (ERR_BUFFER_WRONG_ENV
-   * pending) wherever the view records its env, which is every view except
-   * a borrowed one without BP_ND (that one holds nothing to release). */
+   * view of it is cheap); a released or zeroed view is left alone. Must be
+   * called in the env that filled the view: a call from another thread is
+   * refused (ERR_BUFFER_WRONG_ENV pending), and so is one from another env
+   * of the same thread wherever the view records its env, which is every
+   * view except a built-in's without BP_ND (that one carries only its
+   * reference and its pin). */
   void (*release)(napi_env env, bp_buffer* view);
 
   /* PyBuffer_IsContiguous: 1 if view is contiguous in order 'C', 'F' or
