@@ -45,6 +45,9 @@ struct Entry {
   bool recent;  // its cache's `recent` points here
 };
 
+// c_api.cc tags an entry's address in its low bit.
+static_assert(alignof(Entry) >= 2, "an entry's address has a free low bit");
+
 // The entry pinned last on a thread (its cache's `recent`) is kept, even
 // with no view, so that the next views of the same buffer find it. It keeps
 // that one store alive a little past its views: until the outermost

@@ -89,15 +89,16 @@ struct ViewInternal {
   Block* pin;
   BackingStorePin store;
   bool small;  // room for kSmallArrays and no format: may be reused
-  // Views that pin memory are listed per thread, so that the thread's env
-  // teardown can let go of memory whose views C never released.
+  // Views that pin a block are listed per thread, so that the thread's env
+  // teardown can let go of blocks whose views C never released (the pin
+  // cache lists backing stores).
   ViewInternal* prev_pinned;
   ViewInternal* next_pinned;
   int64_t arrays[1];  // shape, strides, suboffsets (ndim each), then format
 };
 
-// A thread's views: those that pin memory, listed so that the thread's
-// env teardown can let go of memory whose views C never released; freed
+// A thread's views: those that pin a block, listed so that the thread's
+// env teardown can let go of blocks whose views C never released; freed
 // small internals kept for the next views (linked by next_pinned), so that
 // a built-in's view costs no malloc/free pair; and the backing-store pin
 // cache. One thread_local, whose address the hot paths take once: in a
