@@ -31,6 +31,7 @@
       "include_dirs": ["native/include"],
       "sources": [
         "native/binding/addon.cc",
+        "native/binding/backing_store_pin.cc",
         "native/binding/block.cc",
         "native/binding/c_api.cc",
         "native/binding/errors.cc",

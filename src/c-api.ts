@@ -9,6 +9,7 @@ import { copyData } from './contiguous';
 import { BufferError, type BufferErrorCode } from './errors';
 import { sizeFromFormat } from './format';
 import { getBuffer } from './get-buffer';
+import { privateNumbers } from './internal/primordials';
 import { regionOf } from './io/owned';
 import type { LayoutSpec } from './layout';
 import { native, type CApiFunctions } from './native';
@@ -20,38 +21,69 @@ import { adoptForeign } from './native-buffer';
 const HEADER = 8;
 const MAX_NDIM = 64;
 
-function put(at: number, values: readonly number[] | null): number {
+/** Stages `values` (ndim numbers, or null) at `at`; 1 if present. */
+function stage(staged: Float64Array, at: number, values: readonly number[] | null, ndim: number): number {
   if (values === null) return 0;
-  scratch.set(values, at);
+  for (let i = 0; i < ndim; i++) staged[at + i] = values[i]!;
   return 1;
 }
 
+// Private staging arrays in the scratch's layout, one per nesting level of
+// exportForC (a free list of plain objects, whose own properties no user
+// code can intercept).
+interface Staging {
+  readonly numbers: Float64Array;
+  next: Staging | null;
+}
+let spareStaging: Staging | null = null;
+
 /**
- * getBuffer for a C caller: the export, the whole block as bytes, and the
- * format, with the Py_buffer numbers in `scratch`; memory of a NativeBuffer
- * or MappedFile is pinned so that it outlives a forced close. Nothing of
- * the caller's runs after the scratch is written: a nested call from an
- * exporter's hook finishes before.
+ * getBuffer for a C caller: the export, the ArrayBuffer (or
+ * SharedArrayBuffer) it lives in, and the format, with the Py_buffer
+ * numbers in `scratch`; memory of a NativeBuffer or MappedFile is pinned so
+ * that it outlives a forced close.
+ *
+ * The scratch is shared by every call, nested ones included (an exporter's
+ * hook, or a replaced built-in, may call C, which calls here again), so it
+ * is written last: everything that can run the caller's code (the export,
+ * the numbers' conversion, the region's lookup and pin) runs before, into
+ * this call's own staging array, and the copy is index stores between two
+ * typed arrays, which no user code can intercept. The scratch itself is
+ * never handed to a method that user code could replace.
  */
 function exportForC(obj: unknown, flags: number): unknown[] {
   const info: BufferInfo = getBuffer(obj, flags);
+  const staging = spareStaging ?? { numbers: privateNumbers(HEADER + 3 * MAX_NDIM), next: null };
+  spareStaging = staging.next;
   try {
+    const ndim = info.ndim;
+    if (ndim > MAX_NDIM) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'a view has at most 64 dimensions');
+    const staged = staging.numbers;
+    staged[0] = info.byteOffset;
+    staged[1] = info.len;
+    staged[2] = info.itemsize;
+    staged[3] = info.readonly ? 1 : 0;
+    staged[4] = ndim;
+    staged[5] = stage(staged, HEADER, info.shape, ndim);
+    staged[6] = stage(staged, HEADER + MAX_NDIM, info.strides, ndim);
+    staged[7] = stage(staged, HEADER + 2 * MAX_NDIM, info.suboffsets, ndim);
     const buffer = info.buffer;
-    const bytes = buffer.byteLength === 0 ? null : new Uint8Array(buffer);
-    if (info.ndim > MAX_NDIM) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'a view has at most 64 dimensions');
-    scratch[0] = info.byteOffset;
-    scratch[1] = info.len;
-    scratch[2] = info.itemsize;
-    scratch[3] = info.readonly ? 1 : 0;
-    scratch[4] = info.ndim;
-    scratch[5] = put(HEADER, info.shape);
-    scratch[6] = put(HEADER + MAX_NDIM, info.strides);
-    scratch[7] = put(HEADER + 2 * MAX_NDIM, info.suboffsets);
+    const format = info.format;
     regionOf(buffer)?.pin();
-    return [info, bytes, info.format];
+    // Nothing of the caller's runs from here on.
+    for (let i = 0; i < HEADER; i++) scratch[i] = staged[i]!;
+    for (let i = 0; i < ndim; i++) {
+      scratch[HEADER + i] = staged[HEADER + i]!;
+      scratch[HEADER + MAX_NDIM + i] = staged[HEADER + MAX_NDIM + i]!;
+      scratch[HEADER + 2 * MAX_NDIM + i] = staged[HEADER + 2 * MAX_NDIM + i]!;
+    }
+    return [info, buffer, format];
   } catch (error) {
     releaseQuietly(info);
     throw error;
+  } finally {
+    staging.next = spareStaging;
+    spareStaging = staging;
   }
 }
 
@@ -66,8 +98,8 @@ function bufferObjectForeign(block: object, size: number, writable: boolean): un
   return writable ? BufferObject.fromReadWriteObject(owner) : BufferObject.fromObject(owner);
 }
 
-// The binding's scratch array (HEADER + 3 * MAX_NDIM doubles), read by
-// exportForC only after this line has run.
+// The binding's scratch array (HEADER + 3 * MAX_NDIM doubles), written by
+// exportForC only after this line has run. It stays in this module.
 const scratch = native.installCApi({
   exportForC,
   releaseForC: (info) => releaseQuietly(info as BufferInfo),

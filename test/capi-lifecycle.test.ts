@@ -96,6 +96,17 @@ describe('the table and its import', () => {
     });
   });
 
+  test("release of a built-in's SIMPLE view from a Worker's thread is refused, and works where it was filled", () => {
+    const child = runFixture('capi-lifecycle', {}, ['wrong-thread-simple']);
+    expect([child.status, child.signal, child.stderr]).toEqual([0, null, '']);
+    expect(steps(child.stdout)['wrong thread']).toEqual({
+      step: 'wrong thread',
+      said: { code: 'ERR_BUFFER_WRONG_ENV', name: 'Error' },
+      released: true,
+      again: false,
+    });
+  });
+
   test('a consumer in a process that never loaded buffer-protocol gets a clear Error', () => {
     const child = runFixture('capi-lifecycle', {}, ['not-loaded']);
     expect(child.status).toBe(0);

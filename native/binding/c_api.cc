@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <string>
 
@@ -21,6 +22,7 @@
 #include "../core/format.h"
 #include "../core/layout.h"
 #include "../core/negotiate.h"
+#include "backing_store_pin.h"
 #include "block.h"
 
 namespace bp::binding {
@@ -38,7 +40,10 @@ static_assert(BP_FULL_RO == kBufFullRo && BP_RECORDS == kBufRecords && BP_STRIDE
 // The facade answers exportForC mostly through `scratch`: a Float64Array
 // whose memory this side reads directly, in the layout of enum Scratch,
 // instead of through a dozen napi_get_element calls. (It holds 1,600
-// bytes, so V8 keeps it off-heap, where memory never moves.)
+// bytes, so V8 keeps it off-heap, where memory never moves.) The state
+// pins its backing store, so no JavaScript can free the memory read here;
+// the facade never lets the array reach user code, writes it last, and
+// everything read from it is checked as any other JavaScript answer.
 constexpr size_t kScratchHeader = 8;
 constexpr size_t kScratchLength = kScratchHeader + 3 * kMaxNdim;
 enum Scratch : size_t {
@@ -54,6 +59,7 @@ struct CApiState {
       copy_data, size_from_format, buffer_error;
   napi_ref scratch_ref;
   double* scratch;
+  BackingStorePin scratch_pin;
   // A block the facade pinned for the view being made (NativeRegion::Pin
   // hands it over here; GetViaFacade takes it right after the call).
   Block* pending_pin;
@@ -66,6 +72,7 @@ CApiState::~CApiState() {
   if (t_state == this) t_state = nullptr;
   if (pending_pin != nullptr) UnrefBlock(pending_pin);
   if (scratch_ref != nullptr) napi_delete_reference(env, scratch_ref);
+  UnpinBackingStore(&scratch_pin);
   for (napi_ref ref : {export_for_c, release_for_c, wrap_foreign, buffer_object_foreign,
                        copy_data, size_from_format, buffer_error}) {
     if (ref != nullptr) napi_delete_reference(env, ref);
@@ -73,61 +80,130 @@ CApiState::~CApiState() {
 }
 
 // What a filled view owns: its arrays and format, the facade's BufferInfo
-// (slow path), and a pinned block (memory of a NativeBuffer or MappedFile).
+// (slow path), and what keeps its memory: a pinned block (memory of a
+// NativeBuffer or MappedFile) or, for any other memory, its V8 backing
+// store. Either outlives detach, transfer, forced close and GC.
 struct ViewInternal {
   napi_env env;
   napi_ref info;
   Block* pin;
+  BackingStorePin store;
+  bool small;  // room for kSmallArrays and no format: may be reused
   // Views that pin a block are listed per thread, so that the thread's env
-  // teardown can let go of blocks whose views C never released.
+  // teardown can let go of blocks whose views C never released (the pin
+  // cache lists backing stores).
   ViewInternal* prev_pinned;
   ViewInternal* next_pinned;
   int64_t arrays[1];  // shape, strides, suboffsets (ndim each), then format
 };
 
-thread_local ViewInternal* t_pinned = nullptr;
+// A thread's views: those that pin a block, listed so that the thread's
+// env teardown can let go of blocks whose views C never released; freed
+// small internals kept for the next views (linked by next_pinned), so that
+// a built-in's view costs no malloc/free pair; and the backing-store pin
+// cache. One thread_local, whose address the hot paths take once: in a
+// shared library each thread-local access is a call.
+constexpr int kSmallArrays = 2;  // a built-in's shape and strides
+constexpr int kSpares = 8;
+struct ThreadViews {
+  ViewInternal* pinned;
+  ViewInternal* spare;
+  int spares;
+  PinCache pins;
+};
 
-void ListPinned(ViewInternal* internal) {
+thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr}};
+
+ThreadViews* Views() { return &t_views; }
+
+void ListPinned(ViewInternal* internal, ThreadViews* views = Views()) {
   internal->prev_pinned = nullptr;
-  internal->next_pinned = t_pinned;
-  if (t_pinned != nullptr) t_pinned->prev_pinned = internal;
-  t_pinned = internal;
+  internal->next_pinned = views->pinned;
+  if (views->pinned != nullptr) views->pinned->prev_pinned = internal;
+  views->pinned = internal;
 }
 
-void UnpinView(ViewInternal* internal) {
+// A backing-store pin is listed by its PinCache; only block pins are
+// listed here.
+void UnpinView(ViewInternal* internal, ThreadViews* views) {
+  UnpinBackingStore(&internal->store);
   if (internal->pin == nullptr) return;
   if (internal->prev_pinned != nullptr) internal->prev_pinned->next_pinned = internal->next_pinned;
-  else t_pinned = internal->next_pinned;
+  else views->pinned = internal->next_pinned;
   if (internal->next_pinned != nullptr) internal->next_pinned->prev_pinned = internal->prev_pinned;
   Block* block = internal->pin;
   internal->pin = nullptr;
   UnrefBlock(block);
 }
 
-// At env teardown (process or Worker exit) views C still holds stop
-// pinning their blocks, so that memory lent by C gets its release callback
-// once, as promised, when the ArrayBuffers' finalizers run right after.
-// The views themselves stay valid to release; only their pins are gone.
-void UnpinAllOnTeardown(void*) {
-  while (t_pinned != nullptr) UnpinView(t_pinned);
-}
-
-ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes) {
-  const size_t size = offsetof(ViewInternal, arrays) +
-                      sizeof(int64_t) * static_cast<size_t>(arrays > 0 ? arrays : 1) + format_bytes;
-  void* memory = std::malloc(size);
-  if (memory == nullptr) return nullptr;
-  ViewInternal* internal = static_cast<ViewInternal*>(memory);
+ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes, ThreadViews* views = Views()) {
+  const bool small = arrays <= kSmallArrays && format_bytes == 0;
+  ViewInternal* internal = nullptr;
+  if (small && views->spare != nullptr) {
+    internal = views->spare;
+    views->spare = internal->next_pinned;
+    views->spares--;
+  } else {
+    const size_t size = offsetof(ViewInternal, arrays) +
+                        sizeof(int64_t) * static_cast<size_t>(small ? kSmallArrays : arrays) + format_bytes;
+    internal = static_cast<ViewInternal*>(std::malloc(size));
+    if (internal == nullptr) return nullptr;
+  }
+  internal->small = small;
   internal->env = env;
   internal->info = nullptr;
   internal->pin = nullptr;
+  internal->store.entry = nullptr;
   internal->prev_pinned = internal->next_pinned = nullptr;
   return internal;
 }
 
-void FreeInternal(ViewInternal* internal) { std::free(internal); }
+void FreeInternal(ViewInternal* internal, ThreadViews* views = Views()) {
+  UnpinView(internal, views);
+  if (internal->small && views->spares < kSpares) {
+    internal->next_pinned = views->spare;
+    views->spare = internal;
+    views->spares++;
+    return;
+  }
+  std::free(internal);
+}
+
+// At env teardown (process or Worker exit) views C still holds stop
+// pinning their memory, so that memory lent by C gets its release callback
+// once, as promised, when the ArrayBuffers' finalizers run right after, and
+// V8 memory is not kept past its env (Node frees external memory at env
+// teardown whatever holds it). The views themselves stay valid to release;
+// only their pins are gone, and their memory with them.
+void UnpinAllOnTeardown(void*) {
+  ThreadViews* views = Views();
+  while (views->pinned != nullptr) UnpinView(views->pinned, views);
+  DropPinsOnTeardown(&views->pins);
+  while (views->spare != nullptr) {
+    ViewInternal* next = views->spare->next_pinned;
+    std::free(views->spare);
+    views->spare = next;
+  }
+  views->spares = 0;
+}
 
 void Clear(bp_buffer* view) { std::memset(view, 0, sizeof(*view)); }
+
+// A held built-in view without arrays (SIMPLE, the hottest request) needs
+// nothing but its pin: view->internal is then the pin's entry, tagged in
+// its low bit (entries are heap objects, at least 8-aligned), instead of a
+// ViewInternal, which saves allocating and listing one per view.
+constexpr uintptr_t kPinTag = 1;
+
+void* TagPin(const BackingStorePin& pin) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(pin.entry) | kPinTag);
+}
+
+bool IsTaggedPin(const void* internal) { return (reinterpret_cast<uintptr_t>(internal) & kPinTag) != 0; }
+
+BackingStorePin UntagPin(void* internal) {
+  return BackingStorePin{reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(internal) & ~kPinTag)};
+}
 
 // --- errors --------------------------------------------------------------
 
@@ -251,13 +327,14 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   int64_t itemsize = 1;
   const char* format = "B";
   napi_typedarray_type type;
+  napi_value buffer = obj;  // the ArrayBuffer (or SharedArrayBuffer) the bytes live in
   bool is = false;
-  if (napi_get_typedarray_info(env, obj, &type, &count, &data, nullptr, &offset) == napi_ok) {
+  if (napi_get_typedarray_info(env, obj, &type, &count, &data, &buffer, &offset) == napi_ok) {
     format = TypedFormat(type, &itemsize);
     if (format == nullptr) return 0;
     bytes = count * static_cast<size_t>(itemsize);
   } else if (napi_is_dataview(env, obj, &is) == napi_ok && is) {
-    if (napi_get_dataview_info(env, obj, &bytes, &data, nullptr, &offset) != napi_ok) return 0;
+    if (napi_get_dataview_info(env, obj, &bytes, &data, &buffer, &offset) != napi_ok) return 0;
     count = bytes;
   } else if (napi_is_arraybuffer(env, obj, &is) == napi_ok && is) {
     if (napi_get_arraybuffer_info(env, obj, &data, &bytes) != napi_ok) return 0;
@@ -286,21 +363,30 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   // Writable memory: the built-ins' rule never refuses a valid request.
   if (!NegotiateContiguous(full, flags, &seen).ok()) return 0;
 
-  // Without ND the view has no arrays, so it needs no internal at all: the
-  // reference to obj is all there is to release. That saves an allocation
-  // on the hottest request (SIMPLE), whose budget is 2x of
-  // napi_get_typedarray_info and of which the reference alone takes most.
+  // A held view pins the backing store, which keeps the bytes whatever
+  // JavaScript does to the ArrayBuffer. A borrowed one leans on the
+  // caller's handle for obj and pins nothing: without ND it needs no
+  // internal at all, which saves an allocation on its hottest request.
+  ThreadViews* views = Views();
+  BackingStorePin pin = {nullptr};
+  if (!borrow && !PinBackingStore(&views->pins, buffer, reinterpret_cast<void*>(base), offset + bytes, &pin)) {
+    return 0;  // memory V8 cannot name: the facade's path decides
+  }
   ViewInternal* internal = nullptr;
   if (seen.shape != nullptr) {
-    internal = NewInternal(env, 2, 0);
-    if (internal == nullptr) return ThrowRange(env, "out of memory for a buffer view");
+    internal = NewInternal(env, 2, 0, views);
+    if (internal == nullptr) {
+      UnpinBackingStore(&pin);
+      return ThrowRange(env, "out of memory for a buffer view");
+    }
     internal->arrays[0] = shape[0];
     internal->arrays[1] = strides[0];
+    internal->store = pin;
   }
-  // A borrowed view leans on the caller's handle for obj instead.
   view->obj = nullptr;
   if (!borrow && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
-    if (internal != nullptr) FreeInternal(internal);
+    if (internal != nullptr) FreeInternal(internal, views);
+    else UnpinBackingStore(&pin);
     view->obj = nullptr;
     return -1;
   }
@@ -310,16 +396,16 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   view->readonly = 0;
   view->ndim = 1;
   view->format = seen.format;  // a literal: lives forever
-  view->shape = internal != nullptr ? &internal->arrays[0] : nullptr;
+  view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
   view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
   view->suboffsets = nullptr;
-  view->internal = internal;
+  view->internal = internal != nullptr ? internal : pin.entry != nullptr ? TagPin(pin) : nullptr;
   return 1;
 }
 
 // The facade's answer to exportForC(obj, flags) is [info, bytes, format]
-// (the export, the whole block it lives in as a Uint8Array, the format or
-// null), with the numbers in the scratch array and, for memory of a
+// (the export, the ArrayBuffer or SharedArrayBuffer it lives in, the format
+// or null), with the numbers in the scratch array and, for memory of a
 // NativeBuffer or MappedFile, a pinned block handed over (pending_pin).
 // Everything is checked again here against the bytes it claims to describe:
 // this side trusts no JavaScript value.
@@ -349,9 +435,19 @@ bool ScratchInts(const double* scratch, size_t start, int n, int64_t* out) {
   return true;
 }
 
+// Whether `block` holds all of [data, data + length).
+bool Covers(const Block* block, const void* data, size_t length) {
+  const uintptr_t start = reinterpret_cast<uintptr_t>(block->data);
+  const uintptr_t first = reinterpret_cast<uintptr_t>(data);
+  return first >= start && first - start <= block->size && length <= block->size - (first - start);
+}
+
 int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view, int flags) {
   napi_value args[2] = {obj, nullptr};
   if (napi_create_int32(env, flags, &args[1]) != napi_ok) return -1;
+  // Numbers the facade did not write this time (it failed, or its array was
+  // somehow detached) must not pass for an answer: NaN is never one.
+  for (size_t i = 0; i < kScratchHeader; i++) state->scratch[i] = std::numeric_limits<double>::quiet_NaN();
   napi_value answer = CallFacade(env, state->export_for_c, 2, args);
   Block* pin = TakePendingPin(state);
   if (answer == nullptr) {
@@ -391,17 +487,11 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
     return fail("the exporter's shape, strides or suboffsets are malformed");
   }
 
-  // Memory: the whole block the view lives in.
+  // Memory: the whole block the view lives in, as V8 knows it.
   void* block_data = nullptr;
   size_t block_length = 0;
-  if (!IsNullish(env, bytes)) {
-    napi_typedarray_type type;
-    size_t count = 0, ignored = 0;
-    if (napi_get_typedarray_info(env, bytes, &type, &count, &block_data, nullptr, &ignored) != napi_ok ||
-        type != napi_uint8_array) {
-      return fail("the exporter's memory could not be read");
-    }
-    block_length = count;
+  if (!IsNullish(env, bytes) && !BufferMemory(bytes, &block_data, &block_length)) {
+    return fail("the exporter's memory could not be read");
   }
 
   std::string format;
@@ -454,6 +544,31 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
     return fail("the exporter's view does not fit its memory");
   }
 
+  // What keeps the memory while C holds the view: the block the facade
+  // pinned, if it really is the one the bytes live in (this side trusts no
+  // JavaScript answer), else the bytes' own backing store, which holds
+  // every other memory (and a NativeBuffer's copy in V8's memory) through
+  // detach, transfer and forced close.
+  if (pin != nullptr && (block_data == nullptr || !Covers(pin, block_data, block_length))) {
+    UnrefBlock(pin);
+    pin = nullptr;
+  }
+  if (pin != nullptr) {
+    internal->pin = pin;
+    pin = nullptr;  // the view's now: fail() must not drop it again
+    ListPinned(internal);
+  } else if (block_length > 0) {
+    if (!PinBackingStore(&Views()->pins, bytes, block_data, block_length, &internal->store)) {
+      FreeInternal(internal);
+      return fail("the exporter's memory could not be pinned for the view");
+    }
+    if (PinnedResizable(&internal->store)) {
+      FreeInternal(internal);
+      ThrowBufferError(env, "ERR_BUFFER_RESIZABLE",
+                       "a resizable ArrayBuffer could shrink under a C view: export a fixed-length one");
+      return fail("");
+    }
+  }
   if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
     FreeInternal(internal);
     view->obj = nullptr;
@@ -464,10 +579,6 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
     view->obj = nullptr;
     FreeInternal(internal);
     return fail("cannot reference the export");
-  }
-  if (pin != nullptr) {
-    internal->pin = pin;
-    ListPinned(internal);
   }
   char* format_copy = reinterpret_cast<char*>(&internal->arrays[3 * n]);
   if (has_format) std::memcpy(format_copy, format.c_str(), format.size() + 1);
@@ -521,9 +632,17 @@ int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view, int flags) 
 
 void Release(napi_env env, bp_buffer* view) {
   if (view == nullptr || (view->obj == nullptr && view->internal == nullptr)) return;
-  if (view->internal == nullptr) {
-    // A built-in's view without arrays: only its reference to drop.
-    napi_delete_reference(env, view->obj);
+  if (IsTaggedPin(view->internal)) {
+    // A built-in's view without arrays: its reference and its pin, both
+    // made on the thread whose cache made the pin.
+    BackingStorePin pin = UntagPin(view->internal);
+    if (!PinnedBy(&pin, &Views()->pins)) {
+      napi_throw_error(env, "ERR_BUFFER_WRONG_ENV",
+                       "release: this view was filled in another thread; release it there");
+      return;
+    }
+    if (view->obj != nullptr) napi_delete_reference(env, view->obj);
+    UnpinBackingStore(&pin);
     Clear(view);
     return;
   }
@@ -549,10 +668,7 @@ void Release(napi_env env, bp_buffer* view) {
     napi_delete_reference(env, internal->info);
   }
   if (view->obj != nullptr) napi_delete_reference(env, view->obj);
-  if (internal != nullptr) {
-    UnpinView(internal);
-    FreeInternal(internal);
-  }
+  if (internal != nullptr) FreeInternal(internal);
   Clear(view);
   ThrowAgain(env, pending_error);
 }
@@ -923,10 +1039,18 @@ Napi::Value InstallCApi(const Napi::CallbackInfo& info) {
     }
   }
   if (fresh) {
-    state = new CApiState{env, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
-    // V8 never moves an ArrayBuffer's memory, and the reference keeps it.
+    // V8 never moves an ArrayBuffer's memory, and the pin keeps it whatever
+    // becomes of the array: the state reads it directly for its lifetime.
     Napi::Float64Array scratch = Napi::Float64Array::New(env, kScratchLength);
-    state->scratch = scratch.Data();
+    state = new CApiState{};
+    state->env = env;
+    if (!PinOwnBackingStore(scratch.ArrayBuffer(), scratch.Data(), kScratchLength * sizeof(double),
+                            &state->scratch_pin)) {
+      for (napi_ref ref : refs) napi_delete_reference(env, ref);
+      delete state;
+      throw Napi::Error::New(env, "installCApi: cannot pin the scratch array");
+    }
+    state->scratch = static_cast<double*>(PinnedData(&state->scratch_pin));
     napi_create_reference(env, scratch, 1, &state->scratch_ref);
     // The env owns its state: freed (and forgotten by this thread) at teardown.
     env.SetInstanceData<CApiState>(state);

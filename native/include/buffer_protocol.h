@@ -29,6 +29,26 @@
  *   - Sizes, shapes, strides and offsets are bp_ssize_t (int64_t); strides
  *     and offsets are in bytes, and may be negative.
  *
+ * What a held view's memory survives (a view from get_buffer, until
+ * release(); not one from get_buffer_borrowed, see there):
+ *   - Detach and transfer: JavaScript may transfer the ArrayBuffer away
+ *     (structuredClone or postMessage with a transfer list,
+ *     ArrayBuffer.prototype.transfer) or a NativeBuffer may be closed with
+ *     { force: true }. view->buf stays readable (and, unless readonly,
+ *     writable) with the bytes it had: the view holds the memory itself (the
+ *     native block of a NativeBuffer or MappedFile, or V8's backing store of
+ *     any other ArrayBuffer or SharedArrayBuffer), not just the object. After
+ *     a transfer, C and the buffer's new owner share those bytes: writes race
+ *     like any shared memory, but nothing is freed under the view.
+ *   - Garbage collection of the exporter and of every JavaScript view of
+ *     the memory: the same.
+ *   - A mapped file truncated by another process is the exception: reading
+ *     past its new end faults (SIGBUS) as for any mmap reader.
+ *   - Env teardown (the Worker's or the process's end): views C still holds
+ *     stop holding their memory, which may then be freed (Node frees its
+ *     external memory then, whatever holds it). Release them before the env
+ *     ends, or stop reading through them; release() itself stays safe.
+ *
  * Versioning (as NumPy's import_array()): BP_ABI_VERSION changes only if the
  * layout of bp_buffer or of the existing table slots changes; a mismatch is
  * fatal. BP_API_VERSION counts appended slots: the table is append-only and
@@ -172,15 +192,21 @@ typedef struct bp_api {
    * exporter refuses to resize or close) and a reference to obj until
    * release(). On failure *view is left released (all NULL) and an error is
    * pending: a BufferError for a refusal, a TypeError for an object that is
-   * not an exporter, a RangeError for flags outside the request bits. Memory of a NativeBuffer or MappedFile stays
-   * mapped while the view is held, even if JavaScript force-closes it. */
+   * not an exporter, a RangeError for flags outside the request bits. The
+   * memory stays valid while the view is held, whatever JavaScript does to
+   * the exporter or its ArrayBuffer (transfer, forced close, GC): see "What
+   * a held view's memory survives" above. */
   int (*get_buffer)(napi_env env, napi_value obj, bp_buffer* view, int flags);
 
-  /* PyBuffer_Release. Ends the export and drops the reference; a released
-   * or zeroed view is left alone. Must be called in the env that filled
-   * the view; a call from another env is refused (ERR_BUFFER_WRONG_ENV
-   * pending) wherever the view records its env, which is every view except
-   * a built-in's without BP_ND (those carry nothing but the reference). */
+  /* PyBuffer_Release. Ends the export, drops the reference and lets go of
+   * the memory (of V8 memory, the buffer pinned last on the thread is kept
+   * until the current outermost JavaScript call returns, so that the next
+   * view of it is cheap); a released or zeroed view is left alone. Must be
+   * called in the env that filled the view: a call from another thread is
+   * refused (ERR_BUFFER_WRONG_ENV pending), and so is one from another env
+   * of the same thread wherever the view records its env, which is every
+   * view except a built-in's without BP_ND (that one carries only its
+   * reference and its pin). */
   void (*release)(napi_env env, bp_buffer* view);
 
   /* PyBuffer_IsContiguous: 1 if view is contiguous in order 'C', 'F' or
@@ -261,11 +287,14 @@ typedef struct bp_api {
 
   /* get_buffer for hot paths, without a reference to obj (DLPack's
    * dltensor_from_py_object_no_sync): for a built-in TypedArray, DataView
-   * or ArrayBuffer, view->obj is NULL and the view is valid only while the
-   * caller's handle to obj lives and no JavaScript runs (JavaScript could
-   * transfer the ArrayBuffer away). Without BP_ND it allocates nothing.
-   * Every other exporter is exported exactly as by get_buffer. Release it
-   * with release() as always, before returning to JavaScript. */
+   * or ArrayBuffer, view->obj is NULL and the view holds neither the object
+   * nor its memory. It is valid only until the C code returns to
+   * JavaScript or calls into it (any napi_call_function, any N-API call
+   * that can run a getter or a finalizer): JavaScript could transfer the
+   * ArrayBuffer away and the memory be freed. Without BP_ND it allocates
+   * nothing. Every other exporter is exported exactly as by get_buffer
+   * (and held as such). Release it with release() as always, before
+   * returning to JavaScript. */
   int (*get_buffer_borrowed)(napi_env env, napi_value obj, bp_buffer* view,
                              int flags);
 } bp_api;

@@ -19,6 +19,7 @@ interface Realm {
   readonly ArrayBuffer: ArrayBufferConstructor;
   readonly SharedArrayBuffer: SharedArrayBufferConstructor;
   readonly Uint8Array: Uint8ArrayConstructor;
+  readonly Float64Array: Float64ArrayConstructor;
 }
 
 const realm = vm.runInNewContext('this') as Realm;
@@ -122,4 +123,12 @@ export function bufferByteLength(buffer: ArrayBuffer | SharedArrayBuffer): numbe
  */
 export function privateView(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, length: number): Uint8Array {
   return new realm.Uint8Array(buffer, byteOffset, length);
+}
+
+/**
+ * A private Float64Array of `length` zeros, as privateBytes: user code can
+ * neither reach it nor hook a method it is called with.
+ */
+export function privateNumbers(length: number): Float64Array {
+  return new realm.Float64Array(length);
 }

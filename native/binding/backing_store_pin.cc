@@ -1,0 +1,213 @@
+#include "backing_store_pin.h"
+
+#include <v8.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <utility>
+
+namespace bp::binding {
+namespace {
+
+// A napi_value is, in Node, the address of a v8::Local's slot: Node's own
+// v8impl::V8LocalValueFromJsValue turns one into the other by copying the
+// pointer, and this does the same. It holds for every Node-API runtime
+// built on V8 (Node, Electron), the only ones whose ArrayBuffers have
+// BackingStores; the sizes are checked here, the rest is that contract.
+static_assert(sizeof(napi_value) == sizeof(v8::Local<v8::Value>),
+              "a napi_value is a v8::Local<v8::Value>");
+
+v8::Local<v8::Value> ToLocal(napi_value value) {
+  v8::Local<v8::Value> local;
+  std::memcpy(static_cast<void*>(&local), &value, sizeof(value));
+  return local;
+}
+
+// One reference to a BackingStore, shared by one thread's views of it
+// through a plain count. Asking V8 for the store costs five atomic
+// operations and copying a shared_ptr one more each way; a hot loop of
+// get_buffer/release over one array then pays for none of them.
+//
+// A cache's entries are listed (prev/next) so that its env's teardown can
+// drop their stores; an entry whose views outlive that stays, unlisted and
+// empty, until they are released.
+struct Entry {
+  std::shared_ptr<v8::BackingStore> store;
+  void* data;     // store->Data(), never nullptr
+  size_t length;  // store->ByteLength() when pinned
+  uint64_t views;
+  PinCache* home;   // the thread's cache it was made for (nullptr: an own pin)
+  PinCache* owner;  // the cache that lists it; nullptr once unlisted
+  Entry* prev;
+  Entry* next;
+  bool recent;  // its cache's `recent` points here
+};
+
+// c_api.cc tags an entry's address in its low bit.
+static_assert(alignof(Entry) >= 2, "an entry's address has a free low bit");
+
+// The entry pinned last on a thread (its cache's `recent`) is kept, even
+// with no view, so that the next views of the same buffer find it. It keeps
+// that one store alive a little past its views: until the outermost
+// JavaScript call on the thread completes (V8's call-completed callback),
+// another buffer is pinned, or the env ends. The callback finds the cache
+// through t_cache; it is set for the thread's isolate while an entry is kept.
+thread_local PinCache* t_cache = nullptr;
+thread_local v8::Isolate* t_callback_isolate = nullptr;
+
+void CallCompleted(v8::Isolate*);
+
+void Unlist(Entry* entry) {
+  PinCache* cache = entry->owner;
+  if (cache == nullptr) return;
+  if (entry->prev != nullptr) entry->prev->next = entry->next;
+  else cache->entries = entry->next;
+  if (entry->next != nullptr) entry->next->prev = entry->prev;
+  entry->owner = nullptr;
+  entry->prev = entry->next = nullptr;
+}
+
+void Drop(Entry* entry) {
+  if (entry->views != 0 || entry->recent) return;
+  Unlist(entry);
+  delete entry;
+}
+
+void Forget(PinCache* cache) {
+  if (cache != nullptr && cache->recent != nullptr) {
+    Entry* entry = static_cast<Entry*>(cache->recent);
+    cache->recent = nullptr;
+    entry->recent = false;
+    Drop(entry);
+  }
+  if (t_callback_isolate != nullptr) {
+    t_callback_isolate->RemoveCallCompletedCallback(CallCompleted);
+    t_callback_isolate = nullptr;
+    t_cache = nullptr;
+  }
+}
+
+void CallCompleted(v8::Isolate*) { Forget(t_cache); }
+
+std::shared_ptr<v8::BackingStore> StoreOf(napi_value buffer, const void* data, size_t needed) {
+  v8::Local<v8::Value> value = ToLocal(buffer);
+  std::shared_ptr<v8::BackingStore> store;
+  if (value->IsArrayBuffer()) store = value.As<v8::ArrayBuffer>()->GetBackingStore();
+  else if (value->IsSharedArrayBuffer()) store = value.As<v8::SharedArrayBuffer>()->GetBackingStore();
+  if (store == nullptr || store->Data() != data || store->ByteLength() < needed) return nullptr;
+  return store;
+}
+
+Entry* NewEntry(std::shared_ptr<v8::BackingStore> store) {
+  void* data = store->Data();
+  const size_t length = store->ByteLength();
+  return new (std::nothrow) Entry{std::move(store), data, length, 0, nullptr, nullptr, nullptr, nullptr, false};
+}
+
+Entry* Remember(PinCache* cache, std::shared_ptr<v8::BackingStore> store) {
+  Entry* entry = NewEntry(std::move(store));
+  if (entry == nullptr) return nullptr;
+  entry->home = entry->owner = cache;
+  entry->next = static_cast<Entry*>(cache->entries);
+  if (entry->next != nullptr) entry->next->prev = entry;
+  cache->entries = entry;
+  if (cache->recent != nullptr) {
+    Entry* previous = static_cast<Entry*>(cache->recent);
+    previous->recent = false;
+    Drop(previous);
+  }
+  entry->recent = true;
+  cache->recent = entry;
+  if (t_callback_isolate == nullptr) {
+    t_callback_isolate = v8::Isolate::GetCurrent();
+    t_callback_isolate->AddCallCompletedCallback(CallCompleted);
+    t_cache = cache;
+  }
+  return entry;
+}
+
+}  // namespace
+
+bool BufferMemory(napi_value buffer, void** data, size_t* length) {
+  *data = nullptr;
+  *length = 0;
+  if (buffer == nullptr) return false;
+  v8::Local<v8::Value> value = ToLocal(buffer);
+  if (value->IsArrayBuffer()) {
+    *data = value.As<v8::ArrayBuffer>()->Data();
+    *length = value.As<v8::ArrayBuffer>()->ByteLength();
+  } else if (value->IsSharedArrayBuffer()) {
+    *data = value.As<v8::SharedArrayBuffer>()->Data();
+    *length = value.As<v8::SharedArrayBuffer>()->ByteLength();
+  } else {
+    return false;
+  }
+  if (*data == nullptr) *length = 0;
+  return true;
+}
+
+bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data, size_t needed,
+                     BackingStorePin* pin) {
+  if (buffer == nullptr || data == nullptr || needed == 0) return false;
+  // The same memory is the same store: while an entry holds memory, no
+  // other allocation can have its address. (Two external stores can alias
+  // one C allocation; its owner must then keep it while either lives, or
+  // JavaScript itself could read it freed, so holding either is enough.)
+  // So the hot case asks V8 nothing at all.
+  Entry* entry = static_cast<Entry*>(cache->recent);
+  if (entry == nullptr || entry->data != data || entry->length < needed) {
+    std::shared_ptr<v8::BackingStore> store = StoreOf(buffer, data, needed);
+    if (store == nullptr) return false;
+    entry = Remember(cache, std::move(store));
+    if (entry == nullptr) return false;
+  }
+  entry->views++;
+  pin->entry = entry;
+  return true;
+}
+
+bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed, BackingStorePin* pin) {
+  if (buffer == nullptr || data == nullptr || needed == 0) return false;
+  std::shared_ptr<v8::BackingStore> store = StoreOf(buffer, data, needed);
+  Entry* entry = store == nullptr ? nullptr : NewEntry(std::move(store));
+  if (entry == nullptr) return false;
+  entry->views = 1;
+  pin->entry = entry;
+  return true;
+}
+
+bool PinnedResizable(const BackingStorePin* pin) {
+  const Entry* entry = static_cast<const Entry*>(pin->entry);
+  return entry != nullptr && entry->store != nullptr && entry->store->IsResizableByUserJavaScript();
+}
+
+void* PinnedData(const BackingStorePin* pin) {
+  return pin->entry == nullptr ? nullptr : static_cast<Entry*>(pin->entry)->data;
+}
+
+bool PinnedBy(const BackingStorePin* pin, const PinCache* cache) {
+  const Entry* entry = static_cast<const Entry*>(pin->entry);
+  return entry != nullptr && entry->home == cache;
+}
+
+void UnpinBackingStore(BackingStorePin* pin) {
+  Entry* entry = static_cast<Entry*>(pin->entry);
+  if (entry == nullptr) return;
+  pin->entry = nullptr;
+  entry->views--;
+  Drop(entry);
+}
+
+void DropPinsOnTeardown(PinCache* cache) {
+  Forget(cache);
+  while (cache->entries != nullptr) {
+    Entry* entry = static_cast<Entry*>(cache->entries);
+    Unlist(entry);
+    entry->store.reset();
+    if (entry->views == 0) delete entry;
+  }
+}
+
+}  // namespace bp::binding

@@ -1,0 +1,82 @@
+// A held C view's own hold on memory that V8 owns.
+//
+// A napi_ref keeps an ArrayBuffer object alive, not its memory attached:
+// JavaScript can transfer the buffer away (structuredClone, postMessage,
+// ArrayBuffer.prototype.transfer) or a NativeBuffer in copy mode can be
+// force-closed, and once the new owner is collected the memory is freed
+// under the C view. What keeps memory alive in V8 is its BackingStore,
+// shared by every ArrayBuffer that ever held it; a view that holds a
+// reference to the BackingStore reads the same bytes until it lets go,
+// whoever owns or detached them meanwhile.
+//
+// This is the one file of the binding that includes <v8.h>: N-API has no
+// call for a backing store. Memory of the library's own blocks (NativeBuffer,
+// MappedFile) is pinned through the Block instead (c_api.cc).
+//
+// Pins are per thread: taken, and dropped, on the JavaScript thread of the
+// isolate whose buffer it is (a C view is filled and released on its env's
+// thread), and the env's teardown drops the stores still pinned.
+#ifndef BUFFER_PROTOCOL_BINDING_BACKING_STORE_PIN_H_
+#define BUFFER_PROTOCOL_BINDING_BACKING_STORE_PIN_H_
+
+#include <node_api.h>
+
+#include <cstddef>
+
+namespace bp::binding {
+
+// One view's pin; zero-initialized (entry nullptr) means empty. A pin is
+// an opaque pointer, so that a view can carry it alone (c_api.cc).
+struct BackingStorePin {
+  void* entry;
+};
+
+// A thread's pins: the store pinned last (kept to make the next pin of the
+// same buffer cheap, see the .cc) and the list of every store pinned, for
+// the env's teardown. Kept by the caller with its other per-thread state,
+// so that the hot path reads thread-local storage once. Zero-initialized.
+struct PinCache {
+  void* recent;
+  void* entries;
+};
+
+// The memory of `buffer` as V8 knows it: false unless it is an ArrayBuffer
+// or a SharedArrayBuffer (N-API cannot read the latter); *data is nullptr
+// and *length 0 when it is detached. Runs no JavaScript.
+bool BufferMemory(napi_value buffer, void** data, size_t* length);
+
+// Pins the BackingStore of `buffer`, an ArrayBuffer or a SharedArrayBuffer
+// whose memory starts at `data`, of which the view needs the first `needed`
+// (> 0) bytes, into the empty *pin, through this thread's `cache`. False
+// (and *pin left empty) when buffer is not that. Runs no JavaScript and
+// creates no handle.
+bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data, size_t needed,
+                     BackingStorePin* pin);
+
+// The same outside any cache: the pin lives until UnpinBackingStore, even
+// past the env's teardown (the C API's scratch, which its state reads
+// until the state is freed).
+bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed, BackingStorePin* pin);
+
+// Whether the pinned memory may grow or shrink from JavaScript (a resizable
+// ArrayBuffer or growable SharedArrayBuffer): V8's own answer, which no
+// JavaScript can tamper with. False for an empty pin.
+bool PinnedResizable(const BackingStorePin* pin);
+
+// The pinned memory; nullptr for an empty pin.
+void* PinnedData(const BackingStorePin* pin);
+
+// Whether the pin was taken through `cache` (so on its thread).
+bool PinnedBy(const BackingStorePin* pin, const PinCache* cache);
+
+// Drops the pin (the memory is freed if nothing else holds it) and leaves
+// *pin empty. Nothing for an empty pin. On the thread that took it.
+void UnpinBackingStore(BackingStorePin* pin);
+
+// At the env's teardown: drops every store pinned through `cache` (views
+// still held keep an empty pin, which UnpinBackingStore frees later).
+void DropPinsOnTeardown(PinCache* cache);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_BACKING_STORE_PIN_H_
