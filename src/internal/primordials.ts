@@ -101,3 +101,85 @@ export function copyInto(target: Uint8Array, source: Uint8Array, offset = 0): vo
 export function privateBytes(length: number): Uint8Array {
   return new realm.Uint8Array(length);
 }
+
+// ---- views and detachment (hole 9: get-buffer, view-ops) ----
+
+// Well-known symbols are shared by every realm; this one is read from the fresh realm's Symbol.
+const { DataView: realmDataView, Symbol: realmSymbol } = realm as unknown as { DataView: DataViewConstructor; Symbol: SymbolConstructor };
+const typedArrayTag = getter<ArrayBufferView>(typedArrayProto, realmSymbol.toStringTag as unknown as string);
+const typedArrayBuffer = getter<ArrayBufferView>(typedArrayProto, 'buffer');
+const typedArrayOffset = getter<ArrayBufferView>(typedArrayProto, 'byteOffset');
+const typedArrayLength = getter<ArrayBufferView>(typedArrayProto, 'byteLength');
+const dataViewBuffer = getter<DataView>(realmDataView.prototype, 'buffer');
+const dataViewOffset = getter<DataView>(realmDataView.prototype, 'byteOffset');
+const dataViewLength = getter<DataView>(realmDataView.prototype, 'byteLength');
+const sharedByteLength = getter<SharedArrayBuffer>(realm.SharedArrayBuffer.prototype, 'byteLength');
+const arrayBufferDetached = getter<ArrayBuffer>(realm.ArrayBuffer.prototype, 'detached');
+const hasDetachedGetter = realm.Reflect.getOwnPropertyDescriptor(realm.ArrayBuffer.prototype, 'detached') !== undefined;
+
+/** `ArrayBuffer.isView`, as it was. */
+export const isArrayBufferView = realm.ArrayBuffer.isView as (value: unknown) => value is ArrayBufferView;
+
+/**
+ * What a TypedArray or DataView really covers, read through the intrinsic
+ * getters (which check internal slots, so a subclass or a replaced getter
+ * cannot lie about it). `tag` is the TypedArray kind, undefined for a DataView.
+ */
+export function viewParts(view: ArrayBufferView): {
+  tag: string | undefined;
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  byteOffset: number;
+  byteLength: number;
+} {
+  const tag = typedArrayTag(view) as string | undefined;
+  if (tag !== undefined) {
+    return {
+      tag,
+      buffer: typedArrayBuffer(view) as ArrayBuffer | SharedArrayBuffer,
+      byteOffset: typedArrayOffset(view) as number,
+      byteLength: typedArrayLength(view) as number,
+    };
+  }
+  const buffer = dataViewBuffer(view as DataView) as ArrayBuffer | SharedArrayBuffer;
+  // DataView's getters throw once its buffer is detached: it covers nothing then.
+  if (arrayBufferLengthOrShared(buffer) === 0) return { tag, buffer, byteOffset: 0, byteLength: 0 };
+  return { tag, buffer, byteOffset: dataViewOffset(view as DataView) as number, byteLength: dataViewLength(view as DataView) as number };
+}
+
+/** The real `byteLength` of a SharedArrayBuffer. */
+export function sharedArrayBufferLength(buffer: SharedArrayBuffer): number {
+  return sharedByteLength(buffer) as number;
+}
+
+function arrayBufferLengthOrShared(buffer: ArrayBuffer | SharedArrayBuffer): number {
+  try {
+    return arrayBufferByteLength(buffer as ArrayBuffer) as number;
+  } catch {
+    return sharedByteLength(buffer as SharedArrayBuffer) as number;
+  }
+}
+
+/** True once an ArrayBuffer is detached (transferred, or closed by its owner); never for a SharedArrayBuffer. */
+export function isDetachedArrayBuffer(buffer: ArrayBuffer | SharedArrayBuffer): boolean {
+  if (hasDetachedGetter) {
+    try {
+      return arrayBufferDetached(buffer as ArrayBuffer) === true;
+    } catch {
+      return false; // a SharedArrayBuffer
+    }
+  }
+  try {
+    new realm.Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A private Uint8Array over `buffer` (the caller's memory), made by a
+ * constructor nobody can replace. Like `privateBytes`, it never leaves the library.
+ */
+export function privateView(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset = 0, length?: number): Uint8Array {
+  return length === undefined ? new realm.Uint8Array(buffer, byteOffset) : new realm.Uint8Array(buffer, byteOffset, length);
+}
