@@ -16,11 +16,15 @@ import {
   type PlainLayoutSpec,
 } from './layout';
 import {
-  arrayBufferLength,
+  arrayBufferLengthHot,
   isArrayBufferView,
   isDetachedArrayBuffer,
-  isResizableArrayBuffer,
+  isResizableArrayBufferHot,
   sharedArrayBufferLength,
+  typedArrayBufferOf,
+  typedArrayByteLengthOf,
+  typedArrayByteOffsetOf,
+  typedArrayKind,
   viewParts,
 } from './internal/primordials';
 import { bufferProtocol, internalExporter } from './protocol';
@@ -55,7 +59,7 @@ const TYPED_FORMATS: Readonly<Record<string, readonly [string, number]>> = {
 export function anyArrayBufferLength(value: unknown): number {
   // util.types checks the internal slot (any realm) without throwing: a
   // failed getter call would cost microseconds per non-buffer exporter.
-  if (isArrayBuffer(value)) return arrayBufferLength(value);
+  if (isArrayBuffer(value)) return arrayBufferLengthHot(value);
   if (isSharedArrayBuffer(value)) return sharedArrayBufferLength(value);
   return -1;
 }
@@ -77,7 +81,7 @@ function released(what: string): BufferError {
  */
 function checkStable(buffer: AnyArrayBuffer, len: number, what: string): void {
   if (len === 0 && isDetached(buffer)) throw released(what);
-  if (isArrayBuffer(buffer) && isResizableArrayBuffer(buffer)) {
+  if (isArrayBuffer(buffer) && isResizableArrayBufferHot(buffer)) {
     throw new BufferError('ERR_BUFFER_RESIZABLE', `${what} is a resizable ArrayBuffer, which cannot be held at its size while exported`);
   }
 }
@@ -98,14 +102,17 @@ function exportContiguous(
 
 function exportBuiltin(obj: object, flags: number): BufferInfo | null {
   if (isArrayBufferView(obj)) {
-    const { tag, buffer, byteOffset, byteLength } = viewParts(obj);
+    const tag = typedArrayKind(obj);
     if (tag === undefined) {
+      const { buffer, byteOffset, byteLength } = viewParts(obj);
       checkStable(buffer, byteLength, 'DataView buffer');
       return exportContiguous(obj, buffer, byteOffset, byteLength, 'B', 1, flags);
     }
     const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
-    checkStable(buffer, byteLength, `${tag} buffer`);
-    return exportContiguous(obj, buffer, byteOffset, byteLength, format, itemsize, flags);
+    const buffer = typedArrayBufferOf(obj);
+    const len = typedArrayByteLengthOf(obj);
+    checkStable(buffer, len, `${tag} buffer`);
+    return exportContiguous(obj, buffer, typedArrayByteOffsetOf(obj), len, format, itemsize, flags);
   }
   const len = anyArrayBufferLength(obj);
   if (len < 0) return null;

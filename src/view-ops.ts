@@ -9,7 +9,7 @@
 // threadpool) or stand in for it.
 import { types } from 'node:util';
 import { callNative } from './errors';
-import { copyInto, privateBytes, privateView } from './internal/primordials';
+import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from './internal/primordials';
 import { nativeCore } from './internal/native-core';
 import { unpackerFor, type Unpacked } from './struct-fields';
 import type { BufferInfo } from './buffer-info';
@@ -21,8 +21,7 @@ import { native } from './native';
 const NATIVE_COPY_BYTES = 16 * 1024;
 
 const { isArrayBuffer } = types;
-// What toBytes() hands the caller: this realm's classes, as they were at load.
-const PublicArrayBuffer = ArrayBuffer;
+// What toBytes() hands the caller: this realm's class, as it was at load.
 const PublicUint8Array = Uint8Array;
 
 export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
@@ -137,7 +136,7 @@ export function forEachOffsetPair(
   }
 }
 
-/** Writes the items of `v` into `out` (v.len bytes, private) in C (or Fortran) order. */
+/** Writes the items of `v` into `out` (v.len bytes, private or not yet handed out) in C (or Fortran) order. */
 function gather(v: Placed, fortran: boolean, out: Uint8Array): void {
   if (fortran ? v.fContiguous : v.cContiguous) {
     copyInto(out, privateView(v.buffer, v.byteOffset, v.len));
@@ -146,9 +145,10 @@ function gather(v: Placed, fortran: boolean, out: Uint8Array): void {
   const size = v.itemsize;
   if (v.len >= NATIVE_COPY_BYTES && isArrayBuffer(v.buffer)) {
     const strides = contiguousStrides(v.shape, size, fortran ? 'F' : 'C');
-    callNative(() =>
-      native.core.copyItems(out.buffer as ArrayBuffer, out.byteOffset, strides, v.buffer as ArrayBuffer, v.byteOffset, v.strides, v.shape, size),
-    );
+    // `out` may be the caller's array: its memory as the intrinsics see it.
+    const memory = typedArrayBufferOf(out) as ArrayBuffer;
+    const at = typedArrayByteOffsetOf(out);
+    callNative(() => native.core.copyItems(memory, at, strides, v.buffer as ArrayBuffer, v.byteOffset, v.strides, v.shape, size));
     return;
   }
   const src = privateView(v.buffer);
@@ -178,9 +178,9 @@ export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
 
 /** toContiguousBytes as a Uint8Array of this realm, for the caller to keep. */
 export function toBytesForUser(v: Placed, fortran: boolean): Uint8Array {
-  const memory = new PublicArrayBuffer(v.len);
-  if (v.len !== 0) gather(v, fortran, privateView(memory));
-  return new PublicUint8Array(memory);
+  const out = new PublicUint8Array(v.len);
+  if (v.len !== 0) gather(v, fortran, out);
+  return out;
 }
 
 /**
@@ -196,6 +196,13 @@ export function copyItems(
   if (count === 0) return;
   const size = dst.itemsize;
   const arrayBuffers = isArrayBuffer(dst.buffer) && isArrayBuffer(src.buffer);
+  if (arrayBuffers && dst.cContiguous && isCContiguousLayout(src.shape, src.strides, size, dst.len)) {
+    // Items in the same order on both sides: one memmove. set() moves by
+    // address, so two ArrayBuffers over one block are safe too. (Between
+    // SharedArrayBuffers V8 may copy forward: they take the paths below.)
+    copyInto(privateView(dst.buffer, dst.byteOffset, dst.len), privateView(src.buffer, src.byteOffset, dst.len));
+    return;
+  }
   if (dst.len >= NATIVE_COPY_BYTES && arrayBuffers && !itemsMayOverlap(dst)) {
     // The kernel compares addresses itself (memmove semantics).
     callNative(() =>
@@ -204,18 +211,26 @@ export function copyItems(
     return;
   }
   if (sourceOverlaps(dst, src, arrayBuffers)) {
-    // Gather the source into a temporary C-ordered copy first (memmove).
-    const tmp = toContiguousBytes({ ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false }, false);
-    const dstBytes = privateView(dst.buffer);
-    forEachOffsetPair(dst.shape, dst, { byteOffset: 0, strides: contiguousStrides(dst.shape, size, 'C') }, (od, ot) => {
-      for (let b = 0; b < size; b++) dstBytes[od + b] = tmp[ot + b]!;
-    });
+    copyThroughTemporary(dst, src);
     return;
   }
   const dstBytes = privateView(dst.buffer);
   const source = privateView(src.buffer);
   forEachOffsetPair(dst.shape, dst, src, (od, os) => {
     for (let b = 0; b < size; b++) dstBytes[od + b] = source[os + b]!;
+  });
+}
+
+/** memmove for strided items: the source gathered into a temporary in C order, then scattered. */
+function copyThroughTemporary(
+  dst: Placed,
+  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; strides: readonly number[] },
+): void {
+  const size = dst.itemsize;
+  const tmp = toContiguousBytes({ ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false }, false);
+  const dstBytes = privateView(dst.buffer);
+  forEachOffsetPair(dst.shape, dst, { byteOffset: 0, strides: contiguousStrides(dst.shape, size, 'C') }, (od, ot) => {
+    for (let b = 0; b < size; b++) dstBytes[od + b] = tmp[ot + b]!;
   });
 }
 

@@ -30,6 +30,10 @@ describe('replaced built-ins do not defeat the checks (in a child process)', () 
       expect(run('byteLength', when)).toEqual({ case: 'byteLength', when, len: 8, wholeLen: 16 });
     });
 
+    test('another builtin getter of the same name, a replaced Function.prototype.call: exports still right', () => {
+      expect(run('swapped', when)).toEqual({ case: 'swapped', when, len: 8, resizable: 'ERR_BUFFER_RESIZABLE' });
+    });
+
     test('ArrayBuffer.prototype.slice, an own slice and Symbol.species: copies are private and right', () => {
       expect(run('slice', when)).toEqual({
         case: 'slice',
