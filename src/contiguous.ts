@@ -4,8 +4,9 @@ import { releaseQuietly } from './buffer-info';
 import { BufferError, invalidArgType } from './errors';
 import { BufferFlags } from './flags';
 import { anyArrayBufferLength, getBuffer, isDetached } from './get-buffer';
+import { copyInto, isArrayBufferView, privateView, viewParts } from './internal/primordials';
 import { checkObject, checkOrder } from './internal/validate';
-import { copyItems, forEachOffset, placedFromInfo, toContiguousBytes } from './view-ops';
+import { copyItems, forEachOffset, placedFromInfo, toBytesForUser } from './view-ops';
 
 type Order = 'C' | 'F' | 'A';
 
@@ -13,11 +14,15 @@ function released(message: string): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', message);
 }
 
-/** The memory of `bytes`, refused once detached: a detached view has no bytes to give. */
+/**
+ * The memory of `bytes` as a private array (what its intrinsic getters say,
+ * not what a subclass claims), refused once detached: a detached view has
+ * no bytes to give.
+ */
 function bytesView(bytes: ArrayBufferView): Uint8Array {
-  const buffer = bytes.buffer;
+  const { buffer, byteOffset, byteLength } = viewParts(bytes);
   if (anyArrayBufferLength(buffer) === 0 && isDetached(buffer)) throw released('the ArrayBuffer of "bytes" is detached');
-  return new Uint8Array(buffer, bytes.byteOffset, bytes.byteLength);
+  return privateView(buffer, byteOffset, byteLength);
 }
 
 /**
@@ -30,7 +35,7 @@ export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
   const info = getBuffer(src, BufferFlags.FULL_RO);
   try {
     const v = placedFromInfo(info);
-    return toContiguousBytes(v, o === 'F' || (o === 'A' && v.fContiguous && !v.cContiguous));
+    return toBytesForUser(v, o === 'F' || (o === 'A' && v.fContiguous && !v.cContiguous));
   } finally {
     releaseQuietly(info);
   }
@@ -47,7 +52,7 @@ export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
  */
 export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Order = 'C'): number {
   const o = checkOrder(order);
-  if (!ArrayBuffer.isView(bytes)) throw invalidArgType('bytes', 'a TypedArray, Buffer or DataView', bytes);
+  if (!isArrayBufferView(bytes)) throw invalidArgType('bytes', 'a TypedArray, Buffer or DataView', bytes);
   const src = bytesView(bytes);
   const srcLength = src.byteLength;
   const info = getBuffer(dst, BufferFlags.FULL);
@@ -61,11 +66,11 @@ export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Orde
     const v = placedFromInfo(info);
     const size = v.itemsize;
     const n = Math.min(src.length, v.len);
-    const out = new Uint8Array(v.buffer);
+    const out = privateView(v.buffer);
     // Contiguous in the requested order ('A': either): one copy in memory order.
     if (o === 'C' ? v.cContiguous : o === 'F' ? v.fContiguous : v.cContiguous || v.fContiguous) {
-      // set() copies as memmove when both share a buffer.
-      out.set(src.subarray(0, n), v.byteOffset);
+      // set() copies as memmove, by address, whenever the memory overlaps.
+      copyInto(out, privateView(src.buffer, src.byteOffset, n), v.byteOffset);
       return n;
     }
     const items = Math.floor(n / size);

@@ -2,41 +2,42 @@
 // the exporter registry. Built-in JavaScript memory is exported here in pure
 // TypeScript with no native call; this package's own exporters register
 // with protocol.ts; anything else goes through the public protocol symbols.
-import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
+import { types } from 'node:util';
 import { BufferInfoImpl, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
 import { BufferError, invalidArgType } from './errors';
 import { BufferFlags, checkFlags } from './flags';
 import {
   contiguousStrides,
-  makeLayout,
   negotiate,
   negotiateContiguous,
+  placeLayout,
+  readLayoutSpec,
   type Layout,
+  type PlainLayoutSpec,
 } from './layout';
+import {
+  arrayBufferLengthHot,
+  isArrayBufferView,
+  isDetachedArrayBuffer,
+  isResizableArrayBufferHot,
+  sharedArrayBufferLength,
+  typedArrayBufferOf,
+  typedArrayByteLengthOf,
+  typedArrayByteOffsetOf,
+  typedArrayKind,
+  viewParts,
+} from './internal/primordials';
 import { bufferProtocol, internalExporter } from './protocol';
 
 type AnyArrayBuffer = ArrayBuffer | SharedArrayBuffer;
 
-function getter<T>(proto: object, key: PropertyKey): (this: unknown) => T {
-  return Object.getOwnPropertyDescriptor(proto, key)!.get as (this: unknown) => T;
-}
-
-// The intrinsic getters check internal slots, so they work across realms and
-// cannot be fooled by a subclass that overrides byteLength or byteOffset: a
-// lying length would let a native consumer read out of bounds.
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayTag = getter<string | undefined>(TypedArrayPrototype, Symbol.toStringTag);
-const typedArrayBuffer = getter<AnyArrayBuffer>(TypedArrayPrototype, 'buffer');
-const typedArrayOffset = getter<number>(TypedArrayPrototype, 'byteOffset');
-const typedArrayLength = getter<number>(TypedArrayPrototype, 'byteLength');
-const dataViewBuffer = getter<AnyArrayBuffer>(DataView.prototype, 'buffer');
-const dataViewOffset = getter<number>(DataView.prototype, 'byteOffset');
-const dataViewLength = getter<number>(DataView.prototype, 'byteLength');
-const arrayBufferLength = getter<number>(ArrayBuffer.prototype, 'byteLength');
-const resizableDescriptor = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable');
-const arrayBufferResizable = resizableDescriptor?.get as ((this: unknown) => boolean) | undefined;
-const sharedArrayBufferLength =
-  typeof SharedArrayBuffer === 'function' ? getter<number>(SharedArrayBuffer.prototype, 'byteLength') : null;
+// Every check that guards memory handed to a consumer (a C consumer reads
+// it without bounds checks) asks the built-ins captured in primordials, not
+// this realm's, which code that ran before or after require may have
+// replaced: a lying byteLength or `resizable` would let a native consumer
+// read out of bounds or freed memory. util.types checks internal slots;
+// taking its functions once keeps a later replacement of them out too.
+const { isArrayBuffer, isSharedArrayBuffer } = types;
 
 /** struct format and item size of each TypedArray kind, by its toStringTag. */
 const TYPED_FORMATS: Readonly<Record<string, readonly [string, number]>> = {
@@ -58,19 +59,14 @@ const TYPED_FORMATS: Readonly<Record<string, readonly [string, number]>> = {
 export function anyArrayBufferLength(value: unknown): number {
   // util.types checks the internal slot (any realm) without throwing: a
   // failed getter call would cost microseconds per non-buffer exporter.
-  if (isArrayBuffer(value)) return arrayBufferLength.call(value);
-  if (isSharedArrayBuffer(value) && sharedArrayBufferLength !== null) return sharedArrayBufferLength.call(value);
+  if (isArrayBuffer(value)) return arrayBufferLengthHot(value);
+  if (isSharedArrayBuffer(value)) return sharedArrayBufferLength(value);
   return -1;
 }
 
 /** A detached ArrayBuffer reports length 0 and refuses new views. */
 export function isDetached(buffer: AnyArrayBuffer): boolean {
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return false;
-  } catch {
-    return true;
-  }
+  return isDetachedArrayBuffer(buffer);
 }
 
 function released(what: string): BufferError {
@@ -85,7 +81,7 @@ function released(what: string): BufferError {
  */
 function checkStable(buffer: AnyArrayBuffer, len: number, what: string): void {
   if (len === 0 && isDetached(buffer)) throw released(what);
-  if (arrayBufferResizable !== undefined && isArrayBuffer(buffer) && arrayBufferResizable.call(buffer)) {
+  if (isArrayBuffer(buffer) && isResizableArrayBufferHot(buffer)) {
     throw new BufferError('ERR_BUFFER_RESIZABLE', `${what} is a resizable ArrayBuffer, which cannot be held at its size while exported`);
   }
 }
@@ -105,19 +101,18 @@ function exportContiguous(
 }
 
 function exportBuiltin(obj: object, flags: number): BufferInfo | null {
-  if (ArrayBuffer.isView(obj)) {
-    const tag = typedArrayTag.call(obj);
+  if (isArrayBufferView(obj)) {
+    const tag = typedArrayKind(obj);
     if (tag === undefined) {
-      const buffer = dataViewBuffer.call(obj);
-      // DataView's getters throw on a detached buffer; read the length first.
-      checkStable(buffer, anyArrayBufferLength(buffer), 'DataView buffer');
-      return exportContiguous(obj, buffer, dataViewOffset.call(obj), dataViewLength.call(obj), 'B', 1, flags);
+      const { buffer, byteOffset, byteLength } = viewParts(obj);
+      checkStable(buffer, byteLength, 'DataView buffer');
+      return exportContiguous(obj, buffer, byteOffset, byteLength, 'B', 1, flags);
     }
     const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
-    const buffer = typedArrayBuffer.call(obj);
-    const len = typedArrayLength.call(obj);
+    const buffer = typedArrayBufferOf(obj);
+    const len = typedArrayByteLengthOf(obj);
     checkStable(buffer, len, `${tag} buffer`);
-    return exportContiguous(obj, buffer, typedArrayOffset.call(obj), len, format, itemsize, flags);
+    return exportContiguous(obj, buffer, typedArrayByteOffsetOf(obj), len, format, itemsize, flags);
   }
   const len = anyArrayBufferLength(obj);
   if (len < 0) return null;
@@ -163,36 +158,36 @@ function infoFields(info: BufferInfo): Record<string, unknown> {
 
 /** The complete, checked layout behind a descriptor. */
 function describe(desc: Record<string, unknown>): Described {
-  // Read every field once, before looking at the memory: a getter could
-  // otherwise detach or shrink the buffer after its length was checked.
-  const fields = {
-    buffer: desc['buffer'],
-    byteOffset: desc['byteOffset'],
-    format: desc['format'],
-    shape: desc['shape'],
-    strides: desc['strides'],
-    readonly: desc['readonly'] ?? false,
-  };
-  const memlen = anyArrayBufferLength(fields.buffer);
-  if (memlen < 0) throw invalidExport('[bufferProtocol.getBuffer] returned an object whose "buffer" is not an ArrayBuffer');
-  const buffer = fields.buffer as AnyArrayBuffer;
-  checkStable(buffer, memlen, 'the exported buffer');
-  if (typeof fields.readonly !== 'boolean') throw invalidExport('"readonly" of the returned descriptor is not a boolean');
+  // Read every user value once, into plain numbers and arrays (getters on
+  // the descriptor and on shape or strides elements run here), and only
+  // then the memory's length: a getter could otherwise detach or shrink the
+  // buffer after its length was checked.
+  const buffer = desc['buffer'];
+  const format = desc['format'];
+  const itemsize = desc['itemsize'];
+  const readonly = desc['readonly'] ?? false;
+  const spec = { byteOffset: desc['byteOffset'], shape: desc['shape'], strides: desc['strides'] };
+  if (anyArrayBufferLength(buffer) < 0) throw invalidExport('[bufferProtocol.getBuffer] returned an object whose "buffer" is not an ArrayBuffer');
+  if (typeof readonly !== 'boolean') throw invalidExport('"readonly" of the returned descriptor is not a boolean');
   // Only a re-exported BufferInfo can have an unknown format (null); its
   // itemsize still holds, so check it as opaque items of that size.
-  const unknownFormat = fields.format === null && typeof desc['itemsize'] === 'number';
-  let layout: Layout;
+  const unknownFormat = format === null && typeof itemsize === 'number';
+  let plain: PlainLayoutSpec;
   try {
-    layout = makeLayout({ ...fields, format: unknownFormat ? `${desc['itemsize'] as number}s` : fields.format }, memlen, 'descriptor.');
-    // A BufferInfo whose item format was not requested keeps its itemsize.
-    if (unknownFormat) layout = { ...layout, format: null };
+    plain = readLayoutSpec({ ...spec, format: unknownFormat ? `${itemsize}s` : format }, 'descriptor.');
   } catch (error) {
     // Bad values are the exporter's fault, not the caller's: report them as
-    // an invalid export. Layouts outside the memory keep their own code.
+    // an invalid export. Coded refusals (too many dimensions) keep their code.
     if (error instanceof BufferError) throw error;
     throw invalidExport(`the returned descriptor is malformed: ${(error as Error).message}`, error);
   }
-  return { buffer, layout, readonly: fields.readonly };
+  const memory = buffer as AnyArrayBuffer;
+  const memlen = anyArrayBufferLength(memory);
+  checkStable(memory, memlen, 'the exported buffer');
+  let layout = placeLayout(plain, memlen);
+  // A BufferInfo whose item format was not requested keeps its itemsize.
+  if (unknownFormat) layout = { ...layout, format: null };
+  return { buffer: memory, layout, readonly };
 }
 
 function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferInfo {
@@ -294,6 +289,6 @@ export function getBuffer(obj: unknown, flags: number = BufferFlags.FULL_RO): Bu
 /** True when `obj` can export a buffer: CPython's `PyObject_CheckBuffer`. It exports nothing. */
 export function checkBuffer(obj: unknown): boolean {
   if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return false;
-  if (ArrayBuffer.isView(obj) || anyArrayBufferLength(obj) >= 0) return true;
+  if (isArrayBufferView(obj) || anyArrayBufferLength(obj) >= 0) return true;
   return internalExporter(obj) !== null || typeof (obj as Partial<ProtocolExporter>)[bufferProtocol.getBuffer] === 'function';
 }

@@ -109,49 +109,73 @@ export interface LayoutSpec {
   readonly byteOffset?: unknown;
 }
 
+/** A layout's parts as plain values: every user-supplied value read exactly once. */
+export interface PlainLayoutSpec {
+  readonly format: string;
+  readonly itemsize: number;
+  readonly byteOffset: number;
+  /** null: as many whole items as fit after byteOffset. */
+  readonly shape: readonly number[] | null;
+  /** null: C order. */
+  readonly strides: readonly number[] | null;
+}
+
 /**
- * Checks a layout against a block of `memlen` bytes and describes it. The
- * shape defaults to as many whole items as fit after byteOffset, the strides
- * to C order.
- * @throws TypeError/RangeError for malformed values, BufferError for
- *   layouts that cannot describe the memory.
+ * Reads the parts of a layout into plain numbers and frozen arrays. Getters
+ * on the spec or on array elements run here, and nowhere later: a caller
+ * reads the memory's length only after this, so user code cannot detach or
+ * shrink the memory between the bounds check and the export.
+ * @throws TypeError/RangeError for malformed values.
  */
-export function makeLayout(spec: LayoutSpec, memlen: number, fieldPrefix = ''): Layout {
+export function readLayoutSpec(spec: LayoutSpec, fieldPrefix = ''): PlainLayoutSpec {
   const formatValue = spec.format ?? 'B';
   if (typeof formatValue !== 'string') throw invalidArgType(`${fieldPrefix}format`, 'of type string', formatValue);
   const { itemsize } = itemFormat(formatValue);
-  const byteOffset = spec.byteOffset === undefined ? 0 : checkInteger(`${fieldPrefix}byteOffset`, spec.byteOffset, 0);
-  let shape: readonly number[];
-  if (spec.shape === undefined) {
-    if (spec.strides !== undefined) throw invalidArgType(`${fieldPrefix}shape`, 'an array of integers when strides are given', undefined);
+  const offsetValue = spec.byteOffset;
+  const byteOffset = offsetValue === undefined ? 0 : checkInteger(`${fieldPrefix}byteOffset`, offsetValue, 0);
+  const shapeValue = spec.shape;
+  const stridesValue = spec.strides;
+  if (shapeValue === undefined && stridesValue !== undefined) {
+    throw invalidArgType(`${fieldPrefix}shape`, 'an array of integers when strides are given', undefined);
+  }
+  const shape = shapeValue === undefined ? null : checkIntArray(`${fieldPrefix}shape`, shapeValue, 0);
+  const strides = stridesValue === undefined ? null : checkIntArray(`${fieldPrefix}strides`, stridesValue, Number.MIN_SAFE_INTEGER);
+  return { format: formatValue, itemsize, byteOffset, shape, strides };
+}
+
+/**
+ * Checks plain layout parts against a block of `memlen` bytes and
+ * describes the layout. Runs no user code.
+ * @throws BufferError for layouts that cannot describe the memory.
+ */
+export function placeLayout(plain: PlainLayoutSpec, memlen: number): Layout {
+  const { itemsize, byteOffset } = plain;
+  let shape = plain.shape;
+  if (shape === null) {
     const room = Math.max(0, memlen - byteOffset);
     if (room % itemsize !== 0) {
       throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `${room} bytes are not a whole number of ${itemsize}-byte items`);
     }
     shape = Object.freeze([room / itemsize]);
-  } else {
-    shape = checkIntArray(`${fieldPrefix}shape`, spec.shape, 0);
   }
-  let strides: readonly number[];
-  if (spec.strides === undefined) {
+  let strides = plain.strides;
+  if (strides === null) {
     const c = contiguousStrides(shape, itemsize, 'C');
     if (!c.every(Number.isSafeInteger)) {
       throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', 'shape and strides overflow 2**63');
     }
     strides = Object.freeze(c);
-  } else {
-    strides = checkIntArray(`${fieldPrefix}strides`, spec.strides, Number.MIN_SAFE_INTEGER);
-    if (strides.length !== shape.length) {
-      throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `shape has ${shape.length} entries but strides have ${strides.length}`);
-    }
+  } else if (strides.length !== shape.length) {
+    throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `shape has ${shape.length} entries but strides have ${strides.length}`);
   }
   // Bounds and overflow need exact 64-bit arithmetic: the core does them.
-  const len = callNative(() => native.core.validateLayout({ itemsize, shape, strides }, byteOffset, memlen));
+  const layoutInput = { itemsize, shape, strides };
+  const len = callNative(() => native.core.validateLayout(layoutInput, byteOffset, memlen));
   if (len > Number.MAX_SAFE_INTEGER) {
     throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', 'product(shape) * itemsize exceeds 2**53 - 1');
   }
   return {
-    format: formatValue,
+    format: plain.format,
     itemsize,
     ndim: shape.length,
     shape,
@@ -161,6 +185,18 @@ export function makeLayout(spec: LayoutSpec, memlen: number, fieldPrefix = ''): 
     cContiguous: isCContiguousLayout(shape, strides, itemsize, len),
     fContiguous: isFContiguousLayout(shape, strides, itemsize, len),
   };
+}
+
+/**
+ * Checks a layout against a block of `memlen` bytes and describes it. The
+ * shape defaults to as many whole items as fit after byteOffset, the strides
+ * to C order. Where `memlen` is the length of memory that user code could
+ * detach, use readLayoutSpec, then read the length, then placeLayout.
+ * @throws TypeError/RangeError for malformed values, BufferError for
+ *   layouts that cannot describe the memory.
+ */
+export function makeLayout(spec: LayoutSpec, memlen: number, fieldPrefix = ''): Layout {
+  return placeLayout(readLayoutSpec(spec, fieldPrefix), memlen);
 }
 
 /**

@@ -4,6 +4,7 @@
 // released once, when the last registered view goes.
 import type { BufferInfo } from './buffer-info';
 import { BufferError } from './errors';
+import { isDetachedArrayBuffer } from './internal/primordials';
 
 // Any TypedArray constructor, typed loosely: callers cast the result.
 type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): unknown; BYTES_PER_ELEMENT: number };
@@ -36,10 +37,7 @@ export class ManagedBuffer {
 
   // An owner's forced close detaches the block under live views.
   #checkAttached(): void {
-    if (this.buffer.byteLength !== 0) return;
-    try {
-      new Uint8Array(this.buffer, 0, 0);
-    } catch {
+    if (isDetachedArrayBuffer(this.buffer)) {
       throw new BufferError('ERR_BUFFER_RELEASED', 'the memory of this view was released by its owner');
     }
   }

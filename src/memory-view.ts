@@ -10,23 +10,25 @@ import { BufferInfoImpl, disposeSymbol, releaseOwnExport, releaseQuietly, type B
 import { BufferError, invalidArgType, outOfRange } from './errors';
 import { BufferFlags, checkFlags } from './flags';
 import { parseFormat } from './format';
-import { getBuffer } from './get-buffer';
+import { anyArrayBufferLength, getBuffer } from './get-buffer';
 import { codecFor, type Item, type ItemCodec } from './items';
 import { checkInteger, checkOrder } from './internal/validate';
 import {
   contiguousStrides,
   isCContiguousLayout,
   isFContiguousLayout,
-  makeLayout,
   negotiate,
+  placeLayout,
+  readLayoutSpec,
   type LayoutOptions,
   type LayoutSpec,
+  type PlainLayoutSpec,
 } from './layout';
 import { ManagedBuffer } from './managed-buffer';
 import { bufferProtocol, registerExporter } from './protocol';
 import { reshapeStrides } from './reshape';
 import { checkIndex, resolveKey, type SliceKey } from './slice-key';
-import { byteRange, compareViews, copyItems, hexOf, placedFromInfo, toContiguousBytes, type Placed } from './view-ops';
+import { byteRange, compareViews, copyItems, hexOf, placedFromInfo, toBytesForUser, type Placed } from './view-ops';
 
 export type { Item } from './items';
 export type { SliceKey } from './slice-key';
@@ -143,24 +145,25 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   /** @internal memoryview(obj, layout) */
   static create(obj: unknown, layout?: MemoryViewLayout): MemoryView {
-    if (layout !== undefined) {
-      if (typeof layout !== 'object' || layout === null) throw invalidArgType('layout', 'an object', layout);
-      for (const key of Object.keys(layout)) {
-        if (!LAYOUT_KEYS.has(key)) throw invalidArgType(`layout.${key}`, `one of ${[...LAYOUT_KEYS].join(', ')}`, key);
-      }
-    }
+    // Every user value of the layout is read once, into plain values, before
+    // the memory is looked at: a getter on shape[0] that detaches or closes
+    // the memory then finds nothing exported, and the export that follows
+    // sees the memory as it is.
+    const wanted = layout === undefined ? undefined : MemoryView.#readLayout(layout);
     if (typeof obj === 'object' && obj !== null && #mbuf in obj) {
       const base = obj;
       base.#check();
-      return layout === undefined ? base.#derive({}) : MemoryView.#reinterpret(base.#mbuf, base.#region(), base.#v.readonly, layout);
+      if (wanted === undefined) return base.#derive({});
+      base.#checkAttached();
+      return MemoryView.#reinterpret(base.#mbuf, base.#region(), base.#v.readonly, wanted);
     }
     const master = getBuffer(obj, BufferFlags.FULL_RO);
     const mbuf = new ManagedBuffer(master);
     try {
       const whole = placedFromInfo(master);
-      if (layout !== undefined) {
+      if (wanted !== undefined) {
         const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
-        return MemoryView.#reinterpret(mbuf, region, master.readonly, layout);
+        return MemoryView.#reinterpret(mbuf, region, master.readonly, wanted);
       }
       return new MemoryView(mbuf, { ...whole, format: whole.format ?? 'B', readonly: master.readonly });
     } catch (error) {
@@ -169,23 +172,34 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     }
   }
 
+  /** The options of memoryview(obj, layout), checked and read once. */
+  static #readLayout(layout: MemoryViewLayout): { spec: PlainLayoutSpec; readonly: boolean | undefined } {
+    if (typeof layout !== 'object' || layout === null) throw invalidArgType('layout', 'an object', layout);
+    for (const key of Object.keys(layout)) {
+      if (!LAYOUT_KEYS.has(key)) throw invalidArgType(`layout.${key}`, `one of ${[...LAYOUT_KEYS].join(', ')}`, key);
+    }
+    const given: LayoutSpec = { format: layout.format, shape: layout.shape, strides: layout.strides, byteOffset: layout.byteOffset };
+    const spec = readLayoutSpec(given, 'layout.');
+    const readonly: unknown = layout.readonly;
+    if (readonly !== undefined && typeof readonly !== 'boolean') throw invalidArgType('layout.readonly', 'of type boolean', readonly);
+    return { spec, readonly };
+  }
+
   /** memoryview(obj, layout): the bytes of a contiguous region, described anew. */
   static #reinterpret(
     mbuf: ManagedBuffer,
     region: { byteOffset: number; len: number; contiguous: boolean },
     baseReadonly: boolean,
-    layout: MemoryViewLayout,
+    wanted: { spec: PlainLayoutSpec; readonly: boolean | undefined },
   ): MemoryView {
     if (!region.contiguous) {
       throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: a layout reinterprets contiguous memory only');
     }
-    const spec: LayoutSpec = { format: layout.format, shape: layout.shape, strides: layout.strides, byteOffset: layout.byteOffset };
-    const checked = makeLayout(spec, region.len, 'layout.');
+    const checked = placeLayout(wanted.spec, region.len);
     let readonly = baseReadonly;
-    if (layout.readonly !== undefined) {
-      if (typeof layout.readonly !== 'boolean') throw invalidArgType('layout.readonly', 'of type boolean', layout.readonly);
-      if (!layout.readonly && baseReadonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'underlying buffer is not writable');
-      readonly = layout.readonly;
+    if (wanted.readonly !== undefined) {
+      if (!wanted.readonly && baseReadonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'underlying buffer is not writable');
+      readonly = wanted.readonly;
     }
     return new MemoryView(mbuf, {
       buffer: mbuf.buffer,
@@ -203,8 +217,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
 
   // The owner's forced close (or a transfer) detaches the memory under us.
+  // Asked of the captured built-ins: this check guards exports to C.
   #checkAttached(): void {
-    if (this.#v.len > 0 && this.#v.buffer.byteLength === 0) throw released();
+    if (this.#v.len > 0 && anyArrayBufferLength(this.#v.buffer) === 0) throw released();
   }
 
   #derive(changes: Partial<Fields>): MemoryView {
@@ -694,7 +709,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#check();
     if (this.#v.buffer.byteLength === 0 && this.#v.len > 0) throw released();
     const fortran = order === 'F' || (order === 'A' && this.#v.fContiguous && !this.#v.cContiguous);
-    return toContiguousBytes(this.#layoutOf(), fortran);
+    return toBytesForUser(this.#layoutOf(), fortran);
   }
 
   /**

@@ -2,8 +2,15 @@
 // copies with memmove semantics, value comparison and hex. They loop in
 // JavaScript over byte offsets; every layout here was checked against its
 // memory when its view was made.
-import { isArrayBuffer } from 'node:util/types';
+//
+// Temporaries and the arrays that write memory are made with the built-ins
+// captured in primordials, never this realm's Uint8Array, slice or set:
+// a replaced one could capture a private copy (which I/O then hands to the
+// threadpool) or stand in for it.
+import { types } from 'node:util';
 import { callNative } from './errors';
+import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from './internal/primordials';
+import { nativeCore } from './internal/native-core';
 import { unpackerFor, type Unpacked } from './struct-fields';
 import type { BufferInfo } from './buffer-info';
 import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout } from './layout';
@@ -12,6 +19,10 @@ import { native } from './native';
 // Below this many bytes the JavaScript loops beat the cost of a native call
 // (measured: bench/memoryview.js).
 const NATIVE_COPY_BYTES = 16 * 1024;
+
+const { isArrayBuffer } = types;
+// What toBytes() hands the caller: this realm's class, as it was at load.
+const PublicUint8Array = Uint8Array;
 
 export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
 
@@ -125,27 +136,22 @@ export function forEachOffsetPair(
   }
 }
 
-/** PyBuffer_ToContiguous: the items' bytes in C (or Fortran) order, as a new array. */
-export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
-  if (v.len === 0) return new Uint8Array(0);
-  if ((fortran ? v.fContiguous : v.cContiguous) && isArrayBuffer(v.buffer)) {
-    // One memcpy, without zero-filling the copy first.
-    return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.len));
+/** Writes the items of `v` into `out` (v.len bytes, private or not yet handed out) in C (or Fortran) order. */
+function gather(v: Placed, fortran: boolean, out: Uint8Array): void {
+  if (fortran ? v.fContiguous : v.cContiguous) {
+    copyInto(out, privateView(v.buffer, v.byteOffset, v.len));
+    return;
   }
   const size = v.itemsize;
   if (v.len >= NATIVE_COPY_BYTES && isArrayBuffer(v.buffer)) {
-    // The kernel writes every byte of the output, so it need not be zeroed.
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(v.len).buffer, 0, v.len);
     const strides = contiguousStrides(v.shape, size, fortran ? 'F' : 'C');
-    callNative(() => native.core.copyItems(out.buffer as ArrayBuffer, 0, strides, v.buffer as ArrayBuffer, v.byteOffset, v.strides, v.shape, size));
-    return out;
+    // `out` may be the caller's array: its memory as the intrinsics see it.
+    const memory = typedArrayBufferOf(out) as ArrayBuffer;
+    const at = typedArrayByteOffsetOf(out);
+    callNative(() => native.core.copyItems(memory, at, strides, v.buffer as ArrayBuffer, v.byteOffset, v.strides, v.shape, size));
+    return;
   }
-  const out = new Uint8Array(v.len);
-  const src = new Uint8Array(v.buffer);
-  if (fortran ? v.fContiguous : v.cContiguous) {
-    out.set(src.subarray(v.byteOffset, v.byteOffset + v.len));
-    return out;
-  }
+  const src = privateView(v.buffer);
   let k = 0;
   if (size === 1) {
     forEachOffset(v, fortran, (o) => {
@@ -156,6 +162,24 @@ export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
       for (let b = 0; b < size; b++) out[k++] = src[o + b]!;
     });
   }
+}
+
+/**
+ * PyBuffer_ToContiguous: the items' bytes in C (or Fortran) order, as a
+ * private copy that no caller code can have seen or replaced: I/O may hand
+ * it to the threadpool. Never give it to user code (its class is another
+ * realm's); toBytesForUser is the public form.
+ */
+export function toContiguousBytes(v: Placed, fortran: boolean): Uint8Array {
+  const out = privateBytes(v.len);
+  if (v.len !== 0) gather(v, fortran, out);
+  return out;
+}
+
+/** toContiguousBytes as a Uint8Array of this realm, for the caller to keep. */
+export function toBytesForUser(v: Placed, fortran: boolean): Uint8Array {
+  const out = new PublicUint8Array(v.len);
+  if (v.len !== 0) gather(v, fortran, out);
   return out;
 }
 
@@ -171,31 +195,67 @@ export function copyItems(
   const count = dst.len / dst.itemsize;
   if (count === 0) return;
   const size = dst.itemsize;
-  if (dst.len >= NATIVE_COPY_BYTES && isArrayBuffer(dst.buffer) && isArrayBuffer(src.buffer) && !itemsMayOverlap(dst)) {
-    // The kernel handles overlap itself (memmove semantics).
+  const arrayBuffers = isArrayBuffer(dst.buffer) && isArrayBuffer(src.buffer);
+  if (arrayBuffers && dst.cContiguous && isCContiguousLayout(src.shape, src.strides, size, dst.len)) {
+    // Items in the same order on both sides: one memmove. set() moves by
+    // address, so two ArrayBuffers over one block are safe too. (Between
+    // SharedArrayBuffers V8 may copy forward: they take the paths below.)
+    copyInto(privateView(dst.buffer, dst.byteOffset, dst.len), privateView(src.buffer, src.byteOffset, dst.len));
+    return;
+  }
+  if (dst.len >= NATIVE_COPY_BYTES && arrayBuffers && !itemsMayOverlap(dst)) {
+    // The kernel compares addresses itself (memmove semantics).
     callNative(() =>
       native.core.copyItems(dst.buffer as ArrayBuffer, dst.byteOffset, dst.strides, src.buffer as ArrayBuffer, src.byteOffset, src.strides, dst.shape, size),
     );
     return;
   }
-  const dstBytes = new Uint8Array(dst.buffer);
-  const [slo, shi] = byteRange(src);
-  const [dlo, dhi] = byteRange(dst);
-  // Two SharedArrayBuffer objects can share memory (structuredClone, a grown
-  // WebAssembly.Memory) without being the same object: assume they do.
-  const aliased = src.buffer === dst.buffer || (!isArrayBuffer(src.buffer) && !isArrayBuffer(dst.buffer));
-  if (aliased && slo < dhi && dlo < shi) {
-    // Gather the source into a temporary C-ordered copy first (memmove).
-    const tmp = toContiguousBytes({ ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false }, false);
-    forEachOffsetPair(dst.shape, dst, { byteOffset: 0, strides: contiguousStrides(dst.shape, size, 'C') }, (od, ot) => {
-      for (let b = 0; b < size; b++) dstBytes[od + b] = tmp[ot + b]!;
-    });
+  if (sourceOverlaps(dst, src, arrayBuffers)) {
+    copyThroughTemporary(dst, src);
     return;
   }
-  const source = new Uint8Array(src.buffer);
+  const dstBytes = privateView(dst.buffer);
+  const source = privateView(src.buffer);
   forEachOffsetPair(dst.shape, dst, src, (od, os) => {
     for (let b = 0; b < size; b++) dstBytes[od + b] = source[os + b]!;
   });
+}
+
+/** memmove for strided items: the source gathered into a temporary in C order, then scattered. */
+function copyThroughTemporary(
+  dst: Placed,
+  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; strides: readonly number[] },
+): void {
+  const size = dst.itemsize;
+  const tmp = toContiguousBytes({ ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false }, false);
+  const dstBytes = privateView(dst.buffer);
+  forEachOffsetPair(dst.shape, dst, { byteOffset: 0, strides: contiguousStrides(dst.shape, size, 'C') }, (od, ot) => {
+    for (let b = 0; b < size; b++) dstBytes[od + b] = tmp[ot + b]!;
+  });
+}
+
+/**
+ * Whether the bytes `src` reads may be among those `dst` writes. Two
+ * ArrayBuffer objects can be windows on one block (a NativeBuffer and its
+ * fromShared twin, C memory exported twice), so the test is by address.
+ * Two SharedArrayBuffer objects can share memory too (structuredClone, a
+ * grown WebAssembly.Memory), with no address to ask: assume they do.
+ */
+function sourceOverlaps(
+  dst: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
+  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
+  arrayBuffers: boolean,
+): boolean {
+  let shift = 0; // where src's byte 0 lies in dst's buffer
+  if (src.buffer !== dst.buffer) {
+    if (!arrayBuffers) return !isArrayBuffer(src.buffer) && !isArrayBuffer(dst.buffer);
+    const delta = callNative(() => nativeCore.aliasOffset(dst.buffer as ArrayBuffer, src.buffer as ArrayBuffer));
+    if (delta === null) return false;
+    shift = delta;
+  }
+  const [slo, shi] = byteRange(src);
+  const [dlo, dhi] = byteRange(dst);
+  return slo + shift < dhi && dlo < shi + shift;
 }
 
 /**

@@ -3,6 +3,7 @@
 // per item.
 #include "core_functions.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,27 @@ Napi::Value CopyItemsJs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// aliasOffset(a, b) -> (address of b) - (address of a) when the two
+// ArrayBuffers share a byte, else null. Two distinct ArrayBuffer objects
+// can be windows on one block (a NativeBuffer and its fromShared twin, C
+// memory exported twice), so JavaScript identity cannot tell overlap; the
+// facade asks here, once per copy, and copies through a temporary then.
+Napi::Value AliasOffsetJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t a_len = 0;
+  size_t b_len = 0;
+  const char* a = ArrayBufferData(info[0], &a_len);
+  const char* b = ArrayBufferData(info[1], &b_len);
+  if (a == nullptr || b == nullptr || a_len == 0 || b_len == 0) return env.Null();
+  const uintptr_t a0 = reinterpret_cast<uintptr_t>(a);
+  const uintptr_t b0 = reinterpret_cast<uintptr_t>(b);
+  if (b0 >= a0 + a_len || a0 >= b0 + b_len) return env.Null();
+  // Overlapping blocks lie within one length of each other, far below 2**53.
+  const double delta = b0 >= a0 ? static_cast<double>(b0 - a0)
+                                : -static_cast<double>(a0 - b0);
+  return Napi::Number::New(env, delta);
+}
+
 }  // namespace
 
 Napi::Object InitCoreFunctions(Napi::Env env) {
@@ -215,6 +237,7 @@ Napi::Object InitCoreFunctions(Napi::Env env) {
   core.Set("fillContiguousStrides",
            Napi::Function::New(env, FillContiguousStridesJs));
   core.Set("copyItems", Napi::Function::New(env, CopyItemsJs));
+  core.Set("aliasOffset", Napi::Function::New(env, AliasOffsetJs));
   return core;
 }
 

@@ -103,26 +103,164 @@ export function privateBytes(length: number): Uint8Array {
   return new realm.Uint8Array(length);
 }
 
+// ---- views and detachment (hole 9: get-buffer, view-ops) ----
+
+// getBuffer's hot path reads four or five getters per call, and V8 does
+// not inline another realm's builtins: the fresh realm's getters cost it a
+// quarter more. This realm's own getters serve when they are genuine: a
+// builtin getter of that name (whose source no code can fake, read with the
+// fresh realm's toString) answers truly for its own kind of object, from
+// any realm, and throws for any other (checked on a probe at load); a
+// replaced one is anything else, and then the fresh realm's getter is used.
+const realmFunctionToString = bindCall(realm.Function.prototype.toString as (this: unknown) => string);
+function isBuiltin(fn: unknown, name: string): boolean {
+  try {
+    return typeof fn === 'function' && realmFunctionToString(fn) === `function ${name}() { [native code] }`;
+  } catch {
+    return false;
+  }
+}
+const localCall = realm.Reflect.getOwnPropertyDescriptor(Function.prototype, 'call')?.value as unknown;
+const localBind = realm.Reflect.getOwnPropertyDescriptor(Function.prototype, 'bind')?.value as unknown;
+const localBindCall =
+  isBuiltin(localCall, 'call') && isBuiltin(localBind, 'bind')
+    ? (fn: unknown): ((self: unknown) => unknown) => realm.Reflect.apply(localBind as () => unknown, localCall, [fn]) as (self: unknown) => unknown
+    : null;
+
+/** This realm's value of `read()`, or undefined where replaced globals make reading it throw. */
+function local(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A getter of this realm's `localProto` if it is the builtin and answers
+ * `probe` (an object of its kind) as the fresh realm's does, else the fresh realm's.
+ */
+function hotGetter<T>(localProto: unknown, realmProto: object, name: string | symbol, label: string, probe: object): (self: T) => unknown {
+  const fresh = getter<T>(realmProto, name as string);
+  const own = local(() => realm.Reflect.getOwnPropertyDescriptor(localProto as object, name)?.get);
+  if (localBindCall === null || !isBuiltin(own, `get ${label}`)) return fresh;
+  const bound = localBindCall(own) as (self: T) => unknown;
+  return local(() => bound(probe as T) === fresh(probe as T)) === true ? bound : fresh;
+}
+
+// Well-known symbols are shared by every realm; this one is read from the fresh realm's Symbol.
+const { DataView: realmDataView, Symbol: realmSymbol } = realm as unknown as { DataView: DataViewConstructor; Symbol: SymbolConstructor };
+const localTypedArrayProto = local(() => realm.Reflect.getPrototypeOf(Uint8Array.prototype));
+const probeBuffer = new realm.ArrayBuffer(16);
+const probeArray = new realm.Uint8Array(probeBuffer, 4, 8);
+const probeView = new realmDataView(probeBuffer, 4, 8);
+const typedArrayTag = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, realmSymbol.toStringTag, '[Symbol.toStringTag]', probeArray);
+const typedArrayBuffer = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, 'buffer', 'buffer', probeArray);
+const typedArrayOffset = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, 'byteOffset', 'byteOffset', probeArray);
+const typedArrayLength = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, 'byteLength', 'byteLength', probeArray);
+const localArrayBufferProto = local(() => ArrayBuffer.prototype);
+const hotArrayBufferLength = hotGetter<ArrayBuffer>(localArrayBufferProto, realm.ArrayBuffer.prototype, 'byteLength', 'byteLength', probeBuffer);
+const hotResizable = hotGetter<ArrayBuffer>(localArrayBufferProto, realm.ArrayBuffer.prototype, 'resizable', 'resizable', probeBuffer);
+const localDataViewProto = local(() => DataView.prototype);
+const dataViewBuffer = hotGetter<DataView>(localDataViewProto, realmDataView.prototype, 'buffer', 'buffer', probeView);
+const dataViewOffset = hotGetter<DataView>(localDataViewProto, realmDataView.prototype, 'byteOffset', 'byteOffset', probeView);
+const dataViewLength = hotGetter<DataView>(localDataViewProto, realmDataView.prototype, 'byteLength', 'byteLength', probeView);
 const sharedByteLength = getter<SharedArrayBuffer>(realm.SharedArrayBuffer.prototype, 'byteLength');
+const arrayBufferDetached = getter<ArrayBuffer>(realm.ArrayBuffer.prototype, 'detached');
+const hasDetachedGetter = realm.Reflect.getOwnPropertyDescriptor(realm.ArrayBuffer.prototype, 'detached') !== undefined;
+const localIsView = local(() => realm.Reflect.getOwnPropertyDescriptor(ArrayBuffer, 'isView')?.value);
+
+/** `ArrayBuffer.isView`, as it was. */
+export const isArrayBufferView = (isBuiltin(localIsView, 'isView') ? localIsView : realm.ArrayBuffer.isView) as (
+  value: unknown,
+) => value is ArrayBufferView;
+
+/** isResizableArrayBuffer, for hot paths (same answer). */
+export function isResizableArrayBufferHot(buffer: ArrayBuffer): boolean {
+  return hotResizable(buffer) === true;
+}
+
+/** arrayBufferLength, for hot paths (same answer). */
+export function arrayBufferLengthHot(buffer: ArrayBuffer): number {
+  return hotArrayBufferLength(buffer) as number;
+}
+
+// What a TypedArray or DataView really covers, read through the intrinsic
+// getters (which check internal slots, so a subclass or a replaced getter
+// cannot lie about it). The TypedArray ones are separate functions, not
+// one object: getBuffer's hot path calls them.
+
+/** The TypedArray kind ('Float32Array'), undefined for a DataView. */
+export function typedArrayKind(view: ArrayBufferView): string | undefined {
+  return typedArrayTag(view) as string | undefined;
+}
+
+export function typedArrayBufferOf(view: ArrayBufferView): ArrayBuffer | SharedArrayBuffer {
+  return typedArrayBuffer(view) as ArrayBuffer | SharedArrayBuffer;
+}
+
+export function typedArrayByteOffsetOf(view: ArrayBufferView): number {
+  return typedArrayOffset(view) as number;
+}
+
+export function typedArrayByteLengthOf(view: ArrayBufferView): number {
+  return typedArrayLength(view) as number;
+}
+
+/** What any TypedArray or DataView covers; a DataView of a detached buffer covers nothing (its getters would throw). */
+export function viewParts(view: ArrayBufferView): { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; byteLength: number } {
+  if (typedArrayKind(view) !== undefined) {
+    return { buffer: typedArrayBufferOf(view), byteOffset: typedArrayByteOffsetOf(view), byteLength: typedArrayByteLengthOf(view) };
+  }
+  const buffer = dataViewBuffer(view as DataView) as ArrayBuffer | SharedArrayBuffer;
+  if (sizeOf(buffer) === 0) return { buffer, byteOffset: 0, byteLength: 0 };
+  return { buffer, byteOffset: dataViewOffset(view as DataView) as number, byteLength: dataViewLength(view as DataView) as number };
+}
+
+/** The real `byteLength` of a SharedArrayBuffer. */
+export function sharedArrayBufferLength(buffer: SharedArrayBuffer): number {
+  return sharedByteLength(buffer) as number;
+}
 
 /**
  * The real `byteLength` of an ArrayBuffer (0 once detached) or a
  * SharedArrayBuffer: each getter refuses the other kind by its slot.
  */
 export function bufferByteLength(buffer: ArrayBuffer | SharedArrayBuffer): number {
+  return sizeOf(buffer);
+}
+
+function sizeOf(buffer: ArrayBuffer | SharedArrayBuffer): number {
   try {
-    return arrayBufferByteLength(buffer as ArrayBuffer) as number;
+    return hotArrayBufferLength(buffer as ArrayBuffer) as number;
   } catch {
     return sharedByteLength(buffer as SharedArrayBuffer) as number;
   }
 }
 
+/** True once an ArrayBuffer is detached (transferred, or closed by its owner); never for a SharedArrayBuffer. */
+export function isDetachedArrayBuffer(buffer: ArrayBuffer | SharedArrayBuffer): boolean {
+  if (hasDetachedGetter) {
+    try {
+      return arrayBufferDetached(buffer as ArrayBuffer) === true;
+    } catch {
+      return false; // a SharedArrayBuffer
+    }
+  }
+  try {
+    new realm.Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /**
- * A private Uint8Array over `length` bytes of `buffer` from `byteOffset`,
- * made by a constructor nobody can replace. It never leaves the library.
+ * A private Uint8Array over `buffer` (the caller's memory), made by a
+ * constructor nobody can replace. Like `privateBytes`, it never leaves the library.
  */
-export function privateView(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, length: number): Uint8Array {
-  return new realm.Uint8Array(buffer, byteOffset, length);
+export function privateView(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset = 0, length?: number): Uint8Array {
+  return length === undefined ? new realm.Uint8Array(buffer, byteOffset) : new realm.Uint8Array(buffer, byteOffset, length);
 }
 
 /**
