@@ -166,7 +166,9 @@ function describe(desc: Record<string, unknown>): Described {
   const format = desc['format'];
   const itemsize = desc['itemsize'];
   const readonly = desc['readonly'] ?? false;
-  const spec = { byteOffset: desc['byteOffset'], shape: desc['shape'], strides: desc['strides'] };
+  const byteOffset = desc['byteOffset'];
+  const shape = desc['shape'];
+  const strides = desc['strides'];
   if (anyArrayBufferLength(buffer) < 0) throw invalidExport('[bufferProtocol.getBuffer] returned an object whose "buffer" is not an ArrayBuffer');
   if (typeof readonly !== 'boolean') throw invalidExport('"readonly" of the returned descriptor is not a boolean');
   // Only a re-exported BufferInfo can have an unknown format (null); its
@@ -174,7 +176,7 @@ function describe(desc: Record<string, unknown>): Described {
   const unknownFormat = format === null && typeof itemsize === 'number';
   let plain: PlainLayoutSpec;
   try {
-    plain = readLayoutSpec({ ...spec, format: unknownFormat ? `${itemsize}s` : format }, 'descriptor.');
+    plain = readLayoutSpec({ format: unknownFormat ? `${itemsize}s` : format, byteOffset, shape, strides }, 'descriptor.');
   } catch (error) {
     // Bad values are the exporter's fault, not the caller's: report them as
     // an invalid export. Coded refusals (too many dimensions) keep their code.

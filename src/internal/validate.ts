@@ -20,7 +20,11 @@ export function checkIntArray(name: string, value: unknown, min: number): readon
     throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', `number of dimensions must not exceed ${MAX_NDIM}, got ${value.length}`);
   }
   const out = new Array<number>(value.length);
-  for (let i = 0; i < value.length; i++) out[i] = checkInteger(`${name}[${i}]`, value[i], min);
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    // The element's name is built only for the error: this runs per export.
+    out[i] = typeof item === 'number' && Number.isSafeInteger(item) && item >= min ? item : checkInteger(`${name}[${i}]`, item, min);
+  }
   return Object.freeze(out);
 }
 
