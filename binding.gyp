@@ -28,18 +28,20 @@
       # A Worker's termination makes every napi_throw fail; without this,
       # node-addon-api rethrows as a C++ exception nobody catches (abort).
       "defines": ["NAPI_VERSION=9", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
-      "include_dirs": ["native/include"],
+      # Binding includes are spelled from native/ ("core/layout.h",
+      # "binding/memory/block.h"); the public header from native/include.
+      "include_dirs": ["native/include", "native"],
       "sources": [
         "native/binding/addon.cc",
-        "native/binding/backing_store_pin.cc",
-        "native/binding/block.cc",
-        "native/binding/c_api.cc",
-        "native/binding/errors.cc",
-        "native/binding/io.cc",
         "native/binding/convert.cc",
         "native/binding/core_functions.cc",
-        "native/binding/native_region.cc",
-        "native/binding/sigbus_guard.cc"
+        "native/binding/errors.cc",
+        "native/binding/c_api/get_buffer.cc",
+        "native/binding/io/io.cc",
+        "native/binding/memory/backing_store_pin.cc",
+        "native/binding/memory/block.cc",
+        "native/binding/memory/native_region.cc",
+        "native/binding/memory/sigbus_guard.cc"
       ]
     },
     # Test fixtures (test/native): C clients of native/include/buffer_protocol.h

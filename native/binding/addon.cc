@@ -1,11 +1,11 @@
 // The registry: every export of the addon is listed here and nowhere else.
 #include <napi.h>
 
-#include "block.h"
-#include "c_api.h"
-#include "core_functions.h"
-#include "io.h"
-#include "native_region.h"
+#include "binding/memory/block.h"
+#include "binding/c_api/install.h"
+#include "binding/core_functions.h"
+#include "binding/io/io.h"
+#include "binding/memory/native_region.h"
 
 namespace bp::binding {
 

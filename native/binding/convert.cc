@@ -1,9 +1,9 @@
-#include "convert.h"
+#include "binding/convert.h"
 
 #include <cmath>
 
-#include "../core/buffer_view.h"
-#include "errors.h"
+#include "core/buffer_view.h"
+#include "binding/errors.h"
 
 namespace bp::binding {
 

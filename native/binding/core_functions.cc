@@ -1,18 +1,18 @@
 // JS entry points over the pure core: format parsing, layout validation and
 // the reference negotiation. The facade calls these once per layout, never
 // per item.
-#include "core_functions.h"
+#include "binding/core_functions.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "../core/copy.h"
-#include "../core/format.h"
-#include "../core/layout.h"
-#include "../core/negotiate.h"
-#include "convert.h"
-#include "errors.h"
+#include "core/copy.h"
+#include "core/format.h"
+#include "core/layout.h"
+#include "core/negotiate.h"
+#include "binding/convert.h"
+#include "binding/errors.h"
 
 namespace bp::binding {
 namespace {

@@ -1,4 +1,4 @@
-#include "errors.h"
+#include "binding/errors.h"
 
 namespace bp::binding {
 

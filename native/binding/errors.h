@@ -7,7 +7,7 @@
 
 #include <napi.h>
 
-#include "../core/status.h"
+#include "core/status.h"
 
 namespace bp::binding {
 

@@ -1,4 +1,4 @@
-#include "io.h"
+#include "binding/io/io.h"
 
 #include <limits.h>
 #include <sys/uio.h>
@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "../core/buffer_view.h"
-#include "../core/copy.h"
-#include "../core/layout.h"
-#include "convert.h"
-#include "block.h"
-#include "errors.h"
+#include "core/buffer_view.h"
+#include "core/copy.h"
+#include "core/layout.h"
+#include "binding/convert.h"
+#include "binding/memory/block.h"
+#include "binding/errors.h"
 
 namespace bp::binding {
 namespace {

@@ -7,7 +7,7 @@
 // every call into JavaScript, use the caller's env (that is where the
 // caller looks for a pending exception and where it releases), while the
 // facade's functions come from this thread's CApiState.
-#include "c_api.h"
+#include "binding/c_api/install.h"
 
 #include <buffer_protocol.h>
 #include <unistd.h>
@@ -18,12 +18,12 @@
 #include <new>
 #include <string>
 
-#include "../core/copy.h"
-#include "../core/format.h"
-#include "../core/layout.h"
-#include "../core/negotiate.h"
-#include "backing_store_pin.h"
-#include "block.h"
+#include "core/copy.h"
+#include "core/format.h"
+#include "core/layout.h"
+#include "core/negotiate.h"
+#include "binding/memory/backing_store_pin.h"
+#include "binding/memory/block.h"
 
 namespace bp::binding {
 namespace {

@@ -1,4 +1,4 @@
-#include "sigbus_guard.h"
+#include "binding/memory/sigbus_guard.h"
 
 #include <signal.h>
 #include <sys/mman.h>

@@ -1,4 +1,4 @@
-#include "native_region.h"
+#include "binding/memory/native_region.h"
 
 #include <sys/mman.h>
 #include <uv.h>
@@ -8,10 +8,10 @@
 #include <cstring>
 #include <string>
 
-#include "errors.h"
-#include "block.h"
-#include "c_api.h"
-#include "sigbus_guard.h"
+#include "binding/errors.h"
+#include "binding/memory/block.h"
+#include "binding/c_api/install.h"
+#include "binding/memory/sigbus_guard.h"
 
 namespace bp::binding {
 

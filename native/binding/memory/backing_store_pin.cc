@@ -1,4 +1,4 @@
-#include "backing_store_pin.h"
+#include "binding/memory/backing_store_pin.h"
 
 #include <v8.h>
 

@@ -1,4 +1,4 @@
-#include "block.h"
+#include "binding/memory/block.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "sigbus_guard.h"
+#include "binding/memory/sigbus_guard.h"
 
 namespace bp::binding {
 namespace {
