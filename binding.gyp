@@ -37,9 +37,18 @@
         "native/binding/core_functions.cc",
         "native/binding/errors.cc",
         "native/binding/c_api/get_buffer.cc",
+        "native/binding/c_api/helpers.cc",
+        "native/binding/c_api/install.cc",
+        "native/binding/c_api/lend.cc",
+        "native/binding/c_api/state.cc",
+        "native/binding/c_api/table.cc",
+        "native/binding/c_api/via_facade.cc",
+        "native/binding/c_api/view_internal.cc",
         "native/binding/io/io.cc",
+        "native/binding/io/transfer.cc",
         "native/binding/memory/backing_store_pin.cc",
         "native/binding/memory/block.cc",
+        "native/binding/memory/external_buffer.cc",
         "native/binding/memory/native_region.cc",
         "native/binding/memory/sigbus_guard.cc"
       ]

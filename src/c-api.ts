@@ -15,11 +15,29 @@ import type { LayoutSpec } from './layout';
 import { native, type CApiFunctions } from './native';
 import { adoptForeign } from './native-buffer';
 
-// Where exportForC leaves its numbers for the binding (c_api.cc, enum
-// Scratch): byteOffset, len, itemsize, readonly, ndim, then whether shape,
-// strides and suboffsets are present, then up to 64 of each.
-const HEADER = 8;
-const MAX_NDIM = 64;
+/**
+ * Where exportForC leaves its numbers for the binding, and the order of
+ * its answer: native/binding/c_api/scratch.h, which
+ * test/capi-scratch-layout.test.ts parses and compares with these. After
+ * the header come up to MAX_NDIM numbers each of shape, strides and
+ * suboffsets.
+ */
+export const SCRATCH = {
+  byteOffset: 0,
+  len: 1,
+  itemsize: 2,
+  readonly: 3,
+  ndim: 4,
+  hasShape: 5,
+  hasStrides: 6,
+  hasSuboffsets: 7,
+  header: 8,
+  maxNdim: 64,
+} as const;
+/** exportForC's answer: [info, bytes, format, region]. */
+export const ANSWER = { info: 0, bytes: 1, format: 2, region: 3 } as const;
+const HEADER = SCRATCH.header;
+const MAX_NDIM = SCRATCH.maxNdim;
 
 /** Stages `values` (ndim numbers, or null) at `at`; 1 if present. */
 function stage(staged: Float64Array, at: number, values: readonly number[] | null, ndim: number): number {
@@ -40,8 +58,9 @@ let spareStaging: Staging | null = null;
 /**
  * getBuffer for a C caller: the export, the ArrayBuffer (or
  * SharedArrayBuffer) it lives in, and the format, with the Py_buffer
- * numbers in `scratch`; memory of a NativeBuffer or MappedFile is pinned so
- * that it outlives a forced close.
+ * numbers in `scratch`, and the NativeRegion that owns the memory (or
+ * null): the binding unwraps it and pins its block, so that memory of a
+ * NativeBuffer or MappedFile outlives a forced close.
  *
  * The scratch is shared by every call, nested ones included (an exporter's
  * hook, or a replaced built-in, may call C, which calls here again), so it
@@ -59,17 +78,17 @@ function exportForC(obj: unknown, flags: number): unknown[] {
     const ndim = info.ndim;
     if (ndim > MAX_NDIM) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'a view has at most 64 dimensions');
     const staged = staging.numbers;
-    staged[0] = info.byteOffset;
-    staged[1] = info.len;
-    staged[2] = info.itemsize;
-    staged[3] = info.readonly ? 1 : 0;
-    staged[4] = ndim;
-    staged[5] = stage(staged, HEADER, info.shape, ndim);
-    staged[6] = stage(staged, HEADER + MAX_NDIM, info.strides, ndim);
-    staged[7] = stage(staged, HEADER + 2 * MAX_NDIM, info.suboffsets, ndim);
+    staged[SCRATCH.byteOffset] = info.byteOffset;
+    staged[SCRATCH.len] = info.len;
+    staged[SCRATCH.itemsize] = info.itemsize;
+    staged[SCRATCH.readonly] = info.readonly ? 1 : 0;
+    staged[SCRATCH.ndim] = ndim;
+    staged[SCRATCH.hasShape] = stage(staged, HEADER, info.shape, ndim);
+    staged[SCRATCH.hasStrides] = stage(staged, HEADER + MAX_NDIM, info.strides, ndim);
+    staged[SCRATCH.hasSuboffsets] = stage(staged, HEADER + 2 * MAX_NDIM, info.suboffsets, ndim);
     const buffer = info.buffer;
     const format = info.format;
-    regionOf(buffer)?.pin();
+    const region = regionOf(buffer) ?? null;
     // Nothing of the caller's runs from here on.
     for (let i = 0; i < HEADER; i++) scratch[i] = staged[i]!;
     for (let i = 0; i < ndim; i++) {
@@ -77,7 +96,8 @@ function exportForC(obj: unknown, flags: number): unknown[] {
       scratch[HEADER + MAX_NDIM + i] = staged[HEADER + MAX_NDIM + i]!;
       scratch[HEADER + 2 * MAX_NDIM + i] = staged[HEADER + 2 * MAX_NDIM + i]!;
     }
-    return [info, buffer, format];
+    // In ANSWER's order.
+    return [info, buffer, format, region];
   } catch (error) {
     releaseQuietly(info);
     throw error;

@@ -51,11 +51,12 @@ export interface NativeRegion {
   readonly truncated: boolean;
   /** A token another env claims with `new NativeRegion(token)`. */
   share(): bigint;
-  /** Hands a block reference to the C view being made; false in copy mode. */
-  pin(): boolean;
 }
 
-/** What the C API (native/binding/c_api.cc) asks of the facade. */
+/**
+ * What the C API asks of the facade: the table BP_FACADE_FUNCTIONS in
+ * native/binding/c_api/state.h, in the same order.
+ */
 export interface CApiFunctions {
   exportForC(obj: unknown, flags: number): unknown[];
   releaseForC(info: unknown): void;
@@ -93,6 +94,8 @@ export interface NativeBinding {
     negotiate(layout: NativeLayoutInput, flags: number): NativeNegotiated;
     isContiguous(layout: NativeLayoutInput, order: string): boolean;
     fillContiguousStrides(shape: readonly number[], itemsize: number, order: string): number[];
+    /** The C-order runs of a valid layout: [bytes per run, offset of each run from item 0...]. */
+    runs(shape: readonly number[], strides: readonly number[], itemsize: number): Float64Array;
     copyItems(
       dst: ArrayBuffer,
       dstOffset: number,

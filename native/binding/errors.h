@@ -19,6 +19,12 @@ Napi::Error CodedError(Napi::Env env, ErrorKind kind, const char* code,
 // Throws the JS form of a failed core Status.
 [[noreturn]] void ThrowStatus(Napi::Env env, const Status& status);
 
+// Node's form of a failed system call: code and message from libuv's name
+// for `error` (an errno), with `errno` (negative, as libuv's), `syscall`
+// and, when given, `path`.
+Napi::Error SystemError(Napi::Env env, int error, const char* syscall,
+                        const char* path = nullptr);
+
 }  // namespace bp::binding
 
 #endif  // BUFFER_PROTOCOL_BINDING_ERRORS_H_

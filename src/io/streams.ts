@@ -8,32 +8,24 @@ import { BufferError, invalidArgType } from '../errors';
 import { placedFromInfo, toContiguousBytes, type Placed } from '../view-ops';
 import { bufferByteLength, copyInto, privateBytes, privateView } from '../internal/primordials';
 import { beginTransfer, endTransfer, isOwned } from './owned';
+import { native } from '../native';
 
 // Runs shorter than this are gathered into chunks of about STAGE bytes: a
 // write call per 4-byte item would cost far more than the copy.
 const MIN_RUN = 4096;
 const STAGE = 1 << 20;
 
-/** The C-order contiguous runs of a layout as [byteOffset, length] pairs (long runs only). */
+/**
+ * The C-order contiguous runs of a layout as [byteOffset, length] pairs:
+ * the walk of native/core/runs.h, one native call per buffer.
+ */
 function runs(v: Placed): Array<[number, number]> {
-  const ndim = v.shape.length;
-  let run = v.itemsize;
-  let inner = ndim;
-  while (inner > 0 && v.strides[inner - 1] === run) {
-    run *= v.shape[inner - 1]!;
-    inner--;
-  }
   const out: Array<[number, number]> = [];
   if (v.len === 0) return out;
-  const index = new Array<number>(inner).fill(0);
-  for (;;) {
-    let o = v.byteOffset;
-    for (let d = 0; d < inner; d++) o += index[d]! * v.strides[d]!;
-    out.push([o, run]);
-    let d = inner - 1;
-    while (d >= 0 && ++index[d]! === v.shape[d]) index[d--] = 0;
-    if (d < 0) return out;
-  }
+  const found = native.core.runs(v.shape, v.strides, v.itemsize);
+  const run = found[0]!;
+  for (let i = 1; i < found.length; i++) out.push([v.byteOffset + found[i]!, run]);
+  return out;
 }
 
 /** The pieces to write, in order: views of the memory (long runs) or gathered copies (short runs). */

@@ -1,7 +1,6 @@
 #include "binding/memory/native_region.h"
 
 #include <sys/mman.h>
-#include <uv.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -10,44 +9,24 @@
 
 #include "binding/errors.h"
 #include "binding/memory/block.h"
-#include "binding/c_api/install.h"
+#include "binding/memory/external_buffer.h"
 #include "binding/memory/sigbus_guard.h"
 
 namespace bp::binding {
 
-namespace {
+// Marks NativeRegion objects, so that PinBlockOf can tell one from any
+// other wrapped object before it unwraps it.
+const napi_type_tag NativeRegion::kRegionTag = {0x6270526567696f6eULL, 0x4e6174697665ULL};
 
-// What one external ArrayBuffer holds: a reference to its block, and the
-// bytes this env reported to the GC for it.
-struct AbHold {
-  Block* block;
-  int64_t reported;
-};
-
-void FinalizeBlock(napi_env env, void* /*data*/, void* hint) {
-  AbHold* hold = static_cast<AbHold*>(hint);
-  if (hold->reported != 0) {
-    int64_t total = 0;
-    napi_adjust_external_memory(env, -hold->reported, &total);
-  }
-  UnrefBlock(hold->block);
-  delete hold;
+// A block made elsewhere: lent by C, or an allocation or a read-only view
+// of a mapping shared by another env.
+NativeRegion::Kind NativeRegion::KindOf(const Block* block) {
+  return block->foreign ? Kind::kForeign : block->file ? Kind::kMappedRead : Kind::kAllocated;
 }
 
-// Tests set BUFFER_PROTOCOL_NO_EXTERNAL=1 to take the path that runtimes
-// with a V8 sandbox (Electron) force on us.
-bool ExternalBuffersRefusedByRequest() {
-  const char* value = std::getenv("BUFFER_PROTOCOL_NO_EXTERNAL");
-  return value != nullptr && value[0] == '1';
+void NativeRegion::ThrowReleased(Napi::Env env, const char* what) const {
+  throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED", std::string(owner()) + " " + what);
 }
-
-Napi::Error AllocationError(Napi::Env env, size_t size) {
-  return CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
-                    "cannot allocate " + std::to_string(size) +
-                        " bytes of native memory");
-}
-
-}  // namespace
 
 Napi::Function NativeRegion::Init(Napi::Env env) {
   return DefineClass(
@@ -69,72 +48,73 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
           InstanceMethod("advise", &NativeRegion::Advise),
           InstanceAccessor("truncated", &NativeRegion::Truncated, nullptr),
           InstanceMethod("share", &NativeRegion::Share),
-          InstanceMethod("pin", &NativeRegion::Pin),
       });
 }
 
+// The JavaScript constructor's four forms, told apart by the first
+// argument's type; each has its factory.
 NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeRegion>(info) {
   Napi::Env env = info.Env();
-  if (info[0].IsExternal() || info[0].IsBigInt()) {
-    // new NativeRegion(pendingBlock): memory lent by C code (c_api.cc) or
-    // a block pinned for a C view; new NativeRegion(token): a block another
-    // env shared with this one.
-    Block* block = nullptr;
-    if (info[0].IsExternal()) {
-      block = TakePendingBlock(env, info[0]);
-      if (block == nullptr) {
-        throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
-                         "not a native block made by buffer-protocol, or one already used");
-      }
-    } else {
-      bool lossless = false;
-      const uint64_t token = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
-      block = lossless ? ClaimSharedBlock(token) : nullptr;
-      if (block == nullptr) {
-        throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                         "this shared NativeBuffer handle was already claimed, or its sender is gone");
-      }
-    }
-    foreign_ = block->foreign;
-    file_mode_ = block->file ? 'r' : 0;
-    Install(env, block, 0);
-    return;
-  }
-  if (info[0].IsString()) {
-    // new NativeRegion(path, mode, offset, length): a file mapping.
-    const std::string path = info[0].As<Napi::String>().Utf8Value();
-    // open() would stop at the first NUL and map another file than the one named.
-    if (path.find('\0') != std::string::npos) {
-      throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
-                       "The argument 'path' must be a string without null bytes");
-    }
-    const std::string mode = info[1].As<Napi::String>().Utf8Value();
-    const int64_t offset = info[2].As<Napi::Number>().Int64Value();
-    const int64_t length = info[3].As<Napi::Number>().Int64Value();
-    int error = 0;
-    const char* syscall = "";
-    Block* block = MapFileBlock(path.c_str(), mode == "r+" ? '+' : mode[0], offset, length, &error, &syscall);
-    if (block == nullptr) {
-      if (error == 0) {
-        throw CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
-                         "the file holds no bytes in the requested range");
-      }
-      Napi::Error e = CodedError(env, ErrorKind::kError, uv_err_name(-error),
-                                 std::string(uv_err_name(-error)) + ": " + uv_strerror(-error) + ", " + syscall + " '" + path + "'");
-      e.Set("errno", Napi::Number::New(env, -error));
-      e.Set("syscall", Napi::String::New(env, syscall));
-      e.Set("path", Napi::String::New(env, path));
-      throw e;
-    }
-    file_mode_ = mode == "r+" ? '+' : mode[0];
-    Install(env, block, 0);
+  NAPI_THROW_IF_FAILED_VOID(env, napi_type_tag_object(env, Value(), &kRegionTag));
+  if (info[0].IsExternal() || info[0].IsBigInt() || info[0].IsString()) {
+    const Origin origin = info[0].IsExternal() ? AdoptPending(env, info[0])
+                          : info[0].IsBigInt() ? ClaimShared(env, info[0].As<Napi::BigInt>())
+                                               : MapFile(info);
+    kind_ = origin.kind;
+    Install(env, origin.block, 0);
     return;
   }
   const double size = info[0].As<Napi::Number>().DoubleValue();
   align_ = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
   zero_ = info[2].ToBoolean();
   Replace(env, static_cast<size_t>(size), 0);
+}
+
+// Memory lent by C code (c_api/lend.cc): a pending block, taken once.
+NativeRegion::Origin NativeRegion::AdoptPending(Napi::Env env, Napi::Value pending) {
+  Block* block = TakePendingBlock(env, pending);
+  if (block == nullptr) {
+    throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     "not a native block made by buffer-protocol, or one already used");
+  }
+  return {block, KindOf(block)};
+}
+
+// A block another env shared with this one (share()), claimed once.
+NativeRegion::Origin NativeRegion::ClaimShared(Napi::Env env, Napi::BigInt token) {
+  bool lossless = false;
+  const uint64_t value = token.Uint64Value(&lossless);
+  Block* block = lossless ? ClaimSharedBlock(value) : nullptr;
+  if (block == nullptr) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                     "this shared NativeBuffer handle was already claimed, or its sender is gone");
+  }
+  return {block, KindOf(block)};
+}
+
+// (path, mode, offset, length): a file mapping; mode is 'r', 'c' or 'r+'.
+NativeRegion::Origin NativeRegion::MapFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  // open() would stop at the first NUL and map another file than the one named.
+  if (path.find('\0') != std::string::npos) {
+    throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_VALUE",
+                     "The argument 'path' must be a string without null bytes");
+  }
+  const std::string mode = info[1].As<Napi::String>().Utf8Value();
+  const int64_t offset = info[2].As<Napi::Number>().Int64Value();
+  const int64_t length = info[3].As<Napi::Number>().Int64Value();
+  const char kind = mode == "r+" ? '+' : mode[0];
+  int error = 0;
+  const char* syscall = "";
+  Block* block = MapFileBlock(path.c_str(), kind, offset, length, &error, &syscall);
+  if (block == nullptr && error == 0) {
+    throw CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+                     "the file holds no bytes in the requested range");
+  }
+  if (block == nullptr) throw SystemError(env, error, syscall, path.c_str());
+  return {block, static_cast<Kind>(kind)};
 }
 
 void NativeRegion::Replace(Napi::Env env, size_t size, size_t keep) {
@@ -152,54 +132,14 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
     if (old == nullptr || old_length < keep) {
       UnrefBlock(block);
       throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                       "the NativeBuffer's ArrayBuffer was detached");
+                       std::string("the ") + owner() + "'s ArrayBuffer was detached");
     }
     std::memcpy(block->data, old, keep);
   }
 
-  napi_value ab = nullptr;
-  bool copy = ExternalBuffersRefusedByRequest();
-  napi_status status = napi_no_external_buffers_allowed;
-  int64_t external_before = 0;
-  AbHold* hold = nullptr;
-  if (!copy) {
-    napi_adjust_external_memory(env, 0, &external_before);
-    hold = new AbHold{block, 0};
-    status = napi_create_external_arraybuffer(env, block->data, size,
-                                              FinalizeBlock, hold, &ab);
-    copy = status == napi_no_external_buffers_allowed;
-    if (copy) delete hold;
-  }
-  if (copy) {
-    // The runtime keeps ArrayBuffer memory in its own cage: move the bytes
-    // there and say so (isCopy), instead of pretending to share.
-    void* inside = nullptr;
-    status = napi_create_arraybuffer(env, size, &inside, &ab);
-    if (status == napi_ok && size > 0) std::memcpy(inside, block->data, size);
-    UnrefBlock(block);
-    block = nullptr;
-    if (status != napi_ok) throw AllocationError(env, size);
-  } else if (status != napi_ok) {
-    // Node may already have run the finalizer on failure (it does for sizes
-    // above its Buffer limit), so the block is not ours to free any more:
-    // leaking it on this path is the price of never freeing it twice. The
-    // facade refuses such sizes before they get here.
-    if (env.IsExceptionPending()) env.GetAndClearPendingException();
-    throw AllocationError(env, size);
-  } else {
-    // V8 (Node 20 and later) already counts an external backing store as
-    // external memory when the ArrayBuffer is made; reporting it again would
-    // double the pressure and force a full GC per large allocation. Report
-    // only what the engine did not count.
-    int64_t external_after = 0;
-    napi_adjust_external_memory(env, 0, &external_after);
-    const int64_t missing =
-        static_cast<int64_t>(size) - (external_after - external_before);
-    if (missing > 0) {
-      hold->reported = missing;
-      napi_adjust_external_memory(env, missing, &external_after);
-    }
-  }
+  bool copy = false;
+  napi_value ab = ArrayBufferOver(env, block, &copy);
+  if (copy) block = nullptr;
   if (!buffer_.IsEmpty()) Detach(env);
   buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));
   // The region's own reference: its ArrayBuffer can be transferred away and
@@ -261,7 +201,7 @@ Napi::Value NativeRegion::IsCopy(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeRegion::IsForeign(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), foreign_);
+  return Napi::Boolean::New(info.Env(), kind_ == Kind::kForeign);
 }
 
 Napi::Value NativeRegion::Address(const Napi::CallbackInfo& info) {
@@ -274,8 +214,7 @@ Napi::Value NativeRegion::Address(const Napi::CallbackInfo& info) {
 void NativeRegion::Acquire(const Napi::CallbackInfo& info) {
   size_t length = 0;
   if (closed_ || (CurrentData(info.Env(), &length) == nullptr && length_ > 0)) {
-    throw CodedError(info.Env(), ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                     "NativeBuffer is closed");
+    ThrowReleased(info.Env(), "is closed");
   }
   exports_++;
 }
@@ -288,28 +227,25 @@ void NativeRegion::Release(const Napi::CallbackInfo&) {
 
 Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (file_mode_ != 0) {
+  if (mapped()) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_NOT_RESIZABLE",
                      "a mapped file cannot be resized");
   }
-  if (foreign_) {
+  if (kind_ == Kind::kForeign) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_NOT_RESIZABLE",
                      "memory lent by C code cannot be resized");
   }
   size_t current_length = 0;
   if (!closed_ && CurrentData(env, &current_length) == nullptr && length_ > 0) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                     "the NativeBuffer's ArrayBuffer was detached or transferred");
+                     std::string("the ") + owner() + "'s ArrayBuffer was detached or transferred");
   }
   // Attached, the block has two references: the ArrayBuffer's and ours.
   if (block_ != nullptr && block_->refs.load() > 2) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
                      "cannot resize: the memory is shared with another thread or held by a C view");
   }
-  if (closed_) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                     "NativeBuffer is closed");
-  }
+  if (closed_) ThrowReleased(env, "is closed");
   const int64_t exports = exports_.load();
   if (exports > 0) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
@@ -343,15 +279,8 @@ void NativeRegion::Flush(const Napi::CallbackInfo& info) {
   if (closed_ || CurrentData(env, &length) == nullptr || block_ == nullptr) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED", "the mapping is closed");
   }
-  if (file_mode_ != '+') return;
-  if (msync(block_->base, block_->reserved, MS_SYNC) != 0) {
-    const int error = errno;
-    Napi::Error e = CodedError(env, ErrorKind::kError, uv_err_name(-error),
-                               std::string(uv_err_name(-error)) + ": " + uv_strerror(-error) + ", msync");
-    e.Set("errno", Napi::Number::New(env, -error));
-    e.Set("syscall", Napi::String::New(env, "msync"));
-    throw e;
-  }
+  if (kind_ != Kind::kMappedShared) return;
+  if (msync(block_->base, block_->reserved, MS_SYNC) != 0) throw SystemError(env, errno, "msync");
 }
 
 // advise(kind): madvise over the mapping; kind is already checked.
@@ -383,23 +312,27 @@ Napi::Value NativeRegion::Share(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t length = 0;
   if (closed_ || block_ == nullptr || (CurrentData(env, &length) == nullptr && length_ > 0)) {
-    throw CodedError(env, ErrorKind::kError, copy_ ? "ERR_BUFFER_INVALID_EXPORT" : "ERR_BUFFER_RELEASED",
-                     copy_ ? "this NativeBuffer is a copy in V8's memory (isCopy) and cannot be shared without copying"
-                           : "NativeBuffer is closed");
+    if (!copy_) ThrowReleased(env, "is closed");
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_EXPORT",
+                     std::string("this ") + owner() +
+                         " is a copy in V8's memory (isCopy) and cannot be shared without copying");
   }
   return Napi::BigInt::New(env, ShareBlock(env, block_));
 }
 
-// pin(): hands a reference to the block to the C view being made
-// (c_api.cc), so the memory outlives a forced close() until the view is
-// released; false in copy mode, where the memory is V8's and the view holds
-// its ArrayBuffer instead.
-Napi::Value NativeRegion::Pin(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (closed_ || block_ == nullptr) return Napi::Boolean::New(env, false);
-  RefBlock(block_);
-  HandOverPin(block_);
-  return Napi::Boolean::New(env, true);
+Block* NativeRegion::PinBlockOf(napi_env env, napi_value value) {
+  napi_valuetype type;
+  bool is_region = false;
+  void* wrapped = nullptr;
+  if (value == nullptr || napi_typeof(env, value, &type) != napi_ok || type != napi_object ||
+      napi_check_object_type_tag(env, value, &kRegionTag, &is_region) != napi_ok || !is_region ||
+      napi_unwrap(env, value, &wrapped) != napi_ok || wrapped == nullptr) {
+    return nullptr;
+  }
+  NativeRegion* region = static_cast<NativeRegion*>(wrapped);
+  if (region->closed_ || region->block_ == nullptr) return nullptr;
+  RefBlock(region->block_);
+  return region->block_;
 }
 
 }  // namespace bp::binding

@@ -28,9 +28,20 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
  public:
   static Napi::Function Init(Napi::Env env);
 
-  // new NativeRegion(size, align, zero)
+  // new NativeRegion(size, align, zero): allocated memory;
+  // new NativeRegion(path, mode, offset, length): a file mapping;
+  // new NativeRegion(pendingBlock): memory lent by C code (c_api/lend.cc);
+  // new NativeRegion(token): a block another env shared with this one.
   explicit NativeRegion(const Napi::CallbackInfo& info);
   ~NativeRegion() override;
+
+  // A new reference to the current block of `value`, if it is a
+  // NativeRegion (its type tag says so: no JavaScript object can pass for
+  // one) that still has one; else nullptr. For the C view being made
+  // (c_api/via_facade.cc), so that its memory outlives a forced close()
+  // until the view is released; nullptr in copy mode, where the memory is
+  // V8's and the view pins its backing store instead.
+  static Block* PinBlockOf(napi_env env, napi_value value);
 
  private:
   Napi::Value Buffer(const Napi::CallbackInfo& info);
@@ -48,7 +59,33 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   void Advise(const Napi::CallbackInfo& info);
   Napi::Value Truncated(const Napi::CallbackInfo& info);
   Napi::Value Share(const Napi::CallbackInfo& info);
-  Napi::Value Pin(const Napi::CallbackInfo& info);
+
+  // What the memory is: it names the owner in messages ("MappedFile is
+  // closed") and decides what resize, flush and advise may do.
+  enum class Kind : char {
+    kAllocated,
+    kForeign,  // lent by C code (export_memory): never resized
+    kMappedRead = 'r',
+    kMappedCopy = 'c',   // copy-on-write
+    kMappedShared = '+', // r+: writes reach the file
+  };
+  // The factories of the constructor's forms other than allocation: each
+  // returns a block holding one reference and what it is.
+  struct Origin {
+    Block* block;
+    Kind kind;
+  };
+  static Origin AdoptPending(Napi::Env env, Napi::Value pending);
+  static Origin ClaimShared(Napi::Env env, Napi::BigInt token);
+  static Origin MapFile(const Napi::CallbackInfo& info);
+  static Kind KindOf(const Block* block);
+  static const napi_type_tag kRegionTag;
+
+  bool mapped() const { return kind_ != Kind::kAllocated && kind_ != Kind::kForeign; }
+  // The public class over this region, for messages.
+  const char* owner() const { return mapped() ? "MappedFile" : "NativeBuffer"; }
+  // Throws ERR_BUFFER_RELEASED: "<owner> <what>".
+  [[noreturn]] void ThrowReleased(Napi::Env env, const char* what) const;
 
   // Wraps a fresh block of `size` bytes in an ArrayBuffer and makes it
   // current; the first `keep` bytes are copied from the current block.
@@ -61,21 +98,23 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // The current memory and its length, or nullptr once closed or detached.
   void* CurrentData(Napi::Env env, size_t* length);
 
+  Kind kind_ = Kind::kAllocated;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
   size_t length_ = 0;
   size_t align_ = 64;
   bool zero_ = true;
+  // The bytes live in V8's memory (the runtime refused external memory);
+  // stays true after close(), which isCopy still reports.
   bool copy_ = false;
+  // Terminal: close() ran.
   bool closed_ = false;
   // The current block, with a reference of the region's own, until close
-  // or resize detaches its ArrayBuffer (for msync, madvise, share, pin);
-  // null in copy mode.
+  // or resize detaches its ArrayBuffer (for msync, madvise, share and C
+  // views' pins); null in copy mode.
   Block* block_ = nullptr;
-  // 0 for allocated memory; 'r', 'c' or '+' (r+) for a file mapping.
-  char file_mode_ = 0;
+  // A fault past the end of the file was absorbed, seen at the last detach
+  // (the live block's guard says it for the current mapping).
   bool truncated_ = false;
-  // Memory lent by C code (export_memory): never resized.
-  bool foreign_ = false;
   std::atomic<int64_t> exports_{0};
 };
 

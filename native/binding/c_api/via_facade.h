@@ -1,0 +1,19 @@
+// get_buffer for every exporter that is not a built-in: the facade
+// exports the object (exportForC in src/c-api.ts), and this side checks
+// the answer against the bytes it claims to describe before C sees it.
+#ifndef BUFFER_PROTOCOL_BINDING_C_API_VIA_FACADE_H_
+#define BUFFER_PROTOCOL_BINDING_C_API_VIA_FACADE_H_
+
+#include <buffer_protocol.h>
+
+#include "binding/c_api/state.h"
+
+namespace bp::binding {
+
+// 0 with *view filled, or -1 with the exception pending (and the facade's
+// export, if any, ended).
+int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view, int flags);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_C_API_VIA_FACADE_H_

@@ -1,0 +1,151 @@
+// What a filled C view owns, and each thread's list of them.
+//
+// A view owns its arrays and format, the facade's BufferInfo (slow path),
+// and what keeps its memory: a pinned block (memory of a NativeBuffer or
+// MappedFile) or, for any other memory, its V8 backing store. Either
+// outlives detach, transfer, forced close and GC.
+//
+// The functions are inline: get_buffer's fast path and release call them
+// on every view, and they touch this thread's thread_local, whose address
+// the hot paths take once (in a shared library each thread-local access is
+// a call).
+#ifndef BUFFER_PROTOCOL_BINDING_C_API_VIEW_INTERNAL_H_
+#define BUFFER_PROTOCOL_BINDING_C_API_VIEW_INTERNAL_H_
+
+#include <buffer_protocol.h>
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "binding/memory/backing_store_pin.h"
+#include "binding/memory/block.h"
+
+namespace bp::binding {
+
+struct ViewInternal {
+  napi_env env;
+  napi_ref info;
+  Block* pin;
+  BackingStorePin store;
+  bool small;  // room for kSmallArrays and no format: may be reused
+  // Views that pin a block are listed per thread, so that the thread's env
+  // teardown can let go of blocks whose views C never released (the pin
+  // cache lists backing stores).
+  ViewInternal* prev_pinned;
+  ViewInternal* next_pinned;
+  int64_t arrays[1];  // shape, strides, suboffsets (ndim each), then format
+};
+
+// A thread's views: those that pin a block, listed so that the thread's
+// env teardown can let go of blocks whose views C never released; freed
+// small internals kept for the next views (linked by next_pinned), so that
+// a built-in's view costs no malloc/free pair; and the backing-store pin
+// cache.
+constexpr int kSmallArrays = 2;  // a built-in's shape and strides
+constexpr int kSpares = 8;
+struct ThreadViews {
+  ViewInternal* pinned;
+  ViewInternal* spare;
+  int spares;
+  PinCache pins;
+};
+
+inline thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr}};
+
+inline ThreadViews* Views() { return &t_views; }
+
+inline void ListPinned(ViewInternal* internal, ThreadViews* views = Views()) {
+  internal->prev_pinned = nullptr;
+  internal->next_pinned = views->pinned;
+  if (views->pinned != nullptr) views->pinned->prev_pinned = internal;
+  views->pinned = internal;
+}
+
+// A backing-store pin is listed by its PinCache; only block pins are
+// listed here.
+inline void UnpinView(ViewInternal* internal, ThreadViews* views) {
+  UnpinBackingStore(&internal->store);
+  if (internal->pin == nullptr) return;
+  if (internal->prev_pinned != nullptr) {
+    internal->prev_pinned->next_pinned = internal->next_pinned;
+  } else {
+    views->pinned = internal->next_pinned;
+  }
+  if (internal->next_pinned != nullptr) {
+    internal->next_pinned->prev_pinned = internal->prev_pinned;
+  }
+  Block* block = internal->pin;
+  internal->pin = nullptr;
+  UnrefBlock(block);
+}
+
+// A view's internal with room for `arrays` numbers and `format_bytes`;
+// nullptr when out of memory.
+inline ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes,
+                                 ThreadViews* views = Views()) {
+  const bool small = arrays <= kSmallArrays && format_bytes == 0;
+  ViewInternal* internal = nullptr;
+  if (small && views->spare != nullptr) {
+    internal = views->spare;
+    views->spare = internal->next_pinned;
+    views->spares--;
+  } else {
+    const size_t size =
+        offsetof(ViewInternal, arrays) +
+        sizeof(int64_t) * static_cast<size_t>(small ? kSmallArrays : arrays) +
+        format_bytes;
+    internal = static_cast<ViewInternal*>(std::malloc(size));
+    if (internal == nullptr) return nullptr;
+  }
+  internal->small = small;
+  internal->env = env;
+  internal->info = nullptr;
+  internal->pin = nullptr;
+  internal->store.entry = nullptr;
+  internal->prev_pinned = internal->next_pinned = nullptr;
+  return internal;
+}
+
+inline void FreeInternal(ViewInternal* internal, ThreadViews* views = Views()) {
+  UnpinView(internal, views);
+  if (internal->small && views->spares < kSpares) {
+    internal->next_pinned = views->spare;
+    views->spare = internal;
+    views->spares++;
+    return;
+  }
+  std::free(internal);
+}
+
+// A held built-in view without arrays (SIMPLE, the hottest request) needs
+// nothing but its pin: view->internal is then the pin's entry, tagged in
+// its low bit (entries are heap objects, at least 8-aligned), instead of a
+// ViewInternal, which saves allocating and listing one per view.
+constexpr uintptr_t kPinTag = 1;
+
+inline void* TagPin(const BackingStorePin& pin) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(pin.entry) |
+                                 kPinTag);
+}
+
+inline bool IsTaggedPin(const void* internal) {
+  return (reinterpret_cast<uintptr_t>(internal) & kPinTag) != 0;
+}
+
+inline BackingStorePin UntagPin(void* internal) {
+  return BackingStorePin{reinterpret_cast<void*>(
+      reinterpret_cast<uintptr_t>(internal) & ~kPinTag)};
+}
+
+inline void Clear(bp_buffer* view) { std::memset(view, 0, sizeof(*view)); }
+
+// At env teardown (process or Worker exit) views C still holds stop
+// pinning their memory; see view_internal.cc.
+void UnpinAllViewsOnTeardown(void*);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_C_API_VIEW_INTERNAL_H_
