@@ -16,7 +16,8 @@ mkdir -p "$out"
 core=(native/core/format.cc native/core/layout.cc native/core/negotiate.cc native/core/status.cc native/core/copy.cc)
 status=0
 for target in fuzz_format fuzz_layout fuzz_copy; do
-  clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  # BP_CHECK_ASSUMPTIONS: the core's BP_ASSERTs run (native/core/assert.h).
+  clang++ -std=c++17 -g -O1 -DBP_CHECK_ASSUMPTIONS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     "native/fuzz/$target.cc" "${core[@]}" -o "$out/$target"
   corpus="$out/corpus-$target"
   rm -rf "$corpus"

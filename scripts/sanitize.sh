@@ -14,7 +14,8 @@ cp -r binding.gyp native "$out/"
 # The native test fixtures (C clients of the C API) are built there too.
 mkdir -p "$out/test" && cp -r test/native "$out/test/"
 ln -s "$root/node_modules" "$out/node_modules"
-flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+# BP_CHECK_ASSUMPTIONS turns the core's BP_ASSERTs on (native/core/assert.h).
+flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DBP_CHECK_ASSUMPTIONS"
 # npm passes its nodedir setting to scripts; outside npm, use the system headers.
 nodedir="${npm_config_nodedir:-}"
 if [ -z "$nodedir" ] && [ -f /usr/include/node/node.h ]; then nodedir=/usr; fi

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "assert.h"
 #include "buffer_view.h"
 #include "layout.h"
 
@@ -150,6 +151,9 @@ void Extent(const char* base, const int64_t* strides, const int64_t* shape,
 
 Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
                  int64_t itemsize) {
+  BP_ASSERT(ndim >= 0 && ndim <= kMaxNdim && itemsize >= 1);
+  BP_ASSERT(ndim == 0 || (shape != nullptr && dst.strides != nullptr &&
+                          src.strides != nullptr));
   int64_t count = 1;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] == 0) return Status::Ok();
@@ -185,6 +189,9 @@ Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
 
 void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
                   bool into_view) {
+  BP_ASSERT(view.ndim >= 0 && view.ndim <= kMaxNdim && view.itemsize >= 1);
+  BP_ASSERT(view.ndim == 0 || (view.shape != nullptr &&
+                               view.strides != nullptr && packed != nullptr));
   int64_t count = 1;
   for (int i = 0; i < view.ndim; i++) count *= view.shape[i];
   int64_t index[kMaxNdim] = {0};

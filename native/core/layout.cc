@@ -1,5 +1,7 @@
 #include "layout.h"
 
+#include "assert.h"
+
 namespace bp {
 namespace {
 
@@ -139,6 +141,8 @@ bool IsContiguous(const BufferView& view, char order) {
 }
 
 void* GetItemPointer(const BufferView& view, const int64_t* indices) {
+  BP_ASSERT(view.ndim >= 0 && view.ndim <= kMaxNdim);
+  BP_ASSERT(view.ndim == 0 || (view.strides != nullptr && indices != nullptr));
   char* p = static_cast<char*>(view.buf);
   for (int i = 0; i < view.ndim; i++) {
     p += view.strides[i] * indices[i];

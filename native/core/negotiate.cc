@@ -16,6 +16,10 @@ Status CheckFlags(int64_t flags) {
 }
 
 Status Negotiate(const BufferView& base, int flags, BufferView* out) {
+  BP_ASSERT(CheckFlags(flags).ok());
+  BP_ASSERT(base.ndim >= 0 && base.ndim <= kMaxNdim && base.itemsize >= 1);
+  BP_ASSERT(base.ndim == 0 ||
+            (base.shape != nullptr && base.strides != nullptr));
   BufferView view = base;
   if (ReqWritable(flags) && base.readonly) {
     return Fail(ErrorCode::kNotWritable, "underlying buffer is not writable");

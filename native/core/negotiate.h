@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "assert.h"
 #include "buffer_view.h"
 #include "flags.h"
 #include "status.h"
@@ -32,6 +33,10 @@ Status Negotiate(const BufferView& base, int flags, BufferView* out);
 // CheckFlags. Inline: the C API's hottest path runs it per get_buffer.
 inline Status NegotiateContiguous(const BufferView& base, int flags,
                                   BufferView* out) {
+  BP_ASSERT(CheckFlags(flags).ok());
+  BP_ASSERT(base.ndim == 1 && base.shape != nullptr &&
+            base.strides != nullptr && base.strides[0] == base.itemsize &&
+            base.len == base.shape[0] * base.itemsize);
   if (ReqWritable(flags) && base.readonly) {
     return Fail(ErrorCode::kNotWritable, "Object is not writable.");
   }
