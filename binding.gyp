@@ -91,9 +91,20 @@
       "target_name": "bp_test_consumer",
       "type": "none",
       "conditions": [
-        ["<!(node -p \"+require('fs').existsSync('test/native/consumer.c')\")==1", {
+        ["<!(node -p \"+require('fs').existsSync('test/native/consumer/module.c')\")==1", {
           "type": "loadable_module",
-          "sources": ["test/native/consumer.c"]
+          # One file per concern; consumer.h says what they share.
+          "sources": [
+            "test/native/consumer/args.c",
+            "test/native/consumer/bad_input.c",
+            "test/native/consumer/bench.c",
+            "test/native/consumer/consumers.c",
+            "test/native/consumer/held.c",
+            "test/native/consumer/module.c",
+            "test/native/consumer/slots.c",
+            "test/native/consumer/state.c",
+            "test/native/consumer/views.c"
+          ]
         }]
       ],
       "include_dirs": ["native/include"],

@@ -1,4 +1,4 @@
-// The C API from real C: test/native/consumer.c (a separate addon that
+// The C API from real C: test/native/consumer/ (a separate addon that
 // includes only buffer_protocol.h and finds the table with bp_import) and
 // test/native/image_addon.c (a C image library's memory handed to
 // JavaScript with export_memory). What C sees is compared with what

@@ -1,5 +1,5 @@
 // The C fixtures of test/native, built by binding.gyp next to the addon:
-// bp_test_image (image_addon.c) and bp_test_consumer (consumer.c). They reach
+// bp_test_image (image_addon.c) and bp_test_consumer (consumer/). They reach
 // buffer-protocol only through buffer_protocol.h's bp_import(), which finds
 // the table at call time, so load buffer-protocol (import '../src') before
 // calling them.
@@ -99,7 +99,7 @@ export interface HeaderConstants {
   readonly bufferSize: number;
 }
 
-/** test/native/consumer.c. `order` arguments pass their first character on as is. */
+/** test/native/consumer/. `order` arguments pass their first character on as is. */
 export interface ConsumerAddon {
   readonly constants: HeaderConstants;
   /** Sum of a 'f' or 'd' view (BP_FULL_RO); other formats throw ERR_INVALID_ARG_TYPE. */
