@@ -1,10 +1,10 @@
 // The registry: every export of the addon is listed here and nowhere else.
 #include <napi.h>
 
-#include "binding/memory/block.h"
 #include "binding/c_api/install.h"
 #include "binding/core_functions.h"
 #include "binding/io/io.h"
+#include "binding/memory/block.h"
 #include "binding/memory/native_region.h"
 
 namespace bp::binding {
@@ -17,7 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("installCApi", Napi::Function::New(env, InstallCApi));
   // Share tokens this env made and no Worker claimed die with it.
   napi_add_env_cleanup_hook(
-      env, [](void* arg) { DropSharedBlocksOf(static_cast<napi_env>(arg)); }, env);
+      env, [](void* arg) { DropSharedBlocksOf(static_cast<napi_env>(arg)); },
+      env);
   return exports;
 }
 

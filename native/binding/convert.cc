@@ -2,19 +2,20 @@
 
 #include <cmath>
 
-#include "core/buffer_view.h"
 #include "binding/errors.h"
+#include "core/buffer_view.h"
 
 namespace bp::binding {
 
 int64_t ToInt64(Napi::Value value) {
   if (!value.IsNumber()) {
-    throw CodedError(value.Env(), ErrorKind::kTypeError,
-                     "ERR_INVALID_ARG_TYPE", "expected an integer");
+    throw CodedError(value.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     "expected an integer");
   }
   // Int64Value() would quietly truncate 1.5 to 1 and NaN to 0.
   const double d = value.As<Napi::Number>().DoubleValue();
-  if (!(d >= -9007199254740991.0 && d <= 9007199254740991.0) || d != std::trunc(d)) {
+  if (!(d >= -9007199254740991.0 && d <= 9007199254740991.0) ||
+      d != std::trunc(d)) {
     throw CodedError(value.Env(), ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
                      "expected a safe integer");
   }
@@ -23,8 +24,8 @@ int64_t ToInt64(Napi::Value value) {
 
 std::vector<int64_t> ToInt64Vector(Napi::Value value) {
   if (!value.IsArray()) {
-    throw CodedError(value.Env(), ErrorKind::kTypeError,
-                     "ERR_INVALID_ARG_TYPE", "expected an array of integers");
+    throw CodedError(value.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     "expected an array of integers");
   }
   Napi::Array array = value.As<Napi::Array>();
   const uint32_t length = array.Length();

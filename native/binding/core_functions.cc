@@ -7,18 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "binding/convert.h"
+#include "binding/errors.h"
 #include "core/copy.h"
 #include "core/format.h"
 #include "core/layout.h"
 #include "core/negotiate.h"
 #include "core/runs.h"
-#include "binding/convert.h"
-#include "binding/errors.h"
 
 namespace bp::binding {
 namespace {
 
-std::string CharString(char c) { return c == 0 ? std::string() : std::string(1, c); }
+std::string CharString(char c) {
+  return c == 0 ? std::string() : std::string(1, c);
+}
 
 // parseFormat(format) -> { itemsize, alignment, prefix, littleEndian,
 // nativeSizes, item }
@@ -73,8 +75,7 @@ void ReadView(const Napi::Object& desc, ViewArrays* v) {
                        "ERR_BUFFER_INVALID_LAYOUT",
                        "suboffsets and shape differ in length");
     }
-    v->view.suboffsets =
-        v->suboffsets.empty() ? kNoDims : v->suboffsets.data();
+    v->view.suboffsets = v->suboffsets.empty() ? kNoDims : v->suboffsets.data();
   }
 }
 
@@ -109,8 +110,9 @@ Napi::Value NegotiateJs(const Napi::CallbackInfo& info) {
   status = Negotiate(v.view, static_cast<int>(flags), &out);
   if (!status.ok()) ThrowStatus(env, status);
   Napi::Object result = Napi::Object::New(env);
-  result.Set("format", out.format == nullptr ? env.Null()
-                                             : Napi::String::New(env, out.format));
+  result.Set("format", out.format == nullptr
+                           ? env.Null()
+                           : Napi::String::New(env, out.format));
   result.Set("itemsize", static_cast<double>(out.itemsize));
   result.Set("ndim", out.ndim);
   result.Set("readonly", out.readonly);
@@ -145,9 +147,9 @@ Napi::Value FillContiguousStridesJs(const Napi::CallbackInfo& info) {
   const std::string order = info[2].ToString().Utf8Value();
   std::vector<int64_t> strides(shape.size());
   const int ndim = static_cast<int>(shape.size());
-  Status status = FillContiguousStrides(ndim, shape.data(), ToInt64(info[1]),
-                                        order.empty() ? 'C' : order[0],
-                                        strides.data());
+  Status status =
+      FillContiguousStrides(ndim, shape.data(), ToInt64(info[1]),
+                            order.empty() ? 'C' : order[0], strides.data());
   if (!status.ok()) ThrowStatus(env, status);
   return FromInt64(env, strides.data(), ndim);
 }
@@ -213,7 +215,8 @@ Napi::Value CopyItemsJs(const Napi::CallbackInfo& info) {
   size_t src_len = 0;
   char* dst = ArrayBufferData(info[0], &dst_len);
   char* src = ArrayBufferData(info[3], &src_len);
-  if (dst_strides.size() != shape.size() || src_strides.size() != shape.size()) {
+  if (dst_strides.size() != shape.size() ||
+      src_strides.size() != shape.size()) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
                      "shape and strides differ in length");
   }
@@ -249,13 +252,14 @@ Napi::Value AliasOffsetJs(const Napi::CallbackInfo& info) {
   size_t b_len = 0;
   const char* a = ArrayBufferData(info[0], &a_len);
   const char* b = ArrayBufferData(info[1], &b_len);
-  if (a == nullptr || b == nullptr || a_len == 0 || b_len == 0) return env.Null();
+  if (a == nullptr || b == nullptr || a_len == 0 || b_len == 0)
+    return env.Null();
   const uintptr_t a0 = reinterpret_cast<uintptr_t>(a);
   const uintptr_t b0 = reinterpret_cast<uintptr_t>(b);
   if (b0 >= a0 + a_len || a0 >= b0 + b_len) return env.Null();
   // Overlapping blocks lie within one length of each other, far below 2**53.
-  const double delta = b0 >= a0 ? static_cast<double>(b0 - a0)
-                                : -static_cast<double>(a0 - b0);
+  const double delta =
+      b0 >= a0 ? static_cast<double>(b0 - a0) : -static_cast<double>(a0 - b0);
   return Napi::Number::New(env, delta);
 }
 

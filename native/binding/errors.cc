@@ -16,9 +16,7 @@ Napi::Error CodedError(Napi::Env env, ErrorKind kind, const char* code,
     case ErrorKind::kRangeError:
       error = Napi::RangeError::New(env, message);
       break;
-    case ErrorKind::kError:
-      error = Napi::Error::New(env, message);
-      break;
+    case ErrorKind::kError: error = Napi::Error::New(env, message); break;
   }
   error.Set("code", Napi::String::New(env, code));
   return error;

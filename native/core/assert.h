@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 // Not assert(): node-gyp's builds may define NDEBUG.
-#define BP_ASSERT(condition)                                            \
-  ((condition) ? (void)0                                                \
+#define BP_ASSERT(condition)                                             \
+  ((condition) ? (void)0                                                 \
                : (std::fprintf(stderr, "%s:%d: assumption failed: %s\n", \
-                               __FILE__, __LINE__, #condition),         \
+                               __FILE__, __LINE__, #condition),          \
                   std::abort()))
 #else
 #define BP_ASSERT(condition) ((void)0)

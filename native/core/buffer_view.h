@@ -20,8 +20,8 @@ namespace bp {
 constexpr int kMaxNdim = 64;
 
 struct BufferView {
-  void* buf = nullptr;         // item [0, ..., 0]
-  int64_t len = 0;             // product(shape) * itemsize
+  void* buf = nullptr;  // item [0, ..., 0]
+  int64_t len = 0;      // product(shape) * itemsize
   int64_t itemsize = 1;
   bool readonly = false;
   int ndim = 1;

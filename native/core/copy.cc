@@ -31,7 +31,8 @@ Plan Coalesce(const int64_t* shape, int ndim, const int64_t* dst,
     if (shape[i] == 1) continue;
     if (p.ndim > 0) {
       const int last = p.ndim - 1;
-      if (p.dst[last] == dst[i] * shape[i] && p.src[last] == src[i] * shape[i]) {
+      if (p.dst[last] == dst[i] * shape[i] &&
+          p.src[last] == src[i] * shape[i]) {
         p.shape[last] *= shape[i];
         p.dst[last] = dst[i];
         p.src[last] = src[i];
@@ -70,8 +71,8 @@ void Tiled(char* d, const int64_t* ds, const char* s, const int64_t* ss,
     for (int64_t j0 = 0; j0 < shape[1]; j0 += kTile) {
       const int64_t j1 = j0 + kTile < shape[1] ? j0 + kTile : shape[1];
       for (int64_t i = i0; i < i1; i++) {
-        Row<kMove>(d + i * ds[0] + j0 * ds[1], ds[1], s + i * ss[0] + j0 * ss[1],
-                   ss[1], j1 - j0, itemsize);
+        Row<kMove>(d + i * ds[0] + j0 * ds[1], ds[1],
+                   s + i * ss[0] + j0 * ss[1], ss[1], j1 - j0, itemsize);
       }
     }
   }
@@ -170,7 +171,8 @@ Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
     const size_t bytes = static_cast<size_t>(count * itemsize);
     char* tmp = static_cast<char*>(std::malloc(bytes == 0 ? 1 : bytes));
     if (tmp == nullptr) {
-      return Fail(ErrorCode::kInvalidLayout, "no memory for an overlapping copy");
+      return Fail(ErrorCode::kInvalidLayout,
+                  "no memory for an overlapping copy");
     }
     int64_t c_strides[kMaxNdim];
     int64_t sd = itemsize;
@@ -178,12 +180,15 @@ Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
       c_strides[i] = sd;
       sd *= shape[i];
     }
-    Dispatch(tmp, src.base, Coalesce(shape, ndim, c_strides, src.strides), itemsize);
-    Dispatch(dst.base, tmp, Coalesce(shape, ndim, dst.strides, c_strides), itemsize);
+    Dispatch(tmp, src.base, Coalesce(shape, ndim, c_strides, src.strides),
+             itemsize);
+    Dispatch(dst.base, tmp, Coalesce(shape, ndim, dst.strides, c_strides),
+             itemsize);
     std::free(tmp);
     return Status::Ok();
   }
-  Dispatch(dst.base, src.base, Coalesce(shape, ndim, dst.strides, src.strides), itemsize);
+  Dispatch(dst.base, src.base, Coalesce(shape, ndim, dst.strides, src.strides),
+           itemsize);
   return Status::Ok();
 }
 

@@ -85,10 +85,19 @@ Status ParseFormat(const char* fmt, size_t length, Format* out) {
   if (s < end) {
     switch (*s) {
       case '@': native = true; break;
-      case '=': native = false; result.little_endian = IsLittleEndianHost(); break;
-      case '<': native = false; result.little_endian = true; break;
+      case '=':
+        native = false;
+        result.little_endian = IsLittleEndianHost();
+        break;
+      case '<':
+        native = false;
+        result.little_endian = true;
+        break;
       case '>':
-      case '!': native = false; result.little_endian = false; break;
+      case '!':
+        native = false;
+        result.little_endian = false;
+        break;
       default: break;
     }
     if (*s == '@' || *s == '=' || *s == '<' || *s == '>' || *s == '!') {

@@ -14,9 +14,9 @@
 namespace bp {
 
 struct Format {
-  int64_t itemsize = 0;   // struct.calcsize(format); may be 0 ('' or '<')
-  int64_t alignment = 1;  // strictest member alignment under '@', else 1
-  char prefix = 0;        // '@' '=' '<' '>' '!' or 0 when absent
+  int64_t itemsize = 0;       // struct.calcsize(format); may be 0 ('' or '<')
+  int64_t alignment = 1;      // strictest member alignment under '@', else 1
+  char prefix = 0;            // '@' '=' '<' '>' '!' or 0 when absent
   bool little_endian = true;  // byte order of multi-byte members
   bool native_sizes = true;   // '@' or no prefix: C sizes and alignment
   // The code character when the format is a single item of count 1 with

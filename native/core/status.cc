@@ -9,8 +9,10 @@ const char* CodeName(ErrorCode code) {
     case ErrorCode::kNotCContiguous: return "ERR_BUFFER_NOT_C_CONTIGUOUS";
     case ErrorCode::kNotFContiguous: return "ERR_BUFFER_NOT_F_CONTIGUOUS";
     case ErrorCode::kNotContiguous: return "ERR_BUFFER_NOT_CONTIGUOUS";
-    case ErrorCode::kRequiresSuboffsets: return "ERR_BUFFER_REQUIRES_SUBOFFSETS";
-    case ErrorCode::kFormatWithoutShape: return "ERR_BUFFER_FORMAT_WITHOUT_SHAPE";
+    case ErrorCode::kRequiresSuboffsets:
+      return "ERR_BUFFER_REQUIRES_SUBOFFSETS";
+    case ErrorCode::kFormatWithoutShape:
+      return "ERR_BUFFER_FORMAT_WITHOUT_SHAPE";
     case ErrorCode::kTooManyDims: return "ERR_BUFFER_TOO_MANY_DIMS";
     case ErrorCode::kBadFormat: return "ERR_BUFFER_BAD_FORMAT";
     case ErrorCode::kInvalidLayout: return "ERR_BUFFER_INVALID_LAYOUT";

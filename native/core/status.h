@@ -11,17 +11,17 @@ namespace bp {
 
 enum class ErrorCode : uint8_t {
   kOk = 0,
-  kNotWritable,            // ERR_BUFFER_NOT_WRITABLE
-  kNotCContiguous,         // ERR_BUFFER_NOT_C_CONTIGUOUS
-  kNotFContiguous,         // ERR_BUFFER_NOT_F_CONTIGUOUS
-  kNotContiguous,          // ERR_BUFFER_NOT_CONTIGUOUS
-  kRequiresSuboffsets,     // ERR_BUFFER_REQUIRES_SUBOFFSETS
-  kFormatWithoutShape,     // ERR_BUFFER_FORMAT_WITHOUT_SHAPE
-  kTooManyDims,            // ERR_BUFFER_TOO_MANY_DIMS
-  kBadFormat,              // ERR_BUFFER_BAD_FORMAT
-  kInvalidLayout,          // ERR_BUFFER_INVALID_LAYOUT
-  kOutOfBounds,            // ERR_BUFFER_OUT_OF_BOUNDS
-  kBadFlags,               // ERR_OUT_OF_RANGE (a RangeError, not a BufferError)
+  kNotWritable,         // ERR_BUFFER_NOT_WRITABLE
+  kNotCContiguous,      // ERR_BUFFER_NOT_C_CONTIGUOUS
+  kNotFContiguous,      // ERR_BUFFER_NOT_F_CONTIGUOUS
+  kNotContiguous,       // ERR_BUFFER_NOT_CONTIGUOUS
+  kRequiresSuboffsets,  // ERR_BUFFER_REQUIRES_SUBOFFSETS
+  kFormatWithoutShape,  // ERR_BUFFER_FORMAT_WITHOUT_SHAPE
+  kTooManyDims,         // ERR_BUFFER_TOO_MANY_DIMS
+  kBadFormat,           // ERR_BUFFER_BAD_FORMAT
+  kInvalidLayout,       // ERR_BUFFER_INVALID_LAYOUT
+  kOutOfBounds,         // ERR_BUFFER_OUT_OF_BOUNDS
+  kBadFlags,            // ERR_OUT_OF_RANGE (a RangeError, not a BufferError)
 };
 
 // A Status carries a static message: the core allocates nothing on failure,

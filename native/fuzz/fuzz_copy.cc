@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "../core/copy.h"
-#include "../core/runs.h"
 #include "../core/layout.h"
+#include "../core/runs.h"
 #include "fuzz_input.h"
 
 namespace {
@@ -19,7 +19,8 @@ namespace {
 }
 
 // Offsets of every item in C order.
-std::vector<int64_t> Offsets(int ndim, const int64_t* shape, const int64_t* strides, int64_t base) {
+std::vector<int64_t> Offsets(int ndim, const int64_t* shape,
+                             const int64_t* strides, int64_t base) {
   std::vector<int64_t> out;
   std::vector<int64_t> idx(ndim, 0);
   for (int i = 0; i < ndim; i++) {
@@ -60,7 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   d.strides = ds;
   bp::BufferView s = d;
   s.strides = ss;
-  if (!bp::ValidateLayout(&d, doff, memlen).ok() || !bp::ValidateLayout(&s, soff, memlen).ok()) return 0;
+  if (!bp::ValidateLayout(&d, doff, memlen).ok() ||
+      !bp::ValidateLayout(&s, soff, memlen).ok())
+    return 0;
   // Destination items must not share bytes (the JS facade routes those to a
   // C-order loop); check by enumeration.
   const std::vector<int64_t> dst_items = Offsets(ndim, shape, ds, doff);
@@ -70,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bp::ForEachRun(ndim, shape, ss, itemsize, [&](int64_t offset, int64_t bytes) {
     if (bytes % itemsize != 0) Fail("a run splits an item");
     for (int64_t at = 0; at < bytes; at += itemsize) {
-      if (next >= src_order.size() || src_order[next++] != soff + offset + at) Fail("the runs skip or reorder items");
+      if (next >= src_order.size() || src_order[next++] != soff + offset + at)
+        Fail("the runs skip or reorder items");
     }
     return true;
   });
@@ -92,13 +96,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> want = dst_block;
   const std::vector<int64_t> src_items = Offsets(ndim, shape, ss, soff);
   std::vector<uint8_t> snapshot;
-  for (int64_t o : src_items) snapshot.insert(snapshot.end(), a.begin() + o, a.begin() + o + itemsize);
+  for (int64_t o : src_items)
+    snapshot.insert(snapshot.end(), a.begin() + o, a.begin() + o + itemsize);
   for (size_t k = 0; k < dst_items.size(); k++) {
-    memcpy(want.data() + dst_items[k], snapshot.data() + k * itemsize, static_cast<size_t>(itemsize));
+    memcpy(want.data() + dst_items[k], snapshot.data() + k * itemsize,
+           static_cast<size_t>(itemsize));
   }
-  const bp::Status st = bp::CopyItems(bp::StridedRef{reinterpret_cast<char*>(dst_block.data()) + doff, ds},
-                                      bp::StridedRef{reinterpret_cast<char*>(a.data()) + soff, ss}, shape, ndim,
-                                      itemsize);
+  const bp::Status st = bp::CopyItems(
+      bp::StridedRef{reinterpret_cast<char*>(dst_block.data()) + doff, ds},
+      bp::StridedRef{reinterpret_cast<char*>(a.data()) + soff, ss}, shape, ndim,
+      itemsize);
   if (!st.ok()) Fail("CopyItems failed");
   if (dst_block != want) Fail("CopyItems differs from the item-by-item model");
   return 0;

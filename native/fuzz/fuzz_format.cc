@@ -18,10 +18,11 @@ struct Code {
 };
 
 const Code kCodes[] = {
-    {'x', 1, 1, 1}, {'c', 1, 1, 1}, {'b', 1, 1, 1}, {'B', 1, 1, 1}, {'?', 1, 1, 1},
-    {'s', 1, 1, 1}, {'p', 1, 1, 1}, {'h', 2, 2, 2}, {'H', 2, 2, 2}, {'e', 2, 2, 2},
-    {'i', 4, 4, 4}, {'I', 4, 4, 4}, {'l', 4, 8, 8}, {'L', 4, 8, 8}, {'q', 8, 8, 8},
-    {'Q', 8, 8, 8}, {'n', 0, 8, 8}, {'N', 0, 8, 8}, {'f', 4, 4, 4}, {'d', 8, 8, 8},
+    {'x', 1, 1, 1}, {'c', 1, 1, 1}, {'b', 1, 1, 1}, {'B', 1, 1, 1},
+    {'?', 1, 1, 1}, {'s', 1, 1, 1}, {'p', 1, 1, 1}, {'h', 2, 2, 2},
+    {'H', 2, 2, 2}, {'e', 2, 2, 2}, {'i', 4, 4, 4}, {'I', 4, 4, 4},
+    {'l', 4, 8, 8}, {'L', 4, 8, 8}, {'q', 8, 8, 8}, {'Q', 8, 8, 8},
+    {'n', 0, 8, 8}, {'N', 0, 8, 8}, {'f', 4, 4, 4}, {'d', 8, 8, 8},
     {'P', 0, 8, 8},
 };
 
@@ -40,7 +41,9 @@ __int128 Reference(const char* s, size_t n) {
   __int128 size = 0;
   while (i < n) {
     const char c = s[i++];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') continue;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+        c == '\f')
+      continue;
     __int128 count = 1;
     char code = c;
     if (c >= '0' && c <= '9') {
@@ -59,7 +62,8 @@ __int128 Reference(const char* s, size_t n) {
     }
     if (e == nullptr || (!native && e->standard == 0)) return -1;
     const int item = native ? e->native : e->standard;
-    if (native && e->align > 1 && size > 0) size = (size + e->align - 1) / e->align * e->align;
+    if (native && e->align > 1 && size > 0)
+      size = (size + e->align - 1) / e->align * e->align;
     if (size > kLimit) return -2;
     const bool one = code == 's' || code == 'p';
     size += one ? count : count * item;
@@ -77,8 +81,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const __int128 want = Reference(s, size);
   const bool ok = status.ok();
   if (ok != (want >= 0) || (ok && static_cast<__int128>(f.itemsize) != want)) {
-    fprintf(stderr, "mismatch on %.*s: parser %s %lld, reference %lld\n", static_cast<int>(size), s,
-            ok ? "ok" : status.message, static_cast<long long>(ok ? f.itemsize : -1), static_cast<long long>(want));
+    fprintf(stderr, "mismatch on %.*s: parser %s %lld, reference %lld\n",
+            static_cast<int>(size), s, ok ? "ok" : status.message,
+            static_cast<long long>(ok ? f.itemsize : -1),
+            static_cast<long long>(want));
     abort();
   }
   return 0;

@@ -18,7 +18,8 @@ namespace {
 
 // Calls visit(offset) for every index in C order.
 template <typename F>
-void Enumerate(int ndim, const int64_t* shape, const int64_t* strides, int64_t base, F visit) {
+void Enumerate(int ndim, const int64_t* shape, const int64_t* strides,
+               int64_t base, F visit) {
   std::vector<int64_t> idx(ndim, 0);
   for (int i = 0; i < ndim; i++) {
     if (shape[i] == 0) return;
@@ -100,7 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (bp::Negotiate(v, flags, &out).ok()) {
     if (bp::ReqWritable(flags) && out.readonly) Fail("writable");
     if (!bp::ReqStrides(flags) && out.strides != nullptr) Fail("strides");
-    if (!bp::ReqShape(flags) && (out.shape != nullptr || out.ndim != 1)) Fail("shape");
+    if (!bp::ReqShape(flags) && (out.shape != nullptr || out.ndim != 1))
+      Fail("shape");
     if (!bp::ReqFormat(flags) && out.format != nullptr) Fail("format");
     if (bp::ReqCContiguous(flags) && !bp::IsCContiguous(v)) Fail("C request");
     if (!bp::ReqStrides(flags) && !bp::IsCContiguous(v)) Fail("implicit C");

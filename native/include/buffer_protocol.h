@@ -178,10 +178,10 @@ typedef void (*bp_release_cb)(void* ctx, void* ptr);
 
 typedef struct bp_api {
   /* --- frozen prefix: never changes, whatever the version --- */
-  uint32_t abi_version;  /* BP_ABI_VERSION of the loaded library */
-  uint32_t api_version;  /* BP_API_VERSION of the loaded library */
-  size_t size;           /* sizeof(bp_api) of the loaded library */
-  size_t buffer_size;    /* sizeof(bp_buffer) of the loaded library */
+  uint32_t abi_version; /* BP_ABI_VERSION of the loaded library */
+  uint32_t api_version; /* BP_API_VERSION of the loaded library */
+  size_t size;          /* sizeof(bp_api) of the loaded library */
+  size_t buffer_size;   /* sizeof(bp_buffer) of the loaded library */
 
   /* --- API version 1 --- */
 
@@ -269,8 +269,7 @@ typedef struct bp_api {
    * layout reaching outside [ptr, ptr + len) (BufferError). */
   int (*export_memory)(napi_env env, void* ptr, bp_ssize_t len,
                        const bp_layout* layout, int readonly,
-                       bp_release_cb release_cb, void* ctx,
-                       napi_value* result);
+                       bp_release_cb release_cb, void* ctx, napi_value* result);
 
   /* PyBuffer_FromMemory / PyBuffer_FromReadWriteMemory: a BufferObject
    * (read-only / writable) over size bytes at ptr. Ownership as for
@@ -316,8 +315,7 @@ static inline int bp__import_error(napi_env env, const char* code,
  * Exposed so that tests can prove the mismatch checks. */
 static inline int bp_import_version(napi_env env, const bp_api** out,
                                     uint32_t abi_version,
-                                    uint32_t min_api_version,
-                                    size_t min_size) {
+                                    uint32_t min_api_version, size_t min_size) {
   napi_value global, symbol_ctor, symbol_for, key, symbol, value;
   napi_valuetype type;
   bool tagged = false;
@@ -335,14 +333,18 @@ static inline int bp_import_version(napi_env env, const bp_api** out,
   (void)symbol_ctor;
   (void)symbol_for;
   (void)key;
-  if (node_api_symbol_for(env, BP_API_KEY, NAPI_AUTO_LENGTH, &symbol) != napi_ok) {
+  if (node_api_symbol_for(env, BP_API_KEY, NAPI_AUTO_LENGTH, &symbol) !=
+      napi_ok) {
     return -1;
   }
 #else
   if (napi_get_named_property(env, global, "Symbol", &symbol_ctor) != napi_ok ||
-      napi_get_named_property(env, symbol_ctor, "for", &symbol_for) != napi_ok ||
-      napi_create_string_utf8(env, BP_API_KEY, NAPI_AUTO_LENGTH, &key) != napi_ok ||
-      napi_call_function(env, symbol_ctor, symbol_for, 1, &key, &symbol) != napi_ok) {
+      napi_get_named_property(env, symbol_ctor, "for", &symbol_for) !=
+          napi_ok ||
+      napi_create_string_utf8(env, BP_API_KEY, NAPI_AUTO_LENGTH, &key) !=
+          napi_ok ||
+      napi_call_function(env, symbol_ctor, symbol_for, 1, &key, &symbol) !=
+          napi_ok) {
     return -1; /* a JavaScript exception is already pending */
   }
 #endif
@@ -359,10 +361,10 @@ static inline int bp_import_version(napi_env env, const bp_api** out,
   if (napi_check_object_type_tag(env, value, &tag, &tagged) != napi_ok ||
       !tagged || napi_get_value_external(env, value, &data) != napi_ok ||
       data == NULL) {
-    return bp__import_error(
-        env, "ERR_BUFFER_PROTOCOL_NOT_LOADED",
-        "the value at Symbol.for('" BP_API_KEY "') was not made by "
-        "buffer-protocol");
+    return bp__import_error(env, "ERR_BUFFER_PROTOCOL_NOT_LOADED",
+                            "the value at Symbol.for('" BP_API_KEY
+                            "') was not made by "
+                            "buffer-protocol");
   }
   api = (const bp_api*)data;
   if (api->abi_version != abi_version) {
@@ -389,10 +391,9 @@ static inline int bp_import_version(napi_env env, const bp_api** out,
 }
 
 /* The size of the table up to the last slot of BP_TARGET_API_VERSION. */
-#define BP__TARGET_SIZE                                     \
-  (BP_TARGET_API_VERSION >= 1u                              \
-       ? offsetof(bp_api, get_buffer_borrowed) +            \
-             sizeof(void (*)(void))                         \
+#define BP__TARGET_SIZE                                                 \
+  (BP_TARGET_API_VERSION >= 1u                                          \
+       ? offsetof(bp_api, get_buffer_borrowed) + sizeof(void (*)(void)) \
        : offsetof(bp_api, get_buffer))
 
 /* Finds the table published by the loaded buffer-protocol and checks its

@@ -34,7 +34,8 @@ const char* TypedFormat(napi_typedarray_type type, int64_t* itemsize) {
 // Page size - 1 (a power of two): a mask, because a division here costs
 // more than the rest of the fast path's arithmetic together.
 uintptr_t PageMask() {
-  static const uintptr_t mask = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) - 1;
+  static const uintptr_t mask =
+      static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)) - 1;
   return mask;
 }
 
@@ -44,7 +45,8 @@ struct Builtin {
   size_t offset = 0, bytes = 0, count = 0;
   int64_t itemsize = 1;
   const char* format = "B";
-  napi_value buffer;  // the ArrayBuffer (or SharedArrayBuffer) the bytes live in
+  napi_value
+      buffer;  // the ArrayBuffer (or SharedArrayBuffer) the bytes live in
 };
 
 // False for anything but a TypedArray of a known type, a DataView or an
@@ -53,18 +55,22 @@ bool ReadBuiltin(napi_env env, napi_value obj, Builtin* b) {
   napi_typedarray_type type;
   bool is = false;
   b->buffer = obj;
-  if (napi_get_typedarray_info(env, obj, &type, &b->count, &b->data, &b->buffer, &b->offset) == napi_ok) {
+  if (napi_get_typedarray_info(env, obj, &type, &b->count, &b->data, &b->buffer,
+                               &b->offset) == napi_ok) {
     b->format = TypedFormat(type, &b->itemsize);
     b->bytes = b->count * static_cast<size_t>(b->itemsize);
     return b->format != nullptr;
   }
   if (napi_is_dataview(env, obj, &is) == napi_ok && is) {
-    if (napi_get_dataview_info(env, obj, &b->bytes, &b->data, &b->buffer, &b->offset) != napi_ok) return false;
+    if (napi_get_dataview_info(env, obj, &b->bytes, &b->data, &b->buffer,
+                               &b->offset) != napi_ok)
+      return false;
     b->count = b->bytes;
     return true;
   }
   if (napi_is_arraybuffer(env, obj, &is) == napi_ok && is) {
-    if (napi_get_arraybuffer_info(env, obj, &b->data, &b->bytes) != napi_ok) return false;
+    if (napi_get_arraybuffer_info(env, obj, &b->data, &b->bytes) != napi_ok)
+      return false;
     b->count = b->bytes;
     return true;
   }
@@ -79,7 +85,8 @@ bool ReadBuiltin(napi_env env, napi_value obj, Builtin* b) {
 // allocator, so its address is page-aligned; ordinary ones come from
 // malloc and rarely are. A page-aligned (or empty) buffer therefore goes
 // to the facade, which asks the real `resizable` getter; the rest is safe.
-int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool borrow) {
+int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags,
+               bool borrow) {
   Builtin b;
   if (!ReadBuiltin(env, obj, &b)) return 0;
   const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
@@ -110,7 +117,8 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   ThreadViews* views = Views();
   BackingStorePin pin = {nullptr};
   if (!borrow &&
-      !PinBackingStore(&views->pins, b.buffer, reinterpret_cast<void*>(base), b.offset + b.bytes, &pin)) {
+      !PinBackingStore(&views->pins, b.buffer, reinterpret_cast<void*>(base),
+                       b.offset + b.bytes, &pin)) {
     return 0;  // memory V8 cannot name: the facade's path decides
   }
   ViewInternal* internal = nullptr;
@@ -126,8 +134,10 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   }
   view->obj = nullptr;
   if (!borrow && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
-    if (internal != nullptr) FreeInternal(internal, views);
-    else UnpinBackingStore(&pin);
+    if (internal != nullptr)
+      FreeInternal(internal, views);
+    else
+      UnpinBackingStore(&pin);
     view->obj = nullptr;
     return -1;
   }
@@ -140,12 +150,16 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags, bool bo
   view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
   view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
   view->suboffsets = nullptr;
-  view->internal = internal != nullptr ? internal : pin.entry != nullptr ? TagPin(pin) : nullptr;
+  view->internal = internal != nullptr    ? internal
+                   : pin.entry != nullptr ? TagPin(pin)
+                                          : nullptr;
   return 1;
 }
 
-int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags, bool borrow) {
-  if (view == nullptr) return FailType(env, "get_buffer: view must not be NULL");
+int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
+                bool borrow) {
+  if (view == nullptr)
+    return FailType(env, "get_buffer: view must not be NULL");
   if (obj == nullptr) {
     Clear(view);
     return FailType(env, "get_buffer: obj must not be NULL");
@@ -176,19 +190,22 @@ int GetBuffer(napi_env env, napi_value obj, bp_buffer* view, int flags) {
 
 // Other exporters hold an export whatever the caller asks: only built-ins
 // can be read without one.
-int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view, int flags) {
+int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view,
+                      int flags) {
   return GetBufferAs(env, obj, view, flags, true);
 }
 
 void Release(napi_env env, bp_buffer* view) {
-  if (view == nullptr || (view->obj == nullptr && view->internal == nullptr)) return;
+  if (view == nullptr || (view->obj == nullptr && view->internal == nullptr))
+    return;
   if (IsTaggedPin(view->internal)) {
     // A built-in's view without arrays: its reference and its pin, both
     // made on the thread whose cache made the pin.
     BackingStorePin pin = UntagPin(view->internal);
     if (!PinnedBy(&pin, &Views()->pins)) {
-      napi_throw_error(env, "ERR_BUFFER_WRONG_ENV",
-                       "release: this view was filled in another thread; release it there");
+      napi_throw_error(
+          env, "ERR_BUFFER_WRONG_ENV",
+          "release: this view was filled in another thread; release it there");
       return;
     }
     if (view->obj != nullptr) napi_delete_reference(env, view->obj);
@@ -198,9 +215,10 @@ void Release(napi_env env, bp_buffer* view) {
   }
   ViewInternal* internal = static_cast<ViewInternal*>(view->internal);
   if (internal != nullptr && internal->env != env) {
-    napi_throw_error(env, "ERR_BUFFER_WRONG_ENV",
-                     "release: this view was filled in another env (addon or thread); "
-                     "release it there");
+    napi_throw_error(
+        env, "ERR_BUFFER_WRONG_ENV",
+        "release: this view was filled in another env (addon or thread); "
+        "release it there");
     return;
   }
   // Ending an export cannot fail (PyBuffer_Release returns nothing): the

@@ -54,8 +54,7 @@ CApiState* NewState(Napi::Env env) {
   napi_create_reference(env, scratch, 1, &state->scratch_ref);
   // The env owns its state: freed (and forgotten by this thread) at teardown.
   env.SetInstanceData<CApiState>(state);
-  napi_add_env_cleanup_hook(
-      env, UnpinAllViewsOnTeardown, nullptr);
+  napi_add_env_cleanup_hook(env, UnpinAllViewsOnTeardown, nullptr);
   return state;
 }
 

@@ -76,7 +76,8 @@ int FailBufferError(napi_env env, const char* code, const char* message) {
 }
 
 int FailStatus(napi_env env, const Status& status) {
-  if (status.code == ErrorCode::kBadFlags) return FailRange(env, status.message);
+  if (status.code == ErrorCode::kBadFlags)
+    return FailRange(env, status.message);
   return FailBufferError(env, CodeName(status.code), status.message);
 }
 

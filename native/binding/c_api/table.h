@@ -14,14 +14,13 @@ namespace bp::binding {
 const bp_api* ApiTable();
 
 int GetBuffer(napi_env env, napi_value obj, bp_buffer* view, int flags);
-int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view,
-                      int flags);
+int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view, int flags);
 void Release(napi_env env, bp_buffer* view);
 
 int IsContiguousC(const bp_buffer* view, char order);
 void* GetPointerC(const bp_buffer* view, const bp_ssize_t* indices);
-int ToContiguous(napi_env env, void* dst, const bp_buffer* src,
-                 bp_ssize_t len, char order);
+int ToContiguous(napi_env env, void* dst, const bp_buffer* src, bp_ssize_t len,
+                 char order);
 int FromContiguous(napi_env env, const bp_buffer* dst, const void* src,
                    bp_ssize_t len, char order);
 int CopyData(napi_env env, napi_value dst, napi_value src);

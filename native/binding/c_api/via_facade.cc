@@ -18,10 +18,12 @@ namespace {
 
 // What the facade answered, read once.
 struct Answer {
-  napi_value info = nullptr, bytes = nullptr, format = nullptr, region = nullptr;
+  napi_value info = nullptr, bytes = nullptr, format = nullptr,
+             region = nullptr;
   int64_t offset = 0, len = 0, itemsize = 0;
   int ndim = 0;
-  bool readonly = false, has_shape = false, has_strides = false, has_suboffsets = false;
+  bool readonly = false, has_shape = false, has_strides = false,
+       has_suboffsets = false;
   bool has_format = false;
   std::string format_text;
   // The whole memory the view lives in, as V8 knows it.
@@ -42,18 +44,21 @@ bool ScratchInt(const double* scratch, size_t index, int64_t* out) {
 
 bool ScratchInts(const double* scratch, size_t start, int n, int64_t* out) {
   for (int i = 0; i < n; i++) {
-    if (!ScratchInt(scratch, start + static_cast<size_t>(i), &out[i])) return false;
+    if (!ScratchInt(scratch, start + static_cast<size_t>(i), &out[i]))
+      return false;
   }
   return true;
 }
 
 bool IsNullish(napi_env env, napi_value value) {
   napi_valuetype type;
-  return napi_typeof(env, value, &type) == napi_ok && (type == napi_null || type == napi_undefined);
+  return napi_typeof(env, value, &type) == napi_ok &&
+         (type == napi_null || type == napi_undefined);
 }
 
 // Ends the facade's export after a failure, keeping the first error.
-int Refuse(napi_env env, const CApiState* state, napi_value info, const char* message) {
+int Refuse(napi_env env, const CApiState* state, napi_value info,
+           const char* message) {
   if (!Pending(env)) FailBufferError(env, "ERR_BUFFER_INVALID_EXPORT", message);
   napi_value pending_error = SetAside(env);
   if (info != nullptr) CallFacade(env, state, kReleaseForC, 1, &info);
@@ -64,10 +69,13 @@ int Refuse(napi_env env, const CApiState* state, napi_value info, const char* me
 
 // The header numbers, the bytes, the format and the region; nullptr or
 // what is wrong.
-const char* ReadAnswer(napi_env env, const double* scratch, napi_value answer, Answer* a) {
+const char* ReadAnswer(napi_env env, const double* scratch, napi_value answer,
+                       Answer* a) {
   int64_t ndim = 0, present[4] = {0, 0, 0, 0};
-  if (!ScratchInt(scratch, kScratchByteOffset, &a->offset) || !ScratchInt(scratch, kScratchLen, &a->len) ||
-      !ScratchInt(scratch, kScratchItemsize, &a->itemsize) || !ScratchInt(scratch, kScratchNdim, &ndim) ||
+  if (!ScratchInt(scratch, kScratchByteOffset, &a->offset) ||
+      !ScratchInt(scratch, kScratchLen, &a->len) ||
+      !ScratchInt(scratch, kScratchItemsize, &a->itemsize) ||
+      !ScratchInt(scratch, kScratchNdim, &ndim) ||
       !ScratchInts(scratch, kScratchReadonly, 1, &present[0]) ||
       !ScratchInts(scratch, kScratchHasShape, 3, &present[1]) ||
       napi_get_element(env, answer, kAnswerBytes, &a->bytes) != napi_ok ||
@@ -83,20 +91,24 @@ const char* ReadAnswer(napi_env env, const double* scratch, napi_value answer, A
   a->has_shape = present[1] != 0;
   a->has_strides = present[2] != 0;
   a->has_suboffsets = present[3] != 0;
-  if ((a->has_strides && !a->has_shape) || (a->has_suboffsets && !a->has_strides)) {
+  if ((a->has_strides && !a->has_shape) ||
+      (a->has_suboffsets && !a->has_strides)) {
     return "the exporter's shape, strides or suboffsets are malformed";
   }
-  if (!IsNullish(env, a->bytes) && !BufferMemory(a->bytes, &a->block_data, &a->block_length)) {
+  if (!IsNullish(env, a->bytes) &&
+      !BufferMemory(a->bytes, &a->block_data, &a->block_length)) {
     return "the exporter's memory could not be read";
   }
   a->has_format = !IsNullish(env, a->format);
   if (a->has_format) {
     size_t length = 0;
-    if (napi_get_value_string_utf8(env, a->format, nullptr, 0, &length) != napi_ok) {
+    if (napi_get_value_string_utf8(env, a->format, nullptr, 0, &length) !=
+        napi_ok) {
       return "the exporter's format is not a string";
     }
     a->format_text.resize(length);
-    napi_get_value_string_utf8(env, a->format, a->format_text.data(), length + 1, &length);
+    napi_get_value_string_utf8(env, a->format, a->format_text.data(),
+                               length + 1, &length);
   }
   return nullptr;
 }
@@ -104,14 +116,18 @@ const char* ReadAnswer(napi_env env, const double* scratch, napi_value answer, A
 // Reads the arrays into the view's internal, completes the layout they
 // stand for (strides of a C-contiguous shape, or one dimension of bytes)
 // and checks it in bounds of the memory; nullptr or what is wrong.
-const char* CompleteAndCheck(const double* scratch, const Answer& a, ViewInternal* internal) {
+const char* CompleteAndCheck(const double* scratch, const Answer& a,
+                             ViewInternal* internal) {
   const int n = a.ndim;
   int64_t* shape = &internal->arrays[0];
   int64_t* strides = &internal->arrays[n];
   int64_t* suboffsets = &internal->arrays[2 * n];
   if ((a.has_shape && !ScratchInts(scratch, kScratchHeader, n, shape)) ||
-      (a.has_strides && !ScratchInts(scratch, kScratchHeader + kScratchMaxNdim, n, strides)) ||
-      (a.has_suboffsets && !ScratchInts(scratch, kScratchHeader + 2 * kScratchMaxNdim, n, suboffsets))) {
+      (a.has_strides &&
+       !ScratchInts(scratch, kScratchHeader + kScratchMaxNdim, n, strides)) ||
+      (a.has_suboffsets &&
+       !ScratchInts(scratch, kScratchHeader + 2 * kScratchMaxNdim, n,
+                    suboffsets))) {
     return "the exporter's shape, strides or suboffsets are malformed";
   }
   int64_t full_shape[kMaxNdim], full_strides[kMaxNdim];
@@ -121,8 +137,10 @@ const char* CompleteAndCheck(const double* scratch, const Answer& a, ViewInterna
     check.ndim = n;
     std::memcpy(full_shape, shape, sizeof(int64_t) * static_cast<size_t>(n));
     if (a.has_strides) {
-      std::memcpy(full_strides, strides, sizeof(int64_t) * static_cast<size_t>(n));
-    } else if (!FillContiguousStrides(n, shape, a.itemsize, 'C', full_strides).ok()) {
+      std::memcpy(full_strides, strides,
+                  sizeof(int64_t) * static_cast<size_t>(n));
+    } else if (!FillContiguousStrides(n, shape, a.itemsize, 'C', full_strides)
+                    .ok()) {
       return "the exporter's shape overflows";
     }
   } else {
@@ -133,7 +151,8 @@ const char* CompleteAndCheck(const double* scratch, const Answer& a, ViewInterna
   check.shape = full_shape;
   check.strides = full_strides;
   check.suboffsets = a.has_suboffsets ? suboffsets : nullptr;
-  if (!ValidateLayout(&check, a.offset, static_cast<int64_t>(a.block_length)).ok() ||
+  if (!ValidateLayout(&check, a.offset, static_cast<int64_t>(a.block_length))
+           .ok() ||
       (a.has_shape ? check.len != a.len : a.len % a.itemsize != 0)) {
     return "the exporter's view does not fit its memory";
   }
@@ -144,7 +163,8 @@ const char* CompleteAndCheck(const double* scratch, const Answer& a, ViewInterna
 bool Covers(const Block* block, const void* data, size_t length) {
   const uintptr_t start = reinterpret_cast<uintptr_t>(block->data);
   const uintptr_t first = reinterpret_cast<uintptr_t>(data);
-  return first >= start && first - start <= block->size && length <= block->size - (first - start);
+  return first >= start && first - start <= block->size &&
+         length <= block->size - (first - start);
 }
 
 // What keeps the memory while C holds the view: the block of the region
@@ -155,7 +175,8 @@ bool Covers(const Block* block, const void* data, size_t length) {
 // pending.
 int HoldMemory(napi_env env, const Answer& a, ViewInternal* internal) {
   Block* pin = NativeRegion::PinBlockOf(env, a.region);
-  if (pin != nullptr && (a.block_data == nullptr || !Covers(pin, a.block_data, a.block_length))) {
+  if (pin != nullptr &&
+      (a.block_data == nullptr || !Covers(pin, a.block_data, a.block_length))) {
     UnrefBlock(pin);
     pin = nullptr;
   }
@@ -165,19 +186,23 @@ int HoldMemory(napi_env env, const Answer& a, ViewInternal* internal) {
     return 0;
   }
   if (a.block_length == 0) return 0;
-  if (!PinBackingStore(&Views()->pins, a.bytes, a.block_data, a.block_length, &internal->store)) {
-    return FailBufferError(env, "ERR_BUFFER_INVALID_EXPORT",
-                           "the exporter's memory could not be pinned for the view");
+  if (!PinBackingStore(&Views()->pins, a.bytes, a.block_data, a.block_length,
+                       &internal->store)) {
+    return FailBufferError(
+        env, "ERR_BUFFER_INVALID_EXPORT",
+        "the exporter's memory could not be pinned for the view");
   }
   if (PinnedResizable(&internal->store)) {
     return FailBufferError(env, "ERR_BUFFER_RESIZABLE",
-                           "a resizable ArrayBuffer could shrink under a C view: export a fixed-length one");
+                           "a resizable ArrayBuffer could shrink under a C "
+                           "view: export a fixed-length one");
   }
   return 0;
 }
 
 // The references the view holds, then its fields; nullptr or what failed.
-const char* FillView(napi_env env, napi_value obj, const Answer& a, ViewInternal* internal, bp_buffer* view) {
+const char* FillView(napi_env env, napi_value obj, const Answer& a,
+                     ViewInternal* internal, bp_buffer* view) {
   if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
     view->obj = nullptr;
     return "cannot reference the exporter";
@@ -189,8 +214,11 @@ const char* FillView(napi_env env, napi_value obj, const Answer& a, ViewInternal
   }
   const int n = a.ndim;
   char* format_copy = reinterpret_cast<char*>(&internal->arrays[3 * n]);
-  if (a.has_format) std::memcpy(format_copy, a.format_text.c_str(), a.format_text.size() + 1);
-  view->buf = a.block_data == nullptr ? nullptr : static_cast<char*>(a.block_data) + a.offset;
+  if (a.has_format)
+    std::memcpy(format_copy, a.format_text.c_str(), a.format_text.size() + 1);
+  view->buf = a.block_data == nullptr
+                  ? nullptr
+                  : static_cast<char*>(a.block_data) + a.offset;
   view->len = a.len;
   view->itemsize = a.itemsize;
   view->readonly = a.readonly ? 1 : 0;
@@ -205,13 +233,15 @@ const char* FillView(napi_env env, napi_value obj, const Answer& a, ViewInternal
 
 }  // namespace
 
-int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view, int flags) {
+int GetViaFacade(napi_env env, CApiState* state, napi_value obj,
+                 bp_buffer* view, int flags) {
   napi_value args[2] = {obj, nullptr};
   if (napi_create_int32(env, flags, &args[1]) != napi_ok) return -1;
   // Numbers the facade did not write this time (it failed, or its array was
   // somehow detached) must not pass for an answer: NaN is never one.
   const double* scratch = state->scratch;
-  for (size_t i = 0; i < kScratchHeader; i++) state->scratch[i] = std::numeric_limits<double>::quiet_NaN();
+  for (size_t i = 0; i < kScratchHeader; i++)
+    state->scratch[i] = std::numeric_limits<double>::quiet_NaN();
   napi_value answer = CallFacade(env, state, kExportForC, 2, args);
   if (answer == nullptr) return -1;
   // From here on the facade holds an export: every failure must end it.
@@ -219,8 +249,10 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view
   napi_get_element(env, answer, kAnswerInfo, &a.info);
   const char* error = ReadAnswer(env, scratch, answer, &a);
   if (error != nullptr) return Refuse(env, state, a.info, error);
-  ViewInternal* internal = NewInternal(env, 3 * a.ndim, a.has_format ? a.format_text.size() + 1 : 0);
-  if (internal == nullptr) return Refuse(env, state, a.info, "out of memory for a buffer view");
+  ViewInternal* internal =
+      NewInternal(env, 3 * a.ndim, a.has_format ? a.format_text.size() + 1 : 0);
+  if (internal == nullptr)
+    return Refuse(env, state, a.info, "out of memory for a buffer view");
   error = CompleteAndCheck(scratch, a, internal);
   if (error == nullptr && HoldMemory(env, a, internal) != 0) error = "";
   if (error == nullptr) error = FillView(env, obj, a, internal, view);

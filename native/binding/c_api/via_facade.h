@@ -12,7 +12,8 @@ namespace bp::binding {
 
 // 0 with *view filled, or -1 with the exception pending (and the facade's
 // export, if any, ended).
-int GetViaFacade(napi_env env, CApiState* state, napi_value obj, bp_buffer* view, int flags);
+int GetViaFacade(napi_env env, CApiState* state, napi_value obj,
+                 bp_buffer* view, int flags);
 
 }  // namespace bp::binding
 

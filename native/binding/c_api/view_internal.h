@@ -53,7 +53,8 @@ struct ThreadViews {
   PinCache pins;
 };
 
-inline thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr}};
+inline thread_local ThreadViews t_views = {
+    nullptr, nullptr, 0, {nullptr, nullptr}};
 
 inline ThreadViews* Views() { return &t_views; }
 

@@ -3,13 +3,13 @@
 #include <cstdlib>
 #include <vector>
 
+#include "binding/convert.h"
+#include "binding/errors.h"
+#include "binding/io/transfer.h"
+#include "binding/memory/block.h"
 #include "core/buffer_view.h"
 #include "core/copy.h"
 #include "core/layout.h"
-#include "binding/convert.h"
-#include "binding/memory/block.h"
-#include "binding/errors.h"
-#include "binding/io/transfer.h"
 
 namespace bp::binding {
 namespace {
@@ -23,7 +23,8 @@ int64_t Prepare(const Napi::CallbackInfo& info, Transfer* t) {
   t->write = info[0].ToBoolean();
   t->fd = static_cast<int>(ToInt64(info[1]));
   if (!info[2].IsArrayBuffer()) {
-    throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE", "expected an ArrayBuffer");
+    throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     "expected an ArrayBuffer");
   }
   // Values that can run JavaScript first; the memory pointer last.
   const int64_t offset = ToInt64(info[3]);
@@ -33,7 +34,8 @@ int64_t Prepare(const Napi::CallbackInfo& info, Transfer* t) {
   t->position = ToInt64(info[7]);
   Napi::ArrayBuffer ab = info[2].As<Napi::ArrayBuffer>();
   if (t->shape.size() != t->strides.size()) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT", "shape and strides differ in length");
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
+                     "shape and strides differ in length");
   }
   BufferView v;
   v.itemsize = t->itemsize;
@@ -41,7 +43,8 @@ int64_t Prepare(const Napi::CallbackInfo& info, Transfer* t) {
   static const int64_t kNone[1] = {0};
   v.shape = t->shape.empty() ? kNone : t->shape.data();
   v.strides = t->strides.empty() ? kNone : t->strides.data();
-  Status status = ValidateLayout(&v, offset, static_cast<int64_t>(ab.ByteLength()));
+  Status status =
+      ValidateLayout(&v, offset, static_cast<int64_t>(ab.ByteLength()));
   if (!status.ok()) ThrowStatus(env, status);
   t->base = static_cast<char*>(ab.Data()) + offset;
   return v.len;
@@ -63,18 +66,24 @@ Napi::Value TransferSync(const Napi::CallbackInfo& info) {
 // after checking the target again, for a read.
 class TransferWorker : public Napi::AsyncWorker {
  public:
-  TransferWorker(Napi::Function callback, Napi::ArrayBuffer target, Napi::Object keep, Transfer t, int64_t len)
+  TransferWorker(Napi::Function callback, Napi::ArrayBuffer target,
+                 Napi::Object keep, Transfer t, int64_t len)
       : Napi::AsyncWorker(callback), t_(std::move(t)), len_(len) {
     keep_ = Napi::Persistent(keep);
     pin_ = TakeBlockOf(target.Data(), target.ByteLength());
     if (pin_ != nullptr || len_ == 0) return;
     stage_ = static_cast<char*>(std::malloc(static_cast<size_t>(len_)));
-    if (stage_ == nullptr) throw CodedError(Env(), ErrorKind::kRangeError, "ERR_OUT_OF_RANGE", "out of memory for a private copy of the memory");
+    if (stage_ == nullptr)
+      throw CodedError(Env(), ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+                       "out of memory for a private copy of the memory");
     const int ndim = static_cast<int>(t_.shape.size());
     packed_.resize(static_cast<size_t>(ndim));
-    (void)FillContiguousStrides(ndim, t_.shape.data(), t_.itemsize, 'C', packed_.data());
+    (void)FillContiguousStrides(ndim, t_.shape.data(), t_.itemsize, 'C',
+                                packed_.data());
     if (t_.write) {
-      (void)CopyItems(StridedRef{stage_, packed_.data()}, StridedRef{t_.base, t_.strides.data()}, t_.shape.data(), ndim, t_.itemsize);
+      (void)CopyItems(StridedRef{stage_, packed_.data()},
+                      StridedRef{t_.base, t_.strides.data()}, t_.shape.data(),
+                      ndim, t_.itemsize);
     } else {
       target_ = Napi::Persistent(target);
       offset_ = t_.base - static_cast<char*>(target.Data());
@@ -100,17 +109,21 @@ class TransferWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     if (t_.error != 0) {
-      Callback().Call({SystemError(env, t_.error, t_.syscall).Value(), env.Undefined()});
+      Callback().Call(
+          {SystemError(env, t_.error, t_.syscall).Value(), env.Undefined()});
       return;
     }
     if (stage_ != nullptr && !t_.write && !ScatterIntoTarget()) {
       Napi::Error e = CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                                 "the read completed, but its target memory was detached or shrunk meanwhile; "
-                                 "keep the target attached (do not transfer or resize it) until the promise settles");
+                                 "the read completed, but its target memory "
+                                 "was detached or shrunk meanwhile; "
+                                 "keep the target attached (do not transfer or "
+                                 "resize it) until the promise settles");
       Callback().Call({e.Value(), env.Undefined()});
       return;
     }
-    Callback().Call({env.Null(), Napi::Number::New(env, static_cast<double>(t_.done))});
+    Callback().Call(
+        {env.Null(), Napi::Number::New(env, static_cast<double>(t_.done))});
   }
 
  private:
@@ -125,11 +138,14 @@ class TransferWorker : public Napi::AsyncWorker {
     static const int64_t kNone[1] = {0};
     v.shape = t_.shape.empty() ? kNone : t_.shape.data();
     v.strides = t_.strides.empty() ? kNone : t_.strides.data();
-    if (ab.IsEmpty() || ab.Data() == nullptr || !ValidateLayout(&v, offset_, static_cast<int64_t>(ab.ByteLength())).ok()) {
+    if (ab.IsEmpty() || ab.Data() == nullptr ||
+        !ValidateLayout(&v, offset_, static_cast<int64_t>(ab.ByteLength()))
+             .ok()) {
       return false;
     }
-    ScatterPrefix(static_cast<char*>(ab.Data()) + offset_, t_.shape.data(), t_.strides.data(), v.ndim, t_.itemsize,
-                  stage_, packed_.data(), t_.done, len_);
+    ScatterPrefix(static_cast<char*>(ab.Data()) + offset_, t_.shape.data(),
+                  t_.strides.data(), v.ndim, t_.itemsize, stage_,
+                  packed_.data(), t_.done, len_);
     return true;
   }
 
@@ -149,10 +165,12 @@ Napi::Value TransferAsync(const Napi::CallbackInfo& info) {
   Transfer t;
   const int64_t len = Prepare(info, &t);
   if (!info[9].IsFunction() || !info[8].IsObject()) {
-    throw CodedError(info.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE", "expected keep and callback");
+    throw CodedError(info.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     "expected keep and callback");
   }
-  auto* worker = new TransferWorker(info[9].As<Napi::Function>(), info[2].As<Napi::ArrayBuffer>(),
-                                    info[8].As<Napi::Object>(), std::move(t), len);
+  auto* worker = new TransferWorker(
+      info[9].As<Napi::Function>(), info[2].As<Napi::ArrayBuffer>(),
+      info[8].As<Napi::Object>(), std::move(t), len);
   worker->Queue();
   return info.Env().Undefined();
 }

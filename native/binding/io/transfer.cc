@@ -27,13 +27,16 @@ constexpr int64_t kStageBytes = 1 << 20;
 bool TransferIovecs(Transfer* t, std::vector<iovec>& iov, bool* eof) {
   size_t at = 0;
   while (at < iov.size()) {
-    const int count = static_cast<int>(iov.size() - at > IOV_MAX ? IOV_MAX : iov.size() - at);
+    const int count =
+        static_cast<int>(iov.size() - at > IOV_MAX ? IOV_MAX : iov.size() - at);
     const off_t position = t->position + t->done;
     ssize_t r;
     if (t->write) {
-      r = t->position < 0 ? writev(t->fd, &iov[at], count) : pwritev(t->fd, &iov[at], count, position);
+      r = t->position < 0 ? writev(t->fd, &iov[at], count)
+                          : pwritev(t->fd, &iov[at], count, position);
     } else {
-      r = t->position < 0 ? readv(t->fd, &iov[at], count) : preadv(t->fd, &iov[at], count, position);
+      r = t->position < 0 ? readv(t->fd, &iov[at], count)
+                          : preadv(t->fd, &iov[at], count, position);
     }
     if (r < 0) {
       if (errno == EINTR) continue;
@@ -68,10 +71,11 @@ void TransferRuns(Transfer* t) {
   iov.reserve(IOV_MAX);
   bool eof = false;
   const int ndim = static_cast<int>(t->shape.size());
-  ForEachRun(ndim, t->shape.data(), t->strides.data(), t->itemsize, [&](int64_t offset, int64_t n) {
-    iov.push_back(iovec{t->base + offset, static_cast<size_t>(n)});
-    return iov.size() < IOV_MAX || TransferIovecs(t, iov, &eof);
-  });
+  ForEachRun(ndim, t->shape.data(), t->strides.data(), t->itemsize,
+             [&](int64_t offset, int64_t n) {
+               iov.push_back(iovec{t->base + offset, static_cast<size_t>(n)});
+               return iov.size() < IOV_MAX || TransferIovecs(t, iov, &eof);
+             });
   if (t->error == 0 && !eof) TransferIovecs(t, iov, &eof);
 }
 
@@ -83,7 +87,8 @@ void TransferStaged(Transfer* t) {
   for (int d = 1; d < ndim; d++) slice *= t->shape[d];
   const int64_t per = slice >= kStageBytes ? 1 : kStageBytes / slice;
   const int64_t rows = ndim == 0 ? 1 : t->shape[0];
-  char* stage = static_cast<char*>(std::malloc(static_cast<size_t>(per * slice)));
+  char* stage =
+      static_cast<char*>(std::malloc(static_cast<size_t>(per * slice)));
   if (stage == nullptr) {
     t->error = ENOMEM;
     t->syscall = "malloc";
@@ -95,18 +100,20 @@ void TransferStaged(Transfer* t) {
   for (int64_t r0 = 0; r0 < rows && !eof && t->error == 0; r0 += per) {
     sub_shape[0] = rows - r0 < per ? rows - r0 : per;
     // Cannot overflow: the whole layout was validated.
-    (void)FillContiguousStrides(ndim, sub_shape.data(), t->itemsize, 'C', packed.data());
+    (void)FillContiguousStrides(ndim, sub_shape.data(), t->itemsize, 'C',
+                                packed.data());
     char* at = t->base + r0 * t->strides[0];
     const int64_t bytes = sub_shape[0] * slice;
     if (t->write) {
-      (void)CopyItems(StridedRef{stage, packed.data()}, StridedRef{at, t->strides.data()}, sub_shape.data(), ndim,
+      (void)CopyItems(StridedRef{stage, packed.data()},
+                      StridedRef{at, t->strides.data()}, sub_shape.data(), ndim,
                       t->itemsize);
       TransferContiguous(t, stage, bytes, &eof);
     } else {
       const int64_t before = t->done;
       if (!TransferContiguous(t, stage, bytes, &eof)) break;
-      ScatterPrefix(at, sub_shape.data(), t->strides.data(), ndim, t->itemsize, stage, packed.data(),
-                    t->done - before, bytes);
+      ScatterPrefix(at, sub_shape.data(), t->strides.data(), ndim, t->itemsize,
+                    stage, packed.data(), t->done - before, bytes);
     }
   }
   std::free(stage);
@@ -119,9 +126,11 @@ bool TransferContiguous(Transfer* t, char* p, int64_t n, bool* eof) {
     const size_t chunk = static_cast<size_t>(n > SSIZE_MAX ? SSIZE_MAX : n);
     ssize_t r;
     if (t->write) {
-      r = t->position < 0 ? ::write(t->fd, p, chunk) : pwrite(t->fd, p, chunk, t->position + t->done);
+      r = t->position < 0 ? ::write(t->fd, p, chunk)
+                          : pwrite(t->fd, p, chunk, t->position + t->done);
     } else {
-      r = t->position < 0 ? ::read(t->fd, p, chunk) : pread(t->fd, p, chunk, t->position + t->done);
+      r = t->position < 0 ? ::read(t->fd, p, chunk)
+                          : pread(t->fd, p, chunk, t->position + t->done);
     }
     if (r < 0) {
       if (errno == EINTR) continue;
@@ -141,17 +150,22 @@ bool TransferContiguous(Transfer* t, char* p, int64_t n, bool* eof) {
   return true;
 }
 
-void ScatterPrefix(char* base, const int64_t* shape, const int64_t* strides, int ndim, int64_t itemsize,
-                   const char* src, const int64_t* packed, int64_t bytes, int64_t len) {
+void ScatterPrefix(char* base, const int64_t* shape, const int64_t* strides,
+                   int ndim, int64_t itemsize, const char* src,
+                   const int64_t* packed, int64_t bytes, int64_t len) {
   if (bytes == len) {
-    (void)CopyItems(StridedRef{base, strides}, StridedRef{const_cast<char*>(src), packed}, shape, ndim, itemsize);
+    (void)CopyItems(StridedRef{base, strides},
+                    StridedRef{const_cast<char*>(src), packed}, shape, ndim,
+                    itemsize);
     return;
   }
   std::vector<int64_t> index(static_cast<size_t>(ndim), 0);
   for (int64_t at = 0; at < bytes; at += itemsize) {
     char* p = base;
     for (int d = 0; d < ndim; d++) p += index[d] * strides[d];
-    std::memcpy(p, src + at, static_cast<size_t>(bytes - at < itemsize ? bytes - at : itemsize));
+    std::memcpy(
+        p, src + at,
+        static_cast<size_t>(bytes - at < itemsize ? bytes - at : itemsize));
     int d = ndim - 1;
     while (d >= 0 && ++index[d] == shape[d]) index[d--] = 0;
   }
@@ -164,7 +178,8 @@ void RunTransfer(Transfer* t) {
   v.shape = t->shape.data();
   v.strides = t->strides.data();
   int64_t len = 0;
-  if (!ComputeLength(v.ndim, v.shape, v.itemsize, &len).ok() || len == 0) return;
+  if (!ComputeLength(v.ndim, v.shape, v.itemsize, &len).ok() || len == 0)
+    return;
   v.len = len;
   bool eof = false;
   if (IsCContiguous(v)) {
@@ -173,7 +188,8 @@ void RunTransfer(Transfer* t) {
   }
   // The length of the innermost contiguous run decides the method.
   int outer = 0;
-  if (RunLength(v.ndim, v.shape, v.strides, v.itemsize, &outer) >= kMinIovecRun) {
+  if (RunLength(v.ndim, v.shape, v.strides, v.itemsize, &outer) >=
+      kMinIovecRun) {
     TransferRuns(t);
   } else {
     TransferStaged(t);

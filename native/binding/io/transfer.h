@@ -38,8 +38,9 @@ bool TransferContiguous(Transfer* t, char* p, int64_t n, bool* eof);
 // returned, all of them. A read that ends inside an item (EOF) stores that
 // item's first bytes too, as a read into contiguous memory would, so the
 // count returned is always the count stored.
-void ScatterPrefix(char* base, const int64_t* shape, const int64_t* strides, int ndim, int64_t itemsize,
-                   const char* src, const int64_t* packed, int64_t bytes, int64_t len);
+void ScatterPrefix(char* base, const int64_t* shape, const int64_t* strides,
+                   int ndim, int64_t itemsize, const char* src,
+                   const int64_t* packed, int64_t bytes, int64_t len);
 
 }  // namespace bp::binding
 

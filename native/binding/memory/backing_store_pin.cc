@@ -62,8 +62,10 @@ void CallCompleted(v8::Isolate*);
 void Unlist(Entry* entry) {
   PinCache* cache = entry->owner;
   if (cache == nullptr) return;
-  if (entry->prev != nullptr) entry->prev->next = entry->next;
-  else cache->entries = entry->next;
+  if (entry->prev != nullptr)
+    entry->prev->next = entry->next;
+  else
+    cache->entries = entry->next;
   if (entry->next != nullptr) entry->next->prev = entry->prev;
   entry->owner = nullptr;
   entry->prev = entry->next = nullptr;
@@ -91,19 +93,25 @@ void Forget(PinCache* cache) {
 
 void CallCompleted(v8::Isolate*) { Forget(t_cache); }
 
-std::shared_ptr<v8::BackingStore> StoreOf(napi_value buffer, const void* data, size_t needed) {
+std::shared_ptr<v8::BackingStore> StoreOf(napi_value buffer, const void* data,
+                                          size_t needed) {
   v8::Local<v8::Value> value = ToLocal(buffer);
   std::shared_ptr<v8::BackingStore> store;
-  if (value->IsArrayBuffer()) store = value.As<v8::ArrayBuffer>()->GetBackingStore();
-  else if (value->IsSharedArrayBuffer()) store = value.As<v8::SharedArrayBuffer>()->GetBackingStore();
-  if (store == nullptr || store->Data() != data || store->ByteLength() < needed) return nullptr;
+  if (value->IsArrayBuffer())
+    store = value.As<v8::ArrayBuffer>()->GetBackingStore();
+  else if (value->IsSharedArrayBuffer())
+    store = value.As<v8::SharedArrayBuffer>()->GetBackingStore();
+  if (store == nullptr || store->Data() != data || store->ByteLength() < needed)
+    return nullptr;
   return store;
 }
 
 Entry* NewEntry(std::shared_ptr<v8::BackingStore> store) {
   void* data = store->Data();
   const size_t length = store->ByteLength();
-  return new (std::nothrow) Entry{std::move(store), data, length, 0, nullptr, nullptr, nullptr, nullptr, false};
+  return new (std::nothrow)
+      Entry{std::move(store), data,    length,  0,    nullptr,
+            nullptr,          nullptr, nullptr, false};
 }
 
 Entry* Remember(PinCache* cache, std::shared_ptr<v8::BackingStore> store) {
@@ -148,8 +156,8 @@ bool BufferMemory(napi_value buffer, void** data, size_t* length) {
   return true;
 }
 
-bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data, size_t needed,
-                     BackingStorePin* pin) {
+bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data,
+                     size_t needed, BackingStorePin* pin) {
   if (buffer == nullptr || data == nullptr || needed == 0) return false;
   // The same memory is the same store: while an entry holds memory, no
   // other allocation can have its address. (Two external stores can alias
@@ -168,7 +176,8 @@ bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data, size_
   return true;
 }
 
-bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed, BackingStorePin* pin) {
+bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed,
+                        BackingStorePin* pin) {
   if (buffer == nullptr || data == nullptr || needed == 0) return false;
   std::shared_ptr<v8::BackingStore> store = StoreOf(buffer, data, needed);
   Entry* entry = store == nullptr ? nullptr : NewEntry(std::move(store));
@@ -180,11 +189,13 @@ bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed, Back
 
 bool PinnedResizable(const BackingStorePin* pin) {
   const Entry* entry = static_cast<const Entry*>(pin->entry);
-  return entry != nullptr && entry->store != nullptr && entry->store->IsResizableByUserJavaScript();
+  return entry != nullptr && entry->store != nullptr &&
+         entry->store->IsResizableByUserJavaScript();
 }
 
 void* PinnedData(const BackingStorePin* pin) {
-  return pin->entry == nullptr ? nullptr : static_cast<Entry*>(pin->entry)->data;
+  return pin->entry == nullptr ? nullptr
+                               : static_cast<Entry*>(pin->entry)->data;
 }
 
 bool PinnedBy(const BackingStorePin* pin, const PinCache* cache) {

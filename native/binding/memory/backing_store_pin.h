@@ -50,13 +50,14 @@ bool BufferMemory(napi_value buffer, void** data, size_t* length);
 // (> 0) bytes, into the empty *pin, through this thread's `cache`. False
 // (and *pin left empty) when buffer is not that. Runs no JavaScript and
 // creates no handle.
-bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data, size_t needed,
-                     BackingStorePin* pin);
+bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data,
+                     size_t needed, BackingStorePin* pin);
 
 // The same outside any cache: the pin lives until UnpinBackingStore, even
 // past the env's teardown (the C API's scratch, which its state reads
 // until the state is freed).
-bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed, BackingStorePin* pin);
+bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed,
+                        BackingStorePin* pin);
 
 // Whether the pinned memory may grow or shrink from JavaScript (a resizable
 // ArrayBuffer or growable SharedArrayBuffer): V8's own answer, which no

@@ -85,9 +85,11 @@ void FreeBlock(Block* block) {
   if (block->foreign) {
     {
       std::lock_guard<std::mutex> lock(g_foreign_mutex);
-      if (LiveForeign().erase(block) == 0) block->release = nullptr;  // atexit took it
+      if (LiveForeign().erase(block) == 0)
+        block->release = nullptr;  // atexit took it
     }
-    if (block->release != nullptr) block->release(block->ctx, block->foreign_ptr);
+    if (block->release != nullptr)
+      block->release(block->ctx, block->foreign_ptr);
   } else if (block->mapped) {
     munmap(block->base, block->reserved);
   } else {
@@ -101,7 +103,8 @@ void FreeBlock(Block* block) {
 
 // 128-bit tag of pending-block externals: a value from elsewhere (another
 // addon's external) can never be mistaken for one.
-constexpr napi_type_tag kPendingTag = {0x5b0e8c7d2f914a36ULL, 0xa4c1d9e07b3f2685ULL};
+constexpr napi_type_tag kPendingTag = {0x5b0e8c7d2f914a36ULL,
+                                       0xa4c1d9e07b3f2685ULL};
 
 struct Pending {
   Block* block;
@@ -147,7 +150,8 @@ Block* AllocateBlock(size_t size, size_t align, bool zero) {
     block->base = base;
     block->mapped = true;
     const uintptr_t p = reinterpret_cast<uintptr_t>(base);
-    block->data = reinterpret_cast<void*>((p + align - 1) & ~(uintptr_t{align} - 1));
+    block->data =
+        reinterpret_cast<void*>((p + align - 1) & ~(uintptr_t{align} - 1));
   } else {
     // posix_memalign needs a multiple of sizeof(void*); a 0-byte request
     // still gets a real, unique pointer.
@@ -169,8 +173,8 @@ Block* AllocateBlock(size_t size, size_t align, bool zero) {
 // JavaScript changes memory, never the file, and never faults), '+' (r+)
 // maps shared. The mapping starts at the page boundary below `offset`;
 // `data` points at the requested byte.
-Block* MapFileBlock(const char* path, char mode, int64_t offset,
-                    int64_t length, int* error, const char** syscall) {
+Block* MapFileBlock(const char* path, char mode, int64_t offset, int64_t length,
+                    int* error, const char** syscall) {
   *error = 0;
   // Only a regular file maps with the size fstat reports. Anything else is
   // refused before it is opened, since opening it may block for good (a
@@ -183,7 +187,8 @@ Block* MapFileBlock(const char* path, char mode, int64_t offset,
     return nullptr;
   }
   // O_NONBLOCK: the path may have become a FIFO since the stat.
-  const int flags = (mode == '+' ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+  const int flags =
+      (mode == '+' ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
   const int fd = open(path, flags);
   if (fd < 0) {
     *error = errno;
@@ -263,7 +268,9 @@ Block* ForeignBlock(void* ptr, size_t size, ForeignRelease release, void* ctx) {
   return block;
 }
 
-void RefBlock(Block* block) { block->refs.fetch_add(1, std::memory_order_relaxed); }
+void RefBlock(Block* block) {
+  block->refs.fetch_add(1, std::memory_order_relaxed);
+}
 
 Block* TakeBlockOf(const void* data, size_t length) {
   if (data == nullptr || length == 0) return nullptr;
@@ -275,7 +282,8 @@ Block* TakeBlockOf(const void* data, size_t length) {
     // A count already at zero belongs to a Block being freed right now
     // (FreeBlock waits for this lock to unlist it): never revive it.
     int64_t refs = block->refs.load(std::memory_order_relaxed);
-    while (refs > 0 && !block->refs.compare_exchange_weak(refs, refs + 1, std::memory_order_acq_rel)) {
+    while (refs > 0 && !block->refs.compare_exchange_weak(
+                           refs, refs + 1, std::memory_order_acq_rel)) {
     }
     if (refs > 0) return block;
   }
@@ -283,7 +291,8 @@ Block* TakeBlockOf(const void* data, size_t length) {
 }
 
 void UnrefBlock(Block* block) {
-  if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) FreeBlock(block);
+  if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    FreeBlock(block);
 }
 
 void DiscardForeignBlock(Block* block) {
@@ -298,7 +307,8 @@ void DiscardForeignBlock(Block* block) {
 napi_value WrapPendingBlock(napi_env env, Block* block) {
   Pending* pending = new Pending{block};
   napi_value value = nullptr;
-  if (napi_create_external(env, pending, FinalizePending, nullptr, &value) != napi_ok ||
+  if (napi_create_external(env, pending, FinalizePending, nullptr, &value) !=
+          napi_ok ||
       napi_type_tag_object(env, value, &kPendingTag) != napi_ok) {
     // The finalizer (if the external was made) or we drop the reference.
     if (value == nullptr) {
@@ -312,9 +322,12 @@ napi_value WrapPendingBlock(napi_env env, Block* block) {
 
 Block* TakePendingBlock(napi_env env, napi_value value) {
   napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return nullptr;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external)
+    return nullptr;
   bool tagged = false;
-  if (napi_check_object_type_tag(env, value, &kPendingTag, &tagged) != napi_ok || !tagged) {
+  if (napi_check_object_type_tag(env, value, &kPendingTag, &tagged) !=
+          napi_ok ||
+      !tagged) {
     return nullptr;
   }
   void* data = nullptr;

@@ -9,9 +9,9 @@
 //     env (dropped by that ArrayBuffer's finalizer); each C view pinned by
 //     get_buffer (dropped by release); each share token not yet claimed by
 //     a Worker; each async transfer in flight (io.cc), whatever happens to
-//     the ArrayBuffer meanwhile. The count is atomic because Workers share blocks; all else
-//     about a Block is immutable after creation, except `guard` state,
-//     which has its own atomics (sigbus_guard.h).
+//     the ArrayBuffer meanwhile. The count is atomic because Workers share
+//     blocks; all else about a Block is immutable after creation, except
+//     `guard` state, which has its own atomics (sigbus_guard.h).
 //   - Nobody frees a Block directly: UnrefBlock does.
 #ifndef BUFFER_PROTOCOL_BINDING_BLOCK_H_
 #define BUFFER_PROTOCOL_BINDING_BLOCK_H_
@@ -27,13 +27,13 @@ namespace bp::binding {
 using ForeignRelease = void (*)(void* ctx, void* ptr);
 
 struct Block {
-  void* base = nullptr;   // what to free or unmap
-  size_t reserved = 0;    // bytes mapped, when mapped
+  void* base = nullptr;  // what to free or unmap
+  size_t reserved = 0;   // bytes mapped, when mapped
   bool mapped = false;
-  void* data = nullptr;   // aligned start
+  void* data = nullptr;  // aligned start
   size_t size = 0;
-  bool file = false;      // a file mapping (msync/madvise apply)
-  int guard = -1;         // its SIGBUS guard slot (sigbus_guard.h)
+  bool file = false;  // a file mapping (msync/madvise apply)
+  int guard = -1;     // its SIGBUS guard slot (sigbus_guard.h)
   // Memory lent by C code: freed by calling release(ctx, foreign_ptr).
   bool foreign = false;
   ForeignRelease release = nullptr;
@@ -48,8 +48,8 @@ Block* AllocateBlock(size_t size, size_t align, bool zero);
 // Maps [offset, offset + length) of a file (length < 0: to its end); see
 // native_region.cc for the modes. On failure sets *error (an errno) and
 // *syscall, or *error = 0 for a range the file does not hold.
-Block* MapFileBlock(const char* path, char mode, int64_t offset,
-                    int64_t length, int* error, const char** syscall);
+Block* MapFileBlock(const char* path, char mode, int64_t offset, int64_t length,
+                    int* error, const char** syscall);
 // Wraps C memory; release (may be null) runs when the last reference goes.
 Block* ForeignBlock(void* ptr, size_t size, ForeignRelease release, void* ctx);
 

@@ -36,9 +36,9 @@ bool ExternalBuffersRefusedByRequest() {
 }  // namespace
 
 Napi::Error AllocationError(Napi::Env env, size_t size) {
-  return CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
-                    "cannot allocate " + std::to_string(size) +
-                        " bytes of native memory");
+  return CodedError(
+      env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+      "cannot allocate " + std::to_string(size) + " bytes of native memory");
 }
 
 napi_value ArrayBufferOver(Napi::Env env, Block* block, bool* copy_out) {

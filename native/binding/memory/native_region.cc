@@ -16,22 +16,25 @@ namespace bp::binding {
 
 // Marks NativeRegion objects, so that PinBlockOf can tell one from any
 // other wrapped object before it unwraps it.
-const napi_type_tag NativeRegion::kRegionTag = {0x6270526567696f6eULL, 0x4e6174697665ULL};
+const napi_type_tag NativeRegion::kRegionTag = {0x6270526567696f6eULL,
+                                                0x4e6174697665ULL};
 
 // A block made elsewhere: lent by C, or an allocation or a read-only view
 // of a mapping shared by another env.
 NativeRegion::Kind NativeRegion::KindOf(const Block* block) {
-  return block->foreign ? Kind::kForeign : block->file ? Kind::kMappedRead : Kind::kAllocated;
+  return block->foreign ? Kind::kForeign
+         : block->file  ? Kind::kMappedRead
+                        : Kind::kAllocated;
 }
 
 void NativeRegion::ThrowReleased(Napi::Env env, const char* what) const {
-  throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED", std::string(owner()) + " " + what);
+  throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                   std::string(owner()) + " " + what);
 }
 
 Napi::Function NativeRegion::Init(Napi::Env env) {
   return DefineClass(
-      env,
-      "NativeRegion",
+      env, "NativeRegion",
       {
           InstanceMethod("buffer", &NativeRegion::Buffer),
           InstanceAccessor("length", &NativeRegion::Length, nullptr),
@@ -56,11 +59,13 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
 NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<NativeRegion>(info) {
   Napi::Env env = info.Env();
-  NAPI_THROW_IF_FAILED_VOID(env, napi_type_tag_object(env, Value(), &kRegionTag));
+  NAPI_THROW_IF_FAILED_VOID(env,
+                            napi_type_tag_object(env, Value(), &kRegionTag));
   if (info[0].IsExternal() || info[0].IsBigInt() || info[0].IsString()) {
     const Origin origin = info[0].IsExternal() ? AdoptPending(env, info[0])
-                          : info[0].IsBigInt() ? ClaimShared(env, info[0].As<Napi::BigInt>())
-                                               : MapFile(info);
+                          : info[0].IsBigInt()
+                              ? ClaimShared(env, info[0].As<Napi::BigInt>())
+                              : MapFile(info);
     kind_ = origin.kind;
     Install(env, origin.block, 0);
     return;
@@ -72,23 +77,27 @@ NativeRegion::NativeRegion(const Napi::CallbackInfo& info)
 }
 
 // Memory lent by C code (c_api/lend.cc): a pending block, taken once.
-NativeRegion::Origin NativeRegion::AdoptPending(Napi::Env env, Napi::Value pending) {
+NativeRegion::Origin NativeRegion::AdoptPending(Napi::Env env,
+                                                Napi::Value pending) {
   Block* block = TakePendingBlock(env, pending);
   if (block == nullptr) {
-    throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
-                     "not a native block made by buffer-protocol, or one already used");
+    throw CodedError(
+        env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+        "not a native block made by buffer-protocol, or one already used");
   }
   return {block, KindOf(block)};
 }
 
 // A block another env shared with this one (share()), claimed once.
-NativeRegion::Origin NativeRegion::ClaimShared(Napi::Env env, Napi::BigInt token) {
+NativeRegion::Origin NativeRegion::ClaimShared(Napi::Env env,
+                                               Napi::BigInt token) {
   bool lossless = false;
   const uint64_t value = token.Uint64Value(&lossless);
   Block* block = lossless ? ClaimSharedBlock(value) : nullptr;
   if (block == nullptr) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                     "this shared NativeBuffer handle was already claimed, or its sender is gone");
+                     "this shared NativeBuffer handle was already claimed, or "
+                     "its sender is gone");
   }
   return {block, KindOf(block)};
 }
@@ -108,7 +117,8 @@ NativeRegion::Origin NativeRegion::MapFile(const Napi::CallbackInfo& info) {
   const char kind = mode == "r+" ? '+' : mode[0];
   int error = 0;
   const char* syscall = "";
-  Block* block = MapFileBlock(path.c_str(), kind, offset, length, &error, &syscall);
+  Block* block =
+      MapFileBlock(path.c_str(), kind, offset, length, &error, &syscall);
   if (block == nullptr && error == 0) {
     throw CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
                      "the file holds no bytes in the requested range");
@@ -131,8 +141,9 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
     void* old = CurrentData(env, &old_length);
     if (old == nullptr || old_length < keep) {
       UnrefBlock(block);
-      throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                       std::string("the ") + owner() + "'s ArrayBuffer was detached");
+      throw CodedError(
+          env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+          std::string("the ") + owner() + "'s ArrayBuffer was detached");
     }
     std::memcpy(block->data, old, keep);
   }
@@ -185,7 +196,8 @@ Napi::Value NativeRegion::Buffer(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeRegion::Length(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), closed_ ? 0 : static_cast<double>(length_));
+  return Napi::Number::New(info.Env(),
+                           closed_ ? 0 : static_cast<double>(length_));
 }
 
 Napi::Value NativeRegion::Exports(const Napi::CallbackInfo& info) {
@@ -207,8 +219,8 @@ Napi::Value NativeRegion::IsForeign(const Napi::CallbackInfo& info) {
 Napi::Value NativeRegion::Address(const Napi::CallbackInfo& info) {
   size_t length = 0;
   void* data = CurrentData(info.Env(), &length);
-  return Napi::BigInt::New(info.Env(),
-                           static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
+  return Napi::BigInt::New(
+      info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
 }
 
 void NativeRegion::Acquire(const Napi::CallbackInfo& info) {
@@ -238,19 +250,22 @@ Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
   size_t current_length = 0;
   if (!closed_ && CurrentData(env, &current_length) == nullptr && length_ > 0) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                     std::string("the ") + owner() + "'s ArrayBuffer was detached or transferred");
+                     std::string("the ") + owner() +
+                         "'s ArrayBuffer was detached or transferred");
   }
   // Attached, the block has two references: the ArrayBuffer's and ours.
   if (block_ != nullptr && block_->refs.load() > 2) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
-                     "cannot resize: the memory is shared with another thread or held by a C view");
+                     "cannot resize: the memory is shared with another thread "
+                     "or held by a C view");
   }
   if (closed_) ThrowReleased(env, "is closed");
   const int64_t exports = exports_.load();
   if (exports > 0) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
-                     "cannot resize: " + std::to_string(exports) +
-                         (exports == 1 ? " exported buffer" : " exported buffers"));
+    throw CodedError(
+        env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
+        "cannot resize: " + std::to_string(exports) +
+            (exports == 1 ? " exported buffer" : " exported buffers"));
   }
   const size_t size =
       static_cast<size_t>(info[0].As<Napi::Number>().DoubleValue());
@@ -264,9 +279,10 @@ void NativeRegion::Close(const Napi::CallbackInfo& info) {
   const bool force = info[0].ToBoolean();
   const int64_t exports = exports_.load();
   if (exports > 0 && !force) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
-                     "cannot close: " + std::to_string(exports) +
-                         (exports == 1 ? " exported buffer" : " exported buffers"));
+    throw CodedError(
+        env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
+        "cannot close: " + std::to_string(exports) +
+            (exports == 1 ? " exported buffer" : " exported buffers"));
   }
   Detach(env);
   closed_ = true;
@@ -277,10 +293,12 @@ void NativeRegion::Flush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t length = 0;
   if (closed_ || CurrentData(env, &length) == nullptr || block_ == nullptr) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED", "the mapping is closed");
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                     "the mapping is closed");
   }
   if (kind_ != Kind::kMappedShared) return;
-  if (msync(block_->base, block_->reserved, MS_SYNC) != 0) throw SystemError(env, errno, "msync");
+  if (msync(block_->base, block_->reserved, MS_SYNC) != 0)
+    throw SystemError(env, errno, "msync");
 }
 
 // advise(kind): madvise over the mapping; kind is already checked.
@@ -288,14 +306,19 @@ void NativeRegion::Advise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t length = 0;
   if (closed_ || CurrentData(env, &length) == nullptr || block_ == nullptr) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED", "the mapping is closed");
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
+                     "the mapping is closed");
   }
   const std::string kind = info[0].As<Napi::String>().Utf8Value();
   int advice = MADV_NORMAL;
-  if (kind == "sequential") advice = MADV_SEQUENTIAL;
-  else if (kind == "random") advice = MADV_RANDOM;
-  else if (kind == "willneed") advice = MADV_WILLNEED;
-  else if (kind == "dontneed") advice = MADV_DONTNEED;
+  if (kind == "sequential")
+    advice = MADV_SEQUENTIAL;
+  else if (kind == "random")
+    advice = MADV_RANDOM;
+  else if (kind == "willneed")
+    advice = MADV_WILLNEED;
+  else if (kind == "dontneed")
+    advice = MADV_DONTNEED;
   // Advice is a hint: a refusal changes nothing the caller can observe.
   if (block_->mapped) madvise(block_->base, block_->reserved, advice);
 }
@@ -303,7 +326,9 @@ void NativeRegion::Advise(const Napi::CallbackInfo& info) {
 // True once the file shrank under the mapping and a read past its new end
 // was answered with zeros (see sigbus_guard.h).
 Napi::Value NativeRegion::Truncated(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), truncated_ || (block_ != nullptr && MappingTruncated(block_->guard)));
+  return Napi::Boolean::New(
+      info.Env(),
+      truncated_ || (block_ != nullptr && MappingTruncated(block_->guard)));
 }
 
 // share(): a token another env (a Worker) claims with new NativeRegion(token)
@@ -311,11 +336,13 @@ Napi::Value NativeRegion::Truncated(const Napi::CallbackInfo& info) {
 Napi::Value NativeRegion::Share(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t length = 0;
-  if (closed_ || block_ == nullptr || (CurrentData(env, &length) == nullptr && length_ > 0)) {
+  if (closed_ || block_ == nullptr ||
+      (CurrentData(env, &length) == nullptr && length_ > 0)) {
     if (!copy_) ThrowReleased(env, "is closed");
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_EXPORT",
                      std::string("this ") + owner() +
-                         " is a copy in V8's memory (isCopy) and cannot be shared without copying");
+                         " is a copy in V8's memory (isCopy) and cannot be "
+                         "shared without copying");
   }
   return Napi::BigInt::New(env, ShareBlock(env, block_));
 }
@@ -324,9 +351,12 @@ Block* NativeRegion::PinBlockOf(napi_env env, napi_value value) {
   napi_valuetype type;
   bool is_region = false;
   void* wrapped = nullptr;
-  if (value == nullptr || napi_typeof(env, value, &type) != napi_ok || type != napi_object ||
-      napi_check_object_type_tag(env, value, &kRegionTag, &is_region) != napi_ok || !is_region ||
-      napi_unwrap(env, value, &wrapped) != napi_ok || wrapped == nullptr) {
+  if (value == nullptr || napi_typeof(env, value, &type) != napi_ok ||
+      type != napi_object ||
+      napi_check_object_type_tag(env, value, &kRegionTag, &is_region) !=
+          napi_ok ||
+      !is_region || napi_unwrap(env, value, &wrapped) != napi_ok ||
+      wrapped == nullptr) {
     return nullptr;
   }
   NativeRegion* region = static_cast<NativeRegion*>(wrapped);

@@ -66,8 +66,8 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
     kAllocated,
     kForeign,  // lent by C code (export_memory): never resized
     kMappedRead = 'r',
-    kMappedCopy = 'c',   // copy-on-write
-    kMappedShared = '+', // r+: writes reach the file
+    kMappedCopy = 'c',    // copy-on-write
+    kMappedShared = '+',  // r+: writes reach the file
   };
   // The factories of the constructor's forms other than allocation: each
   // returns a block holding one reference and what it is.
@@ -81,7 +81,9 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   static Kind KindOf(const Block* block);
   static const napi_type_tag kRegionTag;
 
-  bool mapped() const { return kind_ != Kind::kAllocated && kind_ != Kind::kForeign; }
+  bool mapped() const {
+    return kind_ != Kind::kAllocated && kind_ != Kind::kForeign;
+  }
   // The public class over this region, for messages.
   const char* owner() const { return mapped() ? "MappedFile" : "NativeBuffer"; }
   // Throws ERR_BUFFER_RELEASED: "<owner> <what>".

@@ -48,13 +48,18 @@ std::once_flag g_installed;
 
 // True when addr lies in one of our mappings and a zero page now covers it.
 bool Absorb(uintptr_t addr) {
-  for (Chunk* chunk = &g_first; chunk != nullptr; chunk = chunk->next.load(std::memory_order_acquire)) {
+  for (Chunk* chunk = &g_first; chunk != nullptr;
+       chunk = chunk->next.load(std::memory_order_acquire)) {
     for (Slot& slot : chunk->slots) {
       const uintptr_t start = slot.start.load(std::memory_order_acquire);
-      if (start == 0 || addr < start || addr >= slot.end.load(std::memory_order_acquire)) continue;
+      if (start == 0 || addr < start ||
+          addr >= slot.end.load(std::memory_order_acquire))
+        continue;
       const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
       void* at = reinterpret_cast<void*>(addr & ~(page - 1));
-      if (mmap(at, page, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED) return false;
+      if (mmap(at, page, PROT_READ | PROT_WRITE,
+               MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+        return false;
       slot.truncated.store(true, std::memory_order_release);
       return true;
     }
@@ -70,7 +75,9 @@ void Handler(int sig, siginfo_t* info, void* context) {
       g_previous.sa_sigaction(sig, info, context);
       return;
     }
-  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN && g_previous.sa_handler != nullptr) {
+  } else if (g_previous.sa_handler != SIG_DFL &&
+             g_previous.sa_handler != SIG_IGN &&
+             g_previous.sa_handler != nullptr) {
     g_previous.sa_handler(sig);
     return;
   }
@@ -112,7 +119,8 @@ int GuardMapping(void* start, size_t length) {
       Chunk* grown = new (std::nothrow) Chunk();
       if (grown == nullptr) return -1;
       // Another thread may have grown the table meanwhile: use its chunk.
-      if (chunk->next.compare_exchange_strong(next, grown, std::memory_order_acq_rel)) {
+      if (chunk->next.compare_exchange_strong(next, grown,
+                                              std::memory_order_acq_rel)) {
         next = grown;
       } else {
         delete grown;
