@@ -38,6 +38,23 @@ std::vector<int64_t> Offsets(int ndim, const int64_t* shape,
 
 }  // namespace
 
+// The runs (core/runs.h) walk a layout's items in C order, whole.
+static void CheckRuns(int ndim, const int64_t* shape, const int64_t* strides,
+                      int64_t itemsize, int64_t base) {
+  const std::vector<int64_t> order = Offsets(ndim, shape, strides, base);
+  size_t next = 0;
+  bp::ForEachRun(
+      ndim, shape, strides, itemsize, [&](int64_t offset, int64_t bytes) {
+        if (bytes % itemsize != 0) Fail("a run splits an item");
+        for (int64_t at = 0; at < bytes; at += itemsize) {
+          if (next >= order.size() || order[next++] != base + offset + at)
+            Fail("the runs skip or reorder items");
+        }
+        return true;
+      });
+  if (next != order.size()) Fail("the runs miss items");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in{data, size};
   const int ndim = static_cast<int>(in.Range(0, 3));
@@ -67,18 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Destination items must not share bytes (the JS facade routes those to a
   // C-order loop); check by enumeration.
   const std::vector<int64_t> dst_items = Offsets(ndim, shape, ds, doff);
-  // The runs (core/runs.h) walk the source's items in C order, whole.
-  const std::vector<int64_t> src_order = Offsets(ndim, shape, ss, soff);
-  size_t next = 0;
-  bp::ForEachRun(ndim, shape, ss, itemsize, [&](int64_t offset, int64_t bytes) {
-    if (bytes % itemsize != 0) Fail("a run splits an item");
-    for (int64_t at = 0; at < bytes; at += itemsize) {
-      if (next >= src_order.size() || src_order[next++] != soff + offset + at)
-        Fail("the runs skip or reorder items");
-    }
-    return true;
-  });
-  if (next != src_order.size()) Fail("the runs miss items");
+  CheckRuns(ndim, shape, ss, itemsize, soff);
   std::vector<int> touched(memlen, 0);
   for (int64_t o : dst_items) {
     for (int64_t b = 0; b < itemsize; b++) {

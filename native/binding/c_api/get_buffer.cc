@@ -77,6 +77,57 @@ bool ReadBuiltin(napi_env env, napi_value obj, Builtin* b) {
   return false;
 }
 
+// Fills `view` from a built-in's negotiated view `seen`: 1, or -1 with
+// the exception pending, or 0 to take the facade's path.
+// A held view pins the backing store, which keeps the bytes whatever
+// JavaScript does to the ArrayBuffer. A borrowed one leans on the
+// caller's handle for obj and pins nothing: without ND it needs no
+// internal at all, which saves an allocation on its hottest request.
+int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
+                const BufferView& seen, bool borrow) {
+  const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
+  ThreadViews* views = Views();
+  BackingStorePin pin = {nullptr};
+  if (!borrow &&
+      !PinBackingStore(&views->pins, b.buffer, reinterpret_cast<void*>(base),
+                       b.offset + b.bytes, &pin)) {
+    return 0;  // memory V8 cannot name: the facade's path decides
+  }
+  ViewInternal* internal = nullptr;
+  if (seen.shape != nullptr) {
+    internal = NewInternal(env, 2, 0, views);
+    if (internal == nullptr) {
+      UnpinBackingStore(&pin);
+      return FailRange(env, "out of memory for a buffer view");
+    }
+    internal->arrays[0] = static_cast<int64_t>(b.count);
+    internal->arrays[1] = b.itemsize;
+    internal->store = pin;
+  }
+  view->obj = nullptr;
+  if (!borrow && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
+    if (internal != nullptr)
+      FreeInternal(internal, views);
+    else
+      UnpinBackingStore(&pin);
+    view->obj = nullptr;
+    return -1;
+  }
+  view->buf = b.data;
+  view->len = static_cast<int64_t>(b.bytes);
+  view->itemsize = b.itemsize;
+  view->readonly = 0;
+  view->ndim = 1;
+  view->format = seen.format;  // a literal: lives forever
+  view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
+  view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
+  view->suboffsets = nullptr;
+  view->internal = internal != nullptr    ? internal
+                   : pin.entry != nullptr ? TagPin(pin)
+                                          : nullptr;
+  return 1;
+}
+
 // The built-ins without a call into JavaScript. Returns 1 when done, 0 to
 // take the facade's path, -1 on failure. The facade's path keeps every
 // check that needs JavaScript: a resizable ArrayBuffer (which can shrink,
@@ -110,50 +161,7 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags,
   // Writable memory: the built-ins' rule never refuses a valid request.
   if (!NegotiateContiguous(full, flags, &seen).ok()) return 0;
 
-  // A held view pins the backing store, which keeps the bytes whatever
-  // JavaScript does to the ArrayBuffer. A borrowed one leans on the
-  // caller's handle for obj and pins nothing: without ND it needs no
-  // internal at all, which saves an allocation on its hottest request.
-  ThreadViews* views = Views();
-  BackingStorePin pin = {nullptr};
-  if (!borrow &&
-      !PinBackingStore(&views->pins, b.buffer, reinterpret_cast<void*>(base),
-                       b.offset + b.bytes, &pin)) {
-    return 0;  // memory V8 cannot name: the facade's path decides
-  }
-  ViewInternal* internal = nullptr;
-  if (seen.shape != nullptr) {
-    internal = NewInternal(env, 2, 0, views);
-    if (internal == nullptr) {
-      UnpinBackingStore(&pin);
-      return FailRange(env, "out of memory for a buffer view");
-    }
-    internal->arrays[0] = shape[0];
-    internal->arrays[1] = strides[0];
-    internal->store = pin;
-  }
-  view->obj = nullptr;
-  if (!borrow && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
-    if (internal != nullptr)
-      FreeInternal(internal, views);
-    else
-      UnpinBackingStore(&pin);
-    view->obj = nullptr;
-    return -1;
-  }
-  view->buf = b.data;
-  view->len = static_cast<int64_t>(b.bytes);
-  view->itemsize = b.itemsize;
-  view->readonly = 0;
-  view->ndim = 1;
-  view->format = seen.format;  // a literal: lives forever
-  view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
-  view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
-  view->suboffsets = nullptr;
-  view->internal = internal != nullptr    ? internal
-                   : pin.entry != nullptr ? TagPin(pin)
-                                          : nullptr;
-  return 1;
+  return HoldBuiltin(env, obj, view, b, seen, borrow);
 }
 
 int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,

@@ -4,8 +4,8 @@
 // scatter with the copy kernel) when runs are short. Synchronous calls run
 // on the JS thread; async ones on the libuv threadpool, over memory whose
 // owner the facade holds for the duration (see src/io/file-io.ts).
-#ifndef BUFFER_PROTOCOL_BINDING_IO_H_
-#define BUFFER_PROTOCOL_BINDING_IO_H_
+#ifndef BUFFER_PROTOCOL_BINDING_IO_IO_H_
+#define BUFFER_PROTOCOL_BINDING_IO_IO_H_
 
 #include <napi.h>
 
@@ -15,4 +15,4 @@ Napi::Object InitIo(Napi::Env env);
 
 }  // namespace bp::binding
 
-#endif  // BUFFER_PROTOCOL_BINDING_IO_H_
+#endif  // BUFFER_PROTOCOL_BINDING_IO_IO_H_

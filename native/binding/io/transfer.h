@@ -1,6 +1,6 @@
 // Strided file transfers, without N-API: read a file into the items of a
 // layout, or write them out, by one of three strategies. Runs on the
-// JavaScript thread (sync) or the libuv threadpool (async, io.cc).
+// JavaScript thread (sync) or the libuv threadpool (async, io/io.cc).
 #ifndef BUFFER_PROTOCOL_BINDING_IO_TRANSFER_H_
 #define BUFFER_PROTOCOL_BINDING_IO_TRANSFER_H_
 

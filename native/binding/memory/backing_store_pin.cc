@@ -45,7 +45,7 @@ struct Entry {
   bool recent;  // its cache's `recent` points here
 };
 
-// c_api.cc tags an entry's address in its low bit.
+// c_api/view_internal.h tags an entry's address in its low bit.
 static_assert(alignof(Entry) >= 2, "an entry's address has a free low bit");
 
 // The entry pinned last on a thread (its cache's `recent`) is kept, even

@@ -11,13 +11,13 @@
 //
 // This is the one file of the binding that includes <v8.h>: N-API has no
 // call for a backing store. Memory of the library's own blocks (NativeBuffer,
-// MappedFile) is pinned through the Block instead (c_api.cc).
+// MappedFile) is pinned through the Block instead (c_api/via_facade.cc).
 //
 // Pins are per thread: taken, and dropped, on the JavaScript thread of the
 // isolate whose buffer it is (a C view is filled and released on its env's
 // thread), and the env's teardown drops the stores still pinned.
-#ifndef BUFFER_PROTOCOL_BINDING_BACKING_STORE_PIN_H_
-#define BUFFER_PROTOCOL_BINDING_BACKING_STORE_PIN_H_
+#ifndef BUFFER_PROTOCOL_BINDING_MEMORY_BACKING_STORE_PIN_H_
+#define BUFFER_PROTOCOL_BINDING_MEMORY_BACKING_STORE_PIN_H_
 
 #include <node_api.h>
 
@@ -26,7 +26,7 @@
 namespace bp::binding {
 
 // One view's pin; zero-initialized (entry nullptr) means empty. A pin is
-// an opaque pointer, so that a view can carry it alone (c_api.cc).
+// an opaque pointer, so that a view can carry it alone (c_api/view_internal.h).
 struct BackingStorePin {
   void* entry;
 };
@@ -80,4 +80,4 @@ void DropPinsOnTeardown(PinCache* cache);
 
 }  // namespace bp::binding
 
-#endif  // BUFFER_PROTOCOL_BINDING_BACKING_STORE_PIN_H_
+#endif  // BUFFER_PROTOCOL_BINDING_MEMORY_BACKING_STORE_PIN_H_

@@ -8,13 +8,13 @@
 //   - References are held by: each external ArrayBuffer over it, one per
 //     env (dropped by that ArrayBuffer's finalizer); each C view pinned by
 //     get_buffer (dropped by release); each share token not yet claimed by
-//     a Worker; each async transfer in flight (io.cc), whatever happens to
+//     a Worker; each async transfer in flight (io/io.cc), whatever happens to
 //     the ArrayBuffer meanwhile. The count is atomic because Workers share
 //     blocks; all else about a Block is immutable after creation, except
 //     `guard` state, which has its own atomics (sigbus_guard.h).
 //   - Nobody frees a Block directly: UnrefBlock does.
-#ifndef BUFFER_PROTOCOL_BINDING_BLOCK_H_
-#define BUFFER_PROTOCOL_BINDING_BLOCK_H_
+#ifndef BUFFER_PROTOCOL_BINDING_MEMORY_BLOCK_H_
+#define BUFFER_PROTOCOL_BINDING_MEMORY_BLOCK_H_
 
 #include <napi.h>
 
@@ -85,4 +85,4 @@ Napi::Value RegionStats(const Napi::CallbackInfo& info);
 
 }  // namespace bp::binding
 
-#endif  // BUFFER_PROTOCOL_BINDING_BLOCK_H_
+#endif  // BUFFER_PROTOCOL_BINDING_MEMORY_BLOCK_H_

@@ -11,8 +11,8 @@
 //     refuse unless forced.
 // A NativeRegion lives on the thread of the env that created it. Its Block
 // (block.h) may be shared: with C views that pin it, and with other envs.
-#ifndef BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_
-#define BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_
+#ifndef BUFFER_PROTOCOL_BINDING_MEMORY_NATIVE_REGION_H_
+#define BUFFER_PROTOCOL_BINDING_MEMORY_NATIVE_REGION_H_
 
 #include <napi.h>
 
@@ -122,4 +122,4 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
 
 }  // namespace bp::binding
 
-#endif  // BUFFER_PROTOCOL_BINDING_NATIVE_REGION_H_
+#endif  // BUFFER_PROTOCOL_BINDING_MEMORY_NATIVE_REGION_H_

@@ -9,8 +9,8 @@
 //
 // The registry is a table of atomics that grows by chunks never freed: the
 // handler touches nothing else, allocates nothing and takes no lock.
-#ifndef BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
-#define BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
+#ifndef BUFFER_PROTOCOL_BINDING_MEMORY_SIGBUS_GUARD_H_
+#define BUFFER_PROTOCOL_BINDING_MEMORY_SIGBUS_GUARD_H_
 
 #include <cstddef>
 
@@ -28,4 +28,4 @@ bool MappingTruncated(int slot);
 
 }  // namespace bp::binding
 
-#endif  // BUFFER_PROTOCOL_BINDING_SIGBUS_GUARD_H_
+#endif  // BUFFER_PROTOCOL_BINDING_MEMORY_SIGBUS_GUARD_H_
