@@ -288,27 +288,30 @@ void NativeRegion::Close(const Napi::CallbackInfo& info) {
   closed_ = true;
 }
 
-// flush(): msync of a shared file mapping (others have nothing to write).
-void NativeRegion::Flush(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+// The current block, for msync and madvise; throws once closed or
+// detached.
+Block* NativeRegion::LiveBlock(Napi::Env env) {
   size_t length = 0;
   if (closed_ || CurrentData(env, &length) == nullptr || block_ == nullptr) {
     throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
                      "the mapping is closed");
   }
+  return block_;
+}
+
+// flush(): msync of a shared file mapping (others have nothing to write).
+void NativeRegion::Flush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Block* block = LiveBlock(env);
   if (kind_ != Kind::kMappedShared) return;
-  if (msync(block_->base, block_->reserved, MS_SYNC) != 0)
+  if (msync(block->base, block->reserved, MS_SYNC) != 0)
     throw SystemError(env, errno, "msync");
 }
 
 // advise(kind): madvise over the mapping; kind is already checked.
 void NativeRegion::Advise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_t length = 0;
-  if (closed_ || CurrentData(env, &length) == nullptr || block_ == nullptr) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_RELEASED",
-                     "the mapping is closed");
-  }
+  Block* block = LiveBlock(env);
   const std::string kind = info[0].As<Napi::String>().Utf8Value();
   int advice = MADV_NORMAL;
   if (kind == "sequential")
@@ -320,7 +323,7 @@ void NativeRegion::Advise(const Napi::CallbackInfo& info) {
   else if (kind == "dontneed")
     advice = MADV_DONTNEED;
   // Advice is a hint: a refusal changes nothing the caller can observe.
-  if (block_->mapped) madvise(block_->base, block_->reserved, advice);
+  if (block->mapped) madvise(block->base, block->reserved, advice);
 }
 
 // True once the file shrank under the mapping and a read past its new end

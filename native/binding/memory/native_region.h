@@ -99,6 +99,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   void Detach(Napi::Env env);
   // The current memory and its length, or nullptr once closed or detached.
   void* CurrentData(Napi::Env env, size_t* length);
+  Block* LiveBlock(Napi::Env env);
 
   Kind kind_ = Kind::kAllocated;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
