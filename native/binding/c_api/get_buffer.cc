@@ -14,6 +14,8 @@
 namespace bp::binding {
 namespace {
 
+thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr}};
+
 const char* TypedFormat(napi_typedarray_type type, int64_t* itemsize) {
   switch (type) {
     case napi_int8_array: *itemsize = 1; return "b";
@@ -86,7 +88,7 @@ bool ReadBuiltin(napi_env env, napi_value obj, Builtin* b) {
 int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
                 const BufferView& seen, bool borrow) {
   const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
-  ThreadViews* views = Views();
+  ThreadViews* views = &t_views;
   BackingStorePin pin = {nullptr};
   if (!borrow &&
       !PinBackingStore(&views->pins, b.buffer, reinterpret_cast<void*>(base),
@@ -192,6 +194,8 @@ int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
 
 }  // namespace
 
+ThreadViews* Views() { return &t_views; }
+
 int GetBuffer(napi_env env, napi_value obj, bp_buffer* view, int flags) {
   return GetBufferAs(env, obj, view, flags, false);
 }
@@ -210,7 +214,7 @@ void Release(napi_env env, bp_buffer* view) {
     // A built-in's view without arrays: its reference and its pin, both
     // made on the thread whose cache made the pin.
     BackingStorePin pin = UntagPin(view->internal);
-    if (!PinnedBy(&pin, &Views()->pins)) {
+    if (!PinnedBy(&pin, &t_views.pins)) {
       napi_throw_error(
           env, "ERR_BUFFER_WRONG_ENV",
           "release: this view was filled in another thread; release it there");
@@ -244,7 +248,7 @@ void Release(napi_env env, bp_buffer* view) {
     napi_delete_reference(env, internal->info);
   }
   if (view->obj != nullptr) napi_delete_reference(env, view->obj);
-  if (internal != nullptr) FreeInternal(internal);
+  if (internal != nullptr) FreeInternal(internal, &t_views);
   Clear(view);
   ThrowAgain(env, pending_error);
 }
