@@ -1,4 +1,4 @@
-import type { BufferInfo } from './buffer-info';
+import type { BufferInfo } from './export/buffer-info';
 
 // Registered symbols, so that two copies of this package (or a package that
 // only implements the protocol) agree on them.

@@ -1,8 +1,8 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
-import { checkBoolean, checkInteger, checkObject } from './internal/validate';
-import { makeLayout, type Layout, type LayoutOptions, type LayoutSpec } from './layout';
-import { native, type NativeRegion } from './native';
+import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
+import { checkBoolean, checkInteger, checkObject } from '../internal/validate';
+import { makeLayout, type Layout, type LayoutOptions, type LayoutSpec } from '../layout/layout';
+import { native, type NativeRegion } from '../native';
 import { RegionOwner } from './region-owner';
 
 /** Options of {@link NativeBuffer.alloc}. */

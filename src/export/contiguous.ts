@@ -1,12 +1,12 @@
 // PyBuffer_ToContiguous, PyBuffer_FromContiguous and PyObject_CopyData over
 // any exporter.
 import { releaseQuietly } from './buffer-info';
-import { BufferError, invalidArgType } from './errors';
-import { BufferFlags } from './flags';
+import { BufferError, invalidArgType } from '../errors';
+import { BufferFlags } from '../flags';
 import { anyArrayBufferLength, getBuffer, isDetached } from './get-buffer';
-import { copyInto, isArrayBufferView, privateView, viewParts } from './internal/primordials';
-import { checkObject, checkOrder } from './internal/validate';
-import { copyItems, forEachOffset, placedFromInfo, toBytesForUser } from './view-ops';
+import { copyInto, isArrayBufferView, privateView, viewParts } from '../internal/primordials';
+import { checkObject, checkOrder } from '../internal/validate';
+import { copyItems, forEachOffset, placedFromInfo, toBytesForUser } from '../view/view-ops';
 
 type Order = 'C' | 'F' | 'A';
 

@@ -8,13 +8,13 @@
 // a replaced one could capture a private copy (which I/O then hands to the
 // threadpool) or stand in for it.
 import { types } from 'node:util';
-import { callNative } from './errors';
-import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from './internal/primordials';
-import { nativeCore } from './internal/native-core';
+import { callNative } from '../errors';
+import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from '../internal/primordials';
+import { nativeCore } from '../internal/native-core';
 import { unpackerFor, type Unpacked } from './struct-fields';
-import type { BufferInfo } from './buffer-info';
-import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout } from './layout';
-import { native } from './native';
+import type { BufferInfo } from '../export/buffer-info';
+import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout } from '../layout/layout';
+import { native } from '../native';
 
 // Below this many bytes the JavaScript loops beat the cost of a native call
 // (measured: bench/memoryview.js).

@@ -2,15 +2,15 @@
 // one-dimensional byte window onto another exporter's memory, or onto memory
 // of its own (PyBuffer_New). It is built on a 'B' memoryview of the base, so
 // slices share the base's single export and release it with the last of them.
-import { BufferInfoImpl, releaseOwnExport, releaseQuietly, type BufferInfo } from './buffer-info';
-import { BufferError, invalidArgType, outOfRange } from './errors';
-import { BufferFlags, checkFlags } from './flags';
-import { getBuffer } from './get-buffer';
-import { checkInteger } from './internal/validate';
-import { negotiateContiguous } from './layout';
-import { memoryview, type MemoryView } from './memory-view';
+import { BufferInfoImpl, releaseOwnExport, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { BufferError, invalidArgType, outOfRange } from '../errors';
+import { BufferFlags, checkFlags } from '../flags';
+import { getBuffer } from '../export/get-buffer';
+import { checkInteger } from '../internal/validate';
+import { negotiateContiguous } from '../layout/layout';
+import { memoryview, type MemoryView } from '../view/memory-view';
 import { NativeBuffer } from './native-buffer';
-import { bufferProtocol, registerExporter } from './protocol';
+import { bufferProtocol, registerExporter } from '../protocol';
 
 /** `Py_END_OF_BUFFER`: as a size, "up to the end of the base's buffer". */
 export const END_OF_BUFFER = -1;

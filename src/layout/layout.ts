@@ -1,7 +1,7 @@
 // Validated layouts and request negotiation in TypeScript. The C++ core
 // (native/core/layout.cc, negotiate.cc) holds the same rules for C callers;
 // test/negotiate.test.ts holds both to one table generated from CPython.
-import { BufferError, callNative, invalidArgType } from './errors';
+import { BufferError, callNative, invalidArgType } from '../errors';
 import {
   reqAnyContiguous,
   reqCContiguous,
@@ -10,10 +10,10 @@ import {
   reqShape,
   reqStrides,
   reqWritable,
-} from './flags';
+} from '../flags';
 import { itemFormat } from './format';
-import { checkIntArray, checkInteger } from './internal/validate';
-import { native } from './native';
+import { checkIntArray, checkInteger } from '../internal/validate';
+import { native } from '../native';
 
 /** A complete, bounds-checked description of items in a memory block. */
 export interface Layout {

@@ -1,8 +1,8 @@
 // Exports of memory owned by a native region (NativeBuffer, MappedFile).
-import { BufferInfoImpl, type BufferInfo } from './buffer-info';
-import { BufferError, callNative } from './errors';
-import { negotiate, negotiateContiguous, type Layout } from './layout';
-import type { NativeRegion } from './native';
+import { BufferInfoImpl, type BufferInfo } from '../export/buffer-info';
+import { BufferError, callNative } from '../errors';
+import { negotiate, negotiateContiguous, type Layout } from '../layout/layout';
+import type { NativeRegion } from '../native';
 
 function bytesLayout(length: number): Layout {
   return { format: 'B', itemsize: 1, ndim: 1, shape: [length], strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };

@@ -6,13 +6,13 @@
 // released when the last view is released or collected. A view's shape and
 // strides are its own. A view that has exported buffers of its own (to
 // getBuffer consumers) refuses release() until they are released.
-import { BufferInfoImpl, disposeSymbol, releaseOwnExport, releaseQuietly, type BufferInfo } from './buffer-info';
-import { BufferError, invalidArgType, outOfRange } from './errors';
-import { BufferFlags, checkFlags } from './flags';
-import { parseFormat } from './format';
-import { anyArrayBufferLength, getBuffer } from './get-buffer';
+import { BufferInfoImpl, disposeSymbol, releaseOwnExport, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { BufferError, invalidArgType, outOfRange } from '../errors';
+import { BufferFlags, checkFlags } from '../flags';
+import { parseFormat } from '../layout/format';
+import { anyArrayBufferLength, getBuffer } from '../export/get-buffer';
 import { codecFor, type Item, type ItemCodec } from './items';
-import { checkInteger, checkOrder } from './internal/validate';
+import { checkInteger, checkOrder } from '../internal/validate';
 import {
   contiguousStrides,
   isCContiguousLayout,
@@ -23,15 +23,15 @@ import {
   type LayoutOptions,
   type LayoutSpec,
   type PlainLayoutSpec,
-} from './layout';
+} from '../layout/layout';
 import { ManagedBuffer } from './managed-buffer';
-import { bufferProtocol, registerExporter } from './protocol';
-import { reshapeStrides } from './reshape';
-import { checkIndex, resolveKey, type SliceKey } from './slice-key';
+import { bufferProtocol, registerExporter } from '../protocol';
+import { reshapeStrides } from '../layout/reshape';
+import { checkIndex, resolveKey, type SliceKey } from '../layout/slice-key';
 import { byteRange, compareViews, copyItems, hexOf, placedFromInfo, toBytesForUser, type Placed } from './view-ops';
 
 export type { Item } from './items';
-export type { SliceKey } from './slice-key';
+export type { SliceKey } from '../layout/slice-key';
 
 /** Options of {@link memoryview}: reinterpret the raw bytes, as `np.ndarray(shape, dtype, buffer, offset, strides)`. */
 export interface MemoryViewLayout extends LayoutOptions {

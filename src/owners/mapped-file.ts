@@ -1,9 +1,9 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { BufferError, callNative, invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import { checkInteger, checkObject, checkString } from '../internal/validate';
-import { makeLayout, type Layout, type LayoutOptions } from '../layout';
+import { makeLayout, type Layout, type LayoutOptions } from '../layout/layout';
 import { native, type NativeRegion } from '../native';
-import { RegionOwner } from '../region-owner';
+import { RegionOwner } from './region-owner';
 
 /** Options of {@link mmap}; the layout fields describe the mapped bytes. */
 export interface MmapOptions extends LayoutOptions {

@@ -1,4 +1,4 @@
-import { invalidArgType } from './errors';
+import { invalidArgType } from '../errors';
 
 /**
  * The descriptor of one export: CPython's `Py_buffer`, with the memory given

@@ -4,8 +4,8 @@
 // with protocol.ts; anything else goes through the public protocol symbols.
 import { types } from 'node:util';
 import { BufferInfoImpl, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
-import { BufferError, invalidArgType } from './errors';
-import { BufferFlags, checkFlags } from './flags';
+import { BufferError, invalidArgType } from '../errors';
+import { BufferFlags, checkFlags } from '../flags';
 import {
   contiguousStrides,
   negotiate,
@@ -14,7 +14,7 @@ import {
   readLayoutSpec,
   type Layout,
   type PlainLayoutSpec,
-} from './layout';
+} from '../layout/layout';
 import {
   arrayBufferLengthHot,
   isArrayBufferView,
@@ -26,8 +26,8 @@ import {
   typedArrayByteOffsetOf,
   typedArrayKind,
   viewParts,
-} from './internal/primordials';
-import { bufferProtocol, internalExporter } from './protocol';
+} from '../internal/primordials';
+import { bufferProtocol, internalExporter } from '../protocol';
 
 type AnyArrayBuffer = ArrayBuffer | SharedArrayBuffer;
 

@@ -1,8 +1,8 @@
 // Item codecs: how one item of a single-code format reads and writes, for
 // every code memoryview can unpack plus what CPython refuses but JavaScript
 // can read exactly (explicit byte order, unaligned items, half floats).
-import { invalidArgType, outOfRange } from './errors';
-import { parseFormat } from './format';
+import { invalidArgType, outOfRange } from '../errors';
+import { parseFormat } from '../layout/format';
 
 /** An item's JavaScript value: see the README's "Item values". */
 export type Item = number | bigint | boolean | string;

@@ -1,14 +1,14 @@
 // What NativeBuffer and MappedFile share: one native region exposed as one
 // ArrayBuffer, its export count, close() with detach, and the exporter
 // plumbing. Subclasses add how they are made and what layout they export.
-import { releaseOwnExport, type BufferInfo } from './buffer-info';
-import { BufferError, callNative, invalidArgType } from './errors';
-import { BufferFlags, checkFlags } from './flags';
-import { checkBoolean, checkObject } from './internal/validate';
-import { markOwned, transfersInFlight } from './io/owned';
-import type { Layout } from './layout';
-import type { NativeRegion } from './native';
-import { bufferProtocol, registerExporter } from './protocol';
+import { releaseOwnExport, type BufferInfo } from '../export/buffer-info';
+import { BufferError, callNative, invalidArgType } from '../errors';
+import { BufferFlags, checkFlags } from '../flags';
+import { checkBoolean, checkObject } from '../internal/validate';
+import { markOwned, transfersInFlight } from '../io/owned';
+import type { Layout } from '../layout/layout';
+import type { NativeRegion } from '../native';
+import { bufferProtocol, registerExporter } from '../protocol';
 import { exportRegion } from './region-export';
 
 /** Options of `close()`. */

@@ -2,7 +2,7 @@
 // does, for the comparisons CPython makes through the struct module. Item
 // access stays restricted to single-code formats, as in CPython.
 import { codecFor, type Item } from './items';
-import { parseFormat } from './format';
+import { parseFormat } from '../layout/format';
 
 /** One item's values: a single value, or a tuple (one-element tuples unwrap, as in memoryview). */
 export type Unpacked = Item | Item[];

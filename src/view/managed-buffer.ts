@@ -2,9 +2,9 @@
 // underlying object, shared by a memoryview and every view derived from it
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
-import type { BufferInfo } from './buffer-info';
-import { BufferError } from './errors';
-import { isDetachedArrayBuffer } from './internal/primordials';
+import type { BufferInfo } from '../export/buffer-info';
+import { BufferError } from '../errors';
+import { isDetachedArrayBuffer } from '../internal/primordials';
 
 // Any TypedArray constructor, typed loosely: callers cast the result.
 type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): unknown; BYTES_PER_ELEMENT: number };
