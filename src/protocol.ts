@@ -43,19 +43,3 @@ export interface BufferDescriptor {
   readonly strides?: readonly number[];
   readonly readonly?: boolean;
 }
-
-// This package's own exporters (NativeBuffer, MemoryView, ...) register a
-// brand check and an export function here. A brand check (a private field)
-// cannot be forged or inherited, unlike a symbol-keyed method.
-type InternalExport = (obj: object, flags: number) => BufferInfo;
-const internalExporters: Array<readonly [(obj: object) => boolean, InternalExport]> = [];
-
-export function registerExporter(is: (obj: object) => boolean, exportBuffer: InternalExport): void {
-  internalExporters.push([is, exportBuffer]);
-}
-
-/** The export function for one of this package's exporters, or null. */
-export function internalExporter(obj: object): InternalExport | null {
-  for (const [is, exportBuffer] of internalExporters) if (is(obj)) return exportBuffer;
-  return null;
-}

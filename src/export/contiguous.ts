@@ -1,12 +1,13 @@
 // PyBuffer_ToContiguous, PyBuffer_FromContiguous and PyObject_CopyData over
 // any exporter.
-import { releaseQuietly } from './buffer-info';
+import { placedFromInfo, releaseQuietly } from './buffer-info';
 import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
-import { anyArrayBufferLength, getBuffer, isDetached } from './get-buffer';
+import { anyArrayBufferLength, isDetached } from '../internal/memory';
+import { getBuffer } from './get-buffer';
 import { copyInto, isArrayBufferView, privateView, viewParts } from '../internal/primordials';
 import { checkObject, checkOrder } from '../internal/validate';
-import { copyItems, forEachOffset, placedFromInfo, toBytesForUser } from '../view/view-ops';
+import { copyItems, forEachOffset, toBytesForUser } from '../view/view-ops';
 
 type Order = 'C' | 'F' | 'A';
 

@@ -1,11 +1,12 @@
 // Socket and stream I/O over exporters: writes of every contiguous run of a
 // view without copying, and filling a view from a readable stream.
 import type { Readable, Writable } from 'node:stream';
-import { releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { BufferError, invalidArgType } from '../errors';
-import { placedFromInfo, toContiguousBytes, type Placed } from '../view/view-ops';
+import type { Placed } from '../layout/layout';
+import { toContiguousBytes } from '../view/view-ops';
 import { bufferByteLength, copyInto, privateBytes, privateView } from '../internal/primordials';
 import { beginTransfer, endTransfer, isOwned } from './owned';
 

@@ -2,15 +2,16 @@
 // one-dimensional byte window onto another exporter's memory, or onto memory
 // of its own (PyBuffer_New). It is built on a 'B' memoryview of the base, so
 // slices share the base's single export and release it with the last of them.
-import { BufferInfoImpl, releaseOwnExport, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
-import { BufferFlags, checkFlags } from '../flags';
+import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { checkInteger } from '../internal/validate';
-import { negotiateContiguous } from '../layout/layout';
+import { negotiateContiguous } from '../layout/negotiate';
 import { memoryview, type MemoryView } from '../view/memory-view';
 import { NativeBuffer } from './native-buffer';
-import { bufferProtocol, registerExporter } from '../protocol';
+import type { bufferProtocol } from '../protocol';
 
 /** `Py_END_OF_BUFFER`: as a size, "up to the end of the base's buffer". */
 export const END_OF_BUFFER = -1;
@@ -30,11 +31,13 @@ export class BufferObject {
   }
 
   static {
-    registerExporter(
-      (obj) => #view in obj,
-      (obj, flags) => (obj as BufferObject).#export(flags),
-    );
+    defineExporter(this, 'a BufferObject', (obj) => #view in obj, (obj, flags) => obj.#export(flags));
   }
+
+  /** PEP 688 form of getBuffer(this, flags). */
+  declare [bufferProtocol.getBuffer]: ExporterMethods[typeof bufferProtocol.getBuffer];
+  /** PEP 688 form of view.release(). */
+  declare [bufferProtocol.releaseBuffer]: ExporterMethods[typeof bufferProtocol.releaseBuffer];
 
   static #window(base: unknown, offset: unknown, size: unknown, writable: boolean): BufferObject {
     const start = checkInteger('offset', offset, 0);
@@ -238,20 +241,7 @@ export class BufferObject {
     // Negotiate first, then hold the inner view for the export's lifetime.
     const seen = negotiateContiguous(this.#view.nbytes, 1, 'B', this.#readonly, flags);
     const hold = getBuffer(this.#view, BufferFlags.SIMPLE);
-    return new BufferInfoImpl(this, hold.buffer, hold.byteOffset, hold.len, this.#readonly, 1, seen.format, seen.ndim,
-      seen.shape, seen.strides, () => hold.release());
-  }
-
-  /** PEP 688 form of getBuffer(this, flags). */
-  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (typeof this !== 'object' || this === null || !(#view in this)) throw invalidArgType('this', 'a BufferObject', this);
-    checkFlags(flags);
-    return this.#export(flags);
-  }
-
-  /** PEP 688 form of view.release(). */
-  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    releaseOwnExport(this, view);
+    return BufferInfoImpl.of(this, { buffer: hold.buffer, byteOffset: hold.byteOffset, len: hold.len, itemsize: 1 }, this.#readonly, seen, () => hold.release());
   }
 }
 

@@ -224,12 +224,7 @@ export class NativeBuffer extends RegionOwner {
    */
   resize(size: number): void {
     checkInteger('size', size, 0, MAX_LENGTH);
-    if (this.region.isClosed) throw new BufferError('ERR_BUFFER_RELEASED', 'NativeBuffer is closed');
-    if (this.region.isForeign) throw new BufferError('ERR_BUFFER_NOT_RESIZABLE', 'memory lent by C code cannot be resized');
-    const exports = this.region.exports;
-    if (exports > 0) {
-      throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `cannot resize: ${exports} exported buffer${exports === 1 ? '' : 's'}`);
-    }
+    this.checkChange('resize', false);
     const layout = this.#spec === null ? null : makeLayout(this.#spec, size);
     this.adoptBuffer(callNative(() => this.region.resize(size)));
     this.#layout = layout;

@@ -4,10 +4,15 @@
 // released once, when the last registered view goes.
 import type { BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
-import { isDetachedArrayBuffer } from '../internal/primordials';
+import { isDetached } from '../internal/memory';
 
 // Any TypedArray constructor, typed loosely: callers cast the result.
 type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): unknown; BYTES_PER_ELEMENT: number };
+
+/** The refusal of any use of a released view, or of one whose memory went away. */
+export function releasedView(): BufferError {
+  return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
+}
 
 export class ManagedBuffer {
   readonly master: BufferInfo;
@@ -27,7 +32,7 @@ export class ManagedBuffer {
 
   register(): void {
     // Once the last view went, the export is gone: no view may come back.
-    if (this.master.released) throw new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
+    if (this.master.released) throw releasedView();
     this.#views++;
   }
 
@@ -37,7 +42,7 @@ export class ManagedBuffer {
 
   // An owner's forced close detaches the block under live views.
   #checkAttached(): void {
-    if (isDetachedArrayBuffer(this.buffer)) {
+    if (isDetached(this.buffer)) {
       throw new BufferError('ERR_BUFFER_RELEASED', 'the memory of this view was released by its owner');
     }
   }

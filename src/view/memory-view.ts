@@ -6,139 +6,78 @@
 // released when the last view is released or collected. A view's shape and
 // strides are its own. A view that has exported buffers of its own (to
 // getBuffer consumers) refuses release() until they are released.
-import { BufferInfoImpl, disposeSymbol, releaseOwnExport, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+//
+// This file holds the view's state, lifecycle, attributes and export; its
+// items are read in item-access.ts, new layouts made in transforms.ts, and
+// whole-view operations (copies, comparison, hex) done in view-ops.ts.
+import { disposeSymbol, placedFromInfo, releaseQuietly, BufferInfoImpl, type BufferInfo } from '../export/buffer-info';
+import { defineExporter, type ExporterMethods } from '../export/exporters';
+import { getBuffer } from '../export/get-buffer';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
-import { BufferFlags, checkFlags } from '../flags';
-import { parseFormat } from '../layout/format';
-import { anyArrayBufferLength, getBuffer } from '../export/get-buffer';
-import { codecFor, type Item, type ItemCodec } from './items';
-import { checkInteger, checkOrder } from '../internal/validate';
+import { BufferFlags } from '../flags';
+import { memoryGone } from '../internal/memory';
+import { checkOrder } from '../internal/validate';
+import type { Placed } from '../layout/layout';
+import { negotiate } from '../layout/negotiate';
+import type { SliceKey } from '../layout/slice-key';
+import type { bufferProtocol } from '../protocol';
 import {
-  contiguousStrides,
-  isCContiguousLayout,
-  isFContiguousLayout,
-  negotiate,
-  placeLayout,
-  readLayoutSpec,
-  type LayoutOptions,
-  type LayoutSpec,
-  type PlainLayoutSpec,
-} from '../layout/layout';
-import { ManagedBuffer } from './managed-buffer';
-import { bufferProtocol, registerExporter } from '../protocol';
-import { reshapeStrides } from '../layout/reshape';
-import { checkIndex, resolveKey, type SliceKey } from '../layout/slice-key';
-import { byteRange, compareViews, copyItems, hexOf, placedFromInfo, toBytesForUser, type Placed } from './view-ops';
+  checkedIndex,
+  codecOf,
+  itemAccess,
+  listOf,
+  offsetOf,
+  placeOf,
+  readItem,
+  typedOf,
+  writeItem,
+  type FastIndex,
+  type ItemAccess,
+  type NestedList,
+} from './item-access';
+import type { Item, ItemCodec } from './items';
+import { ManagedBuffer, releasedView } from './managed-buffer';
+import {
+  cast,
+  readWantedLayout,
+  reinterpret,
+  reshaped,
+  sliced,
+  transposed,
+  viewLayout,
+  type MemoryViewLayout,
+  type Region,
+  type ViewLayout,
+  type ViewParts,
+} from './transforms';
+import { byteRange, compareViews, copyItems, hexOf, toBytesForUser } from './view-ops';
 
 export type { Item } from './items';
 export type { SliceKey } from '../layout/slice-key';
-
-/** Options of {@link memoryview}: reinterpret the raw bytes, as `np.ndarray(shape, dtype, buffer, offset, strides)`. */
-export interface MemoryViewLayout extends LayoutOptions {
-  /** @default the object's own read-only flag */
-  readonly readonly?: boolean;
-}
-
-/** A view's own fields: its placed layout plus the read-only flag. */
-type ViewFields = Placed & { readonly format: string; readonly readonly: boolean };
-
-interface Access {
-  readonly codec: ItemCodec | null;
-  /** A TypedArray over the whole block, when items are aligned and in host order. */
-  readonly fast: ArrayLike<number | bigint> | null;
-  /** A reader for up to three indices (null: the general path only). */
-  readonly fastGet: FastGet | null;
-}
-
-/** get()'s inline path: element index = base + i * s0 + j * s1. */
-interface Direct {
-  readonly a: Record<number, Item | undefined>;
-  readonly ndim: number;
-  readonly base: number;
-  readonly s0: number;
-  readonly s1: number;
-  readonly n0: number;
-  readonly n1: number;
-}
-
-type FastGet = (i: number, j: number | undefined, k: number | undefined) => Item | undefined;
-
-/** The nested array `toList()` returns: items, arrays of items, ... */
-export type NestedList = Item | NestedList[];
-
-type Fields = {
-  buffer: ArrayBuffer | SharedArrayBuffer;
-  byteOffset: number;
-  format: string;
-  itemsize: number;
-  shape: readonly number[];
-  strides: readonly number[];
-  readonly: boolean;
-};
-
-const CAST_CODES = new Set('cbB?hHiIlLqQnNfdeP');
-const LAYOUT_KEYS = new Set(['format', 'shape', 'strides', 'byteOffset', 'readonly']);
-const BYTE_CODES = new Set('bBc');
+export type { NestedList } from './item-access';
+export type { MemoryViewLayout } from './transforms';
 
 // Views dropped without release() give their hold on the shared export back.
 const dropped = new FinalizationRegistry<ManagedBuffer>((mbuf) => mbuf.unregister());
 
-function released(): BufferError {
-  return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
-}
-
-function invalidCast(message: string): BufferError {
-  return new BufferError('ERR_BUFFER_INVALID_CAST', `memoryview: ${message}`);
-}
-
-/** The code of a native single-character format ('i', '@i'), or null. */
-function nativeCode(format: string): string | null {
-  const f = format.startsWith('@') ? format.slice(1) : format;
-  return f.length === 1 && CAST_CODES.has(f) ? f : null;
-}
-
 export class MemoryView implements Iterable<Item | MemoryView> {
   // Few fields on purpose: V8 turns objects with many out-of-object fields
-  // into slow dictionaries, which costs get() 20x.
+  // into slow dictionaries, which costs get() 20x. So the layout is one
+  // frozen object, and item access another, made on first use.
   readonly #mbuf: ManagedBuffer;
-  readonly #v: ViewFields;
+  readonly #layout: ViewLayout;
   #exports = 0;
   #released = false;
-  // Item access, decided on first use: a TypedArray over the whole block
-  // when items are aligned and in host order, else a DataView.
-  #acc: Access | null = null;
-  // get()'s inline path, for 1-D and 2-D views whose items are TypedArray elements.
-  #d: Direct | null = null;
+  // How items are read: a TypedArray over the whole block when items are
+  // aligned and in host order, else a DataView. Null until first used.
+  #access: ItemAccess | null = null;
+  // get()'s fast path (#access.fastIndex), kept in its own field so that
+  // get() reads one field before indexing.
+  #fastIndex: FastIndex | null = null;
 
-  private constructor(mbuf: ManagedBuffer, fields: Fields) {
+  private constructor(mbuf: ManagedBuffer, parts: ViewParts) {
     this.#mbuf = mbuf;
-    const shape = Object.freeze([...fields.shape]);
-    const strides = Object.freeze([...fields.strides]);
-    let len = fields.itemsize;
-    for (const d of shape) len *= d;
-    let c: boolean;
-    let f: boolean;
-    if (shape.length === 1) {
-      // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
-      // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
-      c = f = shape[0] === 1 || strides[0] === fields.itemsize;
-    } else {
-      c = isCContiguousLayout(shape, strides, fields.itemsize, len);
-      f = isFContiguousLayout(shape, strides, fields.itemsize, len);
-    }
-    this.#v = {
-      buffer: fields.buffer,
-      byteOffset: fields.byteOffset,
-      format: fields.format,
-      itemsize: fields.itemsize,
-      ndim: shape.length,
-      shape,
-      strides,
-      readonly: fields.readonly,
-      len,
-      cContiguous: c,
-      fContiguous: f,
-    };
+    this.#layout = viewLayout(parts);
     mbuf.register();
     dropped.register(this, mbuf, this);
   }
@@ -149,13 +88,14 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     // the memory is looked at: a getter on shape[0] that detaches or closes
     // the memory then finds nothing exported, and the export that follows
     // sees the memory as it is.
-    const wanted = layout === undefined ? undefined : MemoryView.#readLayout(layout);
+    const wanted = layout === undefined ? undefined : readWantedLayout(layout);
     if (typeof obj === 'object' && obj !== null && #mbuf in obj) {
       const base = obj;
       base.#check();
       if (wanted === undefined) return base.#derive({});
       base.#checkAttached();
-      return MemoryView.#reinterpret(base.#mbuf, base.#region(), base.#v.readonly, wanted);
+      const region = base.#region();
+      return new MemoryView(base.#mbuf, reinterpret(base.#mbuf.buffer, region, base.#layout.readonly, wanted));
     }
     const master = getBuffer(obj, BufferFlags.FULL_RO);
     const mbuf = new ManagedBuffer(master);
@@ -163,7 +103,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       const whole = placedFromInfo(master);
       if (wanted !== undefined) {
         const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
-        return MemoryView.#reinterpret(mbuf, region, master.readonly, wanted);
+        return new MemoryView(mbuf, reinterpret(mbuf.buffer, region, master.readonly, wanted));
       }
       return new MemoryView(mbuf, { ...whole, format: whole.format ?? 'B', readonly: master.readonly });
     } catch (error) {
@@ -172,74 +112,35 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     }
   }
 
-  /** The options of memoryview(obj, layout), checked and read once. */
-  static #readLayout(layout: MemoryViewLayout): { spec: PlainLayoutSpec; readonly: boolean | undefined } {
-    if (typeof layout !== 'object' || layout === null) throw invalidArgType('layout', 'an object', layout);
-    for (const key of Object.keys(layout)) {
-      if (!LAYOUT_KEYS.has(key)) throw invalidArgType(`layout.${key}`, `one of ${[...LAYOUT_KEYS].join(', ')}`, key);
-    }
-    const given: LayoutSpec = { format: layout.format, shape: layout.shape, strides: layout.strides, byteOffset: layout.byteOffset };
-    const spec = readLayoutSpec(given, 'layout.');
-    const readonly: unknown = layout.readonly;
-    if (readonly !== undefined && typeof readonly !== 'boolean') throw invalidArgType('layout.readonly', 'of type boolean', readonly);
-    return { spec, readonly };
-  }
-
-  /** memoryview(obj, layout): the bytes of a contiguous region, described anew. */
-  static #reinterpret(
-    mbuf: ManagedBuffer,
-    region: { byteOffset: number; len: number; contiguous: boolean },
-    baseReadonly: boolean,
-    wanted: { spec: PlainLayoutSpec; readonly: boolean | undefined },
-  ): MemoryView {
-    if (!region.contiguous) {
-      throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: a layout reinterprets contiguous memory only');
-    }
-    const checked = placeLayout(wanted.spec, region.len);
-    let readonly = baseReadonly;
-    if (wanted.readonly !== undefined) {
-      if (!wanted.readonly && baseReadonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'underlying buffer is not writable');
-      readonly = wanted.readonly;
-    }
-    return new MemoryView(mbuf, {
-      buffer: mbuf.buffer,
-      byteOffset: region.byteOffset + checked.byteOffset,
-      format: checked.format!,
-      itemsize: checked.itemsize,
-      shape: checked.shape,
-      strides: checked.strides,
-      readonly,
-    });
-  }
-
   #check(): void {
-    if (this.#released) throw released();
+    if (this.#released) throw releasedView();
   }
 
   // The owner's forced close (or a transfer) detaches the memory under us.
   // Asked of the captured built-ins: this check guards exports to C.
   #checkAttached(): void {
-    if (this.#v.len > 0 && anyArrayBufferLength(this.#v.buffer) === 0) throw released();
+    if (memoryGone(this.#layout.buffer, this.#layout.len)) throw releasedView();
   }
 
-  #derive(changes: Partial<Fields>): MemoryView {
+  #derive(changes: Partial<ViewParts>): MemoryView {
     // Building `changes` may have run user code (getters on shape or key
     // arrays) that released this view: check again (CPython's gh-92888).
     this.#check();
+    const v = this.#layout;
     return new MemoryView(this.#mbuf, {
-      buffer: this.#v.buffer,
-      byteOffset: this.#v.byteOffset,
-      format: this.#v.format,
-      itemsize: this.#v.itemsize,
-      shape: this.#v.shape,
-      strides: this.#v.strides,
-      readonly: this.#v.readonly,
+      buffer: v.buffer,
+      byteOffset: v.byteOffset,
+      format: v.format,
+      itemsize: v.itemsize,
+      shape: v.shape,
+      strides: v.strides,
+      readonly: v.readonly,
       ...changes,
     });
   }
 
-  #region(): { byteOffset: number; len: number; contiguous: boolean } {
-    return { byteOffset: this.#visibleOffset(), len: this.#v.len, contiguous: this.#v.cContiguous };
+  #region(): Region {
+    return { byteOffset: this.#visibleOffset(), len: this.#layout.len, contiguous: this.#layout.cContiguous };
   }
 
   // ---- attributes -------------------------------------------------------
@@ -252,7 +153,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** The memory block the view lives in. */
   get buffer(): ArrayBuffer | SharedArrayBuffer {
     this.#check();
-    return this.#v.buffer;
+    return this.#layout.buffer;
   }
   /**
    * Byte offset of item [0, ..., 0] in `buffer`. An empty view addresses
@@ -266,36 +167,37 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
 
   #visibleOffset(): number {
-    if (this.#v.len !== 0) return this.#v.byteOffset;
-    return Math.min(Math.max(this.#v.byteOffset, 0), this.#v.buffer.byteLength);
+    const v = this.#layout;
+    if (v.len !== 0) return v.byteOffset;
+    return Math.min(Math.max(v.byteOffset, 0), v.buffer.byteLength);
   }
   get nbytes(): number {
     this.#check();
-    return this.#v.len;
+    return this.#layout.len;
   }
   get readonly(): boolean {
     this.#check();
-    return this.#v.readonly;
+    return this.#layout.readonly;
   }
   get itemsize(): number {
     this.#check();
-    return this.#v.itemsize;
+    return this.#layout.itemsize;
   }
   get format(): string {
     this.#check();
-    return this.#v.format;
+    return this.#layout.format;
   }
   get ndim(): number {
     this.#check();
-    return this.#v.shape.length;
+    return this.#layout.shape.length;
   }
   get shape(): readonly number[] {
     this.#check();
-    return this.#v.shape;
+    return this.#layout.shape;
   }
   get strides(): readonly number[] {
     this.#check();
-    return this.#v.strides;
+    return this.#layout.strides;
   }
   /** Always empty: JavaScript views never hold pointers. */
   get suboffsets(): readonly number[] {
@@ -304,15 +206,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
   get cContiguous(): boolean {
     this.#check();
-    return this.#v.cContiguous;
+    return this.#layout.cContiguous;
   }
   get fContiguous(): boolean {
     this.#check();
-    return this.#v.fContiguous;
+    return this.#layout.fContiguous;
   }
   get contiguous(): boolean {
     this.#check();
-    return this.#v.cContiguous || this.#v.fContiguous;
+    return this.#layout.cContiguous || this.#layout.fContiguous;
   }
   get released(): boolean {
     return this.#released;
@@ -320,8 +222,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** The length of the first dimension. @throws {BufferError} ERR_BUFFER_ZERO_DIM for a 0-d view. */
   get length(): number {
     this.#check();
-    if (this.#v.shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', '0-dim memory has no length');
-    return this.#v.shape[0]!;
+    if (this.#layout.shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', '0-dim memory has no length');
+    return this.#layout.shape[0]!;
   }
   /** The number of live getBuffer exports of this view. */
   get exports(): number {
@@ -331,74 +233,17 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   // ---- items ------------------------------------------------------------
 
   /** Item access for this view, set up on first use. */
-  #access(): Access {
-    let acc = this.#acc;
-    if (acc === null) {
-      const codec = codecFor(this.#v.format);
-      const fast =
-        codec !== null && codec.nativeOrder && this.#aligned(codec.size)
-          ? (this.#mbuf.typed(codec.storage as never) as ArrayLike<number | bigint>)
-          : null;
-      acc = this.#acc = { codec, fast, fastGet: codec === null ? null : this.#makeFastGet(codec, fast) };
+  #items(): ItemAccess {
+    let access = this.#access;
+    if (access === null) {
+      access = this.#access = itemAccess(this.#layout, this.#mbuf);
+      this.#fastIndex = access.fastIndex;
     }
-    return acc;
+    return access;
   }
 
-  #itemCodec(): ItemCodec {
-    const codec = this.#access().codec;
-    if (codec === null) {
-      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: unsupported format ${this.#v.format}`);
-    }
-    return codec;
-  }
-
-  #aligned(size: number): boolean {
-    if (this.#v.byteOffset % size !== 0) return false;
-    for (let i = 0; i < this.#v.shape.length; i++) {
-      if (this.#v.shape[i]! > 1 && this.#v.strides[i]! % size !== 0) return false;
-    }
-    return true;
-  }
-
-  /** The byte offset of the item at already-checked indices. */
-  #offsetOf(index: ArrayLike<number>): number {
-    let offset = this.#v.byteOffset;
-    for (let i = 0; i < index.length; i++) offset += index[i]! * this.#v.strides[i]!;
-    return offset;
-  }
-
-  #readAt(codec: ItemCodec, offset: number): Item {
-    const fast = this.#access().fast;
-    if (fast !== null) {
-      const raw = fast[offset / codec.size];
-      // A detached buffer (forced close of the owner) reads as undefined.
-      if (raw === undefined) throw released();
-      return codec.fromRaw(raw);
-    }
-    if (this.#mbuf.released || this.#v.buffer.byteLength === 0) throw released();
-    return codec.read(this.#mbuf.dataView(), offset);
-  }
-
-  #writeAt(codec: ItemCodec, offset: number, value: Item): void {
-    const fast = this.#access().fast;
-    if (fast !== null) {
-      if (offset / codec.size >= fast.length) throw released();
-      (fast as unknown as Record<number, number | bigint>)[offset / codec.size] = codec.toRaw(value);
-      return;
-    }
-    if (this.#v.buffer.byteLength === 0) throw released();
-    codec.write(this.#mbuf.dataView(), offset, value);
-  }
-
-  #checkedIndex(index: ArrayLike<unknown>, what: string): number[] {
-    const ndim = this.#v.shape.length;
-    if (index.length !== ndim) {
-      if (ndim === 0) throw invalidArgType('index', `nothing: ${what} of a 0-dim view takes no index`, index.length);
-      throw invalidArgType('index', `${ndim} integer${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, index.length);
-    }
-    const out = new Array<number>(ndim);
-    for (let i = 0; i < ndim; i++) out[i] = checkIndex(index[i], this.#v.shape[i]!, i);
-    return out;
+  #codec(): ItemCodec {
+    return codecOf(this.#items(), this.#layout);
   }
 
   /**
@@ -410,28 +255,17 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   get(...index: number[]): Item;
   get(i?: number, j?: number, k?: number, l?: number, ...more: number[]): Item {
-    // Fast path: a reader specialised for this view on first use, taking
-    // the indices straight from `arguments` (no array per call). It only
-    // answers in-range, non-negative integer indices and anything it cannot
-    // answer (wrapping, errors, a detached buffer) falls through.
-    // (An explicit trailing undefined counts as absent here.)
-    const d = this.#d;
-    if (d !== null) {
-      // Items are a TypedArray's elements: 1-D and 2-D index it inline.
-      if (d.ndim === 2) {
-        if (i! >>> 0 === i && j! >>> 0 === j && i < d.n0 && j < d.n1 && k === undefined) {
-          const v = d.a[d.base + i * d.s0 + j * d.s1];
-          if (v !== undefined) return v;
-        }
-      } else if (i! >>> 0 === i && i < d.n0 && j === undefined) {
-        const v = d.a[d.base + i * d.s0];
-        if (v !== undefined) return v;
+    // Fast path: the place of the item straight from the arguments (no array
+    // per call), for in-range, non-negative integer indices; anything it
+    // cannot answer (wrapping, errors, a detached buffer) falls through.
+    const fast = this.#fastIndex;
+    if (fast !== null && l === undefined) {
+      const at = placeOf(fast, i, j, k);
+      if (at >= 0) {
+        const items = fast.items;
+        const item = items !== null ? items[at] : fast.read(at);
+        if (item !== undefined) return item;
       }
-    }
-    const acc = this.#acc;
-    if (acc !== null && acc.fastGet !== null && l === undefined) {
-      const value = acc.fastGet(i!, j, k);
-      if (value !== undefined) return value;
     }
     // The general path: wrapping, errors, more dimensions.
     const index: number[] = [];
@@ -445,66 +279,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   #get(index: number[]): Item {
     this.#check();
-    const codec = this.#itemCodec();
-    return this.#readAt(codec, this.#offsetOf(this.#checkedIndex(index, 'get()')));
-  }
-
-  /**
-   * A reader for up to three indices, specialised on this view's layout:
-   * returns undefined for anything but in-range indices below 2**32 (the
-   * general path then decides), and for items of a detached buffer.
-   */
-  #makeFastGet(codec: ItemCodec, fast: ArrayLike<number | bigint> | null): FastGet | null {
-    const ndim = this.#v.shape.length;
-    if (ndim < 1 || ndim > 3) return null;
-    const [n0 = 0, n1 = 0, n2 = 0] = this.#v.shape;
-    let [s0 = 0, s1 = 0, s2 = 0] = this.#v.strides;
-    let base = this.#v.byteOffset;
-    let read: (k: number) => Item | undefined;
-    if (fast !== null) {
-      const size = codec.size;
-      base /= size;
-      s0 /= size;
-      s1 /= size;
-      s2 /= size;
-      const fromRaw = codec.fromRaw;
-      read =
-        codec.valueArray !== null
-          ? (k) => fast[k] as Item | undefined
-          : (k) => {
-              const raw = fast[k];
-              return raw === undefined ? undefined : fromRaw(raw);
-            };
-    } else {
-      const dv = this.#mbuf.dataView();
-      const buffer = this.#v.buffer;
-      const codecRead = codec.read;
-      const size = codec.size;
-      // An ArrayBuffer's length reads 0 once detached (a DataView's throws).
-      read = (k) => (k + size <= buffer.byteLength ? codecRead(dv, k) : undefined);
-    }
-    // `x >>> 0 === x` accepts exactly the integers in [0, 2**32).
-    if (fast !== null && codec.valueArray !== null) {
-      // The items are the array's elements: index it directly.
-      const a = fast as unknown as Record<number, Item | undefined>;
-      if (ndim <= 2) this.#d = { a, ndim, base, s0, s1, n0, n1 };
-      if (ndim === 1) {
-        return (i, j, k) => (i >>> 0 === i && i < n0 && j === undefined && k === undefined ? a[base + i * s0] : undefined);
-      }
-      if (ndim === 2) {
-        return (i, j, k) =>
-          i >>> 0 === i && (j as number) >>> 0 === j && i < n0 && (j as number) < n1 && k === undefined ? a[base + i * s0 + (j as number) * s1] : undefined;
-      }
-    }
-    if (ndim === 1) {
-      return (i, j, k) => (i >>> 0 === i && i < n0 && j === undefined && k === undefined ? read(base + i * s0) : undefined);
-    }
-    if (ndim === 2) {
-      return (i, j, k) =>
-        i >>> 0 === i && (j as number) >>> 0 === j && i < n0 && (j as number) < n1 && k === undefined ? read(base + i * s0 + (j as number) * s1) : undefined;
-    }
-    return (i, j, k) =>
-      i >>> 0 === i && (j as number) >>> 0 === j && (k as number) >>> 0 === k && i < n0 && (j as number) < n1 && (k as number) < n2 ? read(base + i * s0 + (j as number) * s1 + (k as number) * s2) : undefined;
+    const codec = this.#codec();
+    const offset = offsetOf(this.#layout, checkedIndex(this.#layout, index, 'get()'));
+    return readItem(this.#items(), this.#mbuf, this.#layout, codec, offset);
   }
 
   /**
@@ -515,15 +292,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   set(index: number | readonly number[], value: Item): void {
     this.#check();
-    const codec = this.#itemCodec();
-    if (this.#v.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+    const codec = this.#codec();
+    if (this.#layout.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
     const indices = typeof index === 'number' ? [index] : index;
     if (!Array.isArray(indices)) throw invalidArgType('index', 'an integer or an array of integers', index);
-    const offset = this.#offsetOf(this.#checkedIndex(indices, 'set()'));
+    const offset = offsetOf(this.#layout, checkedIndex(this.#layout, indices, 'set()'));
     const checked = codec.check(value);
     // Reading the indices may have run user code that released the view.
     this.#check();
-    this.#writeAt(codec, offset, checked);
+    writeItem(this.#items(), this.#mbuf, this.#layout, codec, offset, checked);
   }
 
   // ---- views ------------------------------------------------------------
@@ -537,28 +314,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   slice(...keys: SliceKey[]): MemoryView {
     this.#check();
-    const ndim = this.#v.shape.length;
-    if (keys.length > ndim) {
-      throw invalidArgType('keys', `at most ${ndim} key${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, keys.length);
-    }
-    let byteOffset = this.#v.byteOffset;
-    const shape: number[] = [];
-    const strides: number[] = [];
-    for (let d = 0; d < ndim; d++) {
-      const r = resolveKey(keys[d], this.#v.shape[d]!, d);
-      const stride = this.#v.strides[d]!;
-      if (typeof r === 'number') {
-        byteOffset += r * stride;
-      } else {
-        byteOffset += r.start * stride;
-        shape.push(r.length);
-        // A huge step only ever selects one item; its stride is then never
-        // used, so keep it a safe integer instead of stride * step.
-        const stepped = stride * r.step;
-        strides.push(r.length <= 1 && !Number.isSafeInteger(stepped) ? stride : stepped);
-      }
-    }
-    return this.#derive({ byteOffset, shape, strides });
+    return this.#derive(sliced(this.#layout, keys));
   }
 
   /**
@@ -567,21 +323,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   transpose(...axes: number[]): MemoryView {
     this.#check();
-    const ndim = this.#v.shape.length;
-    let order: number[];
-    if (axes.length === 0) {
-      order = [...Array(ndim).keys()].reverse();
-    } else {
-      if (axes.length !== ndim) throw invalidArgType('axes', `a permutation of ${ndim} axes`, axes.length);
-      order = axes.map((a, i) => {
-        if (typeof a !== 'number' || !Number.isInteger(a)) throw invalidArgType(`axes[${i}]`, 'an integer', a);
-        const k = a < 0 ? a + ndim : a;
-        if (k < 0 || k >= ndim) throw outOfRange(`axes[${i}]`, `an axis of a ${ndim}-dimension view`, a);
-        return k;
-      });
-      if (new Set(order).size !== ndim) throw outOfRange('axes', 'a permutation with no repeated axis', `[${axes.join(', ')}]`);
-    }
-    return this.#derive({ shape: order.map((k) => this.#v.shape[k]!), strides: order.map((k) => this.#v.strides[k]!) });
+    return this.#derive(transposed(this.#layout, axes));
   }
 
   /** The transpose: `transpose()`. */
@@ -595,18 +337,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   reshape(shape: readonly number[]): MemoryView {
     this.#check();
-    if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
-    if (shape.length > 64) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'memoryview: number of dimensions must not exceed 64');
-    const dims = shape.map((d, i) => checkInteger(`shape[${i}]`, d, 0));
-    const count = this.#v.len / this.#v.itemsize;
-    if (dims.reduce((a, b) => a * b, 1) !== count) {
-      throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `cannot reshape ${count} items into shape [${dims.join(', ')}]`);
-    }
-    const strides = reshapeStrides(this.#v.shape, this.#v.strides, this.#v.itemsize, dims);
-    if (strides === null) {
-      throw new BufferError('ERR_BUFFER_RESHAPE_NEEDS_COPY', 'memoryview: these strides cannot express the new shape without a copy');
-    }
-    return this.#derive({ shape: dims, strides });
+    return this.#derive(reshaped(this.#layout, shape));
   }
 
   /**
@@ -619,40 +350,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   cast(format: string, shape?: readonly number[]): MemoryView {
     if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
     this.#check();
-    if (!this.#v.cContiguous) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
-    const ndim = this.#v.shape.length;
-    if ((shape !== undefined || ndim !== 1) && this.#v.shape.includes(0)) {
-      throw invalidCast('cannot cast view with zeros in shape or strides');
-    }
-    let newNdim = 1;
-    if (shape !== undefined) {
-      if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
-      if (shape.length > 64) throw new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'memoryview: number of dimensions must not exceed 64');
-      newNdim = shape.length;
-    }
-    if (ndim !== 1 && newNdim !== 1) throw invalidCast('cast must be 1D -> ND or ND -> 1D');
-    const dest = nativeCode(format);
-    if (dest === null) {
-      throw invalidCast("destination format must be a native single character format prefixed with an optional '@'");
-    }
-    const src = nativeCode(this.#v.format);
-    if (!(src !== null && BYTE_CODES.has(src)) && !BYTE_CODES.has(dest)) {
-      throw invalidCast('cannot cast between two non-byte formats');
-    }
-    const itemsize = parseFormat(format).itemsize;
-    if (this.#v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
-    let dims = [this.#v.len / itemsize];
-    if (shape !== undefined) {
-      dims = shape.map((d, i) => {
-        if (typeof d !== 'number' || !Number.isInteger(d)) throw invalidArgType(`shape[${i}]`, 'an integer', d);
-        if (d <= 0) throw invalidCast('elements of shape must be integers > 0');
-        return d;
-      });
-      const product = dims.reduce((a, b) => a * b, 1);
-      if (!Number.isSafeInteger(product)) throw invalidCast('product(shape) > SSIZE_MAX');
-      if (product * itemsize !== this.#v.len) throw invalidCast('product(shape) * itemsize != buffer size');
-    }
-    return this.#derive({ format, itemsize, shape: dims, strides: contiguousStrides(dims, itemsize, 'C') });
+    return this.#derive(cast(this.#layout, format, shape));
   }
 
   /** A read-only view of the same memory (a new view, even if this one is read-only). */
@@ -666,37 +364,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** The items as nested arrays (a 0-d view gives the item itself). */
   toList(): NestedList {
     this.#check();
-    const codec = this.#itemCodec();
-    const shape = this.#v.shape;
-    const strides = this.#v.strides;
-    const fast = this.#access().fast;
-    if (fast !== null && fast.length === 0 && this.#v.len > 0) throw released();
-    if (fast === null && this.#v.buffer.byteLength === 0 && this.#v.len > 0) throw released();
-    const dv = fast === null ? this.#mbuf.dataView() : null;
-    const size = codec.size;
-    const leaf = (offset: number, n: number, stride: number): Item[] => {
-      const out = new Array<Item>(n);
-      if (fast !== null) {
-        const step = stride / size;
-        let k = offset / size;
-        if (codec.valueArray !== null) {
-          for (let i = 0; i < n; i++, k += step) out[i] = fast[k] as Item;
-        } else {
-          for (let i = 0; i < n; i++, k += step) out[i] = codec.fromRaw(fast[k]!);
-        }
-      } else {
-        for (let i = 0; i < n; i++, offset += stride) out[i] = codec.read(dv!, offset);
-      }
-      return out;
-    };
-    const walk = (dim: number, offset: number): NestedList => {
-      if (dim === shape.length - 1) return leaf(offset, shape[dim]!, strides[dim]!);
-      const out = new Array<NestedList>(shape[dim]!);
-      for (let i = 0; i < shape[dim]!; i++) out[i] = walk(dim + 1, offset + i * strides[dim]!);
-      return out;
-    };
-    if (shape.length === 0) return this.#readAt(codec, this.#v.byteOffset);
-    return walk(0, this.#v.byteOffset);
+    const codec = this.#codec();
+    return listOf(this.#items(), this.#mbuf, this.#layout, codec);
   }
 
   /**
@@ -707,9 +376,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (order === undefined || order === null) order = 'C';
     checkOrder(order);
     this.#check();
-    if (this.#v.buffer.byteLength === 0 && this.#v.len > 0) throw released();
-    const fortran = order === 'F' || (order === 'A' && this.#v.fContiguous && !this.#v.cContiguous);
-    return toBytesForUser(this.#layoutOf(), fortran);
+    this.#checkAttached();
+    const v = this.#layout;
+    const fortran = order === 'F' || (order === 'A' && v.fContiguous && !v.cContiguous);
+    return toBytesForUser(this.#placed(), fortran);
   }
 
   /**
@@ -739,9 +409,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   equals(other: unknown): boolean {
     if (this.#released) return other === this;
     // Memory detached by its owner holds no values to compare.
-    if (this.#v.len > 0 && this.#v.buffer.byteLength === 0) return false;
-    if (other === this) return this.#equalToSelf();
-    if (isMemoryView(other) && (other as MemoryView).released) return false;
+    if (memoryGone(this.#layout.buffer, this.#layout.len)) return false;
+    const mine = this.#placed();
+    if (other === this) return compareViews(mine, mine);
+    if (isMemoryView(other) && other.released) return false;
     let info: BufferInfo;
     try {
       info = getBuffer(other, BufferFlags.FULL_RO);
@@ -749,24 +420,17 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       return false;
     }
     try {
-      const theirs = placedFromInfo(info);
-      return compareViews(this.#layoutOf(), theirs);
+      return compareViews(mine, placedFromInfo(info));
     } finally {
       releaseQuietly(info);
     }
   }
 
-  #equalToSelf(): boolean {
-    const mine = this.#layoutOf();
-    return compareViews(mine, mine);
-  }
-
-  #layoutOf(): Placed {
-    // An empty view shows an in-buffer offset (see byteOffset).
-    const v = this.#v;
+  /** The layout as operations see it: an empty view shows an in-buffer offset (see byteOffset). */
+  #placed(): Placed {
+    const v = this.#layout;
     return v.len !== 0 ? v : { ...v, byteOffset: this.#visibleOffset() };
   }
-
 
   /**
    * Slice assignment: copies `source` (any exporter of the same structure:
@@ -778,7 +442,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#check();
     const target = keys.length === 0 ? this : this.slice(...keys);
     try {
-      if (target.#v.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+      const t = target.#layout;
+      if (t.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
       const info = getBuffer(source, BufferFlags.FULL_RO);
       try {
         // The source's hook may have released this view (CPython's gh-92888):
@@ -786,12 +451,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
         this.#check();
         target.#check();
         const src = placedFromInfo(info);
-        const sameShape = src.ndim === target.#v.ndim && src.shape.every((d, i) => d === target.#v.shape[i]);
-        if ((src.format ?? 'B').replace(/^@/, '') !== target.#v.format.replace(/^@/, '') || src.itemsize !== target.#v.itemsize || !sameShape) {
+        const sameShape = src.ndim === t.ndim && src.shape.every((d, i) => d === t.shape[i]);
+        const sameFormat = (src.format ?? 'B').replace(/^@/, '') === t.format.replace(/^@/, '');
+        if (!sameFormat || src.itemsize !== t.itemsize || !sameShape) {
           throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'memoryview assignment: lvalue and rvalue have different structures');
         }
-        if (target.#v.buffer.byteLength === 0 && target.#v.len > 0) throw released();
-        copyItems(target.#layoutOf(), src);
+        target.#checkAttached();
+        copyItems(target.#placed(), src);
       } finally {
         releaseQuietly(info);
       }
@@ -809,26 +475,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   typed(): ArrayBufferView {
     this.#check();
     this.#checkAttached();
-    const codec = codecFor(this.#v.format);
-    const ctor = codec?.valueArray ?? (codec?.kind === 'f16' ? (globalThis as { Float16Array?: typeof Float32Array }).Float16Array : undefined);
-    if (codec === null || ctor === undefined || ctor === null) {
-      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `memoryview: no TypedArray holds items of format ${this.#v.format}`);
-    }
-    if (!this.#v.cContiguous) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: typed() needs a C-contiguous view');
-    if (!codec.nativeOrder) throw new BufferError('ERR_BUFFER_NOT_NATIVE_ORDER', `memoryview: format ${this.#v.format} is not in host byte order`);
-    const offset = this.#visibleOffset();
-    if (offset % codec.size !== 0) {
-      throw new BufferError('ERR_BUFFER_UNALIGNED', `memoryview: byte offset ${offset} is not a multiple of ${codec.size}`);
-    }
-    return new ctor(this.#v.buffer as ArrayBuffer, offset, this.#v.len / codec.size);
+    return typedOf(this.#layout, this.#visibleOffset());
   }
 
   /** A DataView over the bytes the view spans (from its lowest to its highest item). */
   dataView(): DataView {
     this.#check();
     this.#checkAttached();
-    const [start, end] = byteRange(this.#layoutOf());
-    return new DataView(this.#v.buffer, start, end - start);
+    const [start, end] = byteRange(this.#placed());
+    return new DataView(this.#layout.buffer, start, end - start);
   }
 
   // ---- lifecycle --------------------------------------------------------
@@ -845,8 +500,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
     }
     this.#released = true;
-    this.#acc = null;
-    this.#d = null;
+    this.#access = null;
+    this.#fastIndex = null;
     dropped.unregister(this);
     this.#mbuf.unregister();
   }
@@ -858,44 +513,37 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration). */
   *[Symbol.iterator](): Iterator<Item | MemoryView> {
     this.#check();
-    if (this.#v.shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', 'memoryview: invalid indexing of 0-dim memory');
-    const n = this.#v.shape[0]!;
-    if (this.#v.shape.length === 1) {
+    const shape = this.#layout.shape;
+    if (shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', 'memoryview: invalid indexing of 0-dim memory');
+    const n = shape[0]!;
+    if (shape.length === 1) {
       for (let i = 0; i < n; i++) yield this.get(i);
     } else {
       for (let i = 0; i < n; i++) yield this.slice(i);
     }
   }
 
+  // ---- export -----------------------------------------------------------
+
   static {
-    registerExporter(
-      (obj) => #mbuf in obj,
-      (obj, flags) => (obj as MemoryView).#export(flags),
-    );
+    defineExporter(this, 'a MemoryView', (obj) => #mbuf in obj, (obj, flags) => obj.#export(flags));
   }
+
+  /** PEP 688 form of getBuffer(this, flags). */
+  declare [bufferProtocol.getBuffer]: ExporterMethods[typeof bufferProtocol.getBuffer];
+  /** PEP 688 form of view.release(): ends an export of this view. */
+  declare [bufferProtocol.releaseBuffer]: ExporterMethods[typeof bufferProtocol.releaseBuffer];
 
   /** memory_getbuf: this view as an exporter. */
   #export(flags: number): BufferInfo {
     this.#check();
     this.#checkAttached();
-    const seen = negotiate(this.#layoutOf(), this.#v.readonly, flags);
+    const placed = this.#placed();
+    const seen = negotiate(placed, this.#layout.readonly, flags);
     this.#exports++;
-    return new BufferInfoImpl(this, this.#v.buffer, this.#visibleOffset(), this.#v.len, this.#v.readonly, this.#v.itemsize, seen.format,
-      seen.ndim, seen.shape, seen.strides, () => {
-        this.#exports--;
-      });
-  }
-
-  /** PEP 688 form of getBuffer(this, flags). */
-  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (typeof this !== 'object' || this === null || !(#mbuf in this)) throw invalidArgType('this', 'a MemoryView', this);
-    checkFlags(flags);
-    return this.#export(flags);
-  }
-
-  /** PEP 688 form of view.release(): ends an export of this view. */
-  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    releaseOwnExport(this, view);
+    return BufferInfoImpl.of(this, placed, this.#layout.readonly, seen, () => {
+      this.#exports--;
+    });
   }
 
   get [Symbol.toStringTag](): string {
@@ -910,7 +558,6 @@ Object.defineProperty(MemoryView.prototype, kIsMemoryView, { value: true });
 export function isMemoryView(value: unknown): value is MemoryView {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kIsMemoryView] === true;
 }
-
 
 /**
  * `memoryview(obj)`: a view of any exporter, CPython's `memoryview(obj)`.

@@ -12,8 +12,7 @@ import { callNative } from '../errors';
 import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from '../internal/primordials';
 import { nativeCore } from '../internal/native-core';
 import { unpackerFor, type Unpacked } from './struct-fields';
-import type { BufferInfo } from '../export/buffer-info';
-import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout } from '../layout/layout';
+import { contiguousStrides, isCContiguousLayout, type Placed } from '../layout/layout';
 import { native } from '../native';
 
 // Below this many bytes the JavaScript loops beat the cost of a native call
@@ -23,27 +22,6 @@ const NATIVE_COPY_BYTES = 16 * 1024;
 const { isArrayBuffer } = types;
 // What toBytes() hands the caller: this realm's class, as it was at load.
 const PublicUint8Array = Uint8Array;
-
-export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
-
-/** A held export as a complete layout (shape, strides and format filled in). */
-export function placedFromInfo(info: BufferInfo): Placed {
-  const itemsize = info.itemsize;
-  const shape = info.shape ?? [info.len / itemsize];
-  const strides = info.strides ?? contiguousStrides(shape, itemsize, 'C');
-  return {
-    buffer: info.buffer,
-    format: info.format ?? 'B',
-    itemsize,
-    ndim: shape.length,
-    shape,
-    strides,
-    byteOffset: info.byteOffset,
-    len: info.len,
-    cContiguous: isCContiguousLayout(shape, strides, itemsize, info.len),
-    fContiguous: isFContiguousLayout(shape, strides, itemsize, info.len),
-  };
-}
 
 /** [first byte, one past the last byte] the items of a layout touch. */
 export function byteRange(v: { byteOffset: number; shape: readonly number[]; strides: readonly number[]; itemsize: number }): [number, number] {
