@@ -7,55 +7,25 @@
 // strides are its own. A view that has exported buffers of its own (to
 // getBuffer consumers) refuses release() until they are released.
 //
-// This file holds the view's state, lifecycle, attributes and export; its
-// items are read in item-access.ts, new layouts made in transforms.ts, and
-// whole-view operations (copies, comparison, hex) done in view-ops.ts.
-import { disposeSymbol, placedFromInfo, releaseQuietly, BufferInfoImpl, type BufferInfo } from '../export/buffer-info';
+// This file holds the view's state, lifecycle, attributes, get()'s fast
+// path and export. Items are read in item-access.ts, new layouts made in
+// transforms.ts, and the rest of what a view does is in whole-view.ts.
+import { BufferInfoImpl, disposeSymbol, type BufferInfo } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
-import { getBuffer } from '../export/get-buffer';
-import { BufferError, invalidArgType, outOfRange } from '../errors';
-import { BufferFlags } from '../flags';
+import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
-import { checkOrder } from '../internal/validate';
 import type { Placed } from '../layout/layout';
 import { negotiate } from '../layout/negotiate';
 import type { SliceKey } from '../layout/slice-key';
 import type { bufferProtocol } from '../protocol';
-import {
-  checkedIndex,
-  codecOf,
-  itemAccess,
-  listOf,
-  offsetOf,
-  placeOf,
-  readItem,
-  typedOf,
-  writeItem,
-  type FastIndex,
-  type ItemAccess,
-  type NestedList,
-} from './item-access';
-import type { Item, ItemCodec } from './items';
-import { ManagedBuffer, releasedView } from './managed-buffer';
-import {
-  cast,
-  readWantedLayout,
-  reinterpret,
-  reshaped,
-  sliced,
-  transposed,
-  viewLayout,
-  type MemoryViewLayout,
-  type Region,
-  type ViewLayout,
-  type ViewParts,
-} from './transforms';
-import { byteRange, compareViews, copyItems, hexOf, toBytesForUser } from './view-ops';
-
-export type { Item } from './items';
-export type { SliceKey } from '../layout/slice-key';
-export type { NestedList } from './item-access';
-export type { MemoryViewLayout } from './transforms';
+import { itemAccess, placeOf } from './item-access';
+import type { FastIndex, ItemAccess, NestedList } from './item-access';
+import type { Item } from './items';
+import { releasedView, type ManagedBuffer } from './managed-buffer';
+import { cast, reshaped, sliced, transposed, viewLayout } from './transforms';
+import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
+import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getItem, hexOfView } from './whole-view';
+import { iterateView, setItem, setViewInternals, toBytesOf, toListOf, typedOfView } from './whole-view';
 
 // Views dropped without release() give their hold on the shared export back.
 const dropped = new FinalizationRegistry<ManagedBuffer>((mbuf) => mbuf.unregister());
@@ -84,36 +54,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   /** @internal memoryview(obj, layout) */
   static create(obj: unknown, layout?: MemoryViewLayout): MemoryView {
-    // Every user value of the layout is read once, into plain values, before
-    // the memory is looked at: a getter on shape[0] that detaches or closes
-    // the memory then finds nothing exported, and the export that follows
-    // sees the memory as it is.
-    const wanted = layout === undefined ? undefined : readWantedLayout(layout);
-    if (typeof obj === 'object' && obj !== null && #mbuf in obj) {
-      const base = obj;
-      base.#check();
-      if (wanted === undefined) return base.#derive({});
-      base.#checkAttached();
-      const region = base.#region();
-      return new MemoryView(base.#mbuf, reinterpret(base.#mbuf.buffer, region, base.#layout.readonly, wanted));
-    }
-    const master = getBuffer(obj, BufferFlags.FULL_RO);
-    const mbuf = new ManagedBuffer(master);
-    try {
-      const whole = placedFromInfo(master);
-      if (wanted !== undefined) {
-        const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
-        return new MemoryView(mbuf, reinterpret(mbuf.buffer, region, master.readonly, wanted));
-      }
-      return new MemoryView(mbuf, { ...whole, format: whole.format ?? 'B', readonly: master.readonly });
-    } catch (error) {
-      releaseQuietly(master);
-      throw error;
-    }
+    return createView(obj, layout);
   }
 
-  #check(): void {
+  /** The layout of a view not yet released. @throws ERR_BUFFER_RELEASED once released. */
+  #live(): ViewLayout {
     if (this.#released) throw releasedView();
+    return this.#layout;
   }
 
   // The owner's forced close (or a transfer) detaches the memory under us.
@@ -125,35 +72,20 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   #derive(changes: Partial<ViewParts>): MemoryView {
     // Building `changes` may have run user code (getters on shape or key
     // arrays) that released this view: check again (CPython's gh-92888).
-    this.#check();
-    const v = this.#layout;
-    return new MemoryView(this.#mbuf, {
-      buffer: v.buffer,
-      byteOffset: v.byteOffset,
-      format: v.format,
-      itemsize: v.itemsize,
-      shape: v.shape,
-      strides: v.strides,
-      readonly: v.readonly,
-      ...changes,
-    });
-  }
-
-  #region(): Region {
-    return { byteOffset: this.#visibleOffset(), len: this.#layout.len, contiguous: this.#layout.cContiguous };
+    const { buffer, byteOffset, format, itemsize, shape, strides, readonly } = this.#live();
+    return new MemoryView(this.#mbuf, { buffer, byteOffset, format, itemsize, shape, strides, readonly, ...changes });
   }
 
   // ---- attributes -------------------------------------------------------
 
   /** The object the view was made from (for a view of a view, the original object). */
   get obj(): unknown {
-    this.#check();
+    this.#live();
     return this.#mbuf.master.obj;
   }
   /** The memory block the view lives in. */
   get buffer(): ArrayBuffer | SharedArrayBuffer {
-    this.#check();
-    return this.#layout.buffer;
+    return this.#live().buffer;
   }
   /**
    * Byte offset of item [0, ..., 0] in `buffer`. An empty view addresses
@@ -162,66 +94,51 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * buffer, a valid TypedArray/DataView offset. Slicing composes the exact one.
    */
   get byteOffset(): number {
-    this.#check();
-    return this.#visibleOffset();
-  }
-
-  #visibleOffset(): number {
-    const v = this.#layout;
-    if (v.len !== 0) return v.byteOffset;
-    return Math.min(Math.max(v.byteOffset, 0), v.buffer.byteLength);
+    this.#live();
+    return this.#placed().byteOffset;
   }
   get nbytes(): number {
-    this.#check();
-    return this.#layout.len;
+    return this.#live().len;
   }
   get readonly(): boolean {
-    this.#check();
-    return this.#layout.readonly;
+    return this.#live().readonly;
   }
   get itemsize(): number {
-    this.#check();
-    return this.#layout.itemsize;
+    return this.#live().itemsize;
   }
   get format(): string {
-    this.#check();
-    return this.#layout.format;
+    return this.#live().format;
   }
   get ndim(): number {
-    this.#check();
-    return this.#layout.shape.length;
+    return this.#live().shape.length;
   }
   get shape(): readonly number[] {
-    this.#check();
-    return this.#layout.shape;
+    return this.#live().shape;
   }
   get strides(): readonly number[] {
-    this.#check();
-    return this.#layout.strides;
+    return this.#live().strides;
   }
   /** Always empty: JavaScript views never hold pointers. */
   get suboffsets(): readonly number[] {
-    this.#check();
+    this.#live();
     return [];
   }
   get cContiguous(): boolean {
-    this.#check();
-    return this.#layout.cContiguous;
+    return this.#live().cContiguous;
   }
   get fContiguous(): boolean {
-    this.#check();
-    return this.#layout.fContiguous;
+    return this.#live().fContiguous;
   }
   get contiguous(): boolean {
-    this.#check();
-    return this.#layout.cContiguous || this.#layout.fContiguous;
+    const v = this.#live();
+    return v.cContiguous || v.fContiguous;
   }
   get released(): boolean {
     return this.#released;
   }
   /** The length of the first dimension. @throws {BufferError} ERR_BUFFER_ZERO_DIM for a 0-d view. */
   get length(): number {
-    this.#check();
+    this.#live();
     if (this.#layout.shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', '0-dim memory has no length');
     return this.#layout.shape[0]!;
   }
@@ -240,10 +157,6 @@ export class MemoryView implements Iterable<Item | MemoryView> {
       this.#fastIndex = access.fastIndex;
     }
     return access;
-  }
-
-  #codec(): ItemCodec {
-    return codecOf(this.#items(), this.#layout);
   }
 
   /**
@@ -267,21 +180,15 @@ export class MemoryView implements Iterable<Item | MemoryView> {
         if (item !== undefined) return item;
       }
     }
-    // The general path: wrapping, errors, more dimensions.
+    // The general path: wrapping, errors, more dimensions. The index array
+    // is built here: handing `more` on would allocate it on every call.
     const index: number[] = [];
     if (i !== undefined || j !== undefined || k !== undefined || l !== undefined) index.push(i!);
     if (j !== undefined || k !== undefined || l !== undefined) index.push(j!);
     if (k !== undefined || l !== undefined) index.push(k!);
     if (l !== undefined) index.push(l);
     for (let n = 4; n < more.length + 4; n++) index.push(more[n - 4]!);
-    return this.#get(index);
-  }
-
-  #get(index: number[]): Item {
-    this.#check();
-    const codec = this.#codec();
-    const offset = offsetOf(this.#layout, checkedIndex(this.#layout, index, 'get()'));
-    return readItem(this.#items(), this.#mbuf, this.#layout, codec, offset);
+    return getItem(this, index);
   }
 
   /**
@@ -291,16 +198,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {TypeError|RangeError} for a value the format cannot hold.
    */
   set(index: number | readonly number[], value: Item): void {
-    this.#check();
-    const codec = this.#codec();
-    if (this.#layout.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
-    const indices = typeof index === 'number' ? [index] : index;
-    if (!Array.isArray(indices)) throw invalidArgType('index', 'an integer or an array of integers', index);
-    const offset = offsetOf(this.#layout, checkedIndex(this.#layout, indices, 'set()'));
-    const checked = codec.check(value);
-    // Reading the indices may have run user code that released the view.
-    this.#check();
-    writeItem(this.#items(), this.#mbuf, this.#layout, codec, offset, checked);
+    setItem(this, index, value);
   }
 
   // ---- views ------------------------------------------------------------
@@ -313,7 +211,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @example m.slice(null, '::-1')  // flip the second axis
    */
   slice(...keys: SliceKey[]): MemoryView {
-    this.#check();
+    this.#live();
     return this.#derive(sliced(this.#layout, keys));
   }
 
@@ -322,7 +220,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @example m.transpose(1, 0, 2)
    */
   transpose(...axes: number[]): MemoryView {
-    this.#check();
+    this.#live();
     return this.#derive(transposed(this.#layout, axes));
   }
 
@@ -336,7 +234,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {BufferError} ERR_BUFFER_RESHAPE_NEEDS_COPY when strides cannot express it.
    */
   reshape(shape: readonly number[]): MemoryView {
-    this.#check();
+    this.#live();
     return this.#derive(reshaped(this.#layout, shape));
   }
 
@@ -349,23 +247,20 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   cast(format: string, shape?: readonly number[]): MemoryView {
     if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
-    this.#check();
+    this.#live();
     return this.#derive(cast(this.#layout, format, shape));
   }
 
   /** A read-only view of the same memory (a new view, even if this one is read-only). */
   toReadonly(): MemoryView {
-    this.#check();
     return this.#derive({ readonly: true });
   }
 
-  // ---- whole-view operations --------------------------------------------
+  // ---- whole-view operations (whole-view.ts) ----------------------------
 
   /** The items as nested arrays (a 0-d view gives the item itself). */
   toList(): NestedList {
-    this.#check();
-    const codec = this.#codec();
-    return listOf(this.#items(), this.#mbuf, this.#layout, codec);
+    return toListOf(this);
   }
 
   /**
@@ -373,13 +268,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * F-contiguous view, C otherwise): `PyBuffer_ToContiguous`. Always a copy.
    */
   toBytes(order: 'C' | 'F' | 'A' = 'C'): Uint8Array {
-    if (order === undefined || order === null) order = 'C';
-    checkOrder(order);
-    this.#check();
-    this.#checkAttached();
-    const v = this.#layout;
-    const fortran = order === 'F' || (order === 'A' && v.fContiguous && !v.cContiguous);
-    return toBytesForUser(this.#placed(), fortran);
+    return toBytesOf(this, order);
   }
 
   /**
@@ -388,16 +277,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * positive, from the left when negative), as `bytes.hex()`.
    */
   hex(sep?: string, bytesPerSep = 1): string {
-    this.#check();
-    if (sep !== undefined) {
-      if (typeof sep !== 'string') throw invalidArgType('sep', 'a one-character string', sep);
-      if (sep.length !== 1) throw outOfRange('sep', 'of length 1', JSON.stringify(sep));
-      if (sep.charCodeAt(0) > 0x7f) throw outOfRange('sep', 'ASCII', JSON.stringify(sep));
-    }
-    if (typeof bytesPerSep !== 'number' || !Number.isInteger(bytesPerSep)) {
-      throw invalidArgType('bytesPerSep', 'an integer', bytesPerSep);
-    }
-    return hexOf(this.toBytes('C'), sep, bytesPerSep);
+    return hexOfView(this, sep, bytesPerSep);
   }
 
   /**
@@ -407,29 +287,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * itself; a non-exporter equals nothing.
    */
   equals(other: unknown): boolean {
-    if (this.#released) return other === this;
-    // Memory detached by its owner holds no values to compare.
-    if (memoryGone(this.#layout.buffer, this.#layout.len)) return false;
-    const mine = this.#placed();
-    if (other === this) return compareViews(mine, mine);
-    if (isMemoryView(other) && other.released) return false;
-    let info: BufferInfo;
-    try {
-      info = getBuffer(other, BufferFlags.FULL_RO);
-    } catch {
-      return false;
-    }
-    try {
-      return compareViews(mine, placedFromInfo(info));
-    } finally {
-      releaseQuietly(info);
-    }
-  }
-
-  /** The layout as operations see it: an empty view shows an in-buffer offset (see byteOffset). */
-  #placed(): Placed {
-    const v = this.#layout;
-    return v.len !== 0 ? v : { ...v, byteOffset: this.#visibleOffset() };
+    return equalsOf(this, other);
   }
 
   /**
@@ -439,31 +297,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * the copy is all or nothing.
    */
   assign(source: unknown, ...keys: SliceKey[]): void {
-    this.#check();
-    const target = keys.length === 0 ? this : this.slice(...keys);
-    try {
-      const t = target.#layout;
-      if (t.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
-      const info = getBuffer(source, BufferFlags.FULL_RO);
-      try {
-        // The source's hook may have released this view (CPython's gh-92888):
-        // its memory may no longer be exported, so nothing may be written.
-        this.#check();
-        target.#check();
-        const src = placedFromInfo(info);
-        const sameShape = src.ndim === t.ndim && src.shape.every((d, i) => d === t.shape[i]);
-        const sameFormat = (src.format ?? 'B').replace(/^@/, '') === t.format.replace(/^@/, '');
-        if (!sameFormat || src.itemsize !== t.itemsize || !sameShape) {
-          throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'memoryview assignment: lvalue and rvalue have different structures');
-        }
-        target.#checkAttached();
-        copyItems(target.#placed(), src);
-      } finally {
-        releaseQuietly(info);
-      }
-    } finally {
-      if (target !== this) target.release();
-    }
+    assignInto(this, source, keys);
   }
 
   /**
@@ -473,17 +307,18 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    *   ERR_BUFFER_NOT_NATIVE_ORDER or ERR_BUFFER_UNSUPPORTED_FORMAT, saying why.
    */
   typed(): ArrayBufferView {
-    this.#check();
-    this.#checkAttached();
-    return typedOf(this.#layout, this.#visibleOffset());
+    return typedOfView(this);
   }
 
   /** A DataView over the bytes the view spans (from its lowest to its highest item). */
   dataView(): DataView {
-    this.#check();
-    this.#checkAttached();
-    const [start, end] = byteRange(this.#placed());
-    return new DataView(this.#layout.buffer, start, end - start);
+    return dataViewOf(this);
+  }
+
+  /** The layout as operations see it: an empty view shows an in-buffer offset (see byteOffset). */
+  #placed(): Placed {
+    const v = this.#layout;
+    return v.len !== 0 ? v : { ...v, byteOffset: Math.min(Math.max(v.byteOffset, 0), v.buffer.byteLength) };
   }
 
   // ---- lifecycle --------------------------------------------------------
@@ -495,10 +330,8 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   release(): void {
     if (this.#released) return;
-    if (this.#exports > 0) {
-      const n = this.#exports;
-      throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
-    }
+    const n = this.#exports;
+    if (n > 0) throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
     this.#released = true;
     this.#access = null;
     this.#fastIndex = null;
@@ -512,21 +345,26 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   /** 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration). */
   *[Symbol.iterator](): Iterator<Item | MemoryView> {
-    this.#check();
-    const shape = this.#layout.shape;
-    if (shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', 'memoryview: invalid indexing of 0-dim memory');
-    const n = shape[0]!;
-    if (shape.length === 1) {
-      for (let i = 0; i < n; i++) yield this.get(i);
-    } else {
-      for (let i = 0; i < n; i++) yield this.slice(i);
-    }
+    yield* iterateView(this);
   }
 
   // ---- export -----------------------------------------------------------
 
   static {
     defineExporter(this, 'a MemoryView', (obj) => #mbuf in obj, (obj, flags) => obj.#export(flags));
+    setViewInternals({
+      of: (view) => ({
+        layout: view.#layout,
+        mbuf: view.#mbuf,
+        check: () => void view.#live(),
+        checkAttached: () => view.#checkAttached(),
+        placed: () => view.#placed(),
+        items: () => view.#items(),
+        derive: (changes) => view.#derive(changes),
+      }),
+      isView: (obj): obj is MemoryView => typeof obj === 'object' && obj !== null && #mbuf in obj,
+      make: (mbuf, parts) => new MemoryView(mbuf, parts),
+    });
   }
 
   /** PEP 688 form of getBuffer(this, flags). */
@@ -536,7 +374,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
 
   /** memory_getbuf: this view as an exporter. */
   #export(flags: number): BufferInfo {
-    this.#check();
+    this.#live();
     this.#checkAttached();
     const placed = this.#placed();
     const seen = negotiate(placed, this.#layout.readonly, flags);
@@ -551,24 +389,6 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   }
 }
 
-const kIsMemoryView = Symbol.for('buffer-protocol.MemoryView');
-Object.defineProperty(MemoryView.prototype, kIsMemoryView, { value: true });
+brandMemoryView(MemoryView.prototype);
 
-/** True for a MemoryView of this package, from any realm or copy. */
-export function isMemoryView(value: unknown): value is MemoryView {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kIsMemoryView] === true;
-}
-
-/**
- * `memoryview(obj)`: a view of any exporter, CPython's `memoryview(obj)`.
- * With `layout`, the object's bytes (which must be contiguous) are
- * reinterpreted with another format, shape, strides and byte offset, as
- * `np.ndarray(shape, dtype, buffer, offset, strides)` does; the layout is
- * validated against the bytes' bounds.
- * @example
- * const m = memoryview(new Uint8Array(24), { format: 'f', shape: [2, 3] });
- * m.get(1, 2); // 0
- */
-export function memoryview(obj: unknown, layout?: MemoryViewLayout): MemoryView {
-  return MemoryView.create(obj, layout);
-}
+export { isMemoryView, memoryview } from './whole-view';
