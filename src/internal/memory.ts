@@ -10,6 +10,7 @@ import { types } from 'node:util';
 import { BufferError } from '../errors';
 import {
   arrayBufferLengthHot,
+  bufferByteLength,
   isDetachedArrayBuffer,
   isResizableArrayBufferHot,
   sharedArrayBufferLength,
@@ -40,6 +41,11 @@ export function isDetached(buffer: AnyArrayBuffer): boolean {
  */
 export function memoryGone(buffer: AnyArrayBuffer, len: number): boolean {
   return len > 0 && anyArrayBufferLength(buffer) === 0;
+}
+
+/** True while [byteOffset, byteOffset + len) of `buffer` is still there (not detached, not shrunk). */
+export function holdsRange(buffer: AnyArrayBuffer, byteOffset: number, len: number): boolean {
+  return bufferByteLength(buffer) >= byteOffset + len;
 }
 
 /**

@@ -2,5 +2,6 @@
 export { mmap, MappedFile } from '../owners/mapped-file';
 export type { MmapOptions } from '../owners/mapped-file';
 export { readInto, writeFrom, read, write } from './file-io';
-export { writeView, readIntoStream, receiveInto } from './streams';
-export type { ReceiveOptions } from './streams';
+export { writeView } from './streams';
+export { readIntoStream, receiveInto } from './receive';
+export type { ReceiveOptions } from './receive';

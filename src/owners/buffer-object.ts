@@ -7,6 +7,7 @@ import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
+import { memoryGone } from '../internal/memory';
 import { checkInteger } from '../internal/validate';
 import { negotiateContiguous } from '../layout/negotiate';
 import { memoryview, type MemoryView } from '../view/memory-view';
@@ -168,7 +169,7 @@ export class BufferObject {
   #bytes(): Uint8Array {
     const v = this.#view;
     // A forced close of the base's owner detaches the memory under the view.
-    if (v.length > 0 && v.buffer.byteLength === 0) {
+    if (memoryGone(v.buffer, v.nbytes)) {
       throw new BufferError('ERR_BUFFER_RELEASED', 'the memory of this buffer object was released by its owner');
     }
     return new Uint8Array(v.buffer, v.byteOffset, v.length);
