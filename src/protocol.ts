@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by {@link BufferInfo} below
 import type { BufferInfo } from './export/buffer-info';
 
 // Registered symbols, so that two copies of this package (or a package that

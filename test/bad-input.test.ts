@@ -15,7 +15,6 @@ import { PassThrough, Writable } from 'node:stream';
 import {
   BufferFlags,
   BufferObject,
-  END_OF_BUFFER,
   NativeBuffer,
   bufferProtocol,
   checkBuffer,

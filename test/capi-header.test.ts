@@ -25,7 +25,7 @@ function headerMacros(): Map<string, number> {
       if (value === undefined) unresolved = true;
       return String(value);
     });
-    if (unresolved || !/^[\s0-9a-fA-FxX|()+\-]+$/.test(expression)) return undefined;
+    if (unresolved || !/^[\s0-9a-fA-FxX|()+-]+$/.test(expression)) return undefined;
     const value = Function(`"use strict"; return (${expression});`)() as number;
     values.set(name, value);
     return value;
