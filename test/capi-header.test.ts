@@ -42,9 +42,7 @@ describe('buffer_protocol.h constants', () => {
   });
 
   it('has no request flag that BufferFlags lacks (BP_WRITEABLE is the CPython alias)', () => {
-    const flagNames = [...macros.keys()].filter(
-      (name) => !['BP_MAX_NDIM', 'BP_END_OF_BUFFER', 'BP_WRITEABLE'].includes(name),
-    );
+    const flagNames = [...macros.keys()].filter((name) => !['BP_MAX_NDIM', 'BP_END_OF_BUFFER', 'BP_WRITEABLE'].includes(name));
     expect(flagNames.map((name) => name.slice(3)).sort()).toEqual(Object.keys(BufferFlags).sort());
     expect(macros.get('BP_WRITEABLE')).toBe(BufferFlags.WRITABLE);
   });

@@ -99,13 +99,7 @@ export class BufferInfoImpl implements BufferInfo {
     return new BufferInfoImpl(obj, memory, readonly, seen, onRelease);
   }
 
-  private constructor(
-    obj: unknown,
-    memory: ExportedMemory,
-    readonly: boolean,
-    seen: Negotiated,
-    onRelease: (() => void) | null,
-  ) {
+  private constructor(obj: unknown, memory: ExportedMemory, readonly: boolean, seen: Negotiated, onRelease: (() => void) | null) {
     this.obj = obj;
     this.buffer = memory.buffer;
     this.byteOffset = memory.byteOffset;

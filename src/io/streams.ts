@@ -52,7 +52,12 @@ function pieces(v: Placed, owned: boolean): Uint8Array[] {
     const g = Math.min(per, v.shape[0]! - i);
     const shape = [g, ...v.shape.slice(1)];
     const len = g * slice;
-    out.push(toContiguousBytes({ ...v, byteOffset: v.byteOffset + i * v.strides[0]!, shape, len, cContiguous: false, fContiguous: false }, false));
+    out.push(
+      toContiguousBytes(
+        { ...v, byteOffset: v.byteOffset + i * v.strides[0]!, shape, len, cContiguous: false, fContiguous: false },
+        false,
+      ),
+    );
   }
   return out;
 }
@@ -69,7 +74,7 @@ function staged(v: Placed, r: Array<[number, number]>): Uint8Array[] {
   let chunk: Uint8Array | null = null;
   let at = 0;
   for (const [o, n] of r) {
-    for (let done = 0; done < n; ) {
+    for (let done = 0; done < n;) {
       if (chunk === null || at === chunk.length) {
         chunk = privateBytes(Math.min(STAGE, left));
         at = 0;

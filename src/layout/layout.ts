@@ -26,7 +26,12 @@ export interface Layout {
 export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
 
 /** PyBuffer_IsContiguous's C rule: extents 0 and 1 never constrain a stride. */
-export function isCContiguousLayout(shape: readonly number[], strides: readonly number[], itemsize: number, len: number): boolean {
+export function isCContiguousLayout(
+  shape: readonly number[],
+  strides: readonly number[],
+  itemsize: number,
+  len: number,
+): boolean {
   if (len === 0) return true;
   let sd = itemsize;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -38,7 +43,12 @@ export function isCContiguousLayout(shape: readonly number[], strides: readonly 
 }
 
 /** PyBuffer_IsContiguous's Fortran rule. */
-export function isFContiguousLayout(shape: readonly number[], strides: readonly number[], itemsize: number, len: number): boolean {
+export function isFContiguousLayout(
+  shape: readonly number[],
+  strides: readonly number[],
+  itemsize: number,
+  len: number,
+): boolean {
   if (len === 0) return true;
   let sd = itemsize;
   for (let i = 0; i < shape.length; i++) {
@@ -149,14 +159,18 @@ export function readLayoutSpec(spec: LayoutSpec, options: ReadLayoutOptions = {}
     throw invalidArgType(`${fieldPrefix}shape`, 'an array of integers when strides are given', undefined);
   }
   const shape = shapeValue === undefined ? null : checkIntArray(`${fieldPrefix}shape`, shapeValue, 0);
-  const strides = stridesValue === undefined ? null : checkIntArray(`${fieldPrefix}strides`, stridesValue, Number.MIN_SAFE_INTEGER);
+  const strides =
+    stridesValue === undefined ? null : checkIntArray(`${fieldPrefix}strides`, stridesValue, Number.MIN_SAFE_INTEGER);
   return { format, itemsize, byteOffset, shape, strides };
 }
 
 /** The size of items of unknown format: a whole number of bytes, as a format would give. */
 function unknownItemsize(itemsize: unknown): number {
   if (typeof itemsize !== 'number' || !Number.isSafeInteger(itemsize) || itemsize < 1) {
-    throw new BufferError('ERR_BUFFER_BAD_FORMAT', `items of unknown format need a positive whole itemsize, not ${String(itemsize)}`);
+    throw new BufferError(
+      'ERR_BUFFER_BAD_FORMAT',
+      `items of unknown format need a positive whole itemsize, not ${String(itemsize)}`,
+    );
   }
   return itemsize;
 }

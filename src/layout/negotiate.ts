@@ -51,7 +51,8 @@ export function negotiate(layout: Layout, readonly: boolean, flags: number): Neg
   if (reqFContiguous(flags) && !f) {
     throw new BufferError('ERR_BUFFER_NOT_F_CONTIGUOUS', 'underlying buffer is not Fortran contiguous');
   }
-  if (reqAnyContiguous(flags) && !c && !f) throw new BufferError('ERR_BUFFER_NOT_CONTIGUOUS', 'underlying buffer is not contiguous');
+  if (reqAnyContiguous(flags) && !c && !f)
+    throw new BufferError('ERR_BUFFER_NOT_CONTIGUOUS', 'underlying buffer is not contiguous');
   let strides: readonly number[] | null = layout.strides;
   if (!reqStrides(flags)) {
     if (!c) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'underlying buffer is not C-contiguous');
@@ -59,10 +60,7 @@ export function negotiate(layout: Layout, readonly: boolean, flags: number): Neg
   }
   if (!reqShape(flags)) {
     if (format !== null) {
-      throw new BufferError(
-        'ERR_BUFFER_FORMAT_WITHOUT_SHAPE',
-        'cannot cast to unsigned bytes if the format flag is present',
-      );
+      throw new BufferError('ERR_BUFFER_FORMAT_WITHOUT_SHAPE', 'cannot cast to unsigned bytes if the format flag is present');
     }
     return { format, ndim: 1, shape: null, strides };
   }

@@ -32,7 +32,12 @@ export class BufferObject {
   }
 
   static {
-    defineExporter(this, 'a BufferObject', (obj) => #view in obj, (obj, flags) => obj.#export(flags));
+    defineExporter(
+      this,
+      'a BufferObject',
+      (obj) => #view in obj,
+      (obj, flags) => obj.#export(flags),
+    );
   }
 
   /** PEP 688 form of getBuffer(this, flags). */
@@ -129,7 +134,10 @@ export class BufferObject {
     try {
       BufferObject.#withBytes([source], ([bytes]) => {
         if (bytes!.length !== target.length) {
-          throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', `cannot assign ${bytes!.length} bytes to a window of ${target.length}`);
+          throw new BufferError(
+            'ERR_BUFFER_STRUCTURE_MISMATCH',
+            `cannot assign ${bytes!.length} bytes to a window of ${target.length}`,
+          );
         }
         target.assign(bytes);
       });
@@ -242,7 +250,12 @@ export class BufferObject {
     // Negotiate first, then hold the inner view for the export's lifetime.
     const seen = negotiateContiguous(this.#view.nbytes, 1, 'B', this.#readonly, flags);
     const hold = getBuffer(this.#view, BufferFlags.SIMPLE);
-    return BufferInfoImpl.of(this, { buffer: hold.buffer, byteOffset: hold.byteOffset, len: hold.len, itemsize: 1 }, this.#readonly, seen, () => hold.release());
+    return BufferInfoImpl.of(
+      this,
+      { buffer: hold.buffer, byteOffset: hold.byteOffset, len: hold.len, itemsize: 1 },
+      this.#readonly,
+      seen,
+      () => hold.release(),
+    );
   }
 }
-

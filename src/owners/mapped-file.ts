@@ -26,8 +26,10 @@ const OPTION_KEYS = new Set(['mode', 'offset', 'length', 'format', 'shape', 'str
 
 // What to do about the refusals that name no obvious fix.
 const HINTS: Record<string, string> = {
-  ENODEV: 'only regular files can be mapped; read FIFOs, sockets and devices with fs streams, and allocate zeroed memory with NativeBuffer.alloc',
-  ENOMEM: 'too many mappings are alive: close the MappedFiles you no longer use and drop them, so GC can unmap them, or map fewer at once',
+  ENODEV:
+    'only regular files can be mapped; read FIFOs, sockets and devices with fs streams, and allocate zeroed memory with NativeBuffer.alloc',
+  ENOMEM:
+    'too many mappings are alive: close the MappedFiles you no longer use and drop them, so GC can unmap them, or map fewer at once',
 };
 
 function withHint(error: unknown): unknown {

@@ -63,7 +63,6 @@ function keepSpec(layout: Layout | null, given: { shape?: unknown; strides?: unk
   };
 }
 
-
 /**
  * Aligned native memory owned by JavaScript, exposed as exactly one external
  * ArrayBuffer (`buffer`) and exported through the buffer protocol.
@@ -147,12 +146,15 @@ export class NativeBuffer extends RegionOwner {
       token,
       length: this.length,
       readonly: this.#readonly,
-      layout: spec === null ? null : {
-        format: spec.format as string,
-        shape: spec.shape as readonly number[] | undefined,
-        strides: spec.strides as readonly number[] | undefined,
-        byteOffset: spec.byteOffset as number,
-      },
+      layout:
+        spec === null
+          ? null
+          : {
+              format: spec.format as string,
+              shape: spec.shape as readonly number[] | undefined,
+              strides: spec.strides as readonly number[] | undefined,
+              byteOffset: spec.byteOffset as number,
+            },
     };
   }
 
@@ -175,7 +177,10 @@ export class NativeBuffer extends RegionOwner {
     const region = callNative(() => new native.NativeRegion(h['token'] as bigint));
     if (region.length !== length) {
       region.close(true);
-      throw new BufferError('ERR_BUFFER_INVALID_EXPORT', `the shared memory holds ${region.length} bytes, not the handle's ${length}`);
+      throw new BufferError(
+        'ERR_BUFFER_INVALID_EXPORT',
+        `the shared memory holds ${region.length} bytes, not the handle's ${length}`,
+      );
     }
     return new NativeBuffer(region, keepSpec(layout, given ?? {}), layout, readonly);
   }

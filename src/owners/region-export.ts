@@ -6,7 +6,17 @@ import { negotiate, negotiateContiguous } from '../layout/negotiate';
 import type { NativeRegion } from '../native';
 
 function bytesLayout(length: number): Layout {
-  return { format: 'B', itemsize: 1, ndim: 1, shape: [length], strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };
+  return {
+    format: 'B',
+    itemsize: 1,
+    ndim: 1,
+    shape: [length],
+    strides: [1],
+    byteOffset: 0,
+    len: length,
+    cContiguous: true,
+    fContiguous: true,
+  };
 }
 
 /**

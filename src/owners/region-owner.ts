@@ -28,7 +28,12 @@ export abstract class RegionOwner {
   }
 
   static {
-    defineExporter(this, 'a NativeBuffer or MappedFile', (obj) => #region in obj, (obj, flags) => obj.#export(flags));
+    defineExporter(
+      this,
+      'a NativeBuffer or MappedFile',
+      (obj) => #region in obj,
+      (obj, flags) => obj.#export(flags),
+    );
   }
 
   /** PEP 688 form of getBuffer(this, flags). */
@@ -125,7 +130,10 @@ export abstract class RegionOwner {
     }
     const exports = region.exports;
     if (exports > 0 && !force) {
-      throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `cannot ${action}: ${exports} exported buffer${exports === 1 ? '' : 's'}`);
+      throw new BufferError(
+        'ERR_BUFFER_EXPORTS_ACTIVE',
+        `cannot ${action}: ${exports} exported buffer${exports === 1 ? '' : 's'}`,
+      );
     }
   }
 

@@ -86,7 +86,12 @@ export function itemAccess(v: ViewLayout, mbuf: ManagedBuffer): ItemAccess {
   return { codec, elements, fastIndex };
 }
 
-function makeFastIndex(v: ViewLayout, mbuf: ManagedBuffer, codec: ItemCodec, elements: ArrayLike<number | bigint> | null): FastIndex | null {
+function makeFastIndex(
+  v: ViewLayout,
+  mbuf: ManagedBuffer,
+  codec: ItemCodec,
+  elements: ArrayLike<number | bigint> | null,
+): FastIndex | null {
   const ndim = v.shape.length;
   if (ndim < 1 || ndim > 3) return null;
   const [extent0 = 0, extent1 = 0, extent2 = 0] = v.shape;
@@ -152,7 +157,14 @@ export function readItem(access: ItemAccess, mbuf: ManagedBuffer, v: ViewLayout,
   return codec.read(mbuf.dataView(), offset);
 }
 
-export function writeItem(access: ItemAccess, mbuf: ManagedBuffer, v: ViewLayout, codec: ItemCodec, offset: number, value: Item): void {
+export function writeItem(
+  access: ItemAccess,
+  mbuf: ManagedBuffer,
+  v: ViewLayout,
+  codec: ItemCodec,
+  offset: number,
+  value: Item,
+): void {
   const elements = access.elements;
   if (elements !== null) {
     // A detached block's array has no elements.

@@ -351,7 +351,12 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   // ---- export -----------------------------------------------------------
 
   static {
-    defineExporter(this, 'a MemoryView', (obj) => #mbuf in obj, (obj, flags) => obj.#export(flags));
+    defineExporter(
+      this,
+      'a MemoryView',
+      (obj) => #mbuf in obj,
+      (obj, flags) => obj.#export(flags),
+    );
     setViewInternals({
       of: (view) => ({
         layout: view.#layout,

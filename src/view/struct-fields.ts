@@ -52,7 +52,7 @@ function compile(format: string): ((view: DataView, offset: number) => Unpacked)
     const count = m[1] === '' ? 1 : Number(m[1]);
     const code = m[2]!;
     const one = parseFormat(prefix + code);
-    if (native && one.alignment > 1 && offset > 0) offset += (one.alignment - 1) - ((offset - 1) % one.alignment);
+    if (native && one.alignment > 1 && offset > 0) offset += one.alignment - 1 - ((offset - 1) % one.alignment);
     if (code === 'x') {
       offset += count;
     } else if (code === 's') {

@@ -108,10 +108,16 @@ export function readWantedLayout(layout: MemoryViewLayout): WantedLayout {
   for (const key of Object.keys(layout)) {
     if (!LAYOUT_KEYS.has(key)) throw invalidArgType(`layout.${key}`, `one of ${[...LAYOUT_KEYS].join(', ')}`, key);
   }
-  const given: LayoutSpec = { format: layout.format, shape: layout.shape, strides: layout.strides, byteOffset: layout.byteOffset };
+  const given: LayoutSpec = {
+    format: layout.format,
+    shape: layout.shape,
+    strides: layout.strides,
+    byteOffset: layout.byteOffset,
+  };
   const spec = readLayoutSpec(given, { fieldPrefix: 'layout.' });
   const readonly: unknown = layout.readonly;
-  if (readonly !== undefined && typeof readonly !== 'boolean') throw invalidArgType('layout.readonly', 'of type boolean', readonly);
+  if (readonly !== undefined && typeof readonly !== 'boolean')
+    throw invalidArgType('layout.readonly', 'of type boolean', readonly);
   return { spec, readonly };
 }
 
@@ -198,14 +204,18 @@ export function reshaped(v: ViewLayout, shape: readonly number[]): Partial<ViewP
   }
   const strides = reshapeStrides(v.shape, v.strides, v.itemsize, dims);
   if (strides === null) {
-    throw new BufferError('ERR_BUFFER_RESHAPE_NEEDS_COPY', 'memoryview: these strides cannot express the new shape without a copy');
+    throw new BufferError(
+      'ERR_BUFFER_RESHAPE_NEEDS_COPY',
+      'memoryview: these strides cannot express the new shape without a copy',
+    );
   }
   return { shape: dims, strides };
 }
 
 /** cast(format, shape): CPython's rules, checked in its order (see MemoryView.cast). */
 export function cast(v: ViewLayout, format: string, shape: readonly number[] | undefined): Partial<ViewParts> {
-  if (!v.cContiguous) throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
+  if (!v.cContiguous)
+    throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
   const ndim = v.shape.length;
   if ((shape !== undefined || ndim !== 1) && v.shape.includes(0)) {
     throw invalidCast('cannot cast view with zeros in shape or strides');

@@ -24,7 +24,12 @@ const { isArrayBuffer } = types;
 const PublicUint8Array = Uint8Array;
 
 /** [first byte, one past the last byte] the items of a layout touch. */
-export function byteRange(v: { byteOffset: number; shape: readonly number[]; strides: readonly number[]; itemsize: number }): [number, number] {
+export function byteRange(v: {
+  byteOffset: number;
+  shape: readonly number[];
+  strides: readonly number[];
+  itemsize: number;
+}): [number, number] {
   let lo = v.byteOffset;
   let hi = v.byteOffset;
   for (let i = 0; i < v.shape.length; i++) {
@@ -168,7 +173,13 @@ export function toBytesForUser(v: Placed, fortran: boolean): Uint8Array {
  */
 export function copyItems(
   dst: Placed,
-  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
+  src: {
+    buffer: ArrayBuffer | SharedArrayBuffer;
+    byteOffset: number;
+    itemsize: number;
+    shape: readonly number[];
+    strides: readonly number[];
+  },
 ): void {
   const count = dst.len / dst.itemsize;
   if (count === 0) return;
@@ -184,7 +195,16 @@ export function copyItems(
   if (dst.len >= NATIVE_COPY_BYTES && arrayBuffers && !itemsMayOverlap(dst)) {
     // The kernel compares addresses itself (memmove semantics).
     callNative(() =>
-      native.core.copyItems(dst.buffer as ArrayBuffer, dst.byteOffset, dst.strides, src.buffer as ArrayBuffer, src.byteOffset, src.strides, dst.shape, size),
+      native.core.copyItems(
+        dst.buffer as ArrayBuffer,
+        dst.byteOffset,
+        dst.strides,
+        src.buffer as ArrayBuffer,
+        src.byteOffset,
+        src.strides,
+        dst.shape,
+        size,
+      ),
     );
     return;
   }
@@ -205,7 +225,10 @@ function copyThroughTemporary(
   src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; strides: readonly number[] },
 ): void {
   const size = dst.itemsize;
-  const tmp = toContiguousBytes({ ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false }, false);
+  const tmp = toContiguousBytes(
+    { ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false },
+    false,
+  );
   const dstBytes = privateView(dst.buffer);
   forEachOffsetPair(dst.shape, dst, { byteOffset: 0, strides: contiguousStrides(dst.shape, size, 'C') }, (od, ot) => {
     for (let b = 0; b < size; b++) dstBytes[od + b] = tmp[ot + b]!;
@@ -220,8 +243,20 @@ function copyThroughTemporary(
  * grown WebAssembly.Memory), with no address to ask: assume they do.
  */
 function sourceOverlaps(
-  dst: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
-  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
+  dst: {
+    buffer: ArrayBuffer | SharedArrayBuffer;
+    byteOffset: number;
+    itemsize: number;
+    shape: readonly number[];
+    strides: readonly number[];
+  },
+  src: {
+    buffer: ArrayBuffer | SharedArrayBuffer;
+    byteOffset: number;
+    itemsize: number;
+    shape: readonly number[];
+    strides: readonly number[];
+  },
   arrayBuffers: boolean,
 ): boolean {
   let shift = 0; // where src's byte 0 lies in dst's buffer

@@ -203,7 +203,10 @@ export function assignInto(view: MemoryView, source: unknown, keys: readonly Sli
       const sameShape = src.ndim === t.ndim && src.shape.every((d, i) => d === t.shape[i]);
       const sameFormat = (src.format ?? 'B').replace(/^@/, '') === t.format.replace(/^@/, '');
       if (!sameFormat || src.itemsize !== t.itemsize || !sameShape) {
-        throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'memoryview assignment: lvalue and rvalue have different structures');
+        throw new BufferError(
+          'ERR_BUFFER_STRUCTURE_MISMATCH',
+          'memoryview assignment: lvalue and rvalue have different structures',
+        );
       }
       target.checkAttached();
       copyItems(target.placed(), src);
