@@ -25,21 +25,38 @@ export interface Layout {
 /** A layout together with the block it lies in. */
 export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
 
-/** PyBuffer_IsContiguous's C rule: extents 0 and 1 never constrain a stride. */
+/**
+ * PyBuffer_IsContiguous's rule, from the last axis (C) or the first
+ * (Fortran): each stride is the product of the extents after (or before) it;
+ * extents 0 and 1 never constrain a stride.
+ */
+function stridesFollowShape(
+  shape: readonly number[],
+  strides: readonly number[],
+  itemsize: number,
+  len: number,
+  fortran: boolean,
+): boolean {
+  if (len === 0) return true;
+  const ndim = shape.length;
+  let sd = itemsize;
+  for (let k = 0; k < ndim; k++) {
+    const i = fortran ? k : ndim - 1 - k;
+    const dim = shape[i]!;
+    if (dim > 1 && strides[i] !== sd) return false;
+    sd *= dim;
+  }
+  return true;
+}
+
+/** PyBuffer_IsContiguous's C rule. */
 export function isCContiguousLayout(
   shape: readonly number[],
   strides: readonly number[],
   itemsize: number,
   len: number,
 ): boolean {
-  if (len === 0) return true;
-  let sd = itemsize;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const dim = shape[i]!;
-    if (dim > 1 && strides[i] !== sd) return false;
-    sd *= dim;
-  }
-  return true;
+  return stridesFollowShape(shape, strides, itemsize, len, false);
 }
 
 /** PyBuffer_IsContiguous's Fortran rule. */
@@ -49,14 +66,7 @@ export function isFContiguousLayout(
   itemsize: number,
   len: number,
 ): boolean {
-  if (len === 0) return true;
-  let sd = itemsize;
-  for (let i = 0; i < shape.length; i++) {
-    const dim = shape[i]!;
-    if (dim > 1 && strides[i] !== sd) return false;
-    sd *= dim;
-  }
-  return true;
+  return stridesFollowShape(shape, strides, itemsize, len, true);
 }
 
 /**

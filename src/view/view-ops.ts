@@ -15,6 +15,9 @@ import { unpackerFor, type Unpacked } from './struct-fields';
 import { contiguousStrides, isCContiguousLayout, type Placed } from '../layout/layout';
 import { native } from '../native';
 
+/** Where a layout's items lie: what copies and overlap checks read of a layout. */
+type StridedItems = Pick<Placed, 'buffer' | 'byteOffset' | 'itemsize' | 'shape' | 'strides'>;
+
 // Below this many bytes the JavaScript loops beat the cost of a native call
 // (measured: bench/memoryview.js).
 const NATIVE_COPY_BYTES = 16 * 1024;
@@ -171,16 +174,7 @@ export function toBytesForUser(v: Placed, fortran: boolean): Uint8Array {
  * checked). Overlapping memory reads the source first, as memmove would, so
  * the copy is never partial.
  */
-export function copyItems(
-  dst: Placed,
-  src: {
-    buffer: ArrayBuffer | SharedArrayBuffer;
-    byteOffset: number;
-    itemsize: number;
-    shape: readonly number[];
-    strides: readonly number[];
-  },
-): void {
+export function copyItems(dst: Placed, src: StridedItems): void {
   const count = dst.len / dst.itemsize;
   if (count === 0) return;
   const size = dst.itemsize;
@@ -242,23 +236,7 @@ function copyThroughTemporary(
  * Two SharedArrayBuffer objects can share memory too (structuredClone, a
  * grown WebAssembly.Memory), with no address to ask: assume they do.
  */
-function sourceOverlaps(
-  dst: {
-    buffer: ArrayBuffer | SharedArrayBuffer;
-    byteOffset: number;
-    itemsize: number;
-    shape: readonly number[];
-    strides: readonly number[];
-  },
-  src: {
-    buffer: ArrayBuffer | SharedArrayBuffer;
-    byteOffset: number;
-    itemsize: number;
-    shape: readonly number[];
-    strides: readonly number[];
-  },
-  arrayBuffers: boolean,
-): boolean {
+function sourceOverlaps(dst: StridedItems, src: StridedItems, arrayBuffers: boolean): boolean {
   let shift = 0; // where src's byte 0 lies in dst's buffer
   if (src.buffer !== dst.buffer) {
     if (!arrayBuffers) return !isArrayBuffer(src.buffer) && !isArrayBuffer(dst.buffer);
