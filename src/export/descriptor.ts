@@ -5,7 +5,7 @@
 import { BufferError } from '../errors';
 import { BufferFlags } from '../flags';
 import { anyArrayBufferLength, checkStable } from '../internal/memory';
-import { contiguousStrides, placeLayout, readLayoutSpec, type Placed, type PlainLayoutSpec } from '../layout/layout';
+import { contiguousStrides, placedIn, placeLayout, readLayoutSpec, type Placed, type PlainLayoutSpec } from '../layout/layout';
 import { negotiate } from '../layout/negotiate';
 import { bufferProtocol } from '../protocol';
 import { BufferInfoImpl, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
@@ -76,7 +76,7 @@ function describe(desc: Record<string, unknown>): { placed: Placed; readonly: bo
   const memory = buffer as ArrayBuffer | SharedArrayBuffer;
   const memlen = anyArrayBufferLength(memory);
   checkStable(memory, memlen, 'the exported buffer');
-  return { placed: { ...placeLayout(plain, memlen), buffer: memory }, readonly };
+  return { placed: placedIn(memory, placeLayout(plain, memlen)), readonly };
 }
 
 /**

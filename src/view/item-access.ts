@@ -1,10 +1,10 @@
 // Reading and writing a memoryview's items. Items that are aligned and in
 // host byte order are read through one TypedArray over the whole block;
-// others through a DataView. get() has a fast path for 1-, 2- and 3-D views:
-// a FastIndex, made once per view, turns in-range indices into the place of
-// the item (an element of the TypedArray, or a byte offset) with no array
-// per call; anything else (wrapping, errors, a detached block) goes the
-// general way.
+// others through a DataView. get() has one fast path for 1-, 2- and 3-D
+// views: a FastIndex, made once per view, turns in-range indices into the
+// place of the item (an element of the TypedArray, or a byte offset) with no
+// array per call; anything else (wrapping, errors, a detached block) goes
+// the general way.
 import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
 import { checkIndex } from '../layout/slice-key';
@@ -42,29 +42,21 @@ export interface FastIndex {
 }
 
 /**
- * The place of item (i, j, k) for `f`, or -1 for anything but in-range
- * indices below 2**32 given for exactly `f.ndim` dimensions (an explicit
- * trailing undefined counts as absent). `x >>> 0 === x` accepts exactly the
- * integers in [0, 2**32).
+ * The item at (i, j, k) of a 1- or 3-D view, or undefined for anything but
+ * in-range indices below 2**32 (`x >>> 0 === x`), one per dimension (an
+ * explicit trailing undefined counts as absent). get() answers 2-D inline.
  */
-export function placeOf(f: FastIndex, i: unknown, j: unknown, k: unknown): number {
-  const ndim = f.ndim;
-  if (ndim === 2) {
-    return (i as number) >>> 0 === i && (j as number) >>> 0 === j && i < f.extent0 && j < f.extent1 && k === undefined
-      ? f.base + i * f.stride0 + j * f.stride1
-      : -1;
+export function itemAt(f: FastIndex, i?: number, j?: number, k?: number): Item | undefined {
+  let at: number;
+  if (f.ndim === 1) {
+    if (i! >>> 0 !== i || i >= f.extent0 || j !== undefined || k !== undefined) return undefined;
+    at = f.base + i * f.stride0;
+  } else {
+    if (i! >>> 0 !== i || j! >>> 0 !== j || k! >>> 0 !== k) return undefined;
+    if (i >= f.extent0 || j >= f.extent1 || k >= f.extent2) return undefined;
+    at = f.base + i * f.stride0 + j * f.stride1 + k * f.stride2;
   }
-  if (ndim === 1) {
-    return (i as number) >>> 0 === i && i < f.extent0 && j === undefined && k === undefined ? f.base + i * f.stride0 : -1;
-  }
-  return (i as number) >>> 0 === i &&
-    (j as number) >>> 0 === j &&
-    (k as number) >>> 0 === k &&
-    i < f.extent0 &&
-    j < f.extent1 &&
-    k < f.extent2
-    ? f.base + i * f.stride0 + j * f.stride1 + k * f.stride2
-    : -1;
+  return f.items === null ? f.read(at) : f.items[at];
 }
 
 function aligned(v: ViewLayout, size: number): boolean {

@@ -14,6 +14,9 @@ export function releasedView(): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
 }
 
+// Views dropped without release() give their hold on the shared export back.
+const dropped = new FinalizationRegistry<ManagedBuffer>((mbuf) => mbuf.unregister());
+
 export class ManagedBuffer {
   readonly master: BufferInfo;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
@@ -30,13 +33,17 @@ export class ManagedBuffer {
     return this.master.released;
   }
 
-  register(): void {
+  /** A new view holds the export; collected without release(), it gives its hold back. */
+  register(view: object): void {
     // Once the last view went, the export is gone: no view may come back.
     if (this.master.released) throw releasedView();
     this.#views++;
+    dropped.register(view, this, view);
   }
 
-  unregister(): void {
+  /** A view lets go (released, or collected: then `view` is absent); the last one ends the export. */
+  unregister(view?: object): void {
+    if (view !== undefined) dropped.unregister(view);
     if (--this.#views === 0) this.master.release();
   }
 

@@ -18,7 +18,7 @@ import type { Placed } from '../layout/layout';
 import { negotiate } from '../layout/negotiate';
 import type { SliceKey } from '../layout/slice-key';
 import type { bufferProtocol } from '../protocol';
-import { itemAccess, placeOf } from './item-access';
+import { itemAccess, itemAt } from './item-access';
 import type { FastIndex, ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
 import { releasedView, type ManagedBuffer } from './managed-buffer';
@@ -26,9 +26,6 @@ import { cast, reshaped, sliced, transposed, viewLayout } from './transforms';
 import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
 import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getItem, hexOfView } from './whole-view';
 import { iterateView, setItem, setViewInternals, toBytesOf, toListOf, typedOfView } from './whole-view';
-
-// Views dropped without release() give their hold on the shared export back.
-const dropped = new FinalizationRegistry<ManagedBuffer>((mbuf) => mbuf.unregister());
 
 export class MemoryView implements Iterable<Item | MemoryView> {
   // Few fields on purpose: V8 turns objects with many out-of-object fields
@@ -48,8 +45,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   private constructor(mbuf: ManagedBuffer, parts: ViewParts) {
     this.#mbuf = mbuf;
     this.#layout = viewLayout(parts);
-    mbuf.register();
-    dropped.register(this, mbuf, this);
+    mbuf.register(this);
   }
 
   /** @internal memoryview(obj, layout) */
@@ -168,20 +164,23 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   get(...index: number[]): Item;
   get(i?: number, j?: number, k?: number, l?: number, ...more: number[]): Item {
-    // Fast path: the place of the item straight from the arguments (no array
-    // per call), for in-range, non-negative integer indices; anything it
-    // cannot answer (wrapping, errors, a detached buffer) falls through.
-    const fast = this.#fastIndex;
-    if (fast !== null && l === undefined) {
-      const at = placeOf(fast, i, j, k);
-      if (at >= 0) {
-        const items = fast.items;
-        const item = items !== null ? items[at] : fast.read(at);
+    // Fast path (FastIndex): the item from the arguments, no array per call;
+    // anything else (wrapping, errors, a detached block) falls through. 2-D
+    // is answered inline: through itemAt, get(i, j) measured 5-10% slower.
+    const f = this.#fastIndex;
+    if (f !== null && l === undefined) {
+      if (f.ndim === 2) {
+        if (i! >>> 0 === i && j! >>> 0 === j && i < f.extent0 && j < f.extent1 && k === undefined) {
+          const at = f.base + i * f.stride0 + j * f.stride1;
+          const item = f.items === null ? f.read(at) : f.items[at];
+          if (item !== undefined) return item;
+        }
+      } else {
+        const item = itemAt(f, i, j, k);
         if (item !== undefined) return item;
       }
     }
-    // The general path: wrapping, errors, more dimensions. The index array
-    // is built here: handing `more` on would allocate it on every call.
+    // The general path. The index is built here: passing `more` on allocates it per call.
     const index: number[] = [];
     if (i !== undefined || j !== undefined || k !== undefined || l !== undefined) index.push(i!);
     if (j !== undefined || k !== undefined || l !== undefined) index.push(j!);
@@ -335,8 +334,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#released = true;
     this.#access = null;
     this.#fastIndex = null;
-    dropped.unregister(this);
-    this.#mbuf.unregister();
+    this.#mbuf.unregister(this);
   }
 
   [disposeSymbol](): void {
