@@ -3,17 +3,17 @@
 // the table for this env. Built-in TypedArrays, DataViews and ArrayBuffers
 // never come here (the binding exports them itself); everything else does,
 // so C consumers see exactly what getBuffer() gives JavaScript.
-import { releaseQuietly, type BufferInfo } from './buffer-info';
-import { BufferObject } from './buffer-object';
-import { copyData } from './contiguous';
+import { releaseQuietly, type BufferInfo } from './export/buffer-info';
+import { BufferObject } from './owners/buffer-object';
+import { copyData } from './export/contiguous';
 import { BufferError, type BufferErrorCode } from './errors';
-import { sizeFromFormat } from './format';
-import { getBuffer } from './get-buffer';
+import { sizeFromFormat } from './layout/format';
+import { getBuffer } from './export/get-buffer';
 import { privateNumbers } from './internal/primordials';
 import { regionOf } from './io/owned';
-import type { LayoutSpec } from './layout';
+import type { LayoutSpec } from './layout/layout';
 import { native, type CApiFunctions } from './native';
-import { adoptForeign } from './native-buffer';
+import { adoptForeign } from './owners/native-buffer';
 
 /**
  * Where exportForC leaves its numbers for the binding, and the order of

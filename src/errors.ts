@@ -101,7 +101,10 @@ export function invalidArgValue(name: string, reason: string, actual: unknown): 
 
 /** `RangeError [ERR_OUT_OF_RANGE]`, worded as Node's own. */
 export function outOfRange(name: string, expected: string, actual: unknown): RangeError {
-  return coded(new RangeError(`The value of "${name}" is out of range. It must be ${expected}. Received ${String(actual)}`), 'ERR_OUT_OF_RANGE');
+  return coded(
+    new RangeError(`The value of "${name}" is out of range. It must be ${expected}. Received ${String(actual)}`),
+    'ERR_OUT_OF_RANGE',
+  );
 }
 
 /**

@@ -42,8 +42,7 @@ export const reqStrides = (f: number): boolean => (f & BufferFlags.STRIDES) === 
 export const reqIndirect = (f: number): boolean => (f & BufferFlags.INDIRECT) === BufferFlags.INDIRECT;
 export const reqCContiguous = (f: number): boolean => (f & BufferFlags.C_CONTIGUOUS) === BufferFlags.C_CONTIGUOUS;
 export const reqFContiguous = (f: number): boolean => (f & BufferFlags.F_CONTIGUOUS) === BufferFlags.F_CONTIGUOUS;
-export const reqAnyContiguous = (f: number): boolean =>
-  (f & BufferFlags.ANY_CONTIGUOUS) === BufferFlags.ANY_CONTIGUOUS;
+export const reqAnyContiguous = (f: number): boolean => (f & BufferFlags.ANY_CONTIGUOUS) === BufferFlags.ANY_CONTIGUOUS;
 
 /**
  * Throws unless `flags` is a request: an integer made of request bits only,

@@ -1,4 +1,5 @@
-import type { BufferInfo } from './buffer-info';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- named by {@link BufferInfo} below
+import type { BufferInfo } from './export/buffer-info';
 
 // Registered symbols, so that two copies of this package (or a package that
 // only implements the protocol) agree on them.
@@ -42,20 +43,4 @@ export interface BufferDescriptor {
   readonly shape?: readonly number[];
   readonly strides?: readonly number[];
   readonly readonly?: boolean;
-}
-
-// This package's own exporters (NativeBuffer, MemoryView, ...) register a
-// brand check and an export function here. A brand check (a private field)
-// cannot be forged or inherited, unlike a symbol-keyed method.
-type InternalExport = (obj: object, flags: number) => BufferInfo;
-const internalExporters: Array<readonly [(obj: object) => boolean, InternalExport]> = [];
-
-export function registerExporter(is: (obj: object) => boolean, exportBuffer: InternalExport): void {
-  internalExporters.push([is, exportBuffer]);
-}
-
-/** The export function for one of this package's exporters, or null. */
-export function internalExporter(obj: object): InternalExport | null {
-  for (const [is, exportBuffer] of internalExporters) if (is(obj)) return exportBuffer;
-  return null;
 }

@@ -15,7 +15,6 @@ import { PassThrough, Writable } from 'node:stream';
 import {
   BufferFlags,
   BufferObject,
-  END_OF_BUFFER,
   NativeBuffer,
   bufferProtocol,
   checkBuffer,
@@ -92,7 +91,6 @@ interface World {
   /** A released BufferInfo of `plain`. */
   releasedInfo: ReturnType<typeof getBuffer>;
 }
-
 
 function detach(ab: ArrayBuffer | ArrayBufferLike): void {
   structuredClone(ab, { transfer: [ab as ArrayBuffer] });
@@ -176,8 +174,13 @@ function checkUsable(w: World): void {
 function teardown(w: World): void {
   // Every step on its own: a case that leaked a hold makes some refuse, and
   // the state check has already reported it.
-  const steps = [() => w.m.release(), () => w.rov.release(), () => w.bo.release(), () => w.nb.close({ force: true }),
-    () => w.ro.close({ force: true })];
+  const steps = [
+    () => w.m.release(),
+    () => w.rov.release(),
+    () => w.bo.release(),
+    () => w.nb.close({ force: true }),
+    () => w.ro.close({ force: true }),
+  ];
   for (const step of steps) {
     try {
       step();
@@ -287,26 +290,42 @@ const DEAD_EXPORTERS: ReadonlyArray<readonly [string, (w: World) => unknown, Exp
   ['a released BufferObject', (w) => w.boReleased, RELEASED],
   ['a detached ArrayBuffer', (w) => w.detached, RELEASED],
   ['a Uint8Array of a detached ArrayBuffer', (w) => w.detachedView, RELEASED],
-  ['a DataView of a detached ArrayBuffer', () => {
-    const ab = new ArrayBuffer(8);
-    const dv = new DataView(ab);
-    detach(ab);
-    return dv;
-  }, RELEASED],
+  [
+    'a DataView of a detached ArrayBuffer',
+    () => {
+      const ab = new ArrayBuffer(8);
+      const dv = new DataView(ab);
+      detach(ab);
+      return dv;
+    },
+    RELEASED,
+  ],
   ['a resizable ArrayBuffer', (w) => w.resizable, B('ERR_BUFFER_RESIZABLE')],
   ['a Uint8Array of a shrunk resizable ArrayBuffer', (w) => w.shrunk, B('ERR_BUFFER_RESIZABLE')],
   ['a length-tracking Float64Array of a resizable ArrayBuffer', (w) => new Float64Array(w.resizable), B('ERR_BUFFER_RESIZABLE')],
-  ['an exporter returning a shrunk resizable buffer', (w) => ({ [bufferProtocol.getBuffer]: () => ({ buffer: w.resizable }) }), B('ERR_BUFFER_RESIZABLE')],
+  [
+    'an exporter returning a shrunk resizable buffer',
+    (w) => ({ [bufferProtocol.getBuffer]: () => ({ buffer: w.resizable }) }),
+    B('ERR_BUFFER_RESIZABLE'),
+  ],
   ['an exporter returning a detached buffer', (w) => ({ [bufferProtocol.getBuffer]: () => ({ buffer: w.detached }) }), RELEASED],
   ['an exporter redirecting to a released view', (w) => ({ [bufferProtocol.getBuffer]: () => w.released }), RELEASED],
   ['an exporter redirecting to a closed NativeBuffer', (w) => ({ [bufferProtocol.getBuffer]: () => w.closed }), RELEASED],
-  ['an exporter returning a released BufferInfo', (w) => ({ [bufferProtocol.getBuffer]: () => w.releasedInfo }), B('ERR_BUFFER_INVALID_EXPORT')],
-  ['a view whose owner was force-closed', () => {
-    const owner = NativeBuffer.alloc(16);
-    const v = memoryview(owner);
-    owner.close({ force: true });
-    return v;
-  }, RELEASED],
+  [
+    'an exporter returning a released BufferInfo',
+    (w) => ({ [bufferProtocol.getBuffer]: () => w.releasedInfo }),
+    B('ERR_BUFFER_INVALID_EXPORT'),
+  ],
+  [
+    'a view whose owner was force-closed',
+    () => {
+      const owner = NativeBuffer.alloc(16);
+      const v = memoryview(owner);
+      owner.close({ force: true });
+      return v;
+    },
+    RELEASED,
+  ],
 ];
 
 /** Descriptors an exporter may return, all malformed or out of bounds (over a 16-byte buffer). */
@@ -317,8 +336,16 @@ const BAD_DESCRIPTORS: ReadonlyArray<readonly [string, (w: World) => unknown, Ex
   ['a string', () => 'abc', B('ERR_BUFFER_INVALID_EXPORT')],
   ['{} (no buffer)', () => ({}), B('ERR_BUFFER_INVALID_EXPORT')],
   ['buffer: a string', () => ({ buffer: 'abc' }), B('ERR_BUFFER_INVALID_EXPORT')],
-  ['buffer: a Uint8Array (not an ArrayBuffer) in a descriptor', () => ({ buffer: new Uint8Array(4), shape: [4] }), B('ERR_BUFFER_INVALID_EXPORT')],
-  ["format '9999999999999999999B'", () => ({ buffer: new ArrayBuffer(16), format: '9999999999999999999B', shape: [1] }), B('ERR_BUFFER_BAD_FORMAT')],
+  [
+    'buffer: a Uint8Array (not an ArrayBuffer) in a descriptor',
+    () => ({ buffer: new Uint8Array(4), shape: [4] }),
+    B('ERR_BUFFER_INVALID_EXPORT'),
+  ],
+  [
+    "format '9999999999999999999B'",
+    () => ({ buffer: new ArrayBuffer(16), format: '9999999999999999999B', shape: [1] }),
+    B('ERR_BUFFER_BAD_FORMAT'),
+  ],
   ["format 'Z'", () => ({ buffer: new ArrayBuffer(16), format: 'Z' }), B('ERR_BUFFER_BAD_FORMAT')],
   ["format '' (0-byte items)", () => ({ buffer: new ArrayBuffer(16), format: '' }), B('ERR_BUFFER_BAD_FORMAT')],
   ['format 7', () => ({ buffer: new ArrayBuffer(16), format: 7 }), B('ERR_BUFFER_INVALID_EXPORT')],
@@ -328,16 +355,44 @@ const BAD_DESCRIPTORS: ReadonlyArray<readonly [string, (w: World) => unknown, Ex
   ['shape [2**53]', () => ({ buffer: new ArrayBuffer(16), shape: [2 ** 53] }), B('ERR_BUFFER_INVALID_EXPORT')],
   ['shape [Infinity]', () => ({ buffer: new ArrayBuffer(16), shape: [Infinity] }), B('ERR_BUFFER_INVALID_EXPORT')],
   ["shape '16'", () => ({ buffer: new ArrayBuffer(16), shape: '16' }), B('ERR_BUFFER_INVALID_EXPORT')],
-  ['shape [2**31, 2**31, 2**31] (product overflows)', () => ({ buffer: new ArrayBuffer(16), shape: [2 ** 31, 2 ** 31, 2 ** 31] }), B('ERR_BUFFER_INVALID_LAYOUT')],
-  ['shape [2**40, 2**40] with zero strides (len overflows)', () => ({ buffer: new ArrayBuffer(16), shape: [2 ** 40, 2 ** 40], strides: [0, 0] }), B('ERR_BUFFER_INVALID_LAYOUT')],
+  [
+    'shape [2**31, 2**31, 2**31] (product overflows)',
+    () => ({ buffer: new ArrayBuffer(16), shape: [2 ** 31, 2 ** 31, 2 ** 31] }),
+    B('ERR_BUFFER_INVALID_LAYOUT'),
+  ],
+  [
+    'shape [2**40, 2**40] with zero strides (len overflows)',
+    () => ({ buffer: new ArrayBuffer(16), shape: [2 ** 40, 2 ** 40], strides: [0, 0] }),
+    B('ERR_BUFFER_INVALID_LAYOUT'),
+  ],
   ['65 dimensions', () => ({ buffer: new ArrayBuffer(16), shape: new Array(65).fill(1) }), B('ERR_BUFFER_TOO_MANY_DIMS')],
   ['shape [17] (past the end)', () => ({ buffer: new ArrayBuffer(16), shape: [17] }), B('ERR_BUFFER_OUT_OF_BOUNDS')],
-  ['strides [100] reaching outside', () => ({ buffer: new ArrayBuffer(16), shape: [2], strides: [100] }), B('ERR_BUFFER_OUT_OF_BOUNDS')],
-  ['strides [-1] from offset 0', () => ({ buffer: new ArrayBuffer(16), shape: [2], strides: [-1] }), B('ERR_BUFFER_OUT_OF_BOUNDS')],
-  ['strides [2**52] (the end overflows past memory)', () => ({ buffer: new ArrayBuffer(16), shape: [3], strides: [2 ** 52] }), B('ERR_BUFFER_OUT_OF_BOUNDS')],
-  ['strides [-(2**53 - 1)]', () => ({ buffer: new ArrayBuffer(16), byteOffset: 15, shape: [2], strides: [-(2 ** 53 - 1)] }), B('ERR_BUFFER_OUT_OF_BOUNDS')],
+  [
+    'strides [100] reaching outside',
+    () => ({ buffer: new ArrayBuffer(16), shape: [2], strides: [100] }),
+    B('ERR_BUFFER_OUT_OF_BOUNDS'),
+  ],
+  [
+    'strides [-1] from offset 0',
+    () => ({ buffer: new ArrayBuffer(16), shape: [2], strides: [-1] }),
+    B('ERR_BUFFER_OUT_OF_BOUNDS'),
+  ],
+  [
+    'strides [2**52] (the end overflows past memory)',
+    () => ({ buffer: new ArrayBuffer(16), shape: [3], strides: [2 ** 52] }),
+    B('ERR_BUFFER_OUT_OF_BOUNDS'),
+  ],
+  [
+    'strides [-(2**53 - 1)]',
+    () => ({ buffer: new ArrayBuffer(16), byteOffset: 15, shape: [2], strides: [-(2 ** 53 - 1)] }),
+    B('ERR_BUFFER_OUT_OF_BOUNDS'),
+  ],
   ['strides [1e300]', () => ({ buffer: new ArrayBuffer(16), shape: [2], strides: [1e300] }), B('ERR_BUFFER_INVALID_EXPORT')],
-  ['strides of another length', () => ({ buffer: new ArrayBuffer(16), shape: [2, 2], strides: [1] }), B('ERR_BUFFER_INVALID_LAYOUT')],
+  [
+    'strides of another length',
+    () => ({ buffer: new ArrayBuffer(16), shape: [2, 2], strides: [1] }),
+    B('ERR_BUFFER_INVALID_LAYOUT'),
+  ],
   ['strides without shape', () => ({ buffer: new ArrayBuffer(16), strides: [1] }), B('ERR_BUFFER_INVALID_EXPORT')],
   ['byteOffset -1', () => ({ buffer: new ArrayBuffer(16), byteOffset: -1 }), B('ERR_BUFFER_INVALID_EXPORT')],
   ['byteOffset NaN', () => ({ buffer: new ArrayBuffer(16), byteOffset: NaN }), B('ERR_BUFFER_INVALID_EXPORT')],
@@ -346,28 +401,40 @@ const BAD_DESCRIPTORS: ReadonlyArray<readonly [string, (w: World) => unknown, Ex
   ['byteOffset 2**53', () => ({ buffer: new ArrayBuffer(16), byteOffset: 2 ** 53, shape: [0] }), B('ERR_BUFFER_INVALID_EXPORT')],
   ['3 bytes of 2-byte items', () => ({ buffer: new ArrayBuffer(3), format: 'h' }), B('ERR_BUFFER_INVALID_LAYOUT')],
   ["readonly 'yes'", () => ({ buffer: new ArrayBuffer(16), readonly: 'yes' }), B('ERR_BUFFER_INVALID_EXPORT')],
-  ['a getter that throws', () => ({
-    buffer: new ArrayBuffer(16),
-    get shape(): number[] {
-      throw getterError();
-    },
-  }), GETTER],
-  ['a getter that detaches the buffer after it was read', () => {
-    const ab = new ArrayBuffer(16);
-    return {
-      buffer: ab,
-      get readonly(): boolean {
-        detach(ab);
-        return false;
+  [
+    'a getter that throws',
+    () => ({
+      buffer: new ArrayBuffer(16),
+      get shape(): number[] {
+        throw getterError();
       },
-    };
-  }, RELEASED],
-  ['a resizable buffer behind a shape getter', (w) => ({
-    buffer: w.resizable,
-    get shape(): number[] {
-      return [4];
+    }),
+    GETTER,
+  ],
+  [
+    'a getter that detaches the buffer after it was read',
+    () => {
+      const ab = new ArrayBuffer(16);
+      return {
+        buffer: ab,
+        get readonly(): boolean {
+          detach(ab);
+          return false;
+        },
+      };
     },
-  }), B('ERR_BUFFER_RESIZABLE')],
+    RELEASED,
+  ],
+  [
+    'a resizable buffer behind a shape getter',
+    (w) => ({
+      buffer: w.resizable,
+      get shape(): number[] {
+        return [4];
+      },
+    }),
+    B('ERR_BUFFER_RESIZABLE'),
+  ],
 ];
 
 // getBuffer ------------------------------------------------------------------
@@ -392,61 +459,147 @@ for (const [label, desc, e] of BAD_DESCRIPTORS) {
 // Refusals of a request hold nothing.
 add('getBuffer(read-only NativeBuffer, WRITABLE)', (w) => getBuffer(w.ro, BufferFlags.WRITABLE), B('ERR_BUFFER_NOT_WRITABLE'));
 add('getBuffer(read-only view, FULL)', (w) => getBuffer(w.rov, BufferFlags.FULL), B('ERR_BUFFER_NOT_WRITABLE'));
-add('getBuffer(transposed view, C_CONTIGUOUS)', (w) => getBuffer(w.m.T, BufferFlags.C_CONTIGUOUS), B('ERR_BUFFER_NOT_C_CONTIGUOUS'));
+add(
+  'getBuffer(transposed view, C_CONTIGUOUS)',
+  (w) => getBuffer(w.m.T, BufferFlags.C_CONTIGUOUS),
+  B('ERR_BUFFER_NOT_C_CONTIGUOUS'),
+);
 add('getBuffer(view, SIMPLE | FORMAT)', (w) => getBuffer(w.m, BufferFlags.FORMAT), B('ERR_BUFFER_FORMAT_WITHOUT_SHAPE'));
-add('getBuffer(redirect to a read-only NativeBuffer, WRITABLE)', (w) => getBuffer({ [bufferProtocol.getBuffer]: () => w.ro }, BufferFlags.WRITABLE), B('ERR_BUFFER_NOT_WRITABLE'));
-add('getBuffer(redirect via getBuffer(ro, flags), WRITABLE)', (w) => getBuffer({ [bufferProtocol.getBuffer]: (f: number) => getBuffer(w.ro, f) }, BufferFlags.WRITABLE), B('ERR_BUFFER_NOT_WRITABLE'));
-add('getBuffer(redirect to the NativeBuffer, refused request)', (w) => getBuffer({ [bufferProtocol.getBuffer]: () => getBuffer(w.nb, BufferFlags.FULL_RO) }, BufferFlags.F_CONTIGUOUS), B('ERR_BUFFER_NOT_F_CONTIGUOUS'));
-add('getBuffer(an exporter whose hook throws)', () => getBuffer({ [bufferProtocol.getBuffer]: () => { throw getterError(); } }), GETTER);
-add('getBuffer(an exporter whose releaseBuffer getter throws)', (w) => getBuffer({
-  [bufferProtocol.getBuffer]: () => w.nb,
-  get [bufferProtocol.releaseBuffer](): unknown {
-    throw getterError();
+add(
+  'getBuffer(redirect to a read-only NativeBuffer, WRITABLE)',
+  (w) => getBuffer({ [bufferProtocol.getBuffer]: () => w.ro }, BufferFlags.WRITABLE),
+  B('ERR_BUFFER_NOT_WRITABLE'),
+);
+add(
+  'getBuffer(redirect via getBuffer(ro, flags), WRITABLE)',
+  (w) => getBuffer({ [bufferProtocol.getBuffer]: (f: number) => getBuffer(w.ro, f) }, BufferFlags.WRITABLE),
+  B('ERR_BUFFER_NOT_WRITABLE'),
+);
+add(
+  'getBuffer(redirect to the NativeBuffer, refused request)',
+  (w) => getBuffer({ [bufferProtocol.getBuffer]: () => getBuffer(w.nb, BufferFlags.FULL_RO) }, BufferFlags.F_CONTIGUOUS),
+  B('ERR_BUFFER_NOT_F_CONTIGUOUS'),
+);
+add(
+  'getBuffer(an exporter whose hook throws)',
+  () =>
+    getBuffer({
+      [bufferProtocol.getBuffer]: () => {
+        throw getterError();
+      },
+    }),
+  GETTER,
+);
+add(
+  'getBuffer(an exporter whose releaseBuffer getter throws)',
+  (w) =>
+    getBuffer({
+      [bufferProtocol.getBuffer]: () => w.nb,
+      get [bufferProtocol.releaseBuffer](): unknown {
+        throw getterError();
+      },
+    }),
+  GETTER,
+);
+add(
+  'getBuffer(a Proxy whose get trap throws)',
+  () =>
+    getBuffer(
+      new Proxy(
+        {},
+        {
+          get() {
+            throw getterError();
+          },
+        },
+      ),
+    ),
+  GETTER,
+);
+add(
+  'getBuffer(an exporter that re-enters itself forever)',
+  () => {
+    const loop: Record<symbol, unknown> = {};
+    loop[bufferProtocol.getBuffer] = (f: number) => getBuffer(loop, f);
+    return getBuffer(loop);
   },
-}), GETTER);
-add('getBuffer(a Proxy whose get trap throws)', () => getBuffer(new Proxy({}, { get() { throw getterError(); } })), GETTER);
-add('getBuffer(an exporter that re-enters itself forever)', () => {
-  const loop: Record<symbol, unknown> = {};
-  loop[bufferProtocol.getBuffer] = (f: number) => getBuffer(loop, f);
-  return getBuffer(loop);
-}, ['RangeError', undefined]);
-add('getBuffer(an exporter releasing the fixture view mid-export)', (w) => getBuffer({
-  [bufferProtocol.getBuffer]: () => {
-    w.m.release();
-    return w.m;
-  },
-}), RELEASED, { mReleased: true, nbExports: 0 });
-add('getBuffer(an exporter closing the NativeBuffer it redirects to)', (w) => getBuffer({
-  [bufferProtocol.getBuffer]: () => {
-    w.m.release();
-    w.nb.close();
-    return w.nb;
-  },
-}), RELEASED, { mReleased: true, nbExports: 0, nbLength: 0, nbBytes: '(closed)' });
-add('NativeBuffer[getBuffer] with this = {}', () => call(NativeBuffer.prototype[bufferProtocol.getBuffer].bind({} as never)), TYPE);
+  ['RangeError', undefined],
+);
+add(
+  'getBuffer(an exporter releasing the fixture view mid-export)',
+  (w) =>
+    getBuffer({
+      [bufferProtocol.getBuffer]: () => {
+        w.m.release();
+        return w.m;
+      },
+    }),
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
+add(
+  'getBuffer(an exporter closing the NativeBuffer it redirects to)',
+  (w) =>
+    getBuffer({
+      [bufferProtocol.getBuffer]: () => {
+        w.m.release();
+        w.nb.close();
+        return w.nb;
+      },
+    }),
+  RELEASED,
+  { mReleased: true, nbExports: 0, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'NativeBuffer[getBuffer] with this = {}',
+  () => call(NativeBuffer.prototype[bufferProtocol.getBuffer].bind({} as never)),
+  TYPE,
+);
 add('MemoryView[getBuffer] with this = {}', (w) => call(w.m[bufferProtocol.getBuffer].bind({} as never)), TYPE);
 add('BufferObject[getBuffer] with this = {}', (w) => call(w.bo[bufferProtocol.getBuffer].bind({} as never)), TYPE);
 add('NativeBuffer[releaseBuffer]({})', (w) => method(w.nb, bufferProtocol.releaseBuffer)({}), TYPE);
-add('NativeBuffer[releaseBuffer](an export of another object)', (w) => {
-  const info = getBuffer(w.plain);
-  try {
-    return method(w.nb, bufferProtocol.releaseBuffer)(info);
-  } finally {
-    info.release();
-  }
-}, TYPE);
-add('MemoryView[releaseBuffer](an export of another view)', (w) => {
-  const info = getBuffer(w.rov);
-  try {
-    return method(w.m, bufferProtocol.releaseBuffer)(info);
-  } finally {
-    info.release();
-  }
-}, TYPE);
+add(
+  'NativeBuffer[releaseBuffer](an export of another object)',
+  (w) => {
+    const info = getBuffer(w.plain);
+    try {
+      return method(w.nb, bufferProtocol.releaseBuffer)(info);
+    } finally {
+      info.release();
+    }
+  },
+  TYPE,
+);
+add(
+  'MemoryView[releaseBuffer](an export of another view)',
+  (w) => {
+    const info = getBuffer(w.rov);
+    try {
+      return method(w.m, bufferProtocol.releaseBuffer)(info);
+    } finally {
+      info.release();
+    }
+  },
+  TYPE,
+);
 add('BufferObject[releaseBuffer](null)', (w) => method(w.bo, bufferProtocol.releaseBuffer)(null), TYPE);
 
 // checkBuffer never throws for non-exporters: the cases below are the only throws.
-add('checkBuffer(a Proxy whose get trap throws)', () => checkBuffer(new Proxy({}, { get() { throw getterError(); } })), GETTER);
+add(
+  'checkBuffer(a Proxy whose get trap throws)',
+  () =>
+    checkBuffer(
+      new Proxy(
+        {},
+        {
+          get() {
+            throw getterError();
+          },
+        },
+      ),
+    ),
+  GETTER,
+);
 
 // memoryview ------------------------------------------------------------------
 
@@ -481,7 +634,11 @@ const BAD_LAYOUTS: ReadonlyArray<readonly [string, Record<string, unknown>, Expe
   ["shape ['1']", { shape: ['1'] }, TYPE],
   ['shape [1n]', { shape: [1n] }, TYPE],
   ['shape [2**31, 2**31, 2**31] (product overflows)', { shape: [2 ** 31, 2 ** 31, 2 ** 31] }, B('ERR_BUFFER_INVALID_LAYOUT')],
-  ['shape [2**52, 2**52] with strides [0, 0] (len overflows)', { shape: [2 ** 52, 2 ** 52], strides: [0, 0] }, B('ERR_BUFFER_INVALID_LAYOUT')],
+  [
+    'shape [2**52, 2**52] with strides [0, 0] (len overflows)',
+    { shape: [2 ** 52, 2 ** 52], strides: [0, 0] },
+    B('ERR_BUFFER_INVALID_LAYOUT'),
+  ],
   ['65 dimensions', { shape: new Array(65).fill(1) }, B('ERR_BUFFER_TOO_MANY_DIMS')],
   ['65 strides', { shape: new Array(65).fill(1), strides: new Array(65).fill(1) }, B('ERR_BUFFER_TOO_MANY_DIMS')],
   ['shape [49] (past the end)', { shape: [49] }, B('ERR_BUFFER_OUT_OF_BOUNDS')],
@@ -515,24 +672,55 @@ add("memoryview(x, 'B')", (w) => memoryview(w.plain, 'B' as never), TYPE);
 add('memoryview(x, { unknown: 1 })', (w) => memoryview(w.plain, { unknown: 1 } as never), TYPE);
 add("memoryview(x, { readonly: 'no' })", (w) => memoryview(w.plain, { readonly: 'no' } as never), TYPE);
 add('memoryview(read-only, { readonly: false })', (w) => memoryview(w.ro, { readonly: false }), B('ERR_BUFFER_NOT_WRITABLE'));
-add('memoryview(read-only view, { readonly: false })', (w) => memoryview(w.rov, { readonly: false }), B('ERR_BUFFER_NOT_WRITABLE'));
+add(
+  'memoryview(read-only view, { readonly: false })',
+  (w) => memoryview(w.rov, { readonly: false }),
+  B('ERR_BUFFER_NOT_WRITABLE'),
+);
 add('memoryview(transposed view, { format })', (w) => memoryview(w.m.T, { format: 'B' }), B('ERR_BUFFER_NOT_C_CONTIGUOUS'));
-add('memoryview(x, a layout whose getter throws)', (w) => memoryview(w.nb, {
-  get shape(): number[] {
-    throw getterError();
-  },
-}), GETTER);
-add('memoryview(view, a layout whose getter releases the view)', (w) => memoryview(w.m, {
-  get format(): string {
-    w.m.release();
-    return 'B';
-  },
-}), RELEASED, { mReleased: true, nbExports: 0 });
+add(
+  'memoryview(x, a layout whose getter throws)',
+  (w) =>
+    memoryview(w.nb, {
+      get shape(): number[] {
+        throw getterError();
+      },
+    }),
+  GETTER,
+);
+add(
+  'memoryview(view, a layout whose getter releases the view)',
+  (w) =>
+    memoryview(w.m, {
+      get format(): string {
+        w.m.release();
+        return 'B';
+      },
+    }),
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
 
 // MemoryView: released views and views of force-closed memory ----------------
 
-const VIEW_GETTERS = ['obj', 'buffer', 'byteOffset', 'nbytes', 'readonly', 'itemsize', 'format', 'ndim', 'shape', 'strides',
-  'suboffsets', 'cContiguous', 'fContiguous', 'contiguous', 'length', 'T'] as const;
+const VIEW_GETTERS = [
+  'obj',
+  'buffer',
+  'byteOffset',
+  'nbytes',
+  'readonly',
+  'itemsize',
+  'format',
+  'ndim',
+  'shape',
+  'strides',
+  'suboffsets',
+  'cContiguous',
+  'fContiguous',
+  'contiguous',
+  'length',
+  'T',
+] as const;
 const VIEW_METHODS: ReadonlyArray<readonly [string, unknown[]]> = [
   ['get', [0, 0]],
   ['set', [[0, 0], 1]],
@@ -557,7 +745,8 @@ function releasedSibling(w: World): MemoryView {
   return v;
 }
 
-for (const g of VIEW_GETTERS) add(`released view .${g}`, (w) => (releasedSibling(w) as unknown as Record<string, unknown>)[g], RELEASED);
+for (const g of VIEW_GETTERS)
+  add(`released view .${g}`, (w) => (releasedSibling(w) as unknown as Record<string, unknown>)[g], RELEASED);
 for (const [name, args] of VIEW_METHODS) {
   add(`released view .${name}()`, (w) => method(releasedSibling(w), name)(...args), RELEASED);
 }
@@ -577,32 +766,65 @@ for (const [name, args] of VIEW_METHODS) {
   if (['slice', 'transpose', 'reshape', 'cast', 'toReadonly'].includes(name)) continue; // views of nothing are still views
   add(`view of force-closed memory .${name}()`, (w) => method(forceClosed(w), name)(...args), RELEASED, CLOSED_STATE);
 }
-add('view of force-closed memory [Symbol.iterator] of its first row', (w) => [...forceClosed(w).slice(0)], RELEASED, CLOSED_STATE);
+add(
+  'view of force-closed memory [Symbol.iterator] of its first row',
+  (w) => [...forceClosed(w).slice(0)],
+  RELEASED,
+  CLOSED_STATE,
+);
 add('getBuffer(view of force-closed memory)', (w) => getBuffer(forceClosed(w)), RELEASED, CLOSED_STATE);
-add('memoryview(view of force-closed memory, layout)', (w) => memoryview(forceClosed(w), { format: 'B' }).toList(), RELEASED, CLOSED_STATE);
+add(
+  'memoryview(view of force-closed memory, layout)',
+  (w) => memoryview(forceClosed(w), { format: 'B' }).toList(),
+  RELEASED,
+  CLOSED_STATE,
+);
 add('copyData(view of force-closed memory, source)', (w) => copyData(forceClosed(w), new Int32Array(12)), RELEASED, CLOSED_STATE);
-add('copyData(dst, view of force-closed memory)', (w) => {
-  const v = forceClosed(w);
-  return copyData(memoryview(new Int32Array(12)).cast('B').cast('i', [3, 4]), v);
-}, RELEASED, CLOSED_STATE);
+add(
+  'copyData(dst, view of force-closed memory)',
+  (w) => {
+    const v = forceClosed(w);
+    return copyData(memoryview(new Int32Array(12)).cast('B').cast('i', [3, 4]), v);
+  },
+  RELEASED,
+  CLOSED_STATE,
+);
 add('toContiguous(view of force-closed memory)', (w) => toContiguous(forceClosed(w)), RELEASED, CLOSED_STATE);
-add('fromContiguous(view of force-closed memory, bytes)', (w) => fromContiguous(forceClosed(w), new Uint8Array(48)), RELEASED, CLOSED_STATE);
-add('BufferObject.fromObject(view of force-closed memory)', (w) => BufferObject.fromObject(forceClosed(w).cast('B')), RELEASED, CLOSED_STATE);
+add(
+  'fromContiguous(view of force-closed memory, bytes)',
+  (w) => fromContiguous(forceClosed(w), new Uint8Array(48)),
+  RELEASED,
+  CLOSED_STATE,
+);
+add(
+  'BufferObject.fromObject(view of force-closed memory)',
+  (w) => BufferObject.fromObject(forceClosed(w).cast('B')),
+  RELEASED,
+  CLOSED_STATE,
+);
 
 // MemoryView: item access -----------------------------------------------------
 
 for (const [label, index, e] of BAD_INDICES) {
   add(`view.get(${label}, 0)`, (w) => call(w.m.get.bind(w.m), index, 0), e);
-  add(`view.get(0, ${label})`, (w) => call(w.m.get.bind(w.m), 0, label === 'past the end' ? 4 : label === 'before the start' ? -5 : index), e);
+  add(
+    `view.get(0, ${label})`,
+    (w) => call(w.m.get.bind(w.m), 0, label === 'past the end' ? 4 : label === 'before the start' ? -5 : index),
+    e,
+  );
   add(`view.set([${label}, 0], 1)`, (w) => call(w.m.set.bind(w.m), [index, 0], 1), e);
-  add(`1-D view.set(${label}, 1)`, (w) => {
-    const row = w.m.slice(0, [0, 3]);
-    try {
-      return call(row.set.bind(row), index, 1);
-    } finally {
-      row.release();
-    }
-  }, e);
+  add(
+    `1-D view.set(${label}, 1)`,
+    (w) => {
+      const row = w.m.slice(0, [0, 3]);
+      try {
+        return call(row.set.bind(row), index, 1);
+      } finally {
+        row.release();
+      }
+    },
+    e,
+  );
 }
 add('view.get() (too few indices)', (w) => w.m.get(), TYPE);
 add('view.get(0) (a sub-view through get)', (w) => w.m.get(0), TYPE);
@@ -649,40 +871,56 @@ const BAD_VALUES: ReadonlyArray<readonly [string, string, unknown, Expect]> = [
   ['>H', '65536', 65536, RANGE],
 ];
 for (const [format, label, value, e] of BAD_VALUES) {
-  add(`set on format '${format}' of ${label}`, (w) => {
-    const v = memoryview(w.plain, { format, shape: [1] });
+  add(
+    `set on format '${format}' of ${label}`,
+    (w) => {
+      const v = memoryview(w.plain, { format, shape: [1] });
+      try {
+        return v.set(0, value as never);
+      } finally {
+        v.release();
+      }
+    },
+    e,
+  );
+}
+add('set on a read-only view', (w) => w.rov.set(0, 1), B('ERR_BUFFER_NOT_WRITABLE'));
+add(
+  'set on a multi-item format',
+  (w) => {
+    const v = memoryview(w.plain, { format: '2h', shape: [4] });
     try {
-      return v.set(0, value as never);
+      return v.set(0, 1);
     } finally {
       v.release();
     }
-  }, e);
-}
-add('set on a read-only view', (w) => w.rov.set(0, 1), B('ERR_BUFFER_NOT_WRITABLE'));
-add('set on a multi-item format', (w) => {
-  const v = memoryview(w.plain, { format: '2h', shape: [4] });
-  try {
-    return v.set(0, 1);
-  } finally {
-    v.release();
-  }
-}, B('ERR_BUFFER_UNSUPPORTED_FORMAT'));
-add('get on a multi-item format', (w) => {
-  const v = memoryview(w.plain, { format: 'bi', shape: [1], strides: [8] });
-  try {
-    return v.get(0);
-  } finally {
-    v.release();
-  }
-}, B('ERR_BUFFER_UNSUPPORTED_FORMAT'));
-add('toList on a padding format', (w) => {
-  const v = memoryview(w.plain, { format: '3x', shape: [5] });
-  try {
-    return v.toList();
-  } finally {
-    v.release();
-  }
-}, B('ERR_BUFFER_UNSUPPORTED_FORMAT'));
+  },
+  B('ERR_BUFFER_UNSUPPORTED_FORMAT'),
+);
+add(
+  'get on a multi-item format',
+  (w) => {
+    const v = memoryview(w.plain, { format: 'bi', shape: [1], strides: [8] });
+    try {
+      return v.get(0);
+    } finally {
+      v.release();
+    }
+  },
+  B('ERR_BUFFER_UNSUPPORTED_FORMAT'),
+);
+add(
+  'toList on a padding format',
+  (w) => {
+    const v = memoryview(w.plain, { format: '3x', shape: [5] });
+    try {
+      return v.toList();
+    } finally {
+      v.release();
+    }
+  },
+  B('ERR_BUFFER_UNSUPPORTED_FORMAT'),
+);
 
 /** An index array whose first entry is a getter running `effect`. */
 function hostileIndex(effect: () => void, values: number[] = [0, 0]): number[] {
@@ -695,29 +933,70 @@ function hostileIndex(effect: () => void, values: number[] = [0, 0]): number[] {
   });
   return index;
 }
-add('set() with an index getter that releases the view (gh-92888)', (w) => w.m.set(hostileIndex(() => w.m.release()), 99), RELEASED,
-  { mReleased: true, nbExports: 0 });
-add('set() with an index getter that force-closes the owner', (w) => w.m.set(hostileIndex(() => w.nb.close({ force: true })), 99),
-  RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
-add('set() with an index getter that throws', (w) => w.m.set(hostileIndex(() => { throw getterError(); }), 99), GETTER);
-add('get() on a 1-D view after its owner was force-closed, through the fast path', (w) => {
-  const row = w.m.slice(0);
-  row.get(0);
-  w.nb.close({ force: true });
-  return row.get(1);
-}, RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
-add('set() on a 1-D view after its owner was force-closed', (w) => {
-  const row = w.m.slice(0);
-  row.set(0, INTS[0]!);
-  w.nb.close({ force: true });
-  return row.set(1, 5);
-}, RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
-add('get() on a big-endian view after its owner was force-closed (DataView path)', (w) => {
-  const v = memoryview(w.m, { format: '>i', shape: [12] });
-  v.get(0);
-  w.nb.close({ force: true });
-  return v.get(1);
-}, RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
+add(
+  'set() with an index getter that releases the view (gh-92888)',
+  (w) =>
+    w.m.set(
+      hostileIndex(() => w.m.release()),
+      99,
+    ),
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
+add(
+  'set() with an index getter that force-closes the owner',
+  (w) =>
+    w.m.set(
+      hostileIndex(() => w.nb.close({ force: true })),
+      99,
+    ),
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'set() with an index getter that throws',
+  (w) =>
+    w.m.set(
+      hostileIndex(() => {
+        throw getterError();
+      }),
+      99,
+    ),
+  GETTER,
+);
+add(
+  'get() on a 1-D view after its owner was force-closed, through the fast path',
+  (w) => {
+    const row = w.m.slice(0);
+    row.get(0);
+    w.nb.close({ force: true });
+    return row.get(1);
+  },
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'set() on a 1-D view after its owner was force-closed',
+  (w) => {
+    const row = w.m.slice(0);
+    row.set(0, INTS[0]!);
+    w.nb.close({ force: true });
+    return row.set(1, 5);
+  },
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'get() on a big-endian view after its owner was force-closed (DataView path)',
+  (w) => {
+    const v = memoryview(w.m, { format: '>i', shape: [12] });
+    v.get(0);
+    w.nb.close({ force: true });
+    return v.get(1);
+  },
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
 
 // MemoryView: slicing, transposes, reshape, cast --------------------------------
 
@@ -746,21 +1025,32 @@ const BAD_KEYS: ReadonlyArray<readonly [string, unknown, Expect]> = [
 ];
 for (const [label, key, e] of BAD_KEYS) {
   add(`view.slice(${label})`, (w) => call(w.m.slice.bind(w.m), key), e);
-  add(`view.slice(null, ${label})`, (w) => call(w.m.slice.bind(w.m), null, label.startsWith('3 ') ? 4 : label === '-4' ? -5 : key), e);
+  add(
+    `view.slice(null, ${label})`,
+    (w) => call(w.m.slice.bind(w.m), null, label.startsWith('3 ') ? 4 : label === '-4' ? -5 : key),
+    e,
+  );
   add(`view.assign(source, ${label})`, (w) => call(w.m.assign.bind(w.m), new Int32Array(4), key), e);
   // BufferObject.slice(start, end) clamps any integer (or infinite) bound, as Python's slices do.
-  add(`BufferObject.slice(${label}, 4)`, (w) => call(w.bo.slice.bind(w.bo), key, 4),
-    typeof key === 'number' && (Number.isInteger(key) || Math.abs(key) === Infinity) ? ['none', undefined] : TYPE);
+  add(
+    `BufferObject.slice(${label}, 4)`,
+    (w) => call(w.bo.slice.bind(w.bo), key, 4),
+    typeof key === 'number' && (Number.isInteger(key) || Math.abs(key) === Infinity) ? ['none', undefined] : TYPE,
+  );
 }
 add('view.slice(0, 0, 0) (more keys than dimensions)', (w) => w.m.slice(0, 0, 0), TYPE);
-add('0-d view.slice(0)', (w) => {
-  const scalar = memoryview(w.plain, { format: 'B', shape: [] });
-  try {
-    return scalar.slice(0);
-  } finally {
-    scalar.release();
-  }
-}, TYPE);
+add(
+  '0-d view.slice(0)',
+  (w) => {
+    const scalar = memoryview(w.plain, { format: 'B', shape: [] });
+    try {
+      return scalar.slice(0);
+    } finally {
+      scalar.release();
+    }
+  },
+  TYPE,
+);
 /** A [start, stop, step] key whose start is a getter running `effect`. */
 function hostileKey(effect: () => void): unknown[] {
   const key = [0, 2, 1];
@@ -772,12 +1062,24 @@ function hostileKey(effect: () => void): unknown[] {
   });
   return key;
 }
-add('slice() with a key getter that releases the view (gh-92888)', (w) => w.m.slice(hostileKey(() => w.m.release()) as never), RELEASED,
-  { mReleased: true, nbExports: 0 });
-add('slice() with a key getter that force-closes the owner, then reading it', (w) =>
-  w.m.slice(hostileKey(() => w.nb.close({ force: true })) as never).toList(), RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
-add('assign() with a key getter that releases the view', (w) => w.m.assign(new Int32Array(8), hostileKey(() => w.m.release()) as never),
-  RELEASED, { mReleased: true, nbExports: 0 });
+add(
+  'slice() with a key getter that releases the view (gh-92888)',
+  (w) => w.m.slice(hostileKey(() => w.m.release()) as never),
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
+add(
+  'slice() with a key getter that force-closes the owner, then reading it',
+  (w) => w.m.slice(hostileKey(() => w.nb.close({ force: true })) as never).toList(),
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'assign() with a key getter that releases the view',
+  (w) => w.m.assign(new Int32Array(8), hostileKey(() => w.m.release()) as never),
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
 
 const BAD_AXES: ReadonlyArray<readonly [string, unknown[], Expect]> = [
   ['one axis of two', [0], TYPE],
@@ -823,17 +1125,29 @@ function hostileShape(effect: () => void, values: number[]): number[] {
   });
   return shape;
 }
-add('reshape() with a shape getter that releases the view (gh-92888)', (w) => w.m.reshape(hostileShape(() => w.m.release(), [12])), RELEASED,
-  { mReleased: true, nbExports: 0 });
-add('cast() with a shape getter that releases the view (gh-92888)', (w) => {
-  const bytes = w.m.cast('B');
-  w.m.release();
-  try {
-    return bytes.cast('i', hostileShape(() => bytes.release(), [12]));
-  } finally {
-    bytes.release();
-  }
-}, RELEASED, { mReleased: true, nbExports: 0 });
+add(
+  'reshape() with a shape getter that releases the view (gh-92888)',
+  (w) => w.m.reshape(hostileShape(() => w.m.release(), [12])),
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
+add(
+  'cast() with a shape getter that releases the view (gh-92888)',
+  (w) => {
+    const bytes = w.m.cast('B');
+    w.m.release();
+    try {
+      return bytes.cast(
+        'i',
+        hostileShape(() => bytes.release(), [12]),
+      );
+    } finally {
+      bytes.release();
+    }
+  },
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
 
 const BAD_CASTS: ReadonlyArray<readonly [string, unknown[], Expect, string?]> = [
   ['format 1', [1], TYPE],
@@ -854,21 +1168,30 @@ const BAD_CASTS: ReadonlyArray<readonly [string, unknown[], Expect, string?]> = 
   ['shape [2**53]', ['i', [2 ** 53]], B('ERR_BUFFER_INVALID_CAST'), 'bytes'],
   ['shape [Infinity]', ['i', [Infinity]], TYPE, 'bytes'],
   ['shape [2**31, 2**31, 2**31]', ['i', [2 ** 31, 2 ** 31, 2 ** 31]], B('ERR_BUFFER_INVALID_CAST'), 'bytes'],
-  ['shape [2**27] x 4 (product overflows 2**53)', ['B', [2 ** 27, 2 ** 27, 2 ** 27, 2 ** 27]], B('ERR_BUFFER_INVALID_CAST'), 'bytes'],
+  [
+    'shape [2**27] x 4 (product overflows 2**53)',
+    ['B', [2 ** 27, 2 ** 27, 2 ** 27, 2 ** 27]],
+    B('ERR_BUFFER_INVALID_CAST'),
+    'bytes',
+  ],
   ['65 dimensions', ['i', [12, ...new Array(64).fill(1)]], B('ERR_BUFFER_TOO_MANY_DIMS'), 'bytes'],
   ['N-D to N-D', ['B', [4, 12]], B('ERR_BUFFER_INVALID_CAST')],
   ["'d' over 48 bytes as [7]", ['d', [7]], B('ERR_BUFFER_INVALID_CAST'), 'bytes'],
   ["'d' over 44 bytes", ['d'], B('ERR_BUFFER_INVALID_CAST'), 'odd'],
 ];
 for (const [label, args, e, from] of BAD_CASTS) {
-  add(`view.cast(${label})${from === undefined ? '' : ` of a ${from} view`}`, (w) => {
-    const base = from === 'bytes' ? w.m.cast('B') : from === 'odd' ? w.m.cast('B').slice('4:') : w.m;
-    try {
-      return call(base.cast.bind(base), ...args);
-    } finally {
-      if (base !== w.m) base.release();
-    }
-  }, e);
+  add(
+    `view.cast(${label})${from === undefined ? '' : ` of a ${from} view`}`,
+    (w) => {
+      const base = from === 'bytes' ? w.m.cast('B') : from === 'odd' ? w.m.cast('B').slice('4:') : w.m;
+      try {
+        return call(base.cast.bind(base), ...args);
+      } finally {
+        if (base !== w.m) base.release();
+      }
+    },
+    e,
+  );
 }
 add('transposed view.cast("B")', (w) => w.m.T.cast('B'), B('ERR_BUFFER_NOT_C_CONTIGUOUS'));
 add('empty 2-D view.cast("B", [1]) (zeros in the shape)', (w) => w.m.slice('0:0').cast('B', [1]), B('ERR_BUFFER_INVALID_CAST'));
@@ -887,16 +1210,23 @@ for (const [label, order, e] of BAD_ORDERS) {
   add(`view.toBytes(${label})`, (w) => call(w.m.toBytes.bind(w.m), order), e);
   add(`toContiguous(view, ${label})`, (w) => call(toContiguous, w.m, order), e);
   add(`fromContiguous(view, bytes, ${label})`, (w) => call(fromContiguous, w.m, new Uint8Array(48), order), e);
-  add(`fillContiguousStrides([2, 3], 4, ${label})`, () => call(fillContiguousStrides, [2, 3], 4, order),
-    typeof order === 'string' ? ['none', undefined] : TYPE);
-  add(`isContiguous(info, ${label})`, (w) => {
-    const info = getBuffer(w.plain);
-    try {
-      return call(isContiguous, info, order);
-    } finally {
-      info.release();
-    }
-  }, typeof order === 'string' ? ['none', undefined] : TYPE);
+  add(
+    `fillContiguousStrides([2, 3], 4, ${label})`,
+    () => call(fillContiguousStrides, [2, 3], 4, order),
+    typeof order === 'string' ? ['none', undefined] : TYPE,
+  );
+  add(
+    `isContiguous(info, ${label})`,
+    (w) => {
+      const info = getBuffer(w.plain);
+      try {
+        return call(isContiguous, info, order);
+      } finally {
+        info.release();
+      }
+    },
+    typeof order === 'string' ? ['none', undefined] : TYPE,
+  );
 }
 
 const BAD_HEX: ReadonlyArray<readonly [string, unknown[], Expect]> = [
@@ -924,7 +1254,15 @@ const BAD_SOURCES: ReadonlyArray<readonly [string, (w: World) => unknown, Expect
   ['a released view', (w) => w.released, RELEASED],
   ['a detached buffer', (w) => w.detachedView, RELEASED],
   ['a shrunk resizable buffer', (w) => w.shrunk, B('ERR_BUFFER_RESIZABLE')],
-  ['an exporter whose hook throws', () => ({ [bufferProtocol.getBuffer]: () => { throw getterError(); } }), GETTER],
+  [
+    'an exporter whose hook throws',
+    () => ({
+      [bufferProtocol.getBuffer]: () => {
+        throw getterError();
+      },
+    }),
+    GETTER,
+  ],
 ];
 for (const [label, source, e] of BAD_SOURCES) {
   add(`view.assign(${label})`, (w) => w.m.assign(source(w)), e);
@@ -945,30 +1283,77 @@ function reentrant(effect: () => void): object {
     },
   };
 }
-add('view.assign(a source whose hook releases the target view)', (w) => w.m.assign(reentrant(() => w.m.release())), RELEASED,
-  { mReleased: true, nbExports: 0 });
-add('view.assign(a source whose hook force-closes the target owner)', (w) => w.m.assign(reentrant(() => w.nb.close({ force: true }))),
-  RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
-add('copyData(NativeBuffer, a source whose hook force-closes the destination)', (w) =>
-  copyData(w.nb, reentrant(() => w.nb.close({ force: true }))), RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
-add('copyData(view, a source whose hook force-closes the destination owner)', (w) =>
-  copyData(w.m, reentrant(() => w.nb.close({ force: true }))), RELEASED, { nbExports: 1, nbLength: 0, nbBytes: '(closed)' });
-add('copyData(a view of JS memory, a source whose hook detaches the destination)', () => {
-  const dst = memoryview(new Int32Array(12)).cast('B').cast('i', [3, 4]);
-  const ab = dst.buffer as ArrayBuffer;
-  return copyData(dst, reentrant(() => detach(ab)));
-}, RELEASED);
-add('copyData(a large destination, a source whose hook detaches it)', () => {
-  const dst = new Uint8Array(1 << 16);
-  const src = { [bufferProtocol.getBuffer]: () => { detach(dst.buffer); return new Uint8Array(1 << 16); } };
-  return copyData(dst, src);
-}, RELEASED);
+add('view.assign(a source whose hook releases the target view)', (w) => w.m.assign(reentrant(() => w.m.release())), RELEASED, {
+  mReleased: true,
+  nbExports: 0,
+});
+add(
+  'view.assign(a source whose hook force-closes the target owner)',
+  (w) => w.m.assign(reentrant(() => w.nb.close({ force: true }))),
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'copyData(NativeBuffer, a source whose hook force-closes the destination)',
+  (w) =>
+    copyData(
+      w.nb,
+      reentrant(() => w.nb.close({ force: true })),
+    ),
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'copyData(view, a source whose hook force-closes the destination owner)',
+  (w) =>
+    copyData(
+      w.m,
+      reentrant(() => w.nb.close({ force: true })),
+    ),
+  RELEASED,
+  { nbExports: 1, nbLength: 0, nbBytes: '(closed)' },
+);
+add(
+  'copyData(a view of JS memory, a source whose hook detaches the destination)',
+  () => {
+    const dst = memoryview(new Int32Array(12)).cast('B').cast('i', [3, 4]);
+    const ab = dst.buffer as ArrayBuffer;
+    return copyData(
+      dst,
+      reentrant(() => detach(ab)),
+    );
+  },
+  RELEASED,
+);
+add(
+  'copyData(a large destination, a source whose hook detaches it)',
+  () => {
+    const dst = new Uint8Array(1 << 16);
+    const src = {
+      [bufferProtocol.getBuffer]: () => {
+        detach(dst.buffer);
+        return new Uint8Array(1 << 16);
+      },
+    };
+    return copyData(dst, src);
+  },
+  RELEASED,
+);
 add('fromContiguous(dst, bytes of a detached buffer)', (w) => fromContiguous(w.m, w.detachedView), RELEASED);
-add('fromContiguous(dst whose hook detaches the bytes, bytes)', () => {
-  const bytes = new Uint8Array(16).fill(7);
-  const dst = { [bufferProtocol.getBuffer]: () => { detach(bytes.buffer); return new Uint8Array(16); } };
-  return fromContiguous(dst, bytes);
-}, RELEASED);
+add(
+  'fromContiguous(dst whose hook detaches the bytes, bytes)',
+  () => {
+    const bytes = new Uint8Array(16).fill(7);
+    const dst = {
+      [bufferProtocol.getBuffer]: () => {
+        detach(bytes.buffer);
+        return new Uint8Array(16);
+      },
+    };
+    return fromContiguous(dst, bytes);
+  },
+  RELEASED,
+);
 for (const [label, obj] of NOT_EXPORTERS) {
   add(`toContiguous(${label})`, () => toContiguous(obj), TYPE);
   add(`fromContiguous(${label}, bytes)`, () => fromContiguous(obj, new Uint8Array(4)), TYPE);
@@ -977,46 +1362,74 @@ for (const [label, obj, e] of DEAD_EXPORTERS) {
   add(`toContiguous(${label})`, (w) => toContiguous(obj(w)), e);
   add(`fromContiguous(${label}, bytes)`, (w) => fromContiguous(obj(w), new Uint8Array(4)), e);
 }
-for (const [label, bytes] of [['a string', 'abc'], ['an ArrayBuffer', new ArrayBuffer(4)], ['an array', [1, 2]], ['null', null], ['a view', 'VIEW']] as const) {
+for (const [label, bytes] of [
+  ['a string', 'abc'],
+  ['an ArrayBuffer', new ArrayBuffer(4)],
+  ['an array', [1, 2]],
+  ['null', null],
+  ['a view', 'VIEW'],
+] as const) {
   add(`fromContiguous(view, ${label})`, (w) => call(fromContiguous, w.m, bytes === 'VIEW' ? w.rov : bytes), TYPE);
 }
-add('toContiguous(an exporter releasing the fixture view and redirecting to it)', (w) => toContiguous({
-  [bufferProtocol.getBuffer]: () => {
-    w.m.release();
-    return w.m;
+add(
+  'toContiguous(an exporter releasing the fixture view and redirecting to it)',
+  (w) =>
+    toContiguous({
+      [bufferProtocol.getBuffer]: () => {
+        w.m.release();
+        return w.m;
+      },
+    }),
+  RELEASED,
+  { mReleased: true, nbExports: 0 },
+);
+add(
+  'BufferObject.fromObject(an exporter that answers smaller the second time)',
+  () => {
+    let calls = 0;
+    const fickle = { [bufferProtocol.getBuffer]: () => ({ buffer: new ArrayBuffer(calls++ === 0 ? 16 : 4) }) };
+    return BufferObject.fromObject(fickle, 8, 8);
   },
-}), RELEASED, { mReleased: true, nbExports: 0 });
-add('BufferObject.fromObject(an exporter that answers smaller the second time)', () => {
-  let calls = 0;
-  const fickle = { [bufferProtocol.getBuffer]: () => ({ buffer: new ArrayBuffer(calls++ === 0 ? 16 : 4) }) };
-  return BufferObject.fromObject(fickle, 8, 8);
-}, B('ERR_BUFFER_OUT_OF_BOUNDS'));
+  B('ERR_BUFFER_OUT_OF_BOUNDS'),
+);
 add('fromContiguous(read-only, bytes)', (w) => fromContiguous(w.ro, new Uint8Array(16)), B('ERR_BUFFER_NOT_WRITABLE'));
 
-add('view.release() while exported', (w) => {
-  const info = getBuffer(w.m);
-  try {
-    return w.m.release();
-  } finally {
-    info.release();
-  }
-}, B('ERR_BUFFER_EXPORTS_ACTIVE'));
-add('0-d view.length', (w) => {
-  const scalar = memoryview(w.plain, { format: 'B', shape: [] });
-  try {
-    return scalar.length;
-  } finally {
-    scalar.release();
-  }
-}, B('ERR_BUFFER_ZERO_DIM'));
-add('0-d view iteration', (w) => {
-  const scalar = memoryview(w.plain, { format: 'B', shape: [] });
-  try {
-    return [...scalar];
-  } finally {
-    scalar.release();
-  }
-}, B('ERR_BUFFER_ZERO_DIM'));
+add(
+  'view.release() while exported',
+  (w) => {
+    const info = getBuffer(w.m);
+    try {
+      return w.m.release();
+    } finally {
+      info.release();
+    }
+  },
+  B('ERR_BUFFER_EXPORTS_ACTIVE'),
+);
+add(
+  '0-d view.length',
+  (w) => {
+    const scalar = memoryview(w.plain, { format: 'B', shape: [] });
+    try {
+      return scalar.length;
+    } finally {
+      scalar.release();
+    }
+  },
+  B('ERR_BUFFER_ZERO_DIM'),
+);
+add(
+  '0-d view iteration',
+  (w) => {
+    const scalar = memoryview(w.plain, { format: 'B', shape: [] });
+    try {
+      return [...scalar];
+    } finally {
+      scalar.release();
+    }
+  },
+  B('ERR_BUFFER_ZERO_DIM'),
+);
 const BAD_TYPED: ReadonlyArray<readonly [string, Record<string, unknown>, Expect]> = [
   ["'?'", { format: '?' }, B('ERR_BUFFER_UNSUPPORTED_FORMAT')],
   ["'c'", { format: 'c' }, B('ERR_BUFFER_UNSUPPORTED_FORMAT')],
@@ -1026,83 +1439,160 @@ const BAD_TYPED: ReadonlyArray<readonly [string, Record<string, unknown>, Expect
   ['strided', { format: 'B', shape: [8], strides: [2] }, B('ERR_BUFFER_NOT_C_CONTIGUOUS')],
 ];
 for (const [label, layout, e] of BAD_TYPED) {
-  add(`view.typed() of ${label}`, (w) => {
-    const v = memoryview(w.plain, layout);
-    try {
-      return v.typed();
-    } finally {
-      v.release();
-    }
-  }, e);
+  add(
+    `view.typed() of ${label}`,
+    (w) => {
+      const v = memoryview(w.plain, layout);
+      try {
+        return v.typed();
+      } finally {
+        v.release();
+      }
+    },
+    e,
+  );
 }
 
 // NativeBuffer --------------------------------------------------------------
 
 for (const [label, size, e] of BAD_INTS) {
   addNoAlloc(`NativeBuffer.alloc(${label})`, () => call(NativeBuffer.alloc, size), e);
-  add(`nb.resize(${label})`, (w) => {
-    w.m.release();
-    return call(w.nb.resize.bind(w.nb), size);
-  }, e, { mReleased: true, nbExports: 0 });
+  add(
+    `nb.resize(${label})`,
+    (w) => {
+      w.m.release();
+      return call(w.nb.resize.bind(w.nb), size);
+    },
+    e,
+    { mReleased: true, nbExports: 0 },
+  );
   addNoAlloc(`NativeBuffer.alloc(16, { align: ${label} })`, () => NativeBuffer.alloc(16, { align: size as number }), e);
 }
 addNoAlloc('NativeBuffer.alloc(undefined)', () => call(NativeBuffer.alloc), TYPE);
-addNoAlloc('NativeBuffer.alloc(MAX_LENGTH + 1)', () => NativeBuffer.alloc(require('node:buffer').constants.MAX_LENGTH + 1), RANGE);
-add('nb.resize(MAX_LENGTH + 1)', (w) => {
-  w.m.release();
-  return w.nb.resize(require('node:buffer').constants.MAX_LENGTH + 1);
-}, RANGE, { mReleased: true, nbExports: 0 });
+addNoAlloc(
+  'NativeBuffer.alloc(MAX_LENGTH + 1)',
+  () => NativeBuffer.alloc(require('node:buffer').constants.MAX_LENGTH + 1),
+  RANGE,
+);
+add(
+  'nb.resize(MAX_LENGTH + 1)',
+  (w) => {
+    w.m.release();
+    return w.nb.resize(require('node:buffer').constants.MAX_LENGTH + 1);
+  },
+  RANGE,
+  { mReleased: true, nbExports: 0 },
+);
 addNoAlloc('NativeBuffer.alloc(2**52) (more than the system maps)', () => NativeBuffer.alloc(2 ** 52), RANGE);
-for (const [label, align] of [['3', 3], ['0', 0], ['2**31', 2 ** 31], ['96', 96]] as const) {
+for (const [label, align] of [
+  ['3', 3],
+  ['0', 0],
+  ['2**31', 2 ** 31],
+  ['96', 96],
+] as const) {
   addNoAlloc(`NativeBuffer.alloc(16, { align: ${label} })`, () => NativeBuffer.alloc(16, { align }), RANGE);
 }
-for (const [label, options] of [['null', null], ["'x'", 'x'], ['1', 1], ['{ size: 1 }', { size: 1 }], ["{ zero: 'yes' }", { zero: 'yes' }],
-  ['{ readonly: 1 }', { readonly: 1 }], ['{ zero: null }', { zero: null }]] as const) {
+for (const [label, options] of [
+  ['null', null],
+  ["'x'", 'x'],
+  ['1', 1],
+  ['{ size: 1 }', { size: 1 }],
+  ["{ zero: 'yes' }", { zero: 'yes' }],
+  ['{ readonly: 1 }', { readonly: 1 }],
+  ['{ zero: null }', { zero: null }],
+] as const) {
   addNoAlloc(`NativeBuffer.alloc(16, ${label})`, () => call(NativeBuffer.alloc, 16, options), TYPE);
 }
 for (const [label, layout, e] of BAD_LAYOUTS) {
   addNoAlloc(`NativeBuffer.alloc(48, { ${label} })`, () => NativeBuffer.alloc(48, layout as never), e);
 }
-addNoAlloc('NativeBuffer.alloc(16, options with a throwing getter)', () => NativeBuffer.alloc(16, {
-  get align(): number {
-    throw getterError();
-  },
-}), GETTER);
-addNoAlloc('NativeBuffer.alloc(16, a Proxy whose ownKeys trap throws)', () => NativeBuffer.alloc(16, new Proxy({}, { ownKeys() { throw getterError(); } })), GETTER);
+addNoAlloc(
+  'NativeBuffer.alloc(16, options with a throwing getter)',
+  () =>
+    NativeBuffer.alloc(16, {
+      get align(): number {
+        throw getterError();
+      },
+    }),
+  GETTER,
+);
+addNoAlloc(
+  'NativeBuffer.alloc(16, a Proxy whose ownKeys trap throws)',
+  () =>
+    NativeBuffer.alloc(
+      16,
+      new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw getterError();
+          },
+        },
+      ),
+    ),
+  GETTER,
+);
 add('nb.resize() while exported', (w) => w.nb.resize(8), B('ERR_BUFFER_EXPORTS_ACTIVE'));
-add('nb.resize() below its layout', (w) => {
-  w.m.release();
-  return w.nb.resize(44);
-}, B('ERR_BUFFER_OUT_OF_BOUNDS'), { mReleased: true, nbExports: 0 });
+add(
+  'nb.resize() below its layout',
+  (w) => {
+    w.m.release();
+    return w.nb.resize(44);
+  },
+  B('ERR_BUFFER_OUT_OF_BOUNDS'),
+  { mReleased: true, nbExports: 0 },
+);
 add('closed nb.resize()', (w) => w.closed.resize(8), RELEASED);
 add('closed nb.buffer', (w) => w.closed.buffer, RELEASED);
 add('nb.close() while exported', (w) => w.nb.close(), B('ERR_BUFFER_EXPORTS_ACTIVE'));
-for (const [label, options] of [['null', null], ["'force'", 'force'], ["{ force: 'yes' }", { force: 'yes' }], ['{ force: 1 }', { force: 1 }]] as const) {
+for (const [label, options] of [
+  ['null', null],
+  ["'force'", 'force'],
+  ["{ force: 'yes' }", { force: 'yes' }],
+  ['{ force: 1 }', { force: 1 }],
+] as const) {
   add(`nb.close(${label})`, (w) => call(w.nb.close.bind(w.nb), options), TYPE);
 }
-add('nb.close({ get force() { throw } })', (w) => w.nb.close({
-  get force(): boolean {
-    throw getterError();
-  },
-}), GETTER);
-add('nb.close({ get force() { release the view; return false } })', (w) => w.nb.close({
-  get force(): boolean {
-    w.m.release();
-    return false;
-  },
-}), ['none', undefined], { mReleased: true, nbExports: 0, nbLength: 0, nbBytes: '(closed)' });
+add(
+  'nb.close({ get force() { throw } })',
+  (w) =>
+    w.nb.close({
+      get force(): boolean {
+        throw getterError();
+      },
+    }),
+  GETTER,
+);
+add(
+  'nb.close({ get force() { release the view; return false } })',
+  (w) =>
+    w.nb.close({
+      get force(): boolean {
+        w.m.release();
+        return false;
+      },
+    }),
+  ['none', undefined],
+  { mReleased: true, nbExports: 0, nbLength: 0, nbBytes: '(closed)' },
+);
 
 // BufferObject ----------------------------------------------------------------
 
 for (const [label, value, e] of BAD_INTS) {
   add(`BufferObject.fromObject(base, ${label})`, (w) => call(BufferObject.fromObject, w.plain, value), e);
-  add(`BufferObject.fromObject(base, 0, ${label})`, (w) => call(BufferObject.fromObject, w.plain, 0, value),
-    value === -1 ? ['none', undefined] : e);
+  add(
+    `BufferObject.fromObject(base, 0, ${label})`,
+    (w) => call(BufferObject.fromObject, w.plain, 0, value),
+    value === -1 ? ['none', undefined] : e,
+  );
   add(`BufferObject.fromReadWriteObject(base, ${label})`, (w) => call(BufferObject.fromReadWriteObject, w.nb, value), e);
   addNoAlloc(`BufferObject.alloc(${label})`, () => call(BufferObject.alloc, value), e);
   // indexOf takes a byte (0-255), a string, or any exporter.
-  add(`bo.indexOf(${label})`, (w) => call(w.bo.indexOf.bind(w.bo), value),
-    typeof value === 'number' ? RANGE : typeof value === 'string' ? ['none', undefined] : TYPE);
+  add(
+    `bo.indexOf(${label})`,
+    (w) => call(w.bo.indexOf.bind(w.bo), value),
+    typeof value === 'number' ? RANGE : typeof value === 'string' ? ['none', undefined] : TYPE,
+  );
 }
 add('BufferObject.fromObject(base, 17)', (w) => BufferObject.fromObject(w.plain, 17), RANGE);
 add('BufferObject.fromObject(base, 8, 9)', (w) => BufferObject.fromObject(w.plain, 8, 9), RANGE);
@@ -1127,22 +1617,41 @@ for (const [label, index, e] of BAD_INDICES) {
   add(`bo.get(${label})`, (w) => call(w.bo.get.bind(w.bo), idx), e);
   add(`bo.set(${label}, 1)`, (w) => call(w.bo.set.bind(w.bo), idx, 1), e);
 }
-for (const [label, value, e] of [['256', 256, RANGE], ['-1', -1, RANGE], ['0.5', 0.5, TYPE], ['NaN', NaN, TYPE], ["'a'", 'a', TYPE], ['null', null, TYPE]] as const) {
+for (const [label, value, e] of [
+  ['256', 256, RANGE],
+  ['-1', -1, RANGE],
+  ['0.5', 0.5, TYPE],
+  ['NaN', NaN, TYPE],
+  ["'a'", 'a', TYPE],
+  ['null', null, TYPE],
+] as const) {
   add(`bo.set(0, ${label})`, (w) => call(w.bo.set.bind(w.bo), 0, value), e);
 }
-add('read-only bo.set(0, 1)', (w) => {
-  const r = BufferObject.fromObject(w.plain);
-  try {
-    return r.set(0, 1);
-  } finally {
-    r.release();
-  }
-}, B('ERR_BUFFER_NOT_WRITABLE'));
+add(
+  'read-only bo.set(0, 1)',
+  (w) => {
+    const r = BufferObject.fromObject(w.plain);
+    try {
+      return r.set(0, 1);
+    } finally {
+      r.release();
+    }
+  },
+  B('ERR_BUFFER_NOT_WRITABLE'),
+);
 add('bo.assign(4 bytes, 0, 5)', (w) => w.bo.assign(new Uint8Array(4), 0, 5), B('ERR_BUFFER_STRUCTURE_MISMATCH'));
 add('bo.assign(a transposed view)', (w) => w.bo.assign(w.m.T, 0, 48), B('ERR_BUFFER_NOT_C_CONTIGUOUS'));
 add("bo.toString('bogus')", (w) => w.bo.toString('bogus' as never), ['TypeError', 'ERR_UNKNOWN_ENCODING']);
-for (const [name, args] of [['length', null], ['get', [0]], ['set', [0, 1]], ['slice', [0, 1]], ['assign', [new Uint8Array(1), 0, 1]],
-  ['concat', []], ['compare', [new Uint8Array(1)]], ['indexOf', [1]]] as const) {
+for (const [name, args] of [
+  ['length', null],
+  ['get', [0]],
+  ['set', [0, 1]],
+  ['slice', [0, 1]],
+  ['assign', [new Uint8Array(1), 0, 1]],
+  ['concat', []],
+  ['compare', [new Uint8Array(1)]],
+  ['indexOf', [1]],
+] as const) {
   add(`released bo.${name}`, (w) => (args === null ? w.boReleased.length : method(w.boReleased, name)(...args)), RELEASED);
 }
 /** A redirect to `target` whose release hook then runs `after`: the exporter takes its memory back once released. */
@@ -1152,55 +1661,95 @@ function takesBack(target: object, after: () => void): object {
     [bufferProtocol.releaseBuffer]: () => after(),
   };
 }
-add('bo.concat(an exporter that closes its memory once released)', (w) => {
-  const nb = NativeBuffer.alloc(4);
-  new Uint8Array(nb.buffer).fill(9);
-  const out = w.bo.concat(takesBack(nb, () => nb.close()));
-  try {
-    // All of it, or an error: never a silently shorter result.
-    expect(out.length).toBe(20);
-    expect([...Buffer.from(out.toString('latin1'), 'latin1').subarray(16)]).toEqual([9, 9, 9, 9]);
-  } finally {
-    out.release();
-  }
-}, ['none', undefined]);
-add('bo.compare(an exporter that closes its memory once released)', (w) => {
-  const nb = NativeBuffer.alloc(16);
-  new Uint8Array(nb.buffer).set(PLAIN);
-  return expect(w.bo.compare(takesBack(nb, () => nb.close()))).toBe(0);
-}, ['none', undefined]);
-add('bo.assign(an exporter that closes its memory once released)', (w) => {
-  const nb = NativeBuffer.alloc(4);
-  new Uint8Array(nb.buffer).set(PLAIN.slice(0, 4));
-  return w.bo.assign(takesBack(nb, () => nb.close()), 0, 4);
-}, ['none', undefined]);
+add(
+  'bo.concat(an exporter that closes its memory once released)',
+  (w) => {
+    const nb = NativeBuffer.alloc(4);
+    new Uint8Array(nb.buffer).fill(9);
+    const out = w.bo.concat(takesBack(nb, () => nb.close()));
+    try {
+      // All of it, or an error: never a silently shorter result.
+      expect(out.length).toBe(20);
+      expect([...Buffer.from(out.toString('latin1'), 'latin1').subarray(16)]).toEqual([9, 9, 9, 9]);
+    } finally {
+      out.release();
+    }
+  },
+  ['none', undefined],
+);
+add(
+  'bo.compare(an exporter that closes its memory once released)',
+  (w) => {
+    const nb = NativeBuffer.alloc(16);
+    new Uint8Array(nb.buffer).set(PLAIN);
+    return expect(w.bo.compare(takesBack(nb, () => nb.close()))).toBe(0);
+  },
+  ['none', undefined],
+);
+add(
+  'bo.assign(an exporter that closes its memory once released)',
+  (w) => {
+    const nb = NativeBuffer.alloc(4);
+    new Uint8Array(nb.buffer).set(PLAIN.slice(0, 4));
+    return w.bo.assign(
+      takesBack(nb, () => nb.close()),
+      0,
+      4,
+    );
+  },
+  ['none', undefined],
+);
 
 // Descriptor helpers ---------------------------------------------------------
 
-for (const [label, info] of [['null', null], ['{}', {}], ['a number', 1], ["{ len: '1' }", { len: '1' }]] as const) {
+for (const [label, info] of [
+  ['null', null],
+  ['{}', {}],
+  ['a number', 1],
+  ["{ len: '1' }", { len: '1' }],
+] as const) {
   add(`isContiguous(${label}, 'C')`, () => call(isContiguous, info, 'C'), TYPE);
 }
 for (const [label, shape, e] of [
-  ["'x'", 'x', TYPE], ['null', null, TYPE], ['[NaN]', [NaN], RANGE], ['[-1]', [-1], RANGE], ['[0.5]', [0.5], RANGE], ['[2**53]', [2 ** 53], RANGE],
-  ["['2']", ['2'], TYPE], ['65 dimensions', new Array(65).fill(1), B('ERR_BUFFER_TOO_MANY_DIMS')],
+  ["'x'", 'x', TYPE],
+  ['null', null, TYPE],
+  ['[NaN]', [NaN], RANGE],
+  ['[-1]', [-1], RANGE],
+  ['[0.5]', [0.5], RANGE],
+  ['[2**53]', [2 ** 53], RANGE],
+  ["['2']", ['2'], TYPE],
+  ['65 dimensions', new Array(65).fill(1), B('ERR_BUFFER_TOO_MANY_DIMS')],
   ['[2**30, 2**30] (extent beyond 2**53)', [2 ** 30, 2 ** 30], RANGE],
 ] as const) {
   add(`fillContiguousStrides(${label}, 8)`, () => call(fillContiguousStrides, shape, 8), e);
 }
-for (const [label, itemsize, e] of BAD_INTS) add(`fillContiguousStrides([2], ${label})`, () => call(fillContiguousStrides, [2], itemsize), e);
+for (const [label, itemsize, e] of BAD_INTS)
+  add(`fillContiguousStrides([2], ${label})`, () => call(fillContiguousStrides, [2], itemsize), e);
 add('fillContiguousStrides([2], 0)', () => fillContiguousStrides([2], 0), RANGE);
 
 for (const [label, format, e] of [
-  ['1', 1, TYPE], ['null', null, TYPE], ['undefined', undefined, TYPE], ["new String('B')", new String('B'), TYPE],
-  ["'Z'", 'Z', B('ERR_BUFFER_BAD_FORMAT')], ["'T{i}'", 'T{i}', B('ERR_BUFFER_BAD_FORMAT')], ["'\\0'", '\0', B('ERR_BUFFER_BAD_FORMAT')],
-  ["'\\ud800'", '\ud800', B('ERR_BUFFER_BAD_FORMAT')], ["'<>'", '<>', B('ERR_BUFFER_BAD_FORMAT')], ["'2'", '2', B('ERR_BUFFER_BAD_FORMAT')],
-  ["'-1B'", '-1B', B('ERR_BUFFER_BAD_FORMAT')], ["'1.5B'", '1.5B', B('ERR_BUFFER_BAD_FORMAT')],
+  ['1', 1, TYPE],
+  ['null', null, TYPE],
+  ['undefined', undefined, TYPE],
+  ["new String('B')", new String('B'), TYPE],
+  ["'Z'", 'Z', B('ERR_BUFFER_BAD_FORMAT')],
+  ["'T{i}'", 'T{i}', B('ERR_BUFFER_BAD_FORMAT')],
+  ["'\\0'", '\0', B('ERR_BUFFER_BAD_FORMAT')],
+  ["'\\ud800'", '\ud800', B('ERR_BUFFER_BAD_FORMAT')],
+  ["'<>'", '<>', B('ERR_BUFFER_BAD_FORMAT')],
+  ["'2'", '2', B('ERR_BUFFER_BAD_FORMAT')],
+  ["'-1B'", '-1B', B('ERR_BUFFER_BAD_FORMAT')],
+  ["'1.5B'", '1.5B', B('ERR_BUFFER_BAD_FORMAT')],
   ["'9999999999999999999B'", '9999999999999999999B', B('ERR_BUFFER_BAD_FORMAT')],
   ["'99999999999999999999999999999B'", '99999999999999999999999999999B', B('ERR_BUFFER_BAD_FORMAT')],
   ["'4611686018427387904q' (2**65 bytes)", '4611686018427387904q', B('ERR_BUFFER_BAD_FORMAT')],
   ["'9007199254740993B' (2**53 + 1)", '9007199254740993B', RANGE],
   ["'4503599627370497H' (2**53 + 2)", '4503599627370497H', RANGE],
-  ["'1152921504606846976q1152921504606846976q' (sum 2**64)", '1152921504606846976q1152921504606846976q', B('ERR_BUFFER_BAD_FORMAT')],
+  [
+    "'1152921504606846976q1152921504606846976q' (sum 2**64)",
+    '1152921504606846976q1152921504606846976q',
+    B('ERR_BUFFER_BAD_FORMAT'),
+  ],
   ['a 1 MB string of spaces and one Z', ' '.repeat(1 << 20) + 'Z', B('ERR_BUFFER_BAD_FORMAT')],
 ] as const) {
   add(`sizeFromFormat(${label})`, () => call(sizeFromFormat, format), e);
@@ -1227,9 +1776,14 @@ afterAll(() => {
 
 const ENOENT: Expect = ['Error', 'ENOENT'];
 for (const [label, p, e] of [
-  ['1', () => 1, TYPE], ['null', () => null, TYPE], ['a Buffer', () => Buffer.from('x'), TYPE], ["''", () => '', ENOENT],
-  ['a missing file', () => path.join(dir, 'missing'), ENOENT], ['a directory', () => dir, ['Error', 'EISDIR'] as Expect],
-  ['an empty file', () => emptyFile, RANGE], ['a path with a NUL byte', () => `${dataFile}\0x`, ['TypeError', 'ERR_INVALID_ARG_VALUE'] as Expect],
+  ['1', () => 1, TYPE],
+  ['null', () => null, TYPE],
+  ['a Buffer', () => Buffer.from('x'), TYPE],
+  ["''", () => '', ENOENT],
+  ['a missing file', () => path.join(dir, 'missing'), ENOENT],
+  ['a directory', () => dir, ['Error', 'EISDIR'] as Expect],
+  ['an empty file', () => emptyFile, RANGE],
+  ['a path with a NUL byte', () => `${dataFile}\0x`, ['TypeError', 'ERR_INVALID_ARG_VALUE'] as Expect],
 ] as const) {
   addNoAlloc(`mmap(${label})`, () => call(mmap, p()), e);
 }
@@ -1238,9 +1792,16 @@ for (const [label, value, e] of BAD_INTS) {
   addNoAlloc(`mmap(file, { length: ${label} })`, () => mmap(dataFile, { length: value as number }), e);
 }
 for (const [label, options, e] of [
-  ['null', null, TYPE], ["'r'", 'r', TYPE], ["{ mode: 'w' }", { mode: 'w' }, RANGE], ["{ mode: 'R' }", { mode: 'R' }, RANGE], ['{ mode: 1 }', { mode: 1 }, TYPE],
-  ['{ flags: 1 }', { flags: 1 }, TYPE], ['{ length: 0 }', { length: 0 }, RANGE], ['{ offset: 65 }', { offset: 65 }, RANGE],
-  ['{ offset: 60, length: 5 }', { offset: 60, length: 5 }, RANGE], ['{ offset: 64 }', { offset: 64 }, RANGE],
+  ['null', null, TYPE],
+  ["'r'", 'r', TYPE],
+  ["{ mode: 'w' }", { mode: 'w' }, RANGE],
+  ["{ mode: 'R' }", { mode: 'R' }, RANGE],
+  ['{ mode: 1 }', { mode: 1 }, TYPE],
+  ['{ flags: 1 }', { flags: 1 }, TYPE],
+  ['{ length: 0 }', { length: 0 }, RANGE],
+  ['{ offset: 65 }', { offset: 65 }, RANGE],
+  ['{ offset: 60, length: 5 }', { offset: 60, length: 5 }, RANGE],
+  ['{ offset: 64 }', { offset: 64 }, RANGE],
   ['{ length: 2**40 }', { length: 2 ** 40 }, RANGE],
 ] as const) {
   addNoAlloc(`mmap(file, ${label})`, () => call(mmap, dataFile, options), e);
@@ -1251,65 +1812,102 @@ for (const [label, layout, e] of BAD_LAYOUTS) {
   addNoAlloc(`mmap(file, { length: 48, ${label} })`, () => mmap(dataFile, { length: 48, ...layout } as never), e);
   add(`mmap(file, { offset: 16, ${label} })`, () => mmap(dataFile, { offset: 16, ...layout } as never), e);
 }
-addNoAlloc('mmap(file, options with a throwing getter)', () => mmap(dataFile, {
-  get mode(): 'r' {
-    throw getterError();
+addNoAlloc(
+  'mmap(file, options with a throwing getter)',
+  () =>
+    mmap(dataFile, {
+      get mode(): 'r' {
+        throw getterError();
+      },
+    }),
+  GETTER,
+);
+add(
+  "mmap(file, 'r').advise('sometimes')",
+  () => {
+    const f = mmap(dataFile);
+    try {
+      return f.advise('sometimes' as never);
+    } finally {
+      f.close();
+    }
   },
-}), GETTER);
-add("mmap(file, 'r').advise('sometimes')", () => {
-  const f = mmap(dataFile);
-  try {
-    return f.advise('sometimes' as never);
-  } finally {
+  RANGE,
+);
+add(
+  'mmap(file).advise(1)',
+  () => {
+    const f = mmap(dataFile);
+    try {
+      return f.advise(1 as never);
+    } finally {
+      f.close();
+    }
+  },
+  TYPE,
+);
+add(
+  'closed MappedFile.flush()',
+  () => {
+    const f = mmap(dataFile, { mode: 'r+' });
     f.close();
-  }
-}, RANGE);
-add('mmap(file).advise(1)', () => {
-  const f = mmap(dataFile);
-  try {
-    return f.advise(1 as never);
-  } finally {
+    return f.flush();
+  },
+  RELEASED,
+);
+add(
+  'closed MappedFile.advise()',
+  () => {
+    const f = mmap(dataFile);
     f.close();
-  }
-}, TYPE);
-add('closed MappedFile.flush()', () => {
-  const f = mmap(dataFile, { mode: 'r+' });
-  f.close();
-  return f.flush();
-}, RELEASED);
-add('closed MappedFile.advise()', () => {
-  const f = mmap(dataFile);
-  f.close();
-  return f.advise('normal');
-}, RELEASED);
-add('closed MappedFile.buffer', () => {
-  const f = mmap(dataFile);
-  f.close();
-  return f.buffer;
-}, RELEASED);
-add('getBuffer(closed MappedFile)', () => {
-  const f = mmap(dataFile);
-  f.close();
-  return getBuffer(f);
-}, RELEASED);
-add("getBuffer(mmap 'r', WRITABLE)", () => {
-  const f = mmap(dataFile);
-  try {
-    return getBuffer(f, BufferFlags.WRITABLE);
-  } finally {
+    return f.advise('normal');
+  },
+  RELEASED,
+);
+add(
+  'closed MappedFile.buffer',
+  () => {
+    const f = mmap(dataFile);
     f.close();
-  }
-}, B('ERR_BUFFER_NOT_WRITABLE'));
-add('MappedFile.close() while exported', () => {
-  const f = mmap(dataFile);
-  const info = getBuffer(f);
-  try {
-    return f.close();
-  } finally {
-    info.release();
+    return f.buffer;
+  },
+  RELEASED,
+);
+add(
+  'getBuffer(closed MappedFile)',
+  () => {
+    const f = mmap(dataFile);
     f.close();
-  }
-}, B('ERR_BUFFER_EXPORTS_ACTIVE'));
+    return getBuffer(f);
+  },
+  RELEASED,
+);
+add(
+  "getBuffer(mmap 'r', WRITABLE)",
+  () => {
+    const f = mmap(dataFile);
+    try {
+      return getBuffer(f, BufferFlags.WRITABLE);
+    } finally {
+      f.close();
+    }
+  },
+  B('ERR_BUFFER_NOT_WRITABLE'),
+);
+add(
+  'MappedFile.close() while exported',
+  () => {
+    const f = mmap(dataFile);
+    const info = getBuffer(f);
+    try {
+      return f.close();
+    } finally {
+      info.release();
+      f.close();
+    }
+  },
+  B('ERR_BUFFER_EXPORTS_ACTIVE'),
+);
 
 // io: file transfers ------------------------------------------------------------
 
@@ -1330,103 +1928,199 @@ for (const [name, transfer, writes] of TRANSFERS) {
   // The largest fd the API accepts: never open, so EBADF (a closed fd's number could be reused).
   add(`${name}(a closed fd, target)`, (w) => transfer(2 ** 31 - 1, w.m, 0), ['Error', 'EBADF']);
   for (const [label, obj] of NOT_EXPORTERS) add(`${name}(fd, ${label})`, () => transfer(fd, obj, 0), TYPE);
-  add(`${name}(fd, an exporter that force-closes the NativeBuffer it redirects to)`, (w) => transfer(fd, {
-    [bufferProtocol.getBuffer]: () => {
-      w.nb.close({ force: true });
-      return w.nb;
-    },
-  }, 0), RELEASED, { nbLength: 0, nbBytes: '(closed)' });
+  add(
+    `${name}(fd, an exporter that force-closes the NativeBuffer it redirects to)`,
+    (w) =>
+      transfer(
+        fd,
+        {
+          [bufferProtocol.getBuffer]: () => {
+            w.nb.close({ force: true });
+            return w.nb;
+          },
+        },
+        0,
+      ),
+    RELEASED,
+    { nbLength: 0, nbBytes: '(closed)' },
+  );
   for (const [label, obj, e] of DEAD_EXPORTERS) add(`${name}(fd, ${label})`, (w) => transfer(fd, obj(w), 0), e);
   if (writes) {
     add(`${name}(fd, a read-only NativeBuffer)`, (w) => transfer(fd, w.ro, 0), B('ERR_BUFFER_NOT_WRITABLE'));
     add(`${name}(fd, a read-only view)`, (w) => transfer(fd, w.rov, 0), B('ERR_BUFFER_NOT_WRITABLE'));
-    add(`${name}(a directory fd, target)`, async (w) => {
-      const d = fs.openSync(dir, 'r');
-      try {
-        // Awaited: the threadpool must not see the fd closed (or reused) under it.
-        return await transfer(d, w.m, 0);
-      } finally {
-        fs.closeSync(d);
-      }
-    }, ['Error', 'EISDIR']);
+    add(
+      `${name}(a directory fd, target)`,
+      async (w) => {
+        const d = fs.openSync(dir, 'r');
+        try {
+          // Awaited: the threadpool must not see the fd closed (or reused) under it.
+          return await transfer(d, w.m, 0);
+        } finally {
+          fs.closeSync(d);
+        }
+      },
+      ['Error', 'EISDIR'],
+    );
   }
 }
 add('io.readInto is the root readInto', () => expect(io.readInto).toBe(readInto), ['none', undefined]);
 
 // io: streams -------------------------------------------------------------------
 
-for (const [label, stream] of [['null', null], ['{}', {}], ['1', 1], ["'stream'", 'stream'], ['{ write: 1 }', { write: 1 }]] as const) {
+for (const [label, stream] of [
+  ['null', null],
+  ['{}', {}],
+  ['1', 1],
+  ["'stream'", 'stream'],
+  ['{ write: 1 }', { write: 1 }],
+] as const) {
   add(`writeView(${label}, view)`, (w) => call(writeView, stream, w.m), TYPE);
   add(`readIntoStream(${label}, view)`, (w) => call(readIntoStream, stream, w.m), TYPE);
 }
-for (const [label, open] of [['null', null], ['{}', {}], ["'net'", 'net']] as const) add(`receiveInto(view, ${label})`, (w) => call(receiveInto, w.m, open), TYPE);
+for (const [label, open] of [
+  ['null', null],
+  ['{}', {}],
+  ["'net'", 'net'],
+] as const)
+  add(`receiveInto(view, ${label})`, (w) => call(receiveInto, w.m, open), TYPE);
 for (const [label, obj] of NOT_EXPORTERS) {
   add(`writeView(stream, ${label})`, () => writeView(new PassThrough(), obj), TYPE);
   add(`readIntoStream(stream, ${label})`, () => readIntoStream(new PassThrough(), obj), TYPE);
-  add(`receiveInto(${label}, open)`, () => receiveInto(obj, () => { throw new Error('never called'); }), TYPE);
+  add(
+    `receiveInto(${label}, open)`,
+    () =>
+      receiveInto(obj, () => {
+        throw new Error('never called');
+      }),
+    TYPE,
+  );
 }
 for (const [label, obj, e] of DEAD_EXPORTERS) {
   add(`writeView(stream, ${label})`, (w) => writeView(new PassThrough(), obj(w)), e);
   add(`readIntoStream(stream, ${label})`, (w) => readIntoStream(new PassThrough(), obj(w)), e);
-  add(`receiveInto(${label}, open)`, (w) => receiveInto(obj(w), () => { throw new Error('never called'); }), e);
+  add(
+    `receiveInto(${label}, open)`,
+    (w) =>
+      receiveInto(obj(w), () => {
+        throw new Error('never called');
+      }),
+    e,
+  );
 }
-add('writeView(a stream whose write() throws, view)', (w) => {
-  const s = new PassThrough();
-  s.write = () => {
-    throw getterError();
-  };
-  return writeView(s, w.m);
-}, GETTER);
-add('writeView(a stream whose cork() throws, view)', (w) => {
-  const s = new PassThrough();
-  s.cork = () => {
-    throw getterError();
-  };
-  return writeView(s, w.m);
-}, GETTER);
-add('readIntoStream(a stream whose on() throws, view)', (w) => readIntoStream({
-  on() {
-    throw getterError();
+add(
+  'writeView(a stream whose write() throws, view)',
+  (w) => {
+    const s = new PassThrough();
+    s.write = () => {
+      throw getterError();
+    };
+    return writeView(s, w.m);
   },
-  off() {
-    return this;
+  GETTER,
+);
+add(
+  'writeView(a stream whose cork() throws, view)',
+  (w) => {
+    const s = new PassThrough();
+    s.cork = () => {
+      throw getterError();
+    };
+    return writeView(s, w.m);
   },
-} as never, w.m), GETTER);
-add('readIntoStream(a stream whose resume() throws, view)', (w) => {
-  const s = new PassThrough();
-  s.resume = () => {
-    throw getterError();
-  };
-  return readIntoStream(s, w.m);
-}, GETTER);
+  GETTER,
+);
+add(
+  'readIntoStream(a stream whose on() throws, view)',
+  (w) =>
+    readIntoStream(
+      {
+        on() {
+          throw getterError();
+        },
+        off() {
+          return this;
+        },
+      } as never,
+      w.m,
+    ),
+  GETTER,
+);
+add(
+  'readIntoStream(a stream whose resume() throws, view)',
+  (w) => {
+    const s = new PassThrough();
+    s.resume = () => {
+      throw getterError();
+    };
+    return readIntoStream(s, w.m);
+  },
+  GETTER,
+);
 add('receiveInto(view, an open() returning a non-socket)', (w) => receiveInto(w.m, () => ({}) as never), TYPE);
-add('readIntoStream(stream, a transposed view)', (w) => readIntoStream(new PassThrough(), w.m.T), B('ERR_BUFFER_NOT_C_CONTIGUOUS'));
+add(
+  'readIntoStream(stream, a transposed view)',
+  (w) => readIntoStream(new PassThrough(), w.m.T),
+  B('ERR_BUFFER_NOT_C_CONTIGUOUS'),
+);
 add('readIntoStream(stream, a read-only view)', (w) => readIntoStream(new PassThrough(), w.rov), B('ERR_BUFFER_NOT_WRITABLE'));
-add('receiveInto(a transposed view, open)', (w) => receiveInto(w.m.T, () => { throw new Error('never called'); }), B('ERR_BUFFER_NOT_C_CONTIGUOUS'));
-add('receiveInto(a read-only view, open)', (w) => receiveInto(w.rov, () => { throw new Error('never called'); }), B('ERR_BUFFER_NOT_WRITABLE'));
-add('receiveInto(view, an open() that throws)', (w) => receiveInto(w.m.cast('B'), () => { throw getterError(); }), GETTER);
-add('readIntoStream(a stream delivering strings, view)', (w) => {
-  const s = new PassThrough();
-  s.setEncoding('utf8');
-  const p = readIntoStream(s, w.m.cast('B'));
-  s.write('abc');
-  return p;
-}, B('ERR_BUFFER_INVALID_EXPORT'));
-add('readIntoStream(a stream that errors, view)', (w) => {
-  const s = new PassThrough();
-  const p = readIntoStream(s, w.m.cast('B'));
-  s.destroy(getterError());
-  return p;
-}, GETTER);
-add('writeView(a stream that errors, view)', (w) => {
-  const s = new Writable({
-    write(_chunk, _enc, cb) {
-      cb(getterError());
-    },
-  });
-  s.on('error', () => undefined);
-  return writeView(s, w.m);
-}, GETTER);
+add(
+  'receiveInto(a transposed view, open)',
+  (w) =>
+    receiveInto(w.m.T, () => {
+      throw new Error('never called');
+    }),
+  B('ERR_BUFFER_NOT_C_CONTIGUOUS'),
+);
+add(
+  'receiveInto(a read-only view, open)',
+  (w) =>
+    receiveInto(w.rov, () => {
+      throw new Error('never called');
+    }),
+  B('ERR_BUFFER_NOT_WRITABLE'),
+);
+add(
+  'receiveInto(view, an open() that throws)',
+  (w) =>
+    receiveInto(w.m.cast('B'), () => {
+      throw getterError();
+    }),
+  GETTER,
+);
+add(
+  'readIntoStream(a stream delivering strings, view)',
+  (w) => {
+    const s = new PassThrough();
+    s.setEncoding('utf8');
+    const p = readIntoStream(s, w.m.cast('B'));
+    s.write('abc');
+    return p;
+  },
+  B('ERR_BUFFER_INVALID_EXPORT'),
+);
+add(
+  'readIntoStream(a stream that errors, view)',
+  (w) => {
+    const s = new PassThrough();
+    const p = readIntoStream(s, w.m.cast('B'));
+    s.destroy(getterError());
+    return p;
+  },
+  GETTER,
+);
+add(
+  'writeView(a stream that errors, view)',
+  (w) => {
+    const s = new Writable({
+      write(_chunk, _enc, cb) {
+        cb(getterError());
+      },
+    });
+    s.on('error', () => undefined);
+    return writeView(s, w.m);
+  },
+  GETTER,
+);
 
 // ---- the matrix ------------------------------------------------------------
 
@@ -1438,7 +2132,10 @@ async function outcome(run: () => unknown): Promise<{ error: unknown; sync: bool
   } catch (error) {
     return { error, sync: true };
   }
-  if (result instanceof Promise || (typeof result === 'object' && result !== null && typeof (result as Promise<unknown>).then === 'function')) {
+  if (
+    result instanceof Promise ||
+    (typeof result === 'object' && result !== null && typeof (result as Promise<unknown>).then === 'function')
+  ) {
     try {
       await result;
     } catch (error) {
@@ -1475,9 +2172,13 @@ describe('bad input', () => {
         const result = await outcome(() => run(w));
         if (result === null) throw new Error(`expected ${name} ${code}, but nothing was thrown`);
         if (result.sync) {
-          expectCode(() => {
-            throw result.error;
-          }, code as string, name);
+          expectCode(
+            () => {
+              throw result.error;
+            },
+            code as string,
+            name,
+          );
         } else {
           const error = result.error as { name?: unknown; code?: unknown };
           expect({ name: error.name, code: error.code }).toEqual({ name, code });

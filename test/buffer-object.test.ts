@@ -36,7 +36,11 @@ describe('BufferObject (the Python 2 buffer object)', () => {
     const ro = NativeBuffer.alloc(4, { readonly: true });
     expectCode(() => BufferObject.fromReadWriteObject(ro), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expect(ro.exports).toBe(0);
-    expectCode(() => BufferObject.fromObject(memoryview(new Uint8Array(8)).slice('::2')), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+    expectCode(
+      () => BufferObject.fromObject(memoryview(new Uint8Array(8)).slice('::2')),
+      'ERR_BUFFER_NOT_C_CONTIGUOUS',
+      'BufferError',
+    );
   });
 
   test('alloc (PyBuffer_New) owns zeroed writable memory', () => {
@@ -55,7 +59,9 @@ describe('BufferObject (the Python 2 buffer object)', () => {
     expect(a.equals(Buffer.from('abd'))).toBe(false);
     expect(a.equals('abc')).toBe(false);
     expect([a.compare(Buffer.from('abd')), a.compare(Buffer.from('ab')), a.compare(Buffer.from('abc'))]).toEqual([-1, 1, 0]);
-    expect([joined.indexOf('xy'), joined.indexOf(0x2d), joined.indexOf(Buffer.from('c-')), joined.indexOf('q')]).toEqual([4, 3, 2, -1]);
+    expect([joined.indexOf('xy'), joined.indexOf(0x2d), joined.indexOf(Buffer.from('c-')), joined.indexOf('q')]).toEqual([
+      4, 3, 2, -1,
+    ]);
     expectCode(() => a.concat('no' as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
   });
 

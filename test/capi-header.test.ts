@@ -25,7 +25,7 @@ function headerMacros(): Map<string, number> {
       if (value === undefined) unresolved = true;
       return String(value);
     });
-    if (unresolved || !/^[\s0-9a-fA-FxX|()+\-]+$/.test(expression)) return undefined;
+    if (unresolved || !/^[\s0-9a-fA-FxX|()+-]+$/.test(expression)) return undefined;
     const value = Function(`"use strict"; return (${expression});`)() as number;
     values.set(name, value);
     return value;
@@ -42,9 +42,7 @@ describe('buffer_protocol.h constants', () => {
   });
 
   it('has no request flag that BufferFlags lacks (BP_WRITEABLE is the CPython alias)', () => {
-    const flagNames = [...macros.keys()].filter(
-      (name) => !['BP_MAX_NDIM', 'BP_END_OF_BUFFER', 'BP_WRITEABLE'].includes(name),
-    );
+    const flagNames = [...macros.keys()].filter((name) => !['BP_MAX_NDIM', 'BP_END_OF_BUFFER', 'BP_WRITEABLE'].includes(name));
     expect(flagNames.map((name) => name.slice(3)).sort()).toEqual(Object.keys(BufferFlags).sort());
     expect(macros.get('BP_WRITEABLE')).toBe(BufferFlags.WRITABLE);
   });

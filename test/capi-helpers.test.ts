@@ -192,7 +192,10 @@ describe('the golden file', () => {
       expect(lens.has(len)).toBe(true);
       expect(lens.has(0)).toBe(true);
       expect([...lens].some((n) => n > len)).toBe(true);
-      if (len >= 2) expect([...lens].some((n) => n > 0 && n < len && (itemsizeOf(l.format) === 1 || n % itemsizeOf(l.format) !== 0))).toBe(true);
+      if (len >= 2)
+        expect([...lens].some((n) => n > 0 && n < len && (itemsizeOf(l.format) === 1 || n % itemsizeOf(l.format) !== 0))).toBe(
+          true,
+        );
       expect(new Set(l.fromContiguous!.cases.map((c) => c.order))).toEqual(new Set(ORDERS));
     }
     const shared = copies.filter((c) => c.sameMemory === true);
@@ -200,7 +203,9 @@ describe('the golden file', () => {
     expect(shared.filter((c) => c.memmove !== undefined).length).toBeGreaterThanOrEqual(10);
     expect(copies.filter((c) => c.memcpy === true).length).toBeGreaterThanOrEqual(20);
     expect(copies.filter((c) => c.memcpy === false).length).toBeGreaterThanOrEqual(20);
-    expect(copies.filter((c) => c.dst.strides.some((s) => s < 0) || c.src.strides.some((s) => s < 0)).length).toBeGreaterThanOrEqual(20);
+    expect(
+      copies.filter((c) => c.dst.strides.some((s) => s < 0) || c.src.strides.some((s) => s < 0)).length,
+    ).toBeGreaterThanOrEqual(20);
     expect(copies.filter((c) => product(c.dst.shape) * itemsizeOf(c.dst.format) >= 16384).length).toBeGreaterThanOrEqual(2);
     for (const c of copies) {
       expect(c.dst.shape).toEqual(c.src.shape);
@@ -236,7 +241,8 @@ describe('toContiguous against PyBuffer_ToContiguous', () => {
       } catch (error) {
         found.push(describeThrown(error));
       }
-      if (found.length > 0) problems.push({ id: l.id, format: l.format, shape: l.shape, strides: l.strides, offset: l.offset, found });
+      if (found.length > 0)
+        problems.push({ id: l.id, format: l.format, shape: l.shape, strides: l.strides, offset: l.offset, found });
     }
     expect(problems).toEqual([]);
   });
@@ -246,7 +252,13 @@ describe('toContiguous against PyBuffer_ToContiguous', () => {
     for (const l of layouts) {
       const buffer = arrayBufferFromHex(l.memory);
       const exporter = {
-        [bufferProtocol.getBuffer]: () => ({ buffer, byteOffset: l.offset, format: l.format, shape: l.shape, strides: l.strides }),
+        [bufferProtocol.getBuffer]: () => ({
+          buffer,
+          byteOffset: l.offset,
+          format: l.format,
+          shape: l.shape,
+          strides: l.strides,
+        }),
       };
       iterated.toContiguousProtocol++;
       for (const order of ORDERS) {
@@ -260,11 +272,17 @@ describe('toContiguous against PyBuffer_ToContiguous', () => {
       iterated.toContiguousNative++;
       let nb: NativeBuffer | undefined;
       try {
-        nb = NativeBuffer.alloc(buffer.byteLength, { format: l.format, shape: l.shape, strides: l.strides, byteOffset: l.offset });
+        nb = NativeBuffer.alloc(buffer.byteLength, {
+          format: l.format,
+          shape: l.shape,
+          strides: l.strides,
+          byteOffset: l.offset,
+        });
         new Uint8Array(nb.buffer).set(new Uint8Array(buffer));
         for (const order of ORDERS) {
           const hex = bytesToHex(toContiguous(nb, order));
-          if (hex !== l.toContiguous[order]) problems.push({ id: l.id, exporter: 'NativeBuffer', order, got: `${hex} != ${l.toContiguous[order]}` });
+          if (hex !== l.toContiguous[order])
+            problems.push({ id: l.id, exporter: 'NativeBuffer', order, got: `${hex} != ${l.toContiguous[order]}` });
         }
         if (nb.exports !== 0) problems.push({ id: l.id, exporter: 'NativeBuffer', got: `${nb.exports} exports left` });
       } catch (error) {
@@ -294,7 +312,9 @@ describe('fromContiguous against PyBuffer_FromContiguous', () => {
           const after = hexOf(buffer);
           if (after !== c.memory) found.push(`memory ${after} != ${c.memory}`);
           if (written !== c.written) found.push(`returned ${written}, CPython wrote ${c.written} bytes`);
-          if (bytesToHex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)) !== bytesToHex(source.subarray(0, c.len))) {
+          if (
+            bytesToHex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)) !== bytesToHex(source.subarray(0, c.len))
+          ) {
             found.push('the source bytes changed');
           }
           if (view.exports !== 0) found.push(`${view.exports} exports left on the view`);
@@ -302,7 +322,17 @@ describe('fromContiguous against PyBuffer_FromContiguous', () => {
           return found.length === 0 ? null : found.join('; ');
         });
         if (got !== null) {
-          problems.push({ id: l.id, format: l.format, shape: l.shape, strides: l.strides, offset: l.offset, isContiguous: l.isContiguous, order: c.order, len: c.len, got });
+          problems.push({
+            id: l.id,
+            format: l.format,
+            shape: l.shape,
+            strides: l.strides,
+            offset: l.offset,
+            isContiguous: l.isContiguous,
+            order: c.order,
+            len: c.len,
+            got,
+          });
         }
       }
     }
@@ -347,11 +377,13 @@ describe('copyData against PyObject_CopyData', () => {
       const got = attempt(() => {
         const { dst, src } = run(c);
         const found: string[] = [];
-        if (hexOf(dst) !== want) found.push(`dst ${hexOf(dst)} != ${want}${c.memmove !== undefined ? ` (memmove; CPython in place: ${c.ok})` : ''}`);
+        if (hexOf(dst) !== want)
+          found.push(`dst ${hexOf(dst)} != ${want}${c.memmove !== undefined ? ` (memmove; CPython in place: ${c.ok})` : ''}`);
         if (c.sameMemory !== true && hexOf(src) !== c.srcMemory) found.push('the source block changed');
         return found.length === 0 ? null : found.join('; ');
       });
-      if (got !== null) problems.push({ id: c.id, dst: c.dst, src: c.src, sameMemory: c.sameMemory === true, memcpy: c.memcpy, got });
+      if (got !== null)
+        problems.push({ id: c.id, dst: c.dst, src: c.src, sameMemory: c.sameMemory === true, memcpy: c.memcpy, got });
     }
     expect(problems).toEqual([]);
   });
@@ -474,7 +506,17 @@ describe('bad input', () => {
     const { buffer, view } = make();
     const before = hexOf(buffer);
     const other = make().view;
-    for (const bad of [new ArrayBuffer(8), new SharedArrayBuffer(8), [1, 2, 3, 4, 5, 6, 7, 8], 'abcdefgh', null, undefined, 8, other, { length: 8 }]) {
+    for (const bad of [
+      new ArrayBuffer(8),
+      new SharedArrayBuffer(8),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      'abcdefgh',
+      null,
+      undefined,
+      8,
+      other,
+      { length: 8 },
+    ]) {
       expectCode(() => fromContiguous(view, bad as unknown as Uint8Array), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     }
     expect(hexOf(buffer)).toBe(before);

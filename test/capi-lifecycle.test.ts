@@ -35,15 +35,15 @@ describe('release callbacks of C memory', () => {
     expect(callbacks(child.stderr)).toEqual({ img_free: 6, 'buffer object memory freed': 1 });
   });
 
-  test.each([['a natural end', []], ['process.exit()', ['process.exit']]])(
-    'run once each at %s with exports, C views and views still live',
-    (_how, extra) => {
-      const child = runFixture('capi-lifecycle', TRACE, ['exit', ...extra]);
-      expect([child.status, child.signal]).toEqual([0, null]);
-      expect(steps(child.stdout)['live']).toMatchObject({ exports: 2 });
-      expect(callbacks(child.stderr)).toEqual({ img_free: 3, 'buffer object memory freed': 1 });
-    },
-  );
+  test.each([
+    ['a natural end', []],
+    ['process.exit()', ['process.exit']],
+  ])('run once each at %s with exports, C views and views still live', (_how, extra) => {
+    const child = runFixture('capi-lifecycle', TRACE, ['exit', ...extra]);
+    expect([child.status, child.signal]).toEqual([0, null]);
+    expect(steps(child.stdout)['live']).toMatchObject({ exports: 2 });
+    expect(callbacks(child.stderr)).toEqual({ img_free: 3, 'buffer object memory freed': 1 });
+  });
 
   test('where external memory is refused, C memory is copied and handed back at once', () => {
     const child = runFixture('capi-lifecycle', { BUFFER_PROTOCOL_NO_EXTERNAL: '1' }, ['no-external']);

@@ -7,16 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BufferFlags,
-  BufferObject,
-  bufferProtocol,
-  getBuffer,
-  memoryview,
-  mmap,
-  NativeBuffer,
-  type BufferInfo,
-} from '../src';
+import { BufferFlags, BufferObject, bufferProtocol, getBuffer, memoryview, mmap, NativeBuffer, type BufferInfo } from '../src';
 import { resizableArrayBuffer } from './helpers/buffers';
 import { expectCode } from './helpers/expect';
 import { loadFixture, type CView } from './helpers/native-fixtures';
@@ -81,7 +72,10 @@ function exporters(): [string, () => unknown, () => void][] {
   const nb = NativeBuffer.alloc(6 * 8, { format: 'd', shape: [2, 3] });
   const ro = NativeBuffer.alloc(64, { readonly: true });
   const sab = new SharedArrayBuffer(64);
-  const mv = memoryview(new Float64Array(24).map((_, i) => i)).cast('B').cast('d', [4, 6]).T.slice('::-2', '1::-1');
+  const mv = memoryview(new Float64Array(24).map((_, i) => i))
+    .cast('B')
+    .cast('d', [4, 6])
+    .T.slice('::-2', '1::-1');
   const base = NativeBuffer.alloc(32);
   const bo = BufferObject.fromObject(base, 4, 16);
   const rw = BufferObject.fromReadWriteObject(base, 0, 8);
@@ -127,15 +121,14 @@ describe('bp_import and the table', () => {
   test('a mismatched ABI, API version or table size is a clear Error', () => {
     const { ABI_VERSION, API_VERSION, apiSize } = consumer.constants;
     expect(consumer.importWith(ABI_VERSION, API_VERSION, apiSize)).toBe(true);
-    expect(expectCode(() => consumer.importWith(ABI_VERSION + 1, API_VERSION, apiSize), 'ERR_BUFFER_PROTOCOL_ABI').message).toMatch(
-      /ABI version/,
-    );
-    expect(expectCode(() => consumer.importWith(ABI_VERSION, API_VERSION + 1, apiSize), 'ERR_BUFFER_PROTOCOL_ABI').message).toMatch(
-      /newer/,
-    );
+    expect(
+      expectCode(() => consumer.importWith(ABI_VERSION + 1, API_VERSION, apiSize), 'ERR_BUFFER_PROTOCOL_ABI').message,
+    ).toMatch(/ABI version/);
+    expect(
+      expectCode(() => consumer.importWith(ABI_VERSION, API_VERSION + 1, apiSize), 'ERR_BUFFER_PROTOCOL_ABI').message,
+    ).toMatch(/newer/);
     expectCode(() => consumer.importWith(ABI_VERSION, API_VERSION, apiSize + 8), 'ERR_BUFFER_PROTOCOL_ABI');
   });
-
 });
 
 describe('get_buffer from C honours every flag on every exporter kind', () => {
@@ -165,7 +158,15 @@ describe('get_buffer from C honours every flag on every exporter kind', () => {
   test('get_buffer_borrowed gives the same views, without a reference to a built-in', () => {
     for (const [, make, after] of exporters()) {
       const obj = make();
-      for (const flags of [0, BufferFlags.WRITABLE, BufferFlags.ND, BufferFlags.STRIDED_RO, BufferFlags.FULL_RO, BufferFlags.C_CONTIGUOUS, 0x400]) {
+      for (const flags of [
+        0,
+        BufferFlags.WRITABLE,
+        BufferFlags.ND,
+        BufferFlags.STRIDED_RO,
+        BufferFlags.FULL_RO,
+        BufferFlags.C_CONTIGUOUS,
+        0x400,
+      ]) {
         const c = outcome(() => consumer.describeBorrowed(obj, flags));
         const js = outcome(() => consumer.describe(obj, flags));
         expect({ flags, c }).toEqual({ flags, c: js });
@@ -190,7 +191,13 @@ describe('get_buffer from C honours every flag on every exporter kind', () => {
   });
 
   test('a resizable ArrayBuffer is refused as in JavaScript, at every size', () => {
-    for (const [length, max] of [[0, 0], [1, 1], [8, 16], [100, 4096], [5000, 1 << 20]] as const) {
+    for (const [length, max] of [
+      [0, 0],
+      [1, 1],
+      [8, 16],
+      [100, 4096],
+      [5000, 1 << 20],
+    ] as const) {
       const ab = resizableArrayBuffer(length, max);
       for (const obj of [ab, new Uint8Array(ab), new DataView(ab)]) {
         expectCode(() => consumer.describe(obj, BufferFlags.SIMPLE), 'ERR_BUFFER_RESIZABLE', 'BufferError');
@@ -381,7 +388,11 @@ describe('C helpers on views from get_buffer', () => {
     const rows = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => r * 10 + c)).reverse();
     const c = rows.flat();
     const f = [0, 1, 2, 3].flatMap((col) => rows.map((row) => row[col]!));
-    for (const [order, expected] of [['C', c], ['F', f], ['A', c]] as const) {
+    for (const [order, expected] of [
+      ['C', c],
+      ['F', f],
+      ['A', c],
+    ] as const) {
       const out = [...consumer.indirectRoundTrip(order)];
       expect(out).toEqual([...expected, ...expected.map((b) => b + 100)]);
     }
@@ -591,18 +602,30 @@ describe('bad input from JavaScript through the C API: C refuses exactly what ge
       ['an exporter whose getBuffer throws', () => throwing('getBuffer')],
       ['an exporter returning a number', () => returning(5)],
       ['an exporter returning a released BufferInfo', () => returning(releasedInfo)],
-      ['an exporter returning a descriptor outside its memory', () => returning({ buffer: new ArrayBuffer(8), format: 'd', shape: [2] })],
+      [
+        'an exporter returning a descriptor outside its memory',
+        () => returning({ buffer: new ArrayBuffer(8), format: 'd', shape: [2] }),
+      ],
       ['an exporter returning 65 dimensions', () => returning({ buffer: new ArrayBuffer(8), shape: new Array(65).fill(1) })],
       ['an exporter returning an overflowing shape', () => returning({ buffer: new ArrayBuffer(8), shape: [2 ** 40, 2 ** 40] })],
-      ['an exporter returning a huge repeat count', () => returning({ buffer: new ArrayBuffer(8), format: '9999999999999999999B' })],
-      ['an exporter returning negative strides out of memory', () => returning({ buffer: new ArrayBuffer(8), shape: [4], strides: [-1] })],
-      ['an exporter whose buffer getter throws', () => ({
-        [bufferProtocol.getBuffer]: () => ({
-          get buffer(): never {
-            throw Object.assign(new Error('buffer getter'), { code: 'ERR_TEST_GETTER' });
-          },
+      [
+        'an exporter returning a huge repeat count',
+        () => returning({ buffer: new ArrayBuffer(8), format: '9999999999999999999B' }),
+      ],
+      [
+        'an exporter returning negative strides out of memory',
+        () => returning({ buffer: new ArrayBuffer(8), shape: [4], strides: [-1] }),
+      ],
+      [
+        'an exporter whose buffer getter throws',
+        () => ({
+          [bufferProtocol.getBuffer]: () => ({
+            get buffer(): never {
+              throw Object.assign(new Error('buffer getter'), { code: 'ERR_TEST_GETTER' });
+            },
+          }),
         }),
-      })],
+      ],
     ];
   };
 

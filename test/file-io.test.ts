@@ -13,7 +13,10 @@ afterEach(() => {
 });
 
 const N = 300;
-const matrix = () => memoryview(new Float32Array(N * N).map((_, i) => i)).cast('B').cast('f', [N, N]);
+const matrix = () =>
+  memoryview(new Float32Array(N * N).map((_, i) => i))
+    .cast('B')
+    .cast('f', [N, N]);
 
 function withFile<T>(name: string, flags: string, fn: (fd: number, file: string) => T): T {
   const file = path.join(dir, name);
@@ -69,7 +72,11 @@ describe('readInto', () => {
       const expected = pick(source);
       withFile('in.bin', 'w+', (fd) => {
         fs.writeSync(fd, expected.toBytes('C'), 0, expected.nbytes, 0);
-        const target = pick(memoryview(new Float32Array(N * N)).cast('B').cast('f', [N, N]));
+        const target = pick(
+          memoryview(new Float32Array(N * N))
+            .cast('B')
+            .cast('f', [N, N]),
+        );
         expect(readInto(fd, target, 0)).toBe(expected.nbytes);
         expect(target.equals(expected)).toBe(true);
       });
@@ -208,7 +215,10 @@ describe('async read and write', () => {
     try {
       const view = matrix().slice('::-1', '::2');
       expect(await write(fd, view, 0)).toBe(view.nbytes);
-      const target = memoryview(new Float32Array(N * N)).cast('B').cast('f', [N, N]).slice('::-1', '::2');
+      const target = memoryview(new Float32Array(N * N))
+        .cast('B')
+        .cast('f', [N, N])
+        .slice('::-1', '::2');
       expect(await read(fd, target, 0)).toBe(view.nbytes);
       expect(target.equals(view)).toBe(true);
     } finally {

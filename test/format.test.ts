@@ -67,12 +67,9 @@ describe('sizeFromFormat refuses sizes beyond 2**53 - 1 with RangeError ERR_OUT_
 });
 
 describe('sizeFromFormat refuses what struct refuses with BufferError ERR_BUFFER_BAD_FORMAT', () => {
-  test.each(refused.map(([format, , error]) => [show(format), error as string, format]))(
-    '%s (%s)',
-    (_name, _error, format) => {
-      expectCode(() => sizeFromFormat(format), 'ERR_BUFFER_BAD_FORMAT', 'BufferError');
-    },
-  );
+  test.each(refused.map(([format, , error]) => [show(format), error as string, format]))('%s (%s)', (_name, _error, format) => {
+    expectCode(() => sizeFromFormat(format), 'ERR_BUFFER_BAD_FORMAT', 'BufferError');
+  });
 });
 
 describe('hand-picked values', () => {

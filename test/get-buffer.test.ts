@@ -158,7 +158,14 @@ describe('checkBuffer', () => {
         return { buffer: new ArrayBuffer(1) };
       },
     };
-    for (const yes of [new ArrayBuffer(1), new SharedArrayBuffer(1), new Uint16Array(1), new DataView(new ArrayBuffer(1)), Buffer.alloc(1), exporter]) {
+    for (const yes of [
+      new ArrayBuffer(1),
+      new SharedArrayBuffer(1),
+      new Uint16Array(1),
+      new DataView(new ArrayBuffer(1)),
+      Buffer.alloc(1),
+      exporter,
+    ]) {
       expect(checkBuffer(yes)).toBe(true);
     }
     for (const no of [null, undefined, 1, 'x', {}, [], Symbol('s')]) expect(checkBuffer(no)).toBe(false);

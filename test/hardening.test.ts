@@ -69,7 +69,9 @@ describe('layouts cannot escape their memory', () => {
   });
 
   test('a length beyond 2**53 - 1 is refused rather than rounded', () => {
-    const broadcast = { [bufferProtocol.getBuffer]: () => ({ buffer: new ArrayBuffer(1), shape: [2 ** 53 - 1, 3], strides: [0, 0] }) };
+    const broadcast = {
+      [bufferProtocol.getBuffer]: () => ({ buffer: new ArrayBuffer(1), shape: [2 ** 53 - 1, 3], strides: [0, 0] }),
+    };
     expectCode(() => getBuffer(broadcast), 'ERR_BUFFER_INVALID_LAYOUT', 'BufferError');
   });
 });
@@ -190,7 +192,11 @@ describe('memoryview re-entrancy and extremes (review)', () => {
     const m = memoryview(new Uint8Array([5, 6, 7, 8]), { shape: [2, 2] });
     const s = m.slice([null, null, Infinity]);
     expect([s.shape, s.strides, s.toList()]).toEqual([[1, 2], [2, 1], [[5, 6]]]);
-    expect(memoryview(new Uint8Array([1, 2, 3])).slice([null, null, -1e300]).toList()).toEqual([3]);
+    expect(
+      memoryview(new Uint8Array([1, 2, 3]))
+        .slice([null, null, -1e300])
+        .toList(),
+    ).toEqual([3]);
   });
 
   test('two SharedArrayBuffer objects over the same memory copy as memmove', () => {
@@ -226,6 +232,10 @@ describe('memoryview re-entrancy and extremes (review)', () => {
 
   test('unknown layout keys are refused', () => {
     expectCode(() => memoryview(new Uint8Array(8), { formatt: 'd' } as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
-    expectCode(() => (memoryview(new Uint8Array(1))[bufferProtocol.getBuffer] as (this: unknown) => unknown).call(5), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expectCode(
+      () => (memoryview(new Uint8Array(1))[bufferProtocol.getBuffer] as (this: unknown) => unknown).call(5),
+      'ERR_INVALID_ARG_TYPE',
+      'TypeError',
+    );
   });
 });

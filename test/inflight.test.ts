@@ -42,7 +42,11 @@ test('replaced WeakMap methods cannot let a forced close through mid-read', () =
 });
 
 test('a plain ArrayBuffer transferred mid-read is never written; the read rejects with a coded error', () => {
-  expect(scenario('plainTransferRead')).toEqual({ scenario: 'plainTransferRead', code: 'ERR_BUFFER_RELEASED', cloneUntouched: true });
+  expect(scenario('plainTransferRead')).toEqual({
+    scenario: 'plainTransferRead',
+    code: 'ERR_BUFFER_RELEASED',
+    cloneUntouched: true,
+  });
 });
 
 test('write() of plain memory copies it privately: no species or own slice is called, a transfer changes nothing', () => {

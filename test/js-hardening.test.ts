@@ -110,12 +110,28 @@ describe('user values are read before the memory is measured', () => {
 
     test('that detaches the memory of memoryview(ab, layout): refused with ERR_BUFFER_RELEASED', () => {
       const ab = new ArrayBuffer(64);
-      expectCode(() => memoryview(ab, trapped(field, () => detach(ab))), 'ERR_BUFFER_RELEASED', 'BufferError');
+      expectCode(
+        () =>
+          memoryview(
+            ab,
+            trapped(field, () => detach(ab)),
+          ),
+        'ERR_BUFFER_RELEASED',
+        'BufferError',
+      );
     });
 
     test('that force-closes the NativeBuffer: nothing is exported, no view returned', () => {
       const nb = NativeBuffer.alloc(64);
-      expectCode(() => memoryview(nb, trapped(field, () => nb.close({ force: true }))), 'ERR_BUFFER_RELEASED', 'BufferError');
+      expectCode(
+        () =>
+          memoryview(
+            nb,
+            trapped(field, () => nb.close({ force: true })),
+          ),
+        'ERR_BUFFER_RELEASED',
+        'BufferError',
+      );
       expect(nb.exports).toBe(0);
     });
 
@@ -130,7 +146,15 @@ describe('user values are read before the memory is measured', () => {
     test('that force-closes the owner under a base view: memoryview(view, layout) refuses', () => {
       const nb = NativeBuffer.alloc(64);
       const base = memoryview(nb);
-      expectCode(() => memoryview(base, trapped(field, () => nb.close({ force: true }))), 'ERR_BUFFER_RELEASED', 'BufferError');
+      expectCode(
+        () =>
+          memoryview(
+            base,
+            trapped(field, () => nb.close({ force: true })),
+          ),
+        'ERR_BUFFER_RELEASED',
+        'BufferError',
+      );
       base.release();
       expect(nb.exports).toBe(0);
     });

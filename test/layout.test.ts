@@ -142,7 +142,8 @@ describe('validateLayout against the bounds rule', () => {
   test('a refusal from the core carries its code', () => {
     const bad = structures.find((s) => !s.valid)!;
     expectCode(
-      () => native.core.validateLayout({ itemsize: bad.itemsize, shape: bad.shape, strides: bad.strides }, bad.offset, bad.memlen),
+      () =>
+        native.core.validateLayout({ itemsize: bad.itemsize, shape: bad.shape, strides: bad.strides }, bad.offset, bad.memlen),
       'ERR_BUFFER_OUT_OF_BOUNDS',
     );
   });

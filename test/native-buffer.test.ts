@@ -233,7 +233,11 @@ describe('NativeBuffer bad input', () => {
 
   test('shape and stride products overflowing 2**63 are refused', () => {
     expectCode(() => NativeBuffer.alloc(16, { shape: [2 ** 40, 2 ** 40] }), 'ERR_BUFFER_INVALID_LAYOUT', 'BufferError');
-    expectCode(() => NativeBuffer.alloc(16, { format: 'd', shape: [2 ** 31, 2 ** 31] }), 'ERR_BUFFER_INVALID_LAYOUT', 'BufferError');
+    expectCode(
+      () => NativeBuffer.alloc(16, { format: 'd', shape: [2 ** 31, 2 ** 31] }),
+      'ERR_BUFFER_INVALID_LAYOUT',
+      'BufferError',
+    );
     expectCode(() => NativeBuffer.alloc(16, { shape: [0, 2 ** 40, 2 ** 40] }), 'ERR_BUFFER_INVALID_LAYOUT', 'BufferError');
     expectCode(
       () => NativeBuffer.alloc(16, { shape: [2, 3], strides: [2 ** 52, 2 ** 52] }),
@@ -251,8 +255,16 @@ describe('NativeBuffer bad input', () => {
     expectCode(() => NativeBuffer.alloc(16, { shape: [4], strides: [6] }), 'ERR_BUFFER_OUT_OF_BOUNDS', 'BufferError');
     expectCode(() => NativeBuffer.alloc(16, { shape: [2], strides: [-1] }), 'ERR_BUFFER_OUT_OF_BOUNDS', 'BufferError');
     expectCode(() => NativeBuffer.alloc(16, { format: 'i', shape: [5] }), 'ERR_BUFFER_OUT_OF_BOUNDS', 'BufferError');
-    expectCode(() => NativeBuffer.alloc(16, { format: 'i', shape: [2], strides: [13] }), 'ERR_BUFFER_OUT_OF_BOUNDS', 'BufferError');
-    expectCode(() => NativeBuffer.alloc(16, { format: 'i', shape: [2, 2], strides: [3] }), 'ERR_BUFFER_INVALID_LAYOUT', 'BufferError');
+    expectCode(
+      () => NativeBuffer.alloc(16, { format: 'i', shape: [2], strides: [13] }),
+      'ERR_BUFFER_OUT_OF_BOUNDS',
+      'BufferError',
+    );
+    expectCode(
+      () => NativeBuffer.alloc(16, { format: 'i', shape: [2, 2], strides: [3] }),
+      'ERR_BUFFER_INVALID_LAYOUT',
+      'BufferError',
+    );
     // Zero-size shapes touch nothing, so any strides are fine.
     const empty = NativeBuffer.alloc(0, { format: 'd', shape: [0, 5], strides: [999, -999] });
     expect(empty.shape).toEqual([0, 5]);

@@ -248,7 +248,10 @@ function replayTyped(exporter: TypedExporter, built: Built): { mismatches: Misma
       info = getBuffer(built.obj, flags);
     } catch (error) {
       const actual = errorOutcome(error);
-      if ('ok' in outcome || !same({ error: (actual as { error: unknown }).error, name: (actual as { name: unknown }).name }, expected)) {
+      if (
+        'ok' in outcome ||
+        !same({ error: (actual as { error: unknown }).error, name: (actual as { name: unknown }).name }, expected)
+      ) {
         mismatches.push({ flags, expected, actual });
       }
       continue;

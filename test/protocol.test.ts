@@ -34,7 +34,13 @@ describe('JavaScript-level protocol', () => {
   });
 
   test('negative strides put item [0, 0] at the end of the block', () => {
-    const exporter = counting(() => ({ buffer: new ArrayBuffer(24), format: 'h', shape: [3, 4], strides: [-8, -2], byteOffset: 22 }));
+    const exporter = counting(() => ({
+      buffer: new ArrayBuffer(24),
+      format: 'h',
+      shape: [3, 4],
+      strides: [-8, -2],
+      byteOffset: 22,
+    }));
     using info = getBuffer(exporter, BufferFlags.STRIDED_RO);
     expect([info.byteOffset, info.strides, info.len]).toEqual([22, [-8, -2], 24]);
     expectCode(() => getBuffer(exporter, BufferFlags.CONTIG_RO), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
@@ -105,10 +111,21 @@ describe('JavaScript-level protocol', () => {
     ['a descriptor with a bad format', { buffer: new ArrayBuffer(4), format: 'T{' }],
     ['a descriptor with a fractional shape', { buffer: new ArrayBuffer(4), shape: [1.5] }],
     ['a descriptor with a non-boolean readonly', { buffer: new ArrayBuffer(4), readonly: 1 }],
-    ['a released BufferInfo', (() => { const i = getBuffer(new Uint8Array(1)); i.release(); return i; })()],
+    [
+      'a released BufferInfo',
+      (() => {
+        const i = getBuffer(new Uint8Array(1));
+        i.release();
+        return i;
+      })(),
+    ],
   ])('garbage (%s) is an invalid export, released exactly once', (_, garbage) => {
     const exporter = counting(() => garbage);
-    const error = expectCode(() => getBuffer(exporter), (garbage as { format?: string })?.format === 'T{' ? 'ERR_BUFFER_BAD_FORMAT' : 'ERR_BUFFER_INVALID_EXPORT', 'BufferError');
+    const error = expectCode(
+      () => getBuffer(exporter),
+      (garbage as { format?: string })?.format === 'T{' ? 'ERR_BUFFER_BAD_FORMAT' : 'ERR_BUFFER_INVALID_EXPORT',
+      'BufferError',
+    );
     expect(error.message.length).toBeGreaterThan(0);
     expect(exporter.calls).toMatchObject({ gets: 1, releases: 1 });
   });

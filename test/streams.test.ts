@@ -13,10 +13,11 @@ async function loopback(onSocket: (socket: net.Socket) => void): Promise<{ clien
   await new Promise<void>((resolve) => client.once('connect', resolve));
   return {
     client,
-    close: () => new Promise<void>((resolve) => {
-      client.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        client.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -50,7 +51,9 @@ describe('socket round trips', () => {
   }, 60_000);
 
   test('a strided view goes out as its C-order bytes (long runs zero-copy, short runs gathered)', async () => {
-    const m = memoryview(new Float32Array(256 * 256).map((_, i) => i)).cast('B').cast('f', [256, 256]);
+    const m = memoryview(new Float32Array(256 * 256).map((_, i) => i))
+      .cast('B')
+      .cast('f', [256, 256]);
     for (const view of [m.slice('::-1'), m.T, m.slice(null, '::2')]) {
       const sink = new PassThrough();
       const chunks: Buffer[] = [];
@@ -87,7 +90,11 @@ describe('readIntoStream', () => {
 
   test('needs a contiguous writable view, and a stream', () => {
     const stream = new PassThrough();
-    expectCode(() => readIntoStream(stream, memoryview(new Uint8Array(8)).slice('::2')), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+    expectCode(
+      () => readIntoStream(stream, memoryview(new Uint8Array(8)).slice('::2')),
+      'ERR_BUFFER_NOT_C_CONTIGUOUS',
+      'BufferError',
+    );
     expectCode(() => readIntoStream(stream, NativeBuffer.alloc(4, { readonly: true })), 'ERR_BUFFER_NOT_WRITABLE', 'BufferError');
     expectCode(() => readIntoStream({} as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expectCode(() => writeView(null as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
@@ -102,7 +109,10 @@ describe('receiveInto (zero-copy receive through the onread option)', () => {
       socket.end(payload);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
   }
 
   test('64 MiB land directly in a NativeBuffer, byte for byte', async () => {
@@ -141,7 +151,11 @@ describe('receiveInto (zero-copy receive through the onread option)', () => {
 
   test('needs a contiguous writable view and a socket factory', () => {
     expectCode(() => receiveInto(new Uint8Array(4), 5 as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
-    expectCode(() => receiveInto(memoryview(new Uint8Array(8)).slice('::2'), () => new net.Socket()), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+    expectCode(
+      () => receiveInto(memoryview(new Uint8Array(8)).slice('::2'), () => new net.Socket()),
+      'ERR_BUFFER_NOT_C_CONTIGUOUS',
+      'BufferError',
+    );
   });
 });
 
@@ -207,7 +221,9 @@ describe('memory that goes away mid-I/O', () => {
   test('receiveInto into a plain ArrayBuffer transferred away: ERR_BUFFER_RELEASED, and no stray write (child process)', () => {
     const child = runFixture('receive-into', {}, ['transfer'], 20_000);
     expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
-    expect(jsonLines(child.stdout)).toEqual([{ code: 'ERR_BUFFER_RELEASED', name: 'BufferError', destroyed: true, clobbered: false }]);
+    expect(jsonLines(child.stdout)).toEqual([
+      { code: 'ERR_BUFFER_RELEASED', name: 'BufferError', destroyed: true, clobbered: false },
+    ]);
   });
 
   test("the README's receiveInto example lets the process exit: the socket is destroyed when it settles (child process)", () => {

@@ -124,7 +124,8 @@ const localCall = realm.Reflect.getOwnPropertyDescriptor(Function.prototype, 'ca
 const localBind = realm.Reflect.getOwnPropertyDescriptor(Function.prototype, 'bind')?.value as unknown;
 const localBindCall =
   isBuiltin(localCall, 'call') && isBuiltin(localBind, 'bind')
-    ? (fn: unknown): ((self: unknown) => unknown) => realm.Reflect.apply(localBind as () => unknown, localCall, [fn]) as (self: unknown) => unknown
+    ? (fn: unknown): ((self: unknown) => unknown) =>
+        realm.Reflect.apply(localBind as () => unknown, localCall, [fn]) as (self: unknown) => unknown
     : null;
 
 /** This realm's value of `read()`, or undefined where replaced globals make reading it throw. */
@@ -140,7 +141,13 @@ function local(read: () => unknown): unknown {
  * A getter of this realm's `localProto` if it is the builtin and answers
  * `probe` (an object of its kind) as the fresh realm's does, else the fresh realm's.
  */
-function hotGetter<T>(localProto: unknown, realmProto: object, name: string | symbol, label: string, probe: object): (self: T) => unknown {
+function hotGetter<T>(
+  localProto: unknown,
+  realmProto: object,
+  name: string | symbol,
+  label: string,
+  probe: object,
+): (self: T) => unknown {
   const fresh = getter<T>(realmProto, name as string);
   const own = local(() => realm.Reflect.getOwnPropertyDescriptor(localProto as object, name)?.get);
   if (localBindCall === null || !isBuiltin(own, `get ${label}`)) return fresh;
@@ -149,18 +156,51 @@ function hotGetter<T>(localProto: unknown, realmProto: object, name: string | sy
 }
 
 // Well-known symbols are shared by every realm; this one is read from the fresh realm's Symbol.
-const { DataView: realmDataView, Symbol: realmSymbol } = realm as unknown as { DataView: DataViewConstructor; Symbol: SymbolConstructor };
+const { DataView: realmDataView, Symbol: realmSymbol } = realm as unknown as {
+  DataView: DataViewConstructor;
+  Symbol: SymbolConstructor;
+};
 const localTypedArrayProto = local(() => realm.Reflect.getPrototypeOf(Uint8Array.prototype));
 const probeBuffer = new realm.ArrayBuffer(16);
 const probeArray = new realm.Uint8Array(probeBuffer, 4, 8);
 const probeView = new realmDataView(probeBuffer, 4, 8);
-const typedArrayTag = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, realmSymbol.toStringTag, '[Symbol.toStringTag]', probeArray);
+const typedArrayTag = hotGetter<ArrayBufferView>(
+  localTypedArrayProto,
+  typedArrayProto,
+  realmSymbol.toStringTag,
+  '[Symbol.toStringTag]',
+  probeArray,
+);
 const typedArrayBuffer = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, 'buffer', 'buffer', probeArray);
-const typedArrayOffset = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, 'byteOffset', 'byteOffset', probeArray);
-const typedArrayLength = hotGetter<ArrayBufferView>(localTypedArrayProto, typedArrayProto, 'byteLength', 'byteLength', probeArray);
+const typedArrayOffset = hotGetter<ArrayBufferView>(
+  localTypedArrayProto,
+  typedArrayProto,
+  'byteOffset',
+  'byteOffset',
+  probeArray,
+);
+const typedArrayLength = hotGetter<ArrayBufferView>(
+  localTypedArrayProto,
+  typedArrayProto,
+  'byteLength',
+  'byteLength',
+  probeArray,
+);
 const localArrayBufferProto = local(() => ArrayBuffer.prototype);
-const hotArrayBufferLength = hotGetter<ArrayBuffer>(localArrayBufferProto, realm.ArrayBuffer.prototype, 'byteLength', 'byteLength', probeBuffer);
-const hotResizable = hotGetter<ArrayBuffer>(localArrayBufferProto, realm.ArrayBuffer.prototype, 'resizable', 'resizable', probeBuffer);
+const hotArrayBufferLength = hotGetter<ArrayBuffer>(
+  localArrayBufferProto,
+  realm.ArrayBuffer.prototype,
+  'byteLength',
+  'byteLength',
+  probeBuffer,
+);
+const hotResizable = hotGetter<ArrayBuffer>(
+  localArrayBufferProto,
+  realm.ArrayBuffer.prototype,
+  'resizable',
+  'resizable',
+  probeBuffer,
+);
 const localDataViewProto = local(() => DataView.prototype);
 const dataViewBuffer = hotGetter<DataView>(localDataViewProto, realmDataView.prototype, 'buffer', 'buffer', probeView);
 const dataViewOffset = hotGetter<DataView>(localDataViewProto, realmDataView.prototype, 'byteOffset', 'byteOffset', probeView);
@@ -208,13 +248,25 @@ export function typedArrayByteLengthOf(view: ArrayBufferView): number {
 }
 
 /** What any TypedArray or DataView covers; a DataView of a detached buffer covers nothing (its getters would throw). */
-export function viewParts(view: ArrayBufferView): { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; byteLength: number } {
+export function viewParts(view: ArrayBufferView): {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  byteOffset: number;
+  byteLength: number;
+} {
   if (typedArrayKind(view) !== undefined) {
-    return { buffer: typedArrayBufferOf(view), byteOffset: typedArrayByteOffsetOf(view), byteLength: typedArrayByteLengthOf(view) };
+    return {
+      buffer: typedArrayBufferOf(view),
+      byteOffset: typedArrayByteOffsetOf(view),
+      byteLength: typedArrayByteLengthOf(view),
+    };
   }
   const buffer = dataViewBuffer(view as DataView) as ArrayBuffer | SharedArrayBuffer;
   if (sizeOf(buffer) === 0) return { buffer, byteOffset: 0, byteLength: 0 };
-  return { buffer, byteOffset: dataViewOffset(view as DataView) as number, byteLength: dataViewLength(view as DataView) as number };
+  return {
+    buffer,
+    byteOffset: dataViewOffset(view as DataView) as number,
+    byteLength: dataViewLength(view as DataView) as number,
+  };
 }
 
 /** The real `byteLength` of a SharedArrayBuffer. */

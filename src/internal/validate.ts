@@ -23,7 +23,8 @@ export function checkIntArray(name: string, value: unknown, min: number): readon
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
     // The element's name is built only for the error: this runs per export.
-    out[i] = typeof item === 'number' && Number.isSafeInteger(item) && item >= min ? item : checkInteger(`${name}[${i}]`, item, min);
+    out[i] =
+      typeof item === 'number' && Number.isSafeInteger(item) && item >= min ? item : checkInteger(`${name}[${i}]`, item, min);
   }
   return Object.freeze(out);
 }

@@ -1,15 +1,16 @@
 // readInto / writeFrom: file I/O straight into and out of any exporter's
 // memory, strided layouts included.
 import { isArrayBuffer } from 'node:util/types';
-import { releaseQuietly, type BufferInfo } from '../buffer-info';
-import { fromContiguous } from '../contiguous';
+import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { fromContiguous } from '../export/contiguous';
 import { callNative, wrapNativeError } from '../errors';
 import { privateBytes } from '../internal/primordials';
 import { checkInteger } from '../internal/validate';
 import { BufferFlags } from '../flags';
-import { getBuffer } from '../get-buffer';
+import { getBuffer } from '../export/get-buffer';
 import { native, type TransferArgs } from '../native';
-import { placedFromInfo, toContiguousBytes, type Placed } from '../view-ops';
+import type { Placed } from '../layout/layout';
+import { toContiguousBytes } from '../view/view-ops';
 import { beginTransfer, endTransfer } from './owned';
 
 const checkFd = (fd: unknown): number => checkInteger('fd', fd, 0, 0x7fffffff);

@@ -1,6 +1,7 @@
 // buffer-protocol/io: zero-copy file I/O.
-export { mmap, MappedFile } from './mapped-file';
-export type { MmapOptions } from './mapped-file';
+export { mmap, MappedFile } from '../owners/mapped-file';
+export type { MmapOptions } from '../owners/mapped-file';
 export { readInto, writeFrom, read, write } from './file-io';
-export { writeView, readIntoStream, receiveInto } from './streams';
-export type { ReceiveOptions } from './streams';
+export { writeView } from './streams';
+export { readIntoStream, receiveInto } from './receive';
+export type { ReceiveOptions } from './receive';

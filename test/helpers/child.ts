@@ -13,12 +13,7 @@ export interface ChildResult {
  * against the compiled lib/, so crashes, GC and process-wide state cannot
  * touch the jest worker. The fixture prints JSON lines to stdout.
  */
-export function runFixture(
-  name: string,
-  env: Record<string, string> = {},
-  args: string[] = [],
-  timeout = 60_000,
-): ChildResult {
+export function runFixture(name: string, env: Record<string, string> = {}, args: string[] = [], timeout = 60_000): ChildResult {
   const file = path.join(__dirname, '..', 'fixtures', `${name}.js`);
   const result = spawnSync(process.execPath, ['--expose-gc', file, ...args], {
     env: { ...process.env, ...env },

@@ -117,7 +117,9 @@ export function itemMismatch(actual: unknown, expected: EncodedItem, format: str
     if (typeof actual !== 'number') return `expected number ${expected.float}, got ${typeof actual} ${show(actual)}`;
     const want = floatFromBits(expected.bits);
     if (Number.isNaN(want)) return Number.isNaN(actual) ? null : `expected NaN, got ${show(actual)}`;
-    return bitsOfFloat(actual) === expected.bits ? null : `expected ${expected.float} (${expected.bits}), got ${show(actual)} (${bitsOfFloat(actual)})`;
+    return bitsOfFloat(actual) === expected.bits
+      ? null
+      : `expected ${expected.float} (${expected.bits}), got ${show(actual)} (${bitsOfFloat(actual)})`;
   }
   if ('bool' in expected) {
     return actual === expected.bool ? null : `expected ${expected.bool}, got ${typeof actual} ${show(actual)}`;
@@ -170,15 +172,27 @@ export const ERROR_MAP: readonly (readonly [string, RegExp, JsError])[] = [
   ['TypeError', /^memoryview: invalid slice key$/, INVALID_ARG],
   // assumed: get() with fewer indices than ndim is an index-count error
   ['NotImplementedError', /^(multi-dimensional )?sub-views are not implemented$/, INVALID_ARG],
-  ['NotImplementedError', /^memoryview: (unsupported format|format \S+ not supported)/, { name: 'BufferError', code: 'ERR_BUFFER_UNSUPPORTED_FORMAT' }],
+  [
+    'NotImplementedError',
+    /^memoryview: (unsupported format|format \S+ not supported)/,
+    { name: 'BufferError', code: 'ERR_BUFFER_UNSUPPORTED_FORMAT' },
+  ],
   // writes
   ['TypeError', /^cannot modify read-only memory$/, { name: 'BufferError', code: 'ERR_BUFFER_NOT_WRITABLE' }],
-  ['ValueError', /^memoryview assignment: lvalue and rvalue have different structures$/, { name: 'BufferError', code: 'ERR_BUFFER_STRUCTURE_MISMATCH' }],
+  [
+    'ValueError',
+    /^memoryview assignment: lvalue and rvalue have different structures$/,
+    { name: 'BufferError', code: 'ERR_BUFFER_STRUCTURE_MISMATCH' },
+  ],
   // assumed: item values out of range for the format
   ['ValueError', /^memoryview: invalid value for format/, OUT_OF_RANGE],
   ['OverflowError', /^float too large to pack with e format$/, OUT_OF_RANGE],
   // cast
-  ['TypeError', /^memoryview: casts are restricted to C-contiguous views$/, { name: 'BufferError', code: 'ERR_BUFFER_NOT_C_CONTIGUOUS' }],
+  [
+    'TypeError',
+    /^memoryview: casts are restricted to C-contiguous views$/,
+    { name: 'BufferError', code: 'ERR_BUFFER_NOT_C_CONTIGUOUS' },
+  ],
   ['TypeError', /^memoryview: cannot cast view with zeros in shape or strides$/, INVALID_CAST],
   ['TypeError', /^memoryview: cast must be 1D -> ND or ND -> 1D$/, INVALID_CAST],
   ['ValueError', /^memoryview: destination format must be a native single character format/, INVALID_CAST],
@@ -190,7 +204,11 @@ export const ERROR_MAP: readonly (readonly [string, RegExp, JsError])[] = [
   ['TypeError', /^memoryview\.cast\(\): elements of shape must be integers$/, INVALID_ARG],
   ['TypeError', /^shape must be a list or a tuple$/, INVALID_ARG],
   ['TypeError', /^cast\(\) argument 'format' must be str/, INVALID_ARG],
-  ['ValueError', /^memoryview: number of dimensions must not exceed 64$/, { name: 'BufferError', code: 'ERR_BUFFER_TOO_MANY_DIMS' }],
+  [
+    'ValueError',
+    /^memoryview: number of dimensions must not exceed 64$/,
+    { name: 'BufferError', code: 'ERR_BUFFER_TOO_MANY_DIMS' },
+  ],
   // lifecycle
   ['ValueError', /^operation forbidden on released memoryview object$/, { name: 'BufferError', code: 'ERR_BUFFER_RELEASED' }],
   ['BufferError', /^memoryview has \d+ exported buffers?$/, EXPORTS_ACTIVE],

@@ -1,8 +1,8 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { BufferError, callNative, invalidArgType, outOfRange } from './errors';
-import { checkBoolean, checkInteger, checkObject } from './internal/validate';
-import { makeLayout, type Layout, type LayoutOptions, type LayoutSpec } from './layout';
-import { native, type NativeRegion } from './native';
+import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
+import { checkBoolean, checkInteger, checkObject } from '../internal/validate';
+import { makeLayout, type Layout, type LayoutOptions, type LayoutSpec } from '../layout/layout';
+import { native, type NativeRegion } from '../native';
 import { RegionOwner } from './region-owner';
 
 /** Options of {@link NativeBuffer.alloc}. */
@@ -62,7 +62,6 @@ function keepSpec(layout: Layout | null, given: { shape?: unknown; strides?: unk
     byteOffset: layout.byteOffset,
   };
 }
-
 
 /**
  * Aligned native memory owned by JavaScript, exposed as exactly one external
@@ -147,12 +146,15 @@ export class NativeBuffer extends RegionOwner {
       token,
       length: this.length,
       readonly: this.#readonly,
-      layout: spec === null ? null : {
-        format: spec.format as string,
-        shape: spec.shape as readonly number[] | undefined,
-        strides: spec.strides as readonly number[] | undefined,
-        byteOffset: spec.byteOffset as number,
-      },
+      layout:
+        spec === null
+          ? null
+          : {
+              format: spec.format as string,
+              shape: spec.shape as readonly number[] | undefined,
+              strides: spec.strides as readonly number[] | undefined,
+              byteOffset: spec.byteOffset as number,
+            },
     };
   }
 
@@ -175,7 +177,10 @@ export class NativeBuffer extends RegionOwner {
     const region = callNative(() => new native.NativeRegion(h['token'] as bigint));
     if (region.length !== length) {
       region.close(true);
-      throw new BufferError('ERR_BUFFER_INVALID_EXPORT', `the shared memory holds ${region.length} bytes, not the handle's ${length}`);
+      throw new BufferError(
+        'ERR_BUFFER_INVALID_EXPORT',
+        `the shared memory holds ${region.length} bytes, not the handle's ${length}`,
+      );
     }
     return new NativeBuffer(region, keepSpec(layout, given ?? {}), layout, readonly);
   }
@@ -224,12 +229,7 @@ export class NativeBuffer extends RegionOwner {
    */
   resize(size: number): void {
     checkInteger('size', size, 0, MAX_LENGTH);
-    if (this.region.isClosed) throw new BufferError('ERR_BUFFER_RELEASED', 'NativeBuffer is closed');
-    if (this.region.isForeign) throw new BufferError('ERR_BUFFER_NOT_RESIZABLE', 'memory lent by C code cannot be resized');
-    const exports = this.region.exports;
-    if (exports > 0) {
-      throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `cannot resize: ${exports} exported buffer${exports === 1 ? '' : 's'}`);
-    }
+    this.checkChange('resize', false);
     const layout = this.#spec === null ? null : makeLayout(this.#spec, size);
     this.adoptBuffer(callNative(() => this.region.resize(size)));
     this.#layout = layout;

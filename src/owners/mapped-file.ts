@@ -1,9 +1,9 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { BufferError, callNative, invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import { checkInteger, checkObject, checkString } from '../internal/validate';
-import { makeLayout, type Layout, type LayoutOptions } from '../layout';
+import { makeLayout, type Layout, type LayoutOptions } from '../layout/layout';
 import { native, type NativeRegion } from '../native';
-import { RegionOwner } from '../region-owner';
+import { RegionOwner } from './region-owner';
 
 /** Options of {@link mmap}; the layout fields describe the mapped bytes. */
 export interface MmapOptions extends LayoutOptions {
@@ -26,8 +26,10 @@ const OPTION_KEYS = new Set(['mode', 'offset', 'length', 'format', 'shape', 'str
 
 // What to do about the refusals that name no obvious fix.
 const HINTS: Record<string, string> = {
-  ENODEV: 'only regular files can be mapped; read FIFOs, sockets and devices with fs streams, and allocate zeroed memory with NativeBuffer.alloc',
-  ENOMEM: 'too many mappings are alive: close the MappedFiles you no longer use and drop them, so GC can unmap them, or map fewer at once',
+  ENODEV:
+    'only regular files can be mapped; read FIFOs, sockets and devices with fs streams, and allocate zeroed memory with NativeBuffer.alloc',
+  ENOMEM:
+    'too many mappings are alive: close the MappedFiles you no longer use and drop them, so GC can unmap them, or map fewer at once',
 };
 
 function withHint(error: unknown): unknown {

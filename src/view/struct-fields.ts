@@ -2,7 +2,7 @@
 // does, for the comparisons CPython makes through the struct module. Item
 // access stays restricted to single-code formats, as in CPython.
 import { codecFor, type Item } from './items';
-import { parseFormat } from './format';
+import { parseFormat } from '../layout/format';
 
 /** One item's values: a single value, or a tuple (one-element tuples unwrap, as in memoryview). */
 export type Unpacked = Item | Item[];
@@ -52,7 +52,7 @@ function compile(format: string): ((view: DataView, offset: number) => Unpacked)
     const count = m[1] === '' ? 1 : Number(m[1]);
     const code = m[2]!;
     const one = parseFormat(prefix + code);
-    if (native && one.alignment > 1 && offset > 0) offset += (one.alignment - 1) - ((offset - 1) % one.alignment);
+    if (native && one.alignment > 1 && offset > 0) offset += one.alignment - 1 - ((offset - 1) % one.alignment);
     if (code === 'x') {
       offset += count;
     } else if (code === 's') {

@@ -98,7 +98,10 @@ describe('ranges', () => {
     const empty = path.join(dir, 'empty.bin');
     fs.writeFileSync(empty, '');
     expectCode(() => mmap(empty), 'ERR_OUT_OF_RANGE', 'RangeError');
-    const error = expectCode(() => mmap(path.join(dir, 'missing.bin')), 'ENOENT') as unknown as Error & { errno: number; syscall: string };
+    const error = expectCode(() => mmap(path.join(dir, 'missing.bin')), 'ENOENT') as unknown as Error & {
+      errno: number;
+      syscall: string;
+    };
     expect([error.errno, error.syscall]).toEqual([-2, 'open']);
     expectCode(() => mmap(dir, { mode: 'r+' }), 'EISDIR');
     expectCode(() => mmap(42 as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
@@ -132,20 +135,27 @@ describe('lifecycle', () => {
 });
 
 describe('a file that shrinks under its mapping (child processes)', () => {
-  test.each([['r'], ['r+'], ['c']])("mode '%s': pages past the new end read as zeros, no SIGBUS, and the loss is reported", (mode) => {
-    const child = runFixture('truncate', {}, [mode]);
-    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
-    expect(jsonLines(child.stdout)).toEqual([
-      {
-        before: { first: 7, last: 7, truncated: false },
-        after: { first: 7, third: 0, last: 0, truncated: true },
-        getBuffer: 'ERR_BUFFER_TRUNCATED',
-        memoryview: 'ERR_BUFFER_TRUNCATED',
-        flush: 'ERR_BUFFER_TRUNCATED',
-      },
-      { closed: true },
-    ]);
-  });
+  test.each([['r'], ['r+'], ['c']])(
+    "mode '%s': pages past the new end read as zeros, no SIGBUS, and the loss is reported",
+    (mode) => {
+      const child = runFixture('truncate', {}, [mode]);
+      expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({
+        status: 0,
+        signal: null,
+        stderr: '',
+      });
+      expect(jsonLines(child.stdout)).toEqual([
+        {
+          before: { first: 7, last: 7, truncated: false },
+          after: { first: 7, third: 0, last: 0, truncated: true },
+          getBuffer: 'ERR_BUFFER_TRUNCATED',
+          memoryview: 'ERR_BUFFER_TRUNCATED',
+          flush: 'ERR_BUFFER_TRUNCATED',
+        },
+        { closed: true },
+      ]);
+    },
+  );
 
   test('a SIGBUS that is not about a mapping still ends the process', () => {
     const child = runFixture('foreign-sigbus');
@@ -158,7 +168,9 @@ describe('guard slots', () => {
   test('4,100 mappings closed but not yet collected, then a truncation: the guard is still there (child process)', () => {
     const child = runFixture('mmap-many', {}, ['4100']);
     expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
-    expect(jsonLines(child.stdout)).toEqual([{ rounds: 4100, first: 7, third: 0, truncated: true, getBuffer: 'ERR_BUFFER_TRUNCATED' }]);
+    expect(jsonLines(child.stdout)).toEqual([
+      { rounds: 4100, first: 7, third: 0, truncated: true, getBuffer: 'ERR_BUFFER_TRUNCATED' },
+    ]);
   });
 });
 

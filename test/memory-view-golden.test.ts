@@ -292,7 +292,8 @@ describe('the golden files', () => {
     expect(structures.length).toBeGreaterThanOrEqual(1000);
     const formats = new Set(structures.map((s) => s.format));
     for (const code of 'bBhHiIlLqQnNfd?cPe') expect(formats.has(code)).toBe(true);
-    for (const prefixed of ['<i', '>d', '=h', '!Q', '@P']) expect([...formats].some((f) => f.length === 2 && f[0] === prefixed[0])).toBe(true);
+    for (const prefixed of ['<i', '>d', '=h', '!Q', '@P'])
+      expect([...formats].some((f) => f.length === 2 && f[0] === prefixed[0])).toBe(true);
     const ndims = new Set(structures.map((s) => s.shape.length));
     expect([...ndims].sort()).toEqual([0, 1, 2, 3, 4]);
     const share = (p: (s: Structure) => boolean): number => structures.filter(p).length / structures.length;
@@ -345,7 +346,8 @@ describe('structures: memoryview(ArrayBuffer, layout) against CPython on the sam
       iterated.structures++;
       const problems: string[] = [];
       const check = (what: string, actual: unknown, expected: unknown): void => {
-        if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${what}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+        if (JSON.stringify(actual) !== JSON.stringify(expected))
+          problems.push(`${what}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
       };
       try {
         const { view: m, buffer } = structureView(s);
@@ -386,7 +388,8 @@ describe('structures: memoryview(ArrayBuffer, layout) against CPython on the sam
       } catch (error) {
         problems.push(describeThrown(error));
       }
-      if (problems.length > 0) mismatches.push({ id: s.id, format: s.format, shape: s.shape, strides: s.strides, offset: s.offset, problems });
+      if (problems.length > 0)
+        mismatches.push({ id: s.id, format: s.format, shape: s.shape, strides: s.strides, offset: s.offset, problems });
     }
     expect(mismatches).toEqual([]);
   });
@@ -447,13 +450,18 @@ describe('indexing: get(...index)', () => {
 
 describe('slicing', () => {
   function exhaustiveCases(outside: boolean): { set: ExhaustiveSet; c: ExhaustiveSet['cases'][number] }[] {
-    return sliceFile.exhaustive.flatMap((set) => set.cases.filter((c) => (c.outsideBase === true) === outside).map((c) => ({ set, c })));
+    return sliceFile.exhaustive.flatMap((set) =>
+      set.cases.filter((c) => (c.outsideBase === true) === outside).map((c) => ({ set, c })),
+    );
   }
 
   function replayExhaustive(outside: boolean): unknown[] {
     const mismatches: unknown[] = [];
     const bases = new Map(
-      sliceFile.exhaustive.map((set) => [set.n, memoryview(arrayBufferFromHex(set.memory), { format: 'h', shape: [set.n], strides: [2], byteOffset: 0 })]),
+      sliceFile.exhaustive.map((set) => [
+        set.n,
+        memoryview(arrayBufferFromHex(set.memory), { format: 'h', shape: [set.n], strides: [2], byteOffset: 0 }),
+      ]),
     );
     for (const { set, c } of exhaustiveCases(outside)) {
       if (outside) iterated.exhaustiveOutside++;
@@ -493,7 +501,7 @@ describe('slicing', () => {
     expect(replayChained(false)).toEqual([]);
   });
 
-  test("1-D: empty reversed slices whose buf CPython moves one stride before the block", () => {
+  test('1-D: empty reversed slices whose buf CPython moves one stride before the block', () => {
     // memoryview(b'')[::-1] and friends: PySlice_AdjustIndices gives start
     // -1 for a negative step over nothing, and init_slice adds
     // start * stride to buf. The pointer is never dereferenced; we keep
@@ -525,7 +533,8 @@ describe('slicing', () => {
       } catch (error) {
         problem = describeThrown(error);
       }
-      if (problem !== null) mismatches.push({ id: r.id, format: r.format, shape: r.shape, strides: r.strides, key: r.key, problem });
+      if (problem !== null)
+        mismatches.push({ id: r.id, format: r.format, shape: r.shape, strides: r.strides, key: r.key, problem });
     }
     return mismatches;
   }
@@ -767,7 +776,9 @@ describe('lifecycle scripts (bytearray <-> NativeBuffer)', () => {
           problem = attempt(() => {
             const got = run(objs, step);
             if (step.op === 'tolist') return listMismatch(got, step.ok as EncodedList, 'B');
-            return JSON.stringify(got) === JSON.stringify(step.ok) ? null : `${JSON.stringify(got)} != ${JSON.stringify(step.ok)}`;
+            return JSON.stringify(got) === JSON.stringify(step.ok)
+              ? null
+              : `${JSON.stringify(got)} != ${JSON.stringify(step.ok)}`;
           });
         }
         if (problem !== null) mismatches.push({ step: i, ...step, problem });

@@ -1,14 +1,14 @@
 // What NativeBuffer and MappedFile share: one native region exposed as one
 // ArrayBuffer, its export count, close() with detach, and the exporter
 // plumbing. Subclasses add how they are made and what layout they export.
-import { releaseOwnExport, type BufferInfo } from './buffer-info';
-import { BufferError, callNative, invalidArgType } from './errors';
-import { BufferFlags, checkFlags } from './flags';
-import { checkBoolean, checkObject } from './internal/validate';
-import { markOwned, transfersInFlight } from './io/owned';
-import type { Layout } from './layout';
-import type { NativeRegion } from './native';
-import { bufferProtocol, registerExporter } from './protocol';
+import type { BufferInfo } from '../export/buffer-info';
+import { defineExporter, type ExporterMethods } from '../export/exporters';
+import { BufferError, callNative } from '../errors';
+import { checkBoolean, checkObject } from '../internal/validate';
+import { markOwned, transfersInFlight } from '../io/owned';
+import type { Layout } from '../layout/layout';
+import type { NativeRegion } from '../native';
+import type { bufferProtocol } from '../protocol';
 import { exportRegion } from './region-export';
 
 /** Options of `close()`. */
@@ -28,11 +28,18 @@ export abstract class RegionOwner {
   }
 
   static {
-    registerExporter(
+    defineExporter(
+      this,
+      'a NativeBuffer or MappedFile',
       (obj) => #region in obj,
-      (obj, flags) => (obj as RegionOwner).#export(flags),
+      (obj, flags) => obj.#export(flags),
     );
   }
+
+  /** PEP 688 form of getBuffer(this, flags). */
+  declare [bufferProtocol.getBuffer]: ExporterMethods[typeof bufferProtocol.getBuffer];
+  /** PEP 688 form of view.release(): ends an export of this memory. */
+  declare [bufferProtocol.releaseBuffer]: ExporterMethods[typeof bufferProtocol.releaseBuffer];
 
   /** The name used in messages ('NativeBuffer', 'MappedFile'). */
   protected abstract get kind(): string;
@@ -92,31 +99,46 @@ export abstract class RegionOwner {
   close(options: CloseOptions = {}): void {
     const force = checkObject('options', options)['force'] ?? false;
     checkBoolean('options.force', force);
-    const pending = transfersInFlight(this.#buffer);
+    this.checkChange('close', force as boolean);
+    callNative(() => this.#region.close(force as boolean));
+    this.#buffer = null;
+  }
+
+  /**
+   * The close/resize policy, in one place and worded with the real owner
+   * kind. The binding re-checks the same rules (C++ owns memory safety);
+   * these run first so that messages name NativeBuffer or MappedFile.
+   * Closing what is closed does nothing.
+   */
+  protected checkChange(action: 'close' | 'resize', force: boolean): void {
+    const region = this.#region;
+    if (region.isClosed) {
+      if (action === 'close') return;
+      throw new BufferError('ERR_BUFFER_RELEASED', `${this.kind} is closed`);
+    }
+    if (action === 'resize' && region.isForeign) {
+      throw new BufferError('ERR_BUFFER_NOT_RESIZABLE', 'memory lent by C code cannot be resized');
+    }
+    // Not even a forced close may free memory the threadpool still uses (a
+    // resize is refused by the export such a transfer holds).
+    const pending = action === 'close' ? transfersInFlight(this.#buffer) : 0;
     if (pending > 0) {
       throw new BufferError(
         'ERR_BUFFER_EXPORTS_ACTIVE',
         `cannot close: ${pending} asynchronous transfer${pending === 1 ? '' : 's'} in flight (not even forced: the kernel is using the memory)`,
       );
     }
-    callNative(() => this.#region.close(force as boolean));
-    this.#buffer = null;
+    const exports = region.exports;
+    if (exports > 0 && !force) {
+      throw new BufferError(
+        'ERR_BUFFER_EXPORTS_ACTIVE',
+        `cannot ${action}: ${exports} exported buffer${exports === 1 ? '' : 's'}`,
+      );
+    }
   }
 
   #export(flags: number): BufferInfo {
     this.checkExport();
     return exportRegion(this, this.#region, this.#buffer, this.exportLayout, this.readonly, flags, this.kind);
-  }
-
-  /** PEP 688 form of getBuffer(this, flags). */
-  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (typeof this !== 'object' || this === null || !(#region in this)) throw invalidArgType('this', 'a NativeBuffer or MappedFile', this);
-    checkFlags(flags);
-    return this.#export(flags);
-  }
-
-  /** PEP 688 form of view.release(): ends an export of this memory. */
-  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    releaseOwnExport(this, view);
   }
 }

@@ -8,13 +8,15 @@
 // a replaced one could capture a private copy (which I/O then hands to the
 // threadpool) or stand in for it.
 import { types } from 'node:util';
-import { callNative } from './errors';
-import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from './internal/primordials';
-import { nativeCore } from './internal/native-core';
+import { callNative } from '../errors';
+import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from '../internal/primordials';
+import { nativeCore } from '../internal/native-core';
 import { unpackerFor, type Unpacked } from './struct-fields';
-import type { BufferInfo } from './buffer-info';
-import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout } from './layout';
-import { native } from './native';
+import { contiguousStrides, isCContiguousLayout, type Placed } from '../layout/layout';
+import { native } from '../native';
+
+/** Where a layout's items lie: what copies and overlap checks read of a layout. */
+type StridedItems = Pick<Placed, 'buffer' | 'byteOffset' | 'itemsize' | 'shape' | 'strides'>;
 
 // Below this many bytes the JavaScript loops beat the cost of a native call
 // (measured: bench/memoryview.js).
@@ -24,29 +26,13 @@ const { isArrayBuffer } = types;
 // What toBytes() hands the caller: this realm's class, as it was at load.
 const PublicUint8Array = Uint8Array;
 
-export type Placed = Layout & { readonly buffer: ArrayBuffer | SharedArrayBuffer };
-
-/** A held export as a complete layout (shape, strides and format filled in). */
-export function placedFromInfo(info: BufferInfo): Placed {
-  const itemsize = info.itemsize;
-  const shape = info.shape ?? [info.len / itemsize];
-  const strides = info.strides ?? contiguousStrides(shape, itemsize, 'C');
-  return {
-    buffer: info.buffer,
-    format: info.format ?? 'B',
-    itemsize,
-    ndim: shape.length,
-    shape,
-    strides,
-    byteOffset: info.byteOffset,
-    len: info.len,
-    cContiguous: isCContiguousLayout(shape, strides, itemsize, info.len),
-    fContiguous: isFContiguousLayout(shape, strides, itemsize, info.len),
-  };
-}
-
 /** [first byte, one past the last byte] the items of a layout touch. */
-export function byteRange(v: { byteOffset: number; shape: readonly number[]; strides: readonly number[]; itemsize: number }): [number, number] {
+export function byteRange(v: {
+  byteOffset: number;
+  shape: readonly number[];
+  strides: readonly number[];
+  itemsize: number;
+}): [number, number] {
   let lo = v.byteOffset;
   let hi = v.byteOffset;
   for (let i = 0; i < v.shape.length; i++) {
@@ -188,10 +174,7 @@ export function toBytesForUser(v: Placed, fortran: boolean): Uint8Array {
  * checked). Overlapping memory reads the source first, as memmove would, so
  * the copy is never partial.
  */
-export function copyItems(
-  dst: Placed,
-  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
-): void {
+export function copyItems(dst: Placed, src: StridedItems): void {
   const count = dst.len / dst.itemsize;
   if (count === 0) return;
   const size = dst.itemsize;
@@ -206,7 +189,16 @@ export function copyItems(
   if (dst.len >= NATIVE_COPY_BYTES && arrayBuffers && !itemsMayOverlap(dst)) {
     // The kernel compares addresses itself (memmove semantics).
     callNative(() =>
-      native.core.copyItems(dst.buffer as ArrayBuffer, dst.byteOffset, dst.strides, src.buffer as ArrayBuffer, src.byteOffset, src.strides, dst.shape, size),
+      native.core.copyItems(
+        dst.buffer as ArrayBuffer,
+        dst.byteOffset,
+        dst.strides,
+        src.buffer as ArrayBuffer,
+        src.byteOffset,
+        src.strides,
+        dst.shape,
+        size,
+      ),
     );
     return;
   }
@@ -227,7 +219,10 @@ function copyThroughTemporary(
   src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; strides: readonly number[] },
 ): void {
   const size = dst.itemsize;
-  const tmp = toContiguousBytes({ ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false }, false);
+  const tmp = toContiguousBytes(
+    { ...dst, buffer: src.buffer, byteOffset: src.byteOffset, strides: src.strides, cContiguous: false, fContiguous: false },
+    false,
+  );
   const dstBytes = privateView(dst.buffer);
   forEachOffsetPair(dst.shape, dst, { byteOffset: 0, strides: contiguousStrides(dst.shape, size, 'C') }, (od, ot) => {
     for (let b = 0; b < size; b++) dstBytes[od + b] = tmp[ot + b]!;
@@ -241,11 +236,7 @@ function copyThroughTemporary(
  * Two SharedArrayBuffer objects can share memory too (structuredClone, a
  * grown WebAssembly.Memory), with no address to ask: assume they do.
  */
-function sourceOverlaps(
-  dst: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
-  src: { buffer: ArrayBuffer | SharedArrayBuffer; byteOffset: number; itemsize: number; shape: readonly number[]; strides: readonly number[] },
-  arrayBuffers: boolean,
-): boolean {
+function sourceOverlaps(dst: StridedItems, src: StridedItems, arrayBuffers: boolean): boolean {
   let shift = 0; // where src's byte 0 lies in dst's buffer
   if (src.buffer !== dst.buffer) {
     if (!arrayBuffers) return !isArrayBuffer(src.buffer) && !isArrayBuffer(dst.buffer);

@@ -1,11 +1,22 @@
 // Exports of memory owned by a native region (NativeBuffer, MappedFile).
-import { BufferInfoImpl, type BufferInfo } from './buffer-info';
-import { BufferError, callNative } from './errors';
-import { negotiate, negotiateContiguous, type Layout } from './layout';
-import type { NativeRegion } from './native';
+import { BufferInfoImpl, type BufferInfo } from '../export/buffer-info';
+import { BufferError, callNative } from '../errors';
+import type { Layout } from '../layout/layout';
+import { negotiate, negotiateContiguous } from '../layout/negotiate';
+import type { NativeRegion } from '../native';
 
 function bytesLayout(length: number): Layout {
-  return { format: 'B', itemsize: 1, ndim: 1, shape: [length], strides: [1], byteOffset: 0, len: length, cContiguous: true, fContiguous: true };
+  return {
+    format: 'B',
+    itemsize: 1,
+    ndim: 1,
+    shape: [length],
+    strides: [1],
+    byteOffset: 0,
+    len: length,
+    cContiguous: true,
+    fContiguous: true,
+  };
 }
 
 /**
@@ -30,6 +41,6 @@ export function exportRegion(
   const full = layout ?? bytesLayout(region.length);
   const seen = layout === null ? negotiateContiguous(full.len, 1, 'B', readonly, flags) : negotiate(full, readonly, flags);
   callNative(() => region.acquire());
-  return new BufferInfoImpl(owner, buffer, full.byteOffset, full.len, readonly, full.itemsize, seen.format, seen.ndim,
-    seen.shape, seen.strides, () => region.release());
+  const memory = { buffer, byteOffset: full.byteOffset, len: full.len, itemsize: full.itemsize };
+  return BufferInfoImpl.of(owner, memory, readonly, seen, () => region.release());
 }

@@ -2,15 +2,17 @@
 // one-dimensional byte window onto another exporter's memory, or onto memory
 // of its own (PyBuffer_New). It is built on a 'B' memoryview of the base, so
 // slices share the base's single export and release it with the last of them.
-import { BufferInfoImpl, releaseOwnExport, releaseQuietly, type BufferInfo } from './buffer-info';
-import { BufferError, invalidArgType, outOfRange } from './errors';
-import { BufferFlags, checkFlags } from './flags';
-import { getBuffer } from './get-buffer';
-import { checkInteger } from './internal/validate';
-import { negotiateContiguous } from './layout';
-import { memoryview, type MemoryView } from './memory-view';
+import { BufferInfoImpl, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { defineExporter, type ExporterMethods } from '../export/exporters';
+import { BufferError, invalidArgType, outOfRange } from '../errors';
+import { BufferFlags } from '../flags';
+import { getBuffer } from '../export/get-buffer';
+import { memoryGone } from '../internal/memory';
+import { checkInteger } from '../internal/validate';
+import { negotiateContiguous } from '../layout/negotiate';
+import { memoryview, type MemoryView } from '../view/memory-view';
 import { NativeBuffer } from './native-buffer';
-import { bufferProtocol, registerExporter } from './protocol';
+import type { bufferProtocol } from '../protocol';
 
 /** `Py_END_OF_BUFFER`: as a size, "up to the end of the base's buffer". */
 export const END_OF_BUFFER = -1;
@@ -30,11 +32,18 @@ export class BufferObject {
   }
 
   static {
-    registerExporter(
+    defineExporter(
+      this,
+      'a BufferObject',
       (obj) => #view in obj,
-      (obj, flags) => (obj as BufferObject).#export(flags),
+      (obj, flags) => obj.#export(flags),
     );
   }
+
+  /** PEP 688 form of getBuffer(this, flags). */
+  declare [bufferProtocol.getBuffer]: ExporterMethods[typeof bufferProtocol.getBuffer];
+  /** PEP 688 form of view.release(). */
+  declare [bufferProtocol.releaseBuffer]: ExporterMethods[typeof bufferProtocol.releaseBuffer];
 
   static #window(base: unknown, offset: unknown, size: unknown, writable: boolean): BufferObject {
     const start = checkInteger('offset', offset, 0);
@@ -125,7 +134,10 @@ export class BufferObject {
     try {
       BufferObject.#withBytes([source], ([bytes]) => {
         if (bytes!.length !== target.length) {
-          throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', `cannot assign ${bytes!.length} bytes to a window of ${target.length}`);
+          throw new BufferError(
+            'ERR_BUFFER_STRUCTURE_MISMATCH',
+            `cannot assign ${bytes!.length} bytes to a window of ${target.length}`,
+          );
         }
         target.assign(bytes);
       });
@@ -165,7 +177,7 @@ export class BufferObject {
   #bytes(): Uint8Array {
     const v = this.#view;
     // A forced close of the base's owner detaches the memory under the view.
-    if (v.length > 0 && v.buffer.byteLength === 0) {
+    if (memoryGone(v.buffer, v.nbytes)) {
       throw new BufferError('ERR_BUFFER_RELEASED', 'the memory of this buffer object was released by its owner');
     }
     return new Uint8Array(v.buffer, v.byteOffset, v.length);
@@ -238,20 +250,12 @@ export class BufferObject {
     // Negotiate first, then hold the inner view for the export's lifetime.
     const seen = negotiateContiguous(this.#view.nbytes, 1, 'B', this.#readonly, flags);
     const hold = getBuffer(this.#view, BufferFlags.SIMPLE);
-    return new BufferInfoImpl(this, hold.buffer, hold.byteOffset, hold.len, this.#readonly, 1, seen.format, seen.ndim,
-      seen.shape, seen.strides, () => hold.release());
-  }
-
-  /** PEP 688 form of getBuffer(this, flags). */
-  [bufferProtocol.getBuffer](flags: number = BufferFlags.FULL_RO): BufferInfo {
-    if (typeof this !== 'object' || this === null || !(#view in this)) throw invalidArgType('this', 'a BufferObject', this);
-    checkFlags(flags);
-    return this.#export(flags);
-  }
-
-  /** PEP 688 form of view.release(). */
-  [bufferProtocol.releaseBuffer](view: BufferInfo): void {
-    releaseOwnExport(this, view);
+    return BufferInfoImpl.of(
+      this,
+      { buffer: hold.buffer, byteOffset: hold.byteOffset, len: hold.len, itemsize: 1 },
+      this.#readonly,
+      seen,
+      () => hold.release(),
+    );
   }
 }
-

@@ -42,12 +42,38 @@ describe('memoryview lifecycle', () => {
     const m = memoryview(new Uint8Array([1, 2, 3]));
     m.release();
     const ops: Array<() => unknown> = [
-      () => m.obj, () => m.buffer, () => m.byteOffset, () => m.nbytes, () => m.readonly, () => m.itemsize,
-      () => m.format, () => m.ndim, () => m.shape, () => m.strides, () => m.suboffsets, () => m.cContiguous,
-      () => m.fContiguous, () => m.contiguous, () => m.length, () => m.get(0), () => m.set(0, 1), () => m.slice(),
-      () => m.cast('B'), () => m.transpose(), () => m.T, () => m.reshape([3]), () => m.toList(), () => m.toBytes(),
-      () => m.hex(), () => m.toReadonly(), () => m.assign(new Uint8Array(3)), () => m.typed(), () => m.dataView(),
-      () => [...m], () => getBuffer(m), () => memoryview(m),
+      () => m.obj,
+      () => m.buffer,
+      () => m.byteOffset,
+      () => m.nbytes,
+      () => m.readonly,
+      () => m.itemsize,
+      () => m.format,
+      () => m.ndim,
+      () => m.shape,
+      () => m.strides,
+      () => m.suboffsets,
+      () => m.cContiguous,
+      () => m.fContiguous,
+      () => m.contiguous,
+      () => m.length,
+      () => m.get(0),
+      () => m.set(0, 1),
+      () => m.slice(),
+      () => m.cast('B'),
+      () => m.transpose(),
+      () => m.T,
+      () => m.reshape([3]),
+      () => m.toList(),
+      () => m.toBytes(),
+      () => m.hex(),
+      () => m.toReadonly(),
+      () => m.assign(new Uint8Array(3)),
+      () => m.typed(),
+      () => m.dataView(),
+      () => [...m],
+      () => getBuffer(m),
+      () => memoryview(m),
     ];
     for (const op of ops) expectCode(op, 'ERR_BUFFER_RELEASED', 'BufferError');
     expect(m.released).toBe(true);
@@ -102,7 +128,10 @@ describe('memoryview layouts', () => {
   test('reinterprets bytes like np.ndarray(shape, dtype, buffer, offset, strides)', () => {
     const raw = new Uint8Array(32).map((_, i) => i);
     const m = memoryview(raw, { format: '<H', shape: [2, 3], strides: [12, 4], byteOffset: 2 });
-    expect(m.toList()).toEqual([[0x0302, 0x0706, 0x0b0a], [0x0f0e, 0x1312, 0x1716]]);
+    expect(m.toList()).toEqual([
+      [0x0302, 0x0706, 0x0b0a],
+      [0x0f0e, 0x1312, 0x1716],
+    ]);
     expect([m.byteOffset, m.cContiguous, m.fContiguous]).toEqual([2, false, false]);
   });
 
@@ -120,7 +149,7 @@ describe('memoryview layouts', () => {
     [{ shape: new Array(65).fill(1) }, 'ERR_BUFFER_TOO_MANY_DIMS'],
     [{ shape: [2 ** 40, 2 ** 40] }, 'ERR_BUFFER_INVALID_LAYOUT'],
     [{ format: 'T{i}' }, 'ERR_BUFFER_BAD_FORMAT'],
-    [{ format: 'i' , shape: [1.5] }, 'ERR_OUT_OF_RANGE'],
+    [{ format: 'i', shape: [1.5] }, 'ERR_OUT_OF_RANGE'],
     [{ format: 3 }, 'ERR_INVALID_ARG_TYPE'],
     [{ readonly: 'yes' }, 'ERR_INVALID_ARG_TYPE'],
   ])('layout %p is refused with %s and leaves the exporter unchanged', (layout, code) => {
@@ -164,7 +193,15 @@ describe('items', () => {
 
   test('half floats round to nearest even and refuse overflow', () => {
     const e = memoryview(new Uint16Array(4), { format: 'e' });
-    for (const [value, expected] of [[1, 1], [65504, 65504], [2 ** -24, 2 ** -24], [1 + 2 ** -11, 1], [1 + 3 * 2 ** -11, 1 + 2 ** -9], [-0, -0], [Infinity, Infinity]] as const) {
+    for (const [value, expected] of [
+      [1, 1],
+      [65504, 65504],
+      [2 ** -24, 2 ** -24],
+      [1 + 2 ** -11, 1],
+      [1 + 3 * 2 ** -11, 1 + 2 ** -9],
+      [-0, -0],
+      [Infinity, Infinity],
+    ] as const) {
       e.set(0, value);
       expect(Object.is(e.get(0), expected)).toBe(true);
     }
@@ -175,13 +212,28 @@ describe('items', () => {
   });
 
   test.each([
-    ['b', 128, 'ERR_OUT_OF_RANGE'], ['b', -129, 'ERR_OUT_OF_RANGE'], ['B', -1, 'ERR_OUT_OF_RANGE'], ['B', 1.5, 'ERR_INVALID_ARG_TYPE'],
-    ['h', 32768, 'ERR_OUT_OF_RANGE'], ['H', 65536, 'ERR_OUT_OF_RANGE'], ['i', 2 ** 31, 'ERR_OUT_OF_RANGE'],
-    ['I', -1, 'ERR_OUT_OF_RANGE'], ['q', 2n ** 63n, 'ERR_OUT_OF_RANGE'], ['Q', -1n, 'ERR_OUT_OF_RANGE'],
-    ['q', 2 ** 60, 'ERR_OUT_OF_RANGE'], ['q', 'x', 'ERR_INVALID_ARG_TYPE'], ['Q', 1.5, 'ERR_INVALID_ARG_TYPE'],
-    ['i', '1', 'ERR_INVALID_ARG_TYPE'], ['d', '1', 'ERR_INVALID_ARG_TYPE'], ['c', 97, 'ERR_INVALID_ARG_TYPE'],
-    ['c', 'ab', 'ERR_OUT_OF_RANGE'], ['c', '\u0100', 'ERR_OUT_OF_RANGE'], ['i', NaN, 'ERR_INVALID_ARG_TYPE'],
-    ['i', Infinity, 'ERR_INVALID_ARG_TYPE'], ['d', 2n ** 1024n, 'ERR_OUT_OF_RANGE'], ['B', 2n ** 70n, 'ERR_OUT_OF_RANGE'],
+    ['b', 128, 'ERR_OUT_OF_RANGE'],
+    ['b', -129, 'ERR_OUT_OF_RANGE'],
+    ['B', -1, 'ERR_OUT_OF_RANGE'],
+    ['B', 1.5, 'ERR_INVALID_ARG_TYPE'],
+    ['h', 32768, 'ERR_OUT_OF_RANGE'],
+    ['H', 65536, 'ERR_OUT_OF_RANGE'],
+    ['i', 2 ** 31, 'ERR_OUT_OF_RANGE'],
+    ['I', -1, 'ERR_OUT_OF_RANGE'],
+    ['q', 2n ** 63n, 'ERR_OUT_OF_RANGE'],
+    ['Q', -1n, 'ERR_OUT_OF_RANGE'],
+    ['q', 2 ** 60, 'ERR_OUT_OF_RANGE'],
+    ['q', 'x', 'ERR_INVALID_ARG_TYPE'],
+    ['Q', 1.5, 'ERR_INVALID_ARG_TYPE'],
+    ['i', '1', 'ERR_INVALID_ARG_TYPE'],
+    ['d', '1', 'ERR_INVALID_ARG_TYPE'],
+    ['c', 97, 'ERR_INVALID_ARG_TYPE'],
+    ['c', 'ab', 'ERR_OUT_OF_RANGE'],
+    ['c', '\u0100', 'ERR_OUT_OF_RANGE'],
+    ['i', NaN, 'ERR_INVALID_ARG_TYPE'],
+    ['i', Infinity, 'ERR_INVALID_ARG_TYPE'],
+    ['d', 2n ** 1024n, 'ERR_OUT_OF_RANGE'],
+    ['B', 2n ** 70n, 'ERR_OUT_OF_RANGE'],
   ] as const)('set on format %s refuses %p with %s and writes nothing', (format, value, code) => {
     const m = memoryview(new Uint8Array(8), { format });
     expectCode(() => m.set(0, value as never), code);
@@ -228,7 +280,10 @@ describe('indexing and slicing', () => {
     expect([s.shape, s.strides, s.byteOffset]).toEqual([[3, 4], [4, 1], 12]);
     expect(m3().slice(1, -1, 2).toList()).toEqual(22);
     expect(m3().slice(1, -1, 2).ndim).toBe(0);
-    expect(m3().slice(null, 1).toList()).toEqual([[4, 5, 6, 7], [16, 17, 18, 19]]);
+    expect(m3().slice(null, 1).toList()).toEqual([
+      [4, 5, 6, 7],
+      [16, 17, 18, 19],
+    ]);
   });
 
   test('negative steps give negative strides and compose', () => {
@@ -236,7 +291,16 @@ describe('indexing and slicing', () => {
     const r = m.slice('::-1', '::-1', '::-1');
     expect([r.strides, r.byteOffset, r.get(0, 0, 0)]).toEqual([[-12, -4, -1], 23, 23]);
     expect(r.slice('::-1', '::-1', '::-1').toList()).toEqual(m.toList());
-    expect(m.slice(null, [2, 0, -1], [3, null, -2]).toList()).toEqual([[[11, 9], [7, 5]], [[23, 21], [19, 17]]]);
+    expect(m.slice(null, [2, 0, -1], [3, null, -2]).toList()).toEqual([
+      [
+        [11, 9],
+        [7, 5],
+      ],
+      [
+        [23, 21],
+        [19, 17],
+      ],
+    ]);
   });
 
   test('bad keys are refused', () => {
@@ -270,7 +334,10 @@ describe('indexing and slicing', () => {
   test('iteration yields items in 1-D and sub-views in N-d', () => {
     expect([...memoryview(new Uint8Array([1, 2, 3]))]).toEqual([1, 2, 3]);
     const rows = [...m3()].map((v) => (v as ReturnType<typeof m3>).shape);
-    expect(rows).toEqual([[3, 4], [3, 4]]);
+    expect(rows).toEqual([
+      [3, 4],
+      [3, 4],
+    ]);
   });
 });
 
@@ -299,7 +366,11 @@ describe('transpose, reshape, typed and dataView', () => {
     expect(m.get(1, 1)).toBe(42);
     expect(m.slice(1).typed()).toEqual(new Float32Array([4, 42, 6]));
     expectCode(() => m.T.typed(), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
-    expectCode(() => memoryview(new Uint8Array(9), { format: 'f', shape: [2], byteOffset: 1 }).typed(), 'ERR_BUFFER_UNALIGNED', 'BufferError');
+    expectCode(
+      () => memoryview(new Uint8Array(9), { format: 'f', shape: [2], byteOffset: 1 }).typed(),
+      'ERR_BUFFER_UNALIGNED',
+      'BufferError',
+    );
     expectCode(() => memoryview(new Uint8Array(8), { format: '>f' }).typed(), 'ERR_BUFFER_NOT_NATIVE_ORDER', 'BufferError');
     expectCode(() => memoryview(new Uint8Array(8), { format: '?' }).typed(), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
     expect(memoryview(new Uint8Array(8), { format: '<q' }).typed()).toEqual(new BigInt64Array(1));
@@ -343,10 +414,13 @@ describe('large copies (native kernel)', () => {
     const src = new Float32Array(n * n).map((_, i) => i);
     const t = memoryview(src).cast('B').cast('f', [n, n]).T;
     const bytes = new Float32Array(t.toBytes('C').buffer);
-    const dst = memoryview(new Float32Array(n * n)).cast('B').cast('f', [n, n]);
+    const dst = memoryview(new Float32Array(n * n))
+      .cast('B')
+      .cast('f', [n, n]);
     dst.assign(t);
     let ok = true;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (bytes[i * n + j] !== src[j * n + i] || dst.get(i, j) !== src[j * n + i]) ok = false;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) if (bytes[i * n + j] !== src[j * n + i] || dst.get(i, j) !== src[j * n + i]) ok = false;
     expect(ok).toBe(true);
   });
 
@@ -368,7 +442,9 @@ describe('large copies (native kernel)', () => {
 
 describe('toBytes, hex and equals', () => {
   test('toBytes orders and argument checks', () => {
-    const m = memoryview(new Int16Array([0, 1, 2, 3, 4, 5])).cast('B').cast('h', [2, 3]);
+    const m = memoryview(new Int16Array([0, 1, 2, 3, 4, 5]))
+      .cast('B')
+      .cast('h', [2, 3]);
     expect(Array.from(m.toBytes('F'))).toEqual([0, 0, 3, 0, 1, 0, 4, 0, 2, 0, 5, 0]);
     expect(m.T.toBytes('A')).toEqual(m.toBytes('C'));
     expectCode(() => m.toBytes('c' as never), 'ERR_OUT_OF_RANGE', 'RangeError');
@@ -378,7 +454,11 @@ describe('toBytes, hex and equals', () => {
   test('hex separators', () => {
     const m = memoryview(bytes(0xb9, 0x01, 0xef, 0x02, 0x03));
     expect([m.hex(), m.hex(':', 3), m.hex(':', -3), m.hex(':', 99), m.hex('-', 0)]).toEqual([
-      'b901ef0203', 'b901:ef0203', 'b901ef:0203', 'b901ef0203', 'b901ef0203',
+      'b901ef0203',
+      'b901:ef0203',
+      'b901ef:0203',
+      'b901ef0203',
+      'b901ef0203',
     ]);
     expectCode(() => m.hex('::'), 'ERR_OUT_OF_RANGE', 'RangeError');
     expectCode(() => m.hex('\u00e9'), 'ERR_OUT_OF_RANGE', 'RangeError');
@@ -396,7 +476,9 @@ describe('toBytes, hex and equals', () => {
     expect(memoryview(new Float64Array([-0])).equals(new Float64Array([0]))).toBe(true);
     expect(memoryview(bytes(49)).cast('c').equals(bytes(1))).toBe(false);
     expect(memoryview(bytes(1)).cast('?').equals(bytes(1))).toBe(true);
-    const c = memoryview(new Int16Array([0, 1, 2, 3, 4, 5])).cast('B').cast('h', [2, 3]);
+    const c = memoryview(new Int16Array([0, 1, 2, 3, 4, 5]))
+      .cast('B')
+      .cast('h', [2, 3]);
     const fOrder = memoryview(new Int16Array([0, 3, 1, 4, 2, 5]), { format: 'h', shape: [2, 3], strides: [2, 4] });
     expect(c.equals(fOrder)).toBe(true);
     expect(c.equals([0, 1, 2])).toBe(false);

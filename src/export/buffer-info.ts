@@ -1,4 +1,6 @@
-import { invalidArgType } from './errors';
+import { invalidArgType } from '../errors';
+import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Placed } from '../layout/layout';
+import type { Negotiated } from '../layout/negotiate';
 
 /**
  * The descriptor of one export: CPython's `Py_buffer`, with the memory given
@@ -63,6 +65,9 @@ const unreleased = new FinalizationRegistry<() => void>((release) => {
 // redirect through another copy still releases what it was handed.
 export const kBufferInfo = Symbol.for('buffer-protocol.BufferInfo');
 
+/** Where an export's items lie: the memory parts of a placed layout. */
+export type ExportedMemory = Pick<Placed, 'buffer' | 'byteOffset' | 'len' | 'itemsize'>;
+
 /** The BufferInfo implementation shared by every exporter. */
 export class BufferInfoImpl implements BufferInfo {
   readonly obj: unknown;
@@ -79,29 +84,32 @@ export class BufferInfoImpl implements BufferInfo {
   #onRelease: (() => void) | null;
   #released = false;
 
-  constructor(
+  /**
+   * One export of `obj`: the items lie in `memory`, the consumer sees what
+   * `seen` negotiated, and `onRelease` (if any) runs once, on release() or
+   * when the export is collected.
+   */
+  static of(
     obj: unknown,
-    buffer: ArrayBuffer | SharedArrayBuffer,
-    byteOffset: number,
-    len: number,
+    memory: ExportedMemory,
     readonly: boolean,
-    itemsize: number,
-    format: string | null,
-    ndim: number,
-    shape: readonly number[] | null,
-    strides: readonly number[] | null,
+    seen: Negotiated,
     onRelease: (() => void) | null,
-  ) {
+  ): BufferInfoImpl {
+    return new BufferInfoImpl(obj, memory, readonly, seen, onRelease);
+  }
+
+  private constructor(obj: unknown, memory: ExportedMemory, readonly: boolean, seen: Negotiated, onRelease: (() => void) | null) {
     this.obj = obj;
-    this.buffer = buffer;
-    this.byteOffset = byteOffset;
-    this.len = len;
+    this.buffer = memory.buffer;
+    this.byteOffset = memory.byteOffset;
+    this.len = memory.len;
     this.readonly = readonly;
-    this.itemsize = itemsize;
-    this.format = format;
-    this.ndim = ndim;
-    this.shape = shape;
-    this.strides = strides;
+    this.itemsize = memory.itemsize;
+    this.format = seen.format;
+    this.ndim = seen.ndim;
+    this.shape = seen.shape;
+    this.strides = seen.strides;
     this.#onRelease = onRelease;
     if (onRelease !== null) unreleased.register(this, onRelease, this);
   }
@@ -167,4 +175,23 @@ export function releaseOwnExport(exporter: object, view: unknown): void {
     throw invalidArgType('view', 'a BufferInfo exported by this object', view);
   }
   view.release();
+}
+
+/** A held export as a complete layout (shape, strides and format filled in). */
+export function placedFromInfo(info: BufferInfo): Placed {
+  const itemsize = info.itemsize;
+  const shape = info.shape ?? [info.len / itemsize];
+  const strides = info.strides ?? contiguousStrides(shape, itemsize, 'C');
+  return {
+    buffer: info.buffer,
+    format: info.format ?? 'B',
+    itemsize,
+    ndim: shape.length,
+    shape,
+    strides,
+    byteOffset: info.byteOffset,
+    len: info.len,
+    cContiguous: isCContiguousLayout(shape, strides, itemsize, info.len),
+    fContiguous: isFContiguousLayout(shape, strides, itemsize, info.len),
+  };
 }

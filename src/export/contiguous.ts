@@ -1,12 +1,13 @@
 // PyBuffer_ToContiguous, PyBuffer_FromContiguous and PyObject_CopyData over
 // any exporter.
-import { releaseQuietly } from './buffer-info';
-import { BufferError, invalidArgType } from './errors';
-import { BufferFlags } from './flags';
-import { anyArrayBufferLength, getBuffer, isDetached } from './get-buffer';
-import { copyInto, isArrayBufferView, privateView, viewParts } from './internal/primordials';
-import { checkObject, checkOrder } from './internal/validate';
-import { copyItems, forEachOffset, placedFromInfo, toBytesForUser } from './view-ops';
+import { placedFromInfo, releaseQuietly } from './buffer-info';
+import { BufferError, invalidArgType } from '../errors';
+import { BufferFlags } from '../flags';
+import { anyArrayBufferLength, isDetached } from '../internal/memory';
+import { getBuffer } from './get-buffer';
+import { copyInto, isArrayBufferView, privateView, viewParts } from '../internal/primordials';
+import { checkObject, checkOrder } from '../internal/validate';
+import { copyItems, forEachOffset, toBytesForUser } from '../view/view-ops';
 
 type Order = 'C' | 'F' | 'A';
 
@@ -59,9 +60,13 @@ export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Orde
   try {
     // The destination's hook may have detached the memory of `bytes` (or
     // shrunk its resizable buffer): read nothing from it then.
-    if (src.byteLength === 0 && isDetached(src.buffer)) throw released('the ArrayBuffer of "bytes" was detached while the destination was exported');
+    if (src.byteLength === 0 && isDetached(src.buffer))
+      throw released('the ArrayBuffer of "bytes" was detached while the destination was exported');
     if (src.byteLength !== srcLength) {
-      throw new BufferError('ERR_BUFFER_RESIZABLE', 'the resizable ArrayBuffer of "bytes" shrank while the destination was exported');
+      throw new BufferError(
+        'ERR_BUFFER_RESIZABLE',
+        'the resizable ArrayBuffer of "bytes" shrank while the destination was exported',
+      );
     }
     const v = placedFromInfo(info);
     const size = v.itemsize;
@@ -103,7 +108,8 @@ export function copyData(dst: unknown, src: unknown): void {
     try {
       // The source's hook may have force-closed or detached the destination's
       // memory: it is no longer what was exported, so nothing may be written.
-      if (anyArrayBufferLength(d.buffer) < dstLength) throw released('the destination was released while the source was exported');
+      if (anyArrayBufferLength(d.buffer) < dstLength)
+        throw released('the destination was released while the source was exported');
       const dv = placedFromInfo(d);
       const sv = placedFromInfo(s);
       const sameShape = dv.ndim === sv.ndim && dv.shape.every((x, i) => x === sv.shape[i]);

@@ -1,6 +1,6 @@
 // Slice keys: NumPy basic indexing in JavaScript form, with Python's
 // PySlice_AdjustIndices arithmetic for each dimension.
-import { invalidArgType, outOfRange } from './errors';
+import { invalidArgType, outOfRange } from '../errors';
 
 /** One key of `slice()`: an index, null (the whole dimension), [start, stop, step] or 'start:stop:step'. */
 export type SliceKey = number | null | undefined | readonly [(number | null)?, (number | null)?, (number | null)?] | string;

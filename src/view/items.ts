@@ -1,8 +1,8 @@
 // Item codecs: how one item of a single-code format reads and writes, for
 // every code memoryview can unpack plus what CPython refuses but JavaScript
 // can read exactly (explicit byte order, unaligned items, half floats).
-import { invalidArgType, outOfRange } from './errors';
-import { parseFormat } from './format';
+import { invalidArgType, outOfRange } from '../errors';
+import { parseFormat } from '../layout/format';
 
 /** An item's JavaScript value: see the README's "Item values". */
 export type Item = number | bigint | boolean | string;
@@ -184,16 +184,86 @@ interface KindInfo {
 
 const same = (raw: number | bigint): Item => raw;
 const KINDS: Record<Kind, KindInfo> = {
-  i8: { storage: Int8Array, valueArray: Int8Array, read: (d, o) => d.getInt8(o), write: (d, o, v) => d.setInt8(o, v as number), fromRaw: same, toRaw: (v) => v as number },
-  u8: { storage: Uint8Array, valueArray: Uint8Array, read: (d, o) => d.getUint8(o), write: (d, o, v) => d.setUint8(o, v as number), fromRaw: same, toRaw: (v) => v as number },
-  i16: { storage: Int16Array, valueArray: Int16Array, read: (d, o, le) => d.getInt16(o, le), write: (d, o, v, le) => d.setInt16(o, v as number, le), fromRaw: same, toRaw: (v) => v as number },
-  u16: { storage: Uint16Array, valueArray: Uint16Array, read: (d, o, le) => d.getUint16(o, le), write: (d, o, v, le) => d.setUint16(o, v as number, le), fromRaw: same, toRaw: (v) => v as number },
-  i32: { storage: Int32Array, valueArray: Int32Array, read: (d, o, le) => d.getInt32(o, le), write: (d, o, v, le) => d.setInt32(o, v as number, le), fromRaw: same, toRaw: (v) => v as number },
-  u32: { storage: Uint32Array, valueArray: Uint32Array, read: (d, o, le) => d.getUint32(o, le), write: (d, o, v, le) => d.setUint32(o, v as number, le), fromRaw: same, toRaw: (v) => v as number },
-  i64: { storage: BigInt64Array, valueArray: BigInt64Array, read: (d, o, le) => d.getBigInt64(o, le), write: (d, o, v, le) => d.setBigInt64(o, v as bigint, le), fromRaw: same, toRaw: (v) => v as bigint },
-  u64: { storage: BigUint64Array, valueArray: BigUint64Array, read: (d, o, le) => d.getBigUint64(o, le), write: (d, o, v, le) => d.setBigUint64(o, v as bigint, le), fromRaw: same, toRaw: (v) => v as bigint },
-  f32: { storage: Float32Array, valueArray: Float32Array, read: (d, o, le) => d.getFloat32(o, le), write: (d, o, v, le) => d.setFloat32(o, v as number, le), fromRaw: same, toRaw: (v) => v as number },
-  f64: { storage: Float64Array, valueArray: Float64Array, read: (d, o, le) => d.getFloat64(o, le), write: (d, o, v, le) => d.setFloat64(o, v as number, le), fromRaw: same, toRaw: (v) => v as number },
+  i8: {
+    storage: Int8Array,
+    valueArray: Int8Array,
+    read: (d, o) => d.getInt8(o),
+    write: (d, o, v) => d.setInt8(o, v as number),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
+  u8: {
+    storage: Uint8Array,
+    valueArray: Uint8Array,
+    read: (d, o) => d.getUint8(o),
+    write: (d, o, v) => d.setUint8(o, v as number),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
+  i16: {
+    storage: Int16Array,
+    valueArray: Int16Array,
+    read: (d, o, le) => d.getInt16(o, le),
+    write: (d, o, v, le) => d.setInt16(o, v as number, le),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
+  u16: {
+    storage: Uint16Array,
+    valueArray: Uint16Array,
+    read: (d, o, le) => d.getUint16(o, le),
+    write: (d, o, v, le) => d.setUint16(o, v as number, le),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
+  i32: {
+    storage: Int32Array,
+    valueArray: Int32Array,
+    read: (d, o, le) => d.getInt32(o, le),
+    write: (d, o, v, le) => d.setInt32(o, v as number, le),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
+  u32: {
+    storage: Uint32Array,
+    valueArray: Uint32Array,
+    read: (d, o, le) => d.getUint32(o, le),
+    write: (d, o, v, le) => d.setUint32(o, v as number, le),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
+  i64: {
+    storage: BigInt64Array,
+    valueArray: BigInt64Array,
+    read: (d, o, le) => d.getBigInt64(o, le),
+    write: (d, o, v, le) => d.setBigInt64(o, v as bigint, le),
+    fromRaw: same,
+    toRaw: (v) => v as bigint,
+  },
+  u64: {
+    storage: BigUint64Array,
+    valueArray: BigUint64Array,
+    read: (d, o, le) => d.getBigUint64(o, le),
+    write: (d, o, v, le) => d.setBigUint64(o, v as bigint, le),
+    fromRaw: same,
+    toRaw: (v) => v as bigint,
+  },
+  f32: {
+    storage: Float32Array,
+    valueArray: Float32Array,
+    read: (d, o, le) => d.getFloat32(o, le),
+    write: (d, o, v, le) => d.setFloat32(o, v as number, le),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
+  f64: {
+    storage: Float64Array,
+    valueArray: Float64Array,
+    read: (d, o, le) => d.getFloat64(o, le),
+    write: (d, o, v, le) => d.setFloat64(o, v as number, le),
+    fromRaw: same,
+    toRaw: (v) => v as number,
+  },
   f16: {
     storage: Uint16Array,
     valueArray: null,
@@ -222,18 +292,34 @@ const KINDS: Record<Kind, KindInfo> = {
 
 function kindOf(code: string, size: number): Kind | null {
   switch (code) {
-    case 'b': return 'i8';
-    case 'B': return 'u8';
-    case 'c': return 'char';
-    case '?': return size === 1 ? 'bool' : null;
-    case 'e': return 'f16';
-    case 'f': return 'f32';
-    case 'd': return 'f64';
-    case 'h': return 'i16';
-    case 'H': return 'u16';
-    case 'i': case 'l': case 'q': case 'n':
+    case 'b':
+      return 'i8';
+    case 'B':
+      return 'u8';
+    case 'c':
+      return 'char';
+    case '?':
+      return size === 1 ? 'bool' : null;
+    case 'e':
+      return 'f16';
+    case 'f':
+      return 'f32';
+    case 'd':
+      return 'f64';
+    case 'h':
+      return 'i16';
+    case 'H':
+      return 'u16';
+    case 'i':
+    case 'l':
+    case 'q':
+    case 'n':
       return size === 2 ? 'i16' : size === 4 ? 'i32' : size === 8 ? 'i64' : null;
-    case 'I': case 'L': case 'Q': case 'N': case 'P':
+    case 'I':
+    case 'L':
+    case 'Q':
+    case 'N':
+    case 'P':
       return size === 2 ? 'u16' : size === 4 ? 'u32' : size === 8 ? 'u64' : null;
     default:
       return null;

@@ -1,6 +1,6 @@
-import { BufferError, callNative, outOfRange } from './errors';
-import { checkString } from './internal/validate';
-import { native, type NativeFormat } from './native';
+import { BufferError, callNative, outOfRange } from '../errors';
+import { checkString } from '../internal/validate';
+import { native, type NativeFormat } from '../native';
 
 export type { NativeFormat as FormatInfo };
 

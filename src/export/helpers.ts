@@ -1,9 +1,8 @@
 // The PyBuffer_* helpers that work on descriptors alone.
-import type { BufferInfo } from './buffer-info';
-import { invalidArgType, outOfRange } from './errors';
-import { checkIntArray, checkInteger } from './internal/validate';
-import { contiguousStrides } from './layout';
-import { placedFromInfo } from './view-ops';
+import { placedFromInfo, type BufferInfo } from './buffer-info';
+import { invalidArgType, outOfRange } from '../errors';
+import { checkIntArray, checkInteger } from '../internal/validate';
+import { contiguousStrides } from '../layout/layout';
 
 /**
  * `PyBuffer_IsContiguous`: whether the export is C ('C'), Fortran ('F') or

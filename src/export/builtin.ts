@@ -1,0 +1,66 @@
+// The exports of JavaScript's own memory (TypedArrays, DataViews,
+// ArrayBuffers, SharedArrayBuffers), in pure TypeScript with no native call:
+// the hot path of getBuffer. Like bytearray and array.array, they are
+// one-dimensional, contiguous and writable, and never refuse.
+import { negotiateContiguous } from '../layout/negotiate';
+import { anyArrayBufferLength, checkStable, type AnyArrayBuffer } from '../internal/memory';
+import {
+  isArrayBufferView,
+  typedArrayBufferOf,
+  typedArrayByteLengthOf,
+  typedArrayByteOffsetOf,
+  typedArrayKind,
+  viewParts,
+} from '../internal/primordials';
+import { BufferInfoImpl, type BufferInfo } from './buffer-info';
+
+/** struct format and item size of each TypedArray kind, by its toStringTag. */
+const TYPED_FORMATS: Readonly<Record<string, readonly [string, number]>> = {
+  Int8Array: ['b', 1],
+  Uint8Array: ['B', 1],
+  Uint8ClampedArray: ['B', 1],
+  Int16Array: ['h', 2],
+  Uint16Array: ['H', 2],
+  Float16Array: ['e', 2],
+  Int32Array: ['i', 4],
+  Uint32Array: ['I', 4],
+  Float32Array: ['f', 4],
+  Float64Array: ['d', 8],
+  BigInt64Array: ['q', 8],
+  BigUint64Array: ['Q', 8],
+};
+
+function exportContiguous(
+  obj: unknown,
+  buffer: AnyArrayBuffer,
+  byteOffset: number,
+  len: number,
+  format: string,
+  itemsize: number,
+  flags: number,
+): BufferInfo {
+  const seen = negotiateContiguous(len, itemsize, format, false, flags);
+  return BufferInfoImpl.of(obj, { buffer, byteOffset, len, itemsize }, false, seen, null);
+}
+
+/** The export of a built-in, or null when `obj` is none. */
+export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
+  if (isArrayBufferView(obj)) {
+    const tag = typedArrayKind(obj);
+    if (tag === undefined) {
+      const { buffer, byteOffset, byteLength } = viewParts(obj);
+      checkStable(buffer, byteLength, 'DataView buffer');
+      return exportContiguous(obj, buffer, byteOffset, byteLength, 'B', 1, flags);
+    }
+    const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
+    const buffer = typedArrayBufferOf(obj);
+    const len = typedArrayByteLengthOf(obj);
+    checkStable(buffer, len, `${tag} buffer`);
+    return exportContiguous(obj, buffer, typedArrayByteOffsetOf(obj), len, format, itemsize, flags);
+  }
+  const len = anyArrayBufferLength(obj);
+  if (len < 0) return null;
+  const buffer = obj as AnyArrayBuffer;
+  checkStable(buffer, len, 'ArrayBuffer');
+  return exportContiguous(obj, buffer, 0, len, 'B', 1, flags);
+}

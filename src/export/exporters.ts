@@ -1,0 +1,57 @@
+// This package's own exporters (NativeBuffer, MappedFile, MemoryView,
+// BufferObject): a registry that getBuffer asks first, and the PEP 688
+// methods every one of them carries. A brand check (a private field) cannot
+// be forged or inherited, unlike a symbol-keyed method, so the registry
+// decides by brand and the methods refuse a `this` of another class.
+import { invalidArgType } from '../errors';
+import { BufferFlags, checkFlags } from '../flags';
+import { bufferProtocol } from '../protocol';
+import { releaseOwnExport, type BufferInfo } from './buffer-info';
+
+type InternalExport = (obj: object, flags: number) => BufferInfo;
+const internalExporters: Array<readonly [(obj: object) => boolean, InternalExport]> = [];
+
+/** The export function for one of this package's exporters, or null. */
+export function internalExporter(obj: object): InternalExport | null {
+  for (const [is, exportBuffer] of internalExporters) if (is(obj)) return exportBuffer;
+  return null;
+}
+
+/** The PEP 688 methods `defineExporter` puts on a class's prototype. */
+export interface ExporterMethods {
+  /** PEP 688 form of getBuffer(this, flags). */
+  [bufferProtocol.getBuffer](flags?: number): BufferInfo;
+  /** PEP 688 form of view.release(): ends an export of this object. */
+  [bufferProtocol.releaseBuffer](view: BufferInfo): void;
+}
+
+/**
+ * Makes the instances of `cls` exporters: registers `is` (a brand check) and
+ * `exportBuffer` with getBuffer, and puts `[bufferProtocol.getBuffer]` and
+ * `[bufferProtocol.releaseBuffer]` on the prototype, as methods would be
+ * (non-enumerable). Called from the class's static block, where `is` and
+ * `exportBuffer` can reach its private fields; the class declares the two
+ * methods' types with `declare`.
+ * @param what what `this` must be, for the message ('a MemoryView').
+ */
+export function defineExporter<T extends object>(
+  cls: { readonly prototype: T },
+  what: string,
+  is: (obj: object) => boolean,
+  exportBuffer: (obj: T, flags: number) => BufferInfo,
+): void {
+  internalExporters.push([is, exportBuffer as InternalExport]);
+  const methods: ExporterMethods = {
+    [bufferProtocol.getBuffer](this: unknown, flags: number = BufferFlags.FULL_RO): BufferInfo {
+      if (typeof this !== 'object' || this === null || !is(this)) throw invalidArgType('this', what, this);
+      checkFlags(flags);
+      return exportBuffer(this as T, flags);
+    },
+    [bufferProtocol.releaseBuffer](this: object, view: BufferInfo): void {
+      releaseOwnExport(this, view);
+    },
+  };
+  for (const key of [bufferProtocol.getBuffer, bufferProtocol.releaseBuffer] as const) {
+    Object.defineProperty(cls.prototype, key, { value: methods[key], writable: true, enumerable: false, configurable: true });
+  }
+}

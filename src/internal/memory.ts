@@ -1,0 +1,66 @@
+// Whether memory can still be read: the one place that asks if a block is
+// detached, resizable or shorter than a view of it. Every check that guards
+// memory handed to a consumer (a C consumer reads it without bounds checks)
+// asks the built-ins captured in primordials, not this realm's, which code
+// that ran before or after require may have replaced: a lying byteLength or
+// `resizable` would let a native consumer read out of bounds or freed
+// memory. util.types checks internal slots; taking its functions once keeps
+// a later replacement of them out too.
+import { types } from 'node:util';
+import { BufferError } from '../errors';
+import {
+  arrayBufferLengthHot,
+  bufferByteLength,
+  isDetachedArrayBuffer,
+  isResizableArrayBufferHot,
+  sharedArrayBufferLength,
+} from './primordials';
+
+const { isArrayBuffer, isSharedArrayBuffer } = types;
+
+export type AnyArrayBuffer = ArrayBuffer | SharedArrayBuffer;
+
+/** byteLength of an ArrayBuffer or SharedArrayBuffer from any realm, or -1. */
+export function anyArrayBufferLength(value: unknown): number {
+  // util.types checks the internal slot (any realm) without throwing: a
+  // failed getter call would cost microseconds per non-buffer exporter.
+  if (isArrayBuffer(value)) return arrayBufferLengthHot(value);
+  if (isSharedArrayBuffer(value)) return sharedArrayBufferLength(value);
+  return -1;
+}
+
+/** A detached ArrayBuffer reports length 0 and refuses new views. */
+export function isDetached(buffer: AnyArrayBuffer): boolean {
+  return isDetachedArrayBuffer(buffer);
+}
+
+/**
+ * True when a view of `len` bytes in `buffer` lost its memory: the owner's
+ * forced close (or a transfer) detached the block under it. An empty view
+ * loses nothing.
+ */
+export function memoryGone(buffer: AnyArrayBuffer, len: number): boolean {
+  return len > 0 && anyArrayBufferLength(buffer) === 0;
+}
+
+/** True while [byteOffset, byteOffset + len) of `buffer` is still there (not detached, not shrunk). */
+export function holdsRange(buffer: AnyArrayBuffer, byteOffset: number, len: number): boolean {
+  return bufferByteLength(buffer) >= byteOffset + len;
+}
+
+/**
+ * Refuses memory that can vanish under an export: a detached buffer, and a
+ * resizable ArrayBuffer, which can shrink while a (native) consumer still
+ * reads it and cannot be locked the way CPython locks a bytearray. Growable
+ * SharedArrayBuffers only grow, so they are fine. `len` is the length the
+ * caller already read.
+ */
+export function checkStable(buffer: AnyArrayBuffer, len: number, what: string): void {
+  if (len === 0 && isDetached(buffer)) throw new BufferError('ERR_BUFFER_RELEASED', `${what} is detached`);
+  if (isArrayBuffer(buffer) && isResizableArrayBufferHot(buffer)) {
+    throw new BufferError(
+      'ERR_BUFFER_RESIZABLE',
+      `${what} is a resizable ArrayBuffer, which cannot be held at its size while exported`,
+    );
+  }
+}

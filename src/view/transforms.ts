@@ -1,0 +1,255 @@
+// A memoryview's layout and the transforms that describe new views of the
+// same memory: memoryview(obj, layout), slice, transpose, reshape and cast.
+// Each one checks its arguments against the view's layout and returns the
+// parts of the new view; the class builds it (and re-checks that it is not
+// released, as user code may have run).
+import { BufferError, invalidArgType, outOfRange } from '../errors';
+import { checkInteger } from '../internal/validate';
+import { parseFormat } from '../layout/format';
+import {
+  contiguousStrides,
+  isCContiguousLayout,
+  isFContiguousLayout,
+  placeLayout,
+  readLayoutSpec,
+  type LayoutOptions,
+  type LayoutSpec,
+  type Placed,
+  type PlainLayoutSpec,
+} from '../layout/layout';
+import { reshapeStrides } from '../layout/reshape';
+import { resolveKey, type SliceKey } from '../layout/slice-key';
+
+/** Options of {@link memoryview}: reinterpret the raw bytes, as `np.ndarray(shape, dtype, buffer, offset, strides)`. */
+export interface MemoryViewLayout extends LayoutOptions {
+  /** @default the object's own read-only flag */
+  readonly readonly?: boolean;
+}
+
+/** The parts a view is made of. */
+export type ViewParts = {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  byteOffset: number;
+  format: string;
+  itemsize: number;
+  shape: readonly number[];
+  strides: readonly number[];
+  readonly: boolean;
+};
+
+/** A view's own layout: its parts placed (length, contiguity), frozen. */
+export type ViewLayout = Placed & { readonly format: string; readonly readonly: boolean };
+
+/** The bytes a view reinterprets: a contiguous region of its memory. */
+export interface Region {
+  readonly byteOffset: number;
+  readonly len: number;
+  readonly contiguous: boolean;
+}
+
+/** The options of memoryview(obj, layout), checked and read once. */
+export interface WantedLayout {
+  readonly spec: PlainLayoutSpec;
+  readonly readonly: boolean | undefined;
+}
+
+const CAST_CODES = new Set('cbB?hHiIlLqQnNfdeP');
+const LAYOUT_KEYS = new Set(['format', 'shape', 'strides', 'byteOffset', 'readonly']);
+const BYTE_CODES = new Set('bBc');
+
+function invalidCast(message: string): BufferError {
+  return new BufferError('ERR_BUFFER_INVALID_CAST', `memoryview: ${message}`);
+}
+
+function tooManyDims(): BufferError {
+  return new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'memoryview: number of dimensions must not exceed 64');
+}
+
+/** The code of a native single-character format ('i', '@i'), or null. */
+function nativeCode(format: string): string | null {
+  const f = format.startsWith('@') ? format.slice(1) : format;
+  return f.length === 1 && CAST_CODES.has(f) ? f : null;
+}
+
+/** A view's layout from its parts: frozen shape and strides, length and contiguity. */
+export function viewLayout(parts: ViewParts): ViewLayout {
+  const shape = Object.freeze([...parts.shape]);
+  const strides = Object.freeze([...parts.strides]);
+  let len = parts.itemsize;
+  for (const d of shape) len *= d;
+  let c: boolean;
+  let f: boolean;
+  if (shape.length === 1) {
+    // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
+    // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
+    c = f = shape[0] === 1 || strides[0] === parts.itemsize;
+  } else {
+    c = isCContiguousLayout(shape, strides, parts.itemsize, len);
+    f = isFContiguousLayout(shape, strides, parts.itemsize, len);
+  }
+  return {
+    buffer: parts.buffer,
+    byteOffset: parts.byteOffset,
+    format: parts.format,
+    itemsize: parts.itemsize,
+    ndim: shape.length,
+    shape,
+    strides,
+    readonly: parts.readonly,
+    len,
+    cContiguous: c,
+    fContiguous: f,
+  };
+}
+
+/** The options of memoryview(obj, layout), checked and read once. */
+export function readWantedLayout(layout: MemoryViewLayout): WantedLayout {
+  if (typeof layout !== 'object' || layout === null) throw invalidArgType('layout', 'an object', layout);
+  for (const key of Object.keys(layout)) {
+    if (!LAYOUT_KEYS.has(key)) throw invalidArgType(`layout.${key}`, `one of ${[...LAYOUT_KEYS].join(', ')}`, key);
+  }
+  const given: LayoutSpec = {
+    format: layout.format,
+    shape: layout.shape,
+    strides: layout.strides,
+    byteOffset: layout.byteOffset,
+  };
+  const spec = readLayoutSpec(given, { fieldPrefix: 'layout.' });
+  const readonly: unknown = layout.readonly;
+  if (readonly !== undefined && typeof readonly !== 'boolean')
+    throw invalidArgType('layout.readonly', 'of type boolean', readonly);
+  return { spec, readonly };
+}
+
+/** memoryview(obj, layout): the bytes of a contiguous region, described anew. */
+export function reinterpret(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  region: Region,
+  baseReadonly: boolean,
+  wanted: WantedLayout,
+): ViewParts {
+  if (!region.contiguous) {
+    throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: a layout reinterprets contiguous memory only');
+  }
+  const checked = placeLayout(wanted.spec, region.len);
+  let readonly = baseReadonly;
+  if (wanted.readonly !== undefined) {
+    if (!wanted.readonly && baseReadonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'underlying buffer is not writable');
+    readonly = wanted.readonly;
+  }
+  return {
+    buffer,
+    byteOffset: region.byteOffset + checked.byteOffset,
+    format: checked.format!,
+    itemsize: checked.itemsize,
+    shape: checked.shape,
+    strides: checked.strides,
+    readonly,
+  };
+}
+
+/** slice(...keys): NumPy's basic indexing. */
+export function sliced(v: ViewLayout, keys: readonly SliceKey[]): Partial<ViewParts> {
+  const ndim = v.shape.length;
+  if (keys.length > ndim) {
+    throw invalidArgType('keys', `at most ${ndim} key${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, keys.length);
+  }
+  let byteOffset = v.byteOffset;
+  const shape: number[] = [];
+  const strides: number[] = [];
+  for (let d = 0; d < ndim; d++) {
+    const r = resolveKey(keys[d], v.shape[d]!, d);
+    const stride = v.strides[d]!;
+    if (typeof r === 'number') {
+      byteOffset += r * stride;
+    } else {
+      byteOffset += r.start * stride;
+      shape.push(r.length);
+      // A huge step only ever selects one item; its stride is then never
+      // used, so keep it a safe integer instead of stride * step.
+      const stepped = stride * r.step;
+      strides.push(r.length <= 1 && !Number.isSafeInteger(stepped) ? stride : stepped);
+    }
+  }
+  return { byteOffset, shape, strides };
+}
+
+/** transpose(...axes): the axes permuted (reversed when none are given). */
+export function transposed(v: ViewLayout, axes: readonly number[]): Partial<ViewParts> {
+  const ndim = v.shape.length;
+  let order: number[];
+  if (axes.length === 0) {
+    order = [...Array(ndim).keys()].reverse();
+  } else {
+    if (axes.length !== ndim) throw invalidArgType('axes', `a permutation of ${ndim} axes`, axes.length);
+    order = axes.map((a, i) => {
+      if (typeof a !== 'number' || !Number.isInteger(a)) throw invalidArgType(`axes[${i}]`, 'an integer', a);
+      const k = a < 0 ? a + ndim : a;
+      if (k < 0 || k >= ndim) throw outOfRange(`axes[${i}]`, `an axis of a ${ndim}-dimension view`, a);
+      return k;
+    });
+    if (new Set(order).size !== ndim) throw outOfRange('axes', 'a permutation with no repeated axis', `[${axes.join(', ')}]`);
+  }
+  return { shape: order.map((k) => v.shape[k]!), strides: order.map((k) => v.strides[k]!) };
+}
+
+/** reshape(shape): the same items in a new shape (C order), when strides can express it. */
+export function reshaped(v: ViewLayout, shape: readonly number[]): Partial<ViewParts> {
+  if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
+  if (shape.length > 64) throw tooManyDims();
+  const dims = shape.map((d, i) => checkInteger(`shape[${i}]`, d, 0));
+  const count = v.len / v.itemsize;
+  if (dims.reduce((a, b) => a * b, 1) !== count) {
+    throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `cannot reshape ${count} items into shape [${dims.join(', ')}]`);
+  }
+  const strides = reshapeStrides(v.shape, v.strides, v.itemsize, dims);
+  if (strides === null) {
+    throw new BufferError(
+      'ERR_BUFFER_RESHAPE_NEEDS_COPY',
+      'memoryview: these strides cannot express the new shape without a copy',
+    );
+  }
+  return { shape: dims, strides };
+}
+
+/** cast(format, shape): CPython's rules, checked in its order (see MemoryView.cast). */
+export function cast(v: ViewLayout, format: string, shape: readonly number[] | undefined): Partial<ViewParts> {
+  if (!v.cContiguous)
+    throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
+  const ndim = v.shape.length;
+  if ((shape !== undefined || ndim !== 1) && v.shape.includes(0)) {
+    throw invalidCast('cannot cast view with zeros in shape or strides');
+  }
+  let newNdim = 1;
+  if (shape !== undefined) {
+    if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
+    if (shape.length > 64) throw tooManyDims();
+    newNdim = shape.length;
+  }
+  if (ndim !== 1 && newNdim !== 1) throw invalidCast('cast must be 1D -> ND or ND -> 1D');
+  const dest = nativeCode(format);
+  if (dest === null) {
+    throw invalidCast("destination format must be a native single character format prefixed with an optional '@'");
+  }
+  const src = nativeCode(v.format);
+  if (!(src !== null && BYTE_CODES.has(src)) && !BYTE_CODES.has(dest)) {
+    throw invalidCast('cannot cast between two non-byte formats');
+  }
+  const itemsize = parseFormat(format).itemsize;
+  if (v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
+  const dims = shape === undefined ? [v.len / itemsize] : castShape(shape, itemsize, v.len);
+  return { format, itemsize, shape: dims, strides: contiguousStrides(dims, itemsize, 'C') };
+}
+
+/** The shape of a cast: positive integers whose product holds `len` bytes of `itemsize` items. */
+function castShape(shape: readonly number[], itemsize: number, len: number): number[] {
+  const dims = shape.map((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d)) throw invalidArgType(`shape[${i}]`, 'an integer', d);
+    if (d <= 0) throw invalidCast('elements of shape must be integers > 0');
+    return d;
+  });
+  const product = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(product)) throw invalidCast('product(shape) > SSIZE_MAX');
+  if (product * itemsize !== len) throw invalidCast('product(shape) * itemsize != buffer size');
+  return dims;
+}

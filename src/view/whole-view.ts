@@ -1,0 +1,248 @@
+// What a memoryview does beyond its state and fast path: memoryview(obj,
+// layout), the general item get and set, iteration, and the whole-view
+// operations (toList, toBytes, hex, equals, assign, typed, dataView). They
+// work on the view's state through ViewInternals, which memory-view.ts
+// hands over once (setViewInternals): the class keeps its private fields,
+// and this file needs no import of it at run time.
+import { getBuffer } from '../export/get-buffer';
+import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { BufferError, invalidArgType, outOfRange } from '../errors';
+import { BufferFlags } from '../flags';
+import { memoryGone } from '../internal/memory';
+import { checkOrder } from '../internal/validate';
+import type { Placed } from '../layout/layout';
+import type { SliceKey } from '../layout/slice-key';
+import { checkedIndex, codecOf, listOf, offsetOf, readItem, typedOf, writeItem } from './item-access';
+import type { ItemAccess, NestedList } from './item-access';
+import type { Item } from './items';
+import { ManagedBuffer } from './managed-buffer';
+import type { MemoryView } from './memory-view';
+import { readWantedLayout, reinterpret, type MemoryViewLayout, type ViewLayout, type ViewParts } from './transforms';
+import { byteRange, compareViews, copyItems, hexOf, toBytesForUser } from './view-ops';
+
+/** What the operations here may see of a view. */
+export interface ViewInternals {
+  readonly layout: ViewLayout;
+  readonly mbuf: ManagedBuffer;
+  /** @throws ERR_BUFFER_RELEASED once released. */
+  check(): void;
+  /** @throws ERR_BUFFER_RELEASED once the owner took the memory away. */
+  checkAttached(): void;
+  /** The layout with an in-buffer offset for an empty view (see byteOffset). */
+  placed(): Placed;
+  /** Item access, set up on first use. */
+  items(): ItemAccess;
+  /** A new view of the same export with some parts changed (re-checks that this one is live). */
+  derive(changes: Partial<ViewParts>): MemoryView;
+}
+
+/** What MemoryView hands over: its internals, its brand check and its private constructor. */
+export interface ViewFriend {
+  of(view: MemoryView): ViewInternals;
+  isView(obj: unknown): obj is MemoryView;
+  make(mbuf: ManagedBuffer, parts: ViewParts): MemoryView;
+}
+
+let friend: ViewFriend;
+const internalsOf = (view: MemoryView): ViewInternals => friend.of(view);
+
+/** Called once, from MemoryView's static block. */
+export function setViewInternals(given: ViewFriend): void {
+  friend = given;
+}
+
+/** memoryview(obj, layout). */
+export function createView(obj: unknown, layout: MemoryViewLayout | undefined): MemoryView {
+  // Every user value of the layout is read once, into plain values, before
+  // the memory is looked at: a getter on shape[0] that detaches or closes
+  // the memory then finds nothing exported, and the export that follows
+  // sees the memory as it is.
+  const wanted = layout === undefined ? undefined : readWantedLayout(layout);
+  if (friend.isView(obj)) {
+    const base = friend.of(obj);
+    base.check();
+    if (wanted === undefined) return base.derive({});
+    base.checkAttached();
+    const placed = base.placed();
+    const region = { byteOffset: placed.byteOffset, len: placed.len, contiguous: placed.cContiguous };
+    return friend.make(base.mbuf, reinterpret(base.mbuf.buffer, region, base.layout.readonly, wanted));
+  }
+  const master = getBuffer(obj, BufferFlags.FULL_RO);
+  const mbuf = new ManagedBuffer(master);
+  try {
+    const whole = placedFromInfo(master);
+    if (wanted !== undefined) {
+      const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
+      return friend.make(mbuf, reinterpret(mbuf.buffer, region, master.readonly, wanted));
+    }
+    return friend.make(mbuf, { ...whole, format: whole.format ?? 'B', readonly: master.readonly });
+  } catch (error) {
+    releaseQuietly(master);
+    throw error;
+  }
+}
+
+/** get()'s general path: wrapping, errors, more dimensions. */
+export function getItem(view: MemoryView, index: readonly number[]): Item {
+  const self = internalsOf(view);
+  self.check();
+  const items = self.items();
+  const codec = codecOf(items, self.layout);
+  const offset = offsetOf(self.layout, checkedIndex(self.layout, index, 'get()'));
+  return readItem(items, self.mbuf, self.layout, codec, offset);
+}
+
+export function setItem(view: MemoryView, index: number | readonly number[], value: Item): void {
+  const self = internalsOf(view);
+  self.check();
+  const items = self.items();
+  const codec = codecOf(items, self.layout);
+  if (self.layout.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+  const indices = typeof index === 'number' ? [index] : index;
+  if (!Array.isArray(indices)) throw invalidArgType('index', 'an integer or an array of integers', index);
+  const offset = offsetOf(self.layout, checkedIndex(self.layout, indices, 'set()'));
+  const checked = codec.check(value);
+  // Reading the indices may have run user code that released the view.
+  self.check();
+  writeItem(items, self.mbuf, self.layout, codec, offset, checked);
+}
+
+/** 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration). */
+export function* iterateView(view: MemoryView): Generator<Item | MemoryView, void, undefined> {
+  const self = internalsOf(view);
+  self.check();
+  const shape = self.layout.shape;
+  if (shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', 'memoryview: invalid indexing of 0-dim memory');
+  const n = shape[0]!;
+  if (shape.length === 1) {
+    for (let i = 0; i < n; i++) yield view.get(i);
+  } else {
+    for (let i = 0; i < n; i++) yield view.slice(i);
+  }
+}
+
+const kIsMemoryView = Symbol.for('buffer-protocol.MemoryView');
+
+/** Brands `proto` as a MemoryView prototype, recognised by every copy of this package. */
+export function brandMemoryView(proto: object): void {
+  Object.defineProperty(proto, kIsMemoryView, { value: true });
+}
+
+/** True for a MemoryView of this package, from any realm or copy. */
+export function isMemoryView(value: unknown): value is MemoryView {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kIsMemoryView] === true;
+}
+
+export function toListOf(view: MemoryView): NestedList {
+  const self = internalsOf(view);
+  self.check();
+  const items = self.items();
+  return listOf(items, self.mbuf, self.layout, codecOf(items, self.layout));
+}
+
+export function toBytesOf(view: MemoryView, order: 'C' | 'F' | 'A'): Uint8Array {
+  if (order === undefined || order === null) order = 'C';
+  checkOrder(order);
+  const self = internalsOf(view);
+  self.check();
+  self.checkAttached();
+  const v = self.layout;
+  const fortran = order === 'F' || (order === 'A' && v.fContiguous && !v.cContiguous);
+  return toBytesForUser(self.placed(), fortran);
+}
+
+export function hexOfView(view: MemoryView, sep: string | undefined, bytesPerSep: number): string {
+  internalsOf(view).check();
+  if (sep !== undefined) {
+    if (typeof sep !== 'string') throw invalidArgType('sep', 'a one-character string', sep);
+    if (sep.length !== 1) throw outOfRange('sep', 'of length 1', JSON.stringify(sep));
+    if (sep.charCodeAt(0) > 0x7f) throw outOfRange('sep', 'ASCII', JSON.stringify(sep));
+  }
+  if (typeof bytesPerSep !== 'number' || !Number.isInteger(bytesPerSep)) {
+    throw invalidArgType('bytesPerSep', 'an integer', bytesPerSep);
+  }
+  return hexOf(view.toBytes('C'), sep, bytesPerSep);
+}
+
+export function equalsOf(view: MemoryView, other: unknown): boolean {
+  if (view.released) return other === view;
+  const self = internalsOf(view);
+  // Memory detached by its owner holds no values to compare.
+  if (memoryGone(self.layout.buffer, self.layout.len)) return false;
+  const mine = self.placed();
+  if (other === view) return compareViews(mine, mine);
+  if (isMemoryView(other) && other.released) return false;
+  let info: BufferInfo;
+  try {
+    info = getBuffer(other, BufferFlags.FULL_RO);
+  } catch {
+    return false;
+  }
+  try {
+    return compareViews(mine, placedFromInfo(info));
+  } finally {
+    releaseQuietly(info);
+  }
+}
+
+export function assignInto(view: MemoryView, source: unknown, keys: readonly SliceKey[]): void {
+  const self = internalsOf(view);
+  self.check();
+  const targetView = keys.length === 0 ? view : view.slice(...keys);
+  try {
+    const target = internalsOf(targetView);
+    const t = target.layout;
+    if (t.readonly) throw new BufferError('ERR_BUFFER_NOT_WRITABLE', 'cannot modify read-only memory');
+    const info = getBuffer(source, BufferFlags.FULL_RO);
+    try {
+      // The source's hook may have released this view (CPython's gh-92888):
+      // its memory may no longer be exported, so nothing may be written.
+      self.check();
+      target.check();
+      const src = placedFromInfo(info);
+      const sameShape = src.ndim === t.ndim && src.shape.every((d, i) => d === t.shape[i]);
+      const sameFormat = (src.format ?? 'B').replace(/^@/, '') === t.format.replace(/^@/, '');
+      if (!sameFormat || src.itemsize !== t.itemsize || !sameShape) {
+        throw new BufferError(
+          'ERR_BUFFER_STRUCTURE_MISMATCH',
+          'memoryview assignment: lvalue and rvalue have different structures',
+        );
+      }
+      target.checkAttached();
+      copyItems(target.placed(), src);
+    } finally {
+      releaseQuietly(info);
+    }
+  } finally {
+    if (targetView !== view) targetView.release();
+  }
+}
+
+export function typedOfView(view: MemoryView): ArrayBufferView {
+  const self = internalsOf(view);
+  self.check();
+  self.checkAttached();
+  return typedOf(self.layout, self.placed().byteOffset);
+}
+
+export function dataViewOf(view: MemoryView): DataView {
+  const self = internalsOf(view);
+  self.check();
+  self.checkAttached();
+  const [start, end] = byteRange(self.placed());
+  return new DataView(self.layout.buffer, start, end - start);
+}
+
+/**
+ * `memoryview(obj)`: a view of any exporter, CPython's `memoryview(obj)`.
+ * With `layout`, the object's bytes (which must be contiguous) are
+ * reinterpreted with another format, shape, strides and byte offset, as
+ * `np.ndarray(shape, dtype, buffer, offset, strides)` does; the layout is
+ * validated against the bytes' bounds.
+ * @example
+ * const m = memoryview(new Uint8Array(24), { format: 'f', shape: [2, 3] });
+ * m.get(1, 2); // 0
+ */
+export function memoryview(obj: unknown, layout?: MemoryViewLayout): MemoryView {
+  return createView(obj, layout);
+}
