@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { memoryview, nativeMemoryStats } from '../src';
-import { createNpy, loadNpy, npyHeader, readNpyHeader, saveNpy } from '../src/interop/npy';
+import { createNpy, loadNpy, loadNpz, npyHeader, npzMember, readNpyHeader, saveNpy, saveNpz } from '../src/interop/numpy';
 import { expectCode } from './helpers/expect';
 
 interface NpyCase {
@@ -201,5 +201,72 @@ describe('bad input: a coded error, and nothing left behind', () => {
     expectCode(() => loadNpy('x.npy', { mmap: 'w' as never }), 'ERR_OUT_OF_RANGE', 'RangeError');
     expectCode(() => createNpy(path.join(dir, 'c.npy'), { shape: [2] } as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expectCode(() => saveNpy(path.join(dir, 's.npy'), memoryview(new ArrayBuffer(8), { format: '2i' })), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
+  });
+});
+
+describe('.npz archives', () => {
+  const archives = (golden as unknown as { npz: Array<{ name: string; file: string; members: Record<string, { descr: string; shape: number[]; bytesC: string; items: unknown }> }> }).npz;
+
+  test.each(archives.map((a) => [a.name, a] as const))('np.savez archive (%s) loads every member with its items', (how, archive) => {
+    const file = path.join(dir, `${how}.npz`);
+    fs.writeFileSync(file, Buffer.from(archive.file, 'base64'));
+    const loaded = loadNpz(file);
+    expect([...loaded.keys()].sort()).toEqual(Object.keys(archive.members).sort());
+    for (const [name, expected] of Object.entries(archive.members)) {
+      const view = loaded.get(name)!;
+      expect(view.shape).toEqual(expected.shape);
+      expect(npyHeader(view).descr).toBe(expected.descr);
+      expect(Buffer.from(view.toBytes('C')).toString('hex')).toBe(expected.bytesC);
+      if (expected.items !== null) expect(plain(view.toList())).toEqual(expected.items);
+      const member = npzMember(view)!;
+      // Stored members with data are mapped from the archive; inflated ones are copies.
+      expect(member.isCopy).toBe(how === 'deflated' || view.nbytes === 0);
+      expect(member.compression).toBe(how);
+      view.release();
+    }
+  });
+
+  test('saveNpz writes what np.load reads: C, Fortran (a transpose) and strided members', () => {
+    const file = path.join(dir, 'ours.npz');
+    const base = memoryview(new Float64Array(Array.from({ length: 3000 }, (_, i) => i * 0.5)), { format: 'd', shape: [100, 30] });
+    const t = base.T;
+    const flipped = base.slice('::-1', '::3');
+    saveNpz(file, { ints: new Int32Array([1, -2, 3]), t, flipped, flags: memoryview(new Uint8Array([1, 0, 1]), { format: '?' }) });
+    const out = python(
+      'import numpy as np, sys, json; z = np.load(sys.argv[1]); print(json.dumps({k: [z[k].tolist(), z[k].dtype.str, bool(z[k].flags.f_contiguous and not z[k].flags.c_contiguous)] for k in z.files}))',
+      [file],
+    );
+    expect(JSON.parse(out)).toEqual({
+      ints: [[1, -2, 3], '<i4', false],
+      t: [t.toList(), '<f8', true],
+      flipped: [flipped.toList(), '<f8', false],
+      flags: [[true, false, true], '|b1', false],
+    });
+    // And it loads back here, mapped.
+    const back = loadNpz(file);
+    expect(back.get('t')!.toList()).toEqual(t.toList());
+    expect(npzMember(back.get('t')!)!.isCopy).toBe(false);
+    for (const v of back.values()) v.release();
+    t.release();
+    flipped.release();
+    expect(base.exports).toBe(0);
+  });
+
+  test('a corrupt directory or a member past the end of the file is refused with its code', () => {
+    const good = Buffer.from(archives[0]!.file, 'base64');
+    const file = path.join(dir, 'bad.npz');
+    const corrupt = Buffer.from(good);
+    corrupt.writeUInt32LE(0x12345678, corrupt.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])));
+    fs.writeFileSync(file, corrupt);
+    expectCode(() => loadNpz(file), 'ERR_BUFFER_BAD_NPY', 'BufferError');
+    fs.writeFileSync(file, good.subarray(0, good.length - 200));
+    expectCode(() => loadNpz(file), 'ERR_BUFFER_BAD_NPY', 'BufferError');
+    const liar = Buffer.from(good);
+    const cd = liar.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    liar.writeUInt32LE(0x7fffffff, cd + 20);
+    fs.writeFileSync(file, liar);
+    expectCode(() => loadNpz(file), 'ERR_BUFFER_BAD_NPY', 'BufferError');
+    fs.writeFileSync(file, Buffer.from('not a zip at all'));
+    expectCode(() => loadNpz(file), 'ERR_BUFFER_BAD_NPY', 'BufferError');
   });
 });

@@ -47,6 +47,11 @@ export interface CreateNpyOptions {
 // The header each loaded view came from (its datetime unit included).
 const headers = new WeakMap<MemoryView, NpyHeader>();
 
+/** @internal Records the header a view was loaded from (loadNpy, loadNpz). */
+export function rememberHeader(view: MemoryView, header: NpyHeader): void {
+  headers.set(view, header);
+}
+
 /** Reads exactly `length` bytes at `position`, or fewer at the end of the file. */
 function readAt(fd: number, length: number, position: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -163,7 +168,8 @@ export function npyHeader(view: unknown, options: SaveNpyOptions = {}): NpyHeade
 }
 
 /** The header saveNpy writes for the items of `view`. */
-function headerToSave(view: unknown, fortranOrder: boolean | undefined): NpyHeader {
+/** @internal */
+export function headerToSave(view: unknown, fortranOrder: boolean | undefined): NpyHeader {
   const info = getBuffer(view, BufferFlags.FULL_RO);
   try {
     const format = info.format ?? 'B';

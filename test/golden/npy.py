@@ -1,6 +1,7 @@
 """Golden .npy files from NumPy itself: every dtype this version loads, in
 both byte orders, C and Fortran order, 0-d, zero-size and N-d shapes, and
-header versions 1 to 3. Writes test/golden/npy.json (npm run golden).
+header versions 1 to 3, and .npz archives stored and deflated. Writes
+test/golden/npy.json (npm run golden).
 
 Each case holds the file NumPy wrote (base64), what np.load reads back
 (the header's fields and the items' bytes in C order), and, for numeric
@@ -93,11 +94,31 @@ def main():
         arr = sample("<f4", (2, 3))
         cases.append(case(f"<f4 (2, 3) C version {version[0]}", arr, False, version))
         cases.append(case(f"<i8 (4,) F version {version[0]}", sample("<i8", (4,)), True, version))
+    archives = []
+    members = {
+        "a": sample("<f4", (7,)),
+        "b": sample(">i2", (2, 3)),
+        "fortran": np.asfortranarray(sample("<f8", (3, 4))),
+        "flags": sample("|b1", (4,)),
+        "empty": sample("<u8", (0, 2)),
+        "scalar": sample("<i8", ()),
+    }
+    for how, save in [("stored", np.savez), ("deflated", np.savez_compressed)]:
+        out = io.BytesIO()
+        save(out, **members)
+        raw = out.getvalue()
+        back = np.load(io.BytesIO(raw))
+        archives.append({
+            "name": how,
+            "file": base64.b64encode(raw).decode(),
+            "members": {k: {"descr": npformat.dtype_to_descr(back[k].dtype), "shape": list(back[k].shape),
+                            "bytesC": back[k].tobytes(order="C").hex(), "items": items(back[k])} for k in back.files},
+        })
     path = os.path.join(os.path.dirname(__file__), "npy.json")
     with open(path, "w") as f:
-        json.dump({"numpy": np.__version__, "cases": cases}, f, indent=0)
+        json.dump({"numpy": np.__version__, "cases": cases, "npz": archives}, f, indent=0)
         f.write("\n")
-    print(f"wrote {len(cases)} .npy cases to {path}")
+    print(f"wrote {len(cases)} .npy cases and {len(archives)} .npz archives to {path}")
 
 
 if __name__ == "__main__":
