@@ -79,7 +79,8 @@ function headerOf(fd: number, maxHeaderSize: number): NpyHeader {
   return parseNpyHeader(head, size, maxHeaderSize);
 }
 
-function withFile<T>(path: string, flags: string, use: (fd: number) => T): T {
+/** @internal Runs `use` on the file opened with `flags`, and closes it. */
+export function withFile<T>(path: string, flags: string, use: (fd: number) => T): T {
   const fd = fs.openSync(path, flags);
   try {
     return use(fd);
@@ -88,8 +89,8 @@ function withFile<T>(path: string, flags: string, use: (fd: number) => T): T {
   }
 }
 
-/** Byte strides of a contiguous array in C or Fortran order. */
-function contiguousStrides(shape: readonly number[], itemsize: number, fortran: boolean): number[] {
+/** @internal Byte strides of a contiguous array in C or Fortran order. */
+export function contiguousStrides(shape: readonly number[], itemsize: number, fortran: boolean): number[] {
   const strides = new Array<number>(shape.length);
   let sd = itemsize;
   for (let k = 0; k < shape.length; k++) {

@@ -6,7 +6,7 @@ import { invalidArgType } from '../errors';
 import { memoryview, type MemoryView } from '../index';
 import { checkObject, checkString } from '../internal/validate';
 import { mmap } from '../io/index';
-import { headerToSave, rememberHeader } from './npy';
+import { contiguousStrides, headerToSave, rememberHeader, withFile } from './npy';
 import { formatNpyHeader, parseNpyHeader, type NpyHeader } from './npy-header';
 import { readZipDirectory, readZipMember, ZipWriter, type ZipMember } from './zip';
 
@@ -26,28 +26,8 @@ export function npzMember(view: MemoryView): NpzMember | undefined {
   return members.get(view);
 }
 
-function withFile<T>(path: string, flags: string, use: (fd: number) => T): T {
-  const fd = fs.openSync(path, flags);
-  try {
-    return use(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function strides(header: NpyHeader): number[] {
-  const out = new Array<number>(header.shape.length);
-  let sd = header.itemsize;
-  for (let k = 0; k < header.shape.length; k++) {
-    const d = header.fortranOrder ? k : header.shape.length - 1 - k;
-    out[d] = sd;
-    sd *= header.shape[d]!;
-  }
-  return out;
-}
-
 function loadMember(path: string, fd: number, entry: ZipMember): MemoryView {
-  const layout = (h: NpyHeader) => ({ format: h.format, shape: h.shape, strides: strides(h) });
+  const layout = (h: NpyHeader) => ({ format: h.format, shape: h.shape, strides: contiguousStrides(h.shape, h.itemsize, h.fortranOrder) });
   if (entry.method === 0) {
     const headBytes = Math.min(entry.size, 4096 + 12);
     const head = Buffer.alloc(headBytes);
