@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { memoryview, nativeMemoryStats } from '../src';
-import { createNpy, loadNpy, loadNpz, npyHeader, npzMember, readNpyHeader, saveNpy, saveNpz } from '../src/interop/numpy';
+import { createNpy, createSharedMemory, loadNpy, loadNpz, npyHeader, npzMember, openSharedMemory, readNpyHeader, saveNpy, saveNpz } from '../src/interop/numpy';
 import { expectCode } from './helpers/expect';
 
 interface NpyCase {
@@ -268,5 +268,68 @@ describe('.npz archives', () => {
     expectCode(() => loadNpz(file), 'ERR_BUFFER_BAD_NPY', 'BufferError');
     fs.writeFileSync(file, Buffer.from('not a zip at all'));
     expectCode(() => loadNpz(file), 'ERR_BUFFER_BAD_NPY', 'BufferError');
+  });
+});
+
+describe('shared memory by name, with a Python process', () => {
+  test("Python's SharedMemory(name) and createSharedMemory share a [1024, 1024] 'f' array both ways, without a copy", () => {
+    const shm = createSharedMemory(undefined, 1024 * 1024 * 4, { format: 'f', shape: [1024, 1024] });
+    const view = memoryview(shm);
+    try {
+      // Python attaches by name, writes, and keeps the segment alive past its
+      // exit: before 3.13 its resource tracker unlinks segments it only
+      // attached to (gh-82300); unregister is the workaround (track=False on 3.13+).
+      const script = [
+        'import sys, numpy as np',
+        'from multiprocessing import shared_memory, resource_tracker',
+        'm = shared_memory.SharedMemory(name=sys.argv[1])',
+        'resource_tracker.unregister(m._name, "shared_memory")',
+        'a = np.ndarray((1024, 1024), dtype=np.float32, buffer=m.buf)',
+        'a[10, :] = 2.5',
+        'print(float(a[700, 300]))',
+        'del a',
+        'm.close()',
+      ].join('\n');
+      view.set([700, 300], 9.75);
+      // Node's write, seen by Python; Python's writes, seen by this same view.
+      expect(python(script, [shm.name.slice(1)]).trim()).toBe('9.75');
+      expect([view.get(10, 0), view.get(10, 1023), view.get(11, 0)]).toEqual([2.5, 2.5, 0]);
+      expect(fs.existsSync(`/dev/shm${shm.name}`)).toBe(true);
+    } finally {
+      view.release();
+      shm.close();
+    }
+    // The creator's close unlinks the name.
+    expect(fs.existsSync(`/dev/shm${shm.name}`)).toBe(false);
+  });
+
+  test('a segment Python created opens by name; a layout larger than it is refused', () => {
+    const name = `bp_test_${process.pid}`;
+    python(
+      'import sys\nfrom multiprocessing import shared_memory, resource_tracker\nm = shared_memory.SharedMemory(name=sys.argv[1], create=True, size=64)\nresource_tracker.unregister(m._name, "shared_memory")\nm.buf[:4] = bytes([1, 2, 3, 4])\nm.close()',
+      [name],
+    );
+    try {
+      const shm = openSharedMemory(name);
+      expect(Array.from(new Uint8Array(shm.buffer, 0, 4))).toEqual([1, 2, 3, 4]);
+      shm.close();
+      expect(fs.existsSync(`/dev/shm/${name}`)).toBe(true);
+      expectCode(() => openSharedMemory(name, { format: 'd', shape: [100] }), 'ERR_BUFFER_OUT_OF_BOUNDS', 'BufferError');
+    } finally {
+      fs.rmSync(`/dev/shm/${name}`, { force: true });
+    }
+  });
+
+  test('bad names and missing segments: coded errors as fs gives them', () => {
+    expectCode(() => openSharedMemory(`bp_missing_${process.pid}`), 'ENOENT');
+    expectCode(() => openSharedMemory('a/b'), 'EINVAL');
+    expectCode(() => openSharedMemory('x'.repeat(300)), 'ENAMETOOLONG');
+    expectCode(() => createSharedMemory('bp_bad', 0), 'ERR_OUT_OF_RANGE', 'RangeError');
+    const taken = createSharedMemory(`bp_taken_${process.pid}`, 16);
+    try {
+      expectCode(() => createSharedMemory(`bp_taken_${process.pid}`, 16), 'EEXIST');
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -3,3 +3,5 @@ export { createNpy, loadNpy, npyHeader, readNpyHeader, saveNpy, descrToFormat, f
 export type { CreateNpyOptions, LoadNpyOptions, NpyHeader, SaveNpyOptions } from './npy';
 export { loadNpz, npzMember, saveNpz } from './npz';
 export type { NpzMember } from './npz';
+export { createSharedMemory, openSharedMemory, SharedMemory } from './shm';
+export type { CreateSharedMemoryOptions, SharedMemoryOptions } from './shm';
