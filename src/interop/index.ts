@@ -1,0 +1,7 @@
+// buffer-protocol/interop: one module per outside library. Each library is
+// an optional peer: nothing here loads it; the caller passes the module.
+export { fromSharpRaw, withSharp } from './sharp';
+export type { SharpModule, SharpRaw } from './sharp';
+export { fromScijs, fromStdlib, toScijs, toStdlib } from './ndarray';
+export type { ScijsNdarray, StdlibNdarray } from './ndarray';
+export * from './numpy';

@@ -1,0 +1,117 @@
+// Adapters against the real packages (devDependencies): zero-copy is shown
+// by writing through one side and reading the change through the other,
+// copies by the opposite; bad input gets its code and changes nothing.
+import ndarray = require('ndarray');
+import sharp = require('sharp');
+import { memoryview, NativeBuffer } from '../src';
+import { fromScijs, fromSharpRaw, fromStdlib, toScijs, toStdlib, withSharp } from '../src/interop';
+import { expectCode } from './helpers/expect';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const StdlibNdarray = require('@stdlib/ndarray/ctor');
+
+describe('sharp', () => {
+  test('raw output becomes a [h, w, c] view over the same memory', async () => {
+    const raw = await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 10, g: 20, b: 30 } } })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const view = fromSharpRaw(raw);
+    expect([view.shape, view.format, view.get(5, 7, 0), view.get(5, 7, 2)]).toEqual([[6, 8, 3], 'B', 10, 30]);
+    view.set([0, 0, 1], 99);
+    expect(raw.data[1]).toBe(99);
+    view.release();
+  });
+
+  test('16-bit output with rgb16 keeps its values', async () => {
+    const u16 = new Uint16Array([1000, 2000, 3000, 65535, 0, 7]);
+    const raw = await sharp(u16, { raw: { width: 2, height: 1, channels: 3 } }).toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const view = fromSharpRaw(raw);
+    expect([view.format, view.toList()]).toEqual(['H', [[[1000, 2000, 3000], [65535, 0, 7]]]]);
+    view.release();
+  });
+
+  test('a packed NativeBuffer goes to sharp in place and is held until the pipeline settles', async () => {
+    const nb = NativeBuffer.alloc(6 * 8 * 3, { format: 'B', shape: [6, 8, 3] });
+    const pixels = new Uint8Array(nb.buffer);
+    pixels.fill(50);
+    const pending = withSharp(nb, sharp, (img) => {
+      // In place: sharp reads the memory when the pipeline runs, so a write
+      // after the image was made is what it reads.
+      pixels.fill(77);
+      return img.raw().toBuffer({ resolveWithObject: true });
+    });
+    // libvips reads on its threadpool after the call: no close, not even forced.
+    expectCode(() => nb.close(), 'ERR_BUFFER_EXPORTS_ACTIVE', 'BufferError');
+    expectCode(() => nb.close({ force: true }), 'ERR_BUFFER_EXPORTS_ACTIVE', 'BufferError');
+    const out = await pending;
+    expect([out.info.width, out.info.height, out.info.channels, out.data.every((b: number) => b === 77)]).toEqual([8, 6, 3, true]);
+    expect(nb.exports).toBe(0);
+    nb.close();
+  });
+
+  test('a crop, a flip and a transpose are packed once and give the right pixels', async () => {
+    const h = 6, w = 8;
+    const nb = NativeBuffer.alloc(h * w * 3, { format: 'B', shape: [h, w, 3] });
+    new Uint8Array(nb.buffer).forEach((_, i, a) => (a[i] = i % 251));
+    const whole = memoryview(nb);
+    for (const make of [() => whole.slice([1, 5], [2, 7]), () => whole.slice('::-1'), () => whole.transpose(1, 0, 2)]) {
+      const view = make();
+      const before = view.toBytes();
+      const out = await withSharp(view, sharp, (img) => {
+        // Packed once: a write to the source after that is not what sharp reads.
+        new Uint8Array(nb.buffer).fill(0);
+        return img.raw().toBuffer({ resolveWithObject: true });
+      });
+      expect([out.info.height, out.info.width]).toEqual([view.shape[0], view.shape[1]]);
+      expect(Buffer.from(out.data).equals(Buffer.from(before))).toBe(true);
+      new Uint8Array(nb.buffer).forEach((_, i, a) => (a[i] = i % 251));
+      view.release();
+    }
+    whole.release();
+    nb.close();
+  });
+
+  test('bad input: a coded error, and nothing held', async () => {
+    expectCode(() => fromSharpRaw({ data: new Uint8Array(4), info: { width: 2, height: 2, channels: 1, depth: 'complex' } }), 'ERR_INVALID_ARG_VALUE', 'TypeError');
+    expectCode(() => fromSharpRaw({ data: new Uint8Array(4), info: { width: 2, height: 2, channels: 5 } }), 'ERR_OUT_OF_RANGE', 'RangeError');
+    expectCode(() => fromSharpRaw({ data: new Uint8Array(3), info: { width: 2, height: 2, channels: 1 } }), 'ERR_OUT_OF_RANGE', 'RangeError');
+    const nb = NativeBuffer.alloc(2 * 2 * 5, { format: 'B', shape: [2, 2, 5] });
+    await expect(withSharp(nb, sharp, (img) => img.toBuffer())).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    const q = NativeBuffer.alloc(16, { format: 'q', shape: [1, 2, 1] });
+    await expect(withSharp(q, sharp, (img) => img.toBuffer())).rejects.toMatchObject({ code: 'ERR_BUFFER_UNSUPPORTED_FORMAT' });
+    expect([nb.exports, q.exports]).toEqual([0, 0]);
+    nb.close();
+    q.close();
+  });
+});
+
+describe('scijs ndarray and @stdlib/ndarray', () => {
+  const make = () => memoryview(new Float64Array(Array.from({ length: 12 }, (_, i) => i)), { format: 'd', shape: [3, 4] });
+
+  test.each([
+    ['scijs', (v: unknown) => toScijs(v, ndarray as never) as { get(...i: number[]): number; set(...a: number[]): void }],
+    ['@stdlib', (v: unknown) => toStdlib(v, StdlibNdarray) as { get(...i: number[]): number; set(...a: number[]): void }],
+  ])('%s: a flipped transpose converts both ways with no copy', (_name, to) => {
+    const base = make();
+    const view = base.T.slice(null, '::-1');
+    const arr = to(view);
+    for (const [i, j] of [[0, 0], [1, 2], [3, 0]] as const) expect(arr.get(i, j)).toBe(view.get(i, j));
+    arr.set(1, 0, 100);
+    expect(view.get(1, 0)).toBe(100);
+    const back = _name === 'scijs' ? fromScijs(arr as never) : fromStdlib(arr as never);
+    expect(back.toList()).toEqual(view.toList());
+    back.set([2, 1], -5);
+    expect(arr.get(2, 1)).toBe(-5);
+    back.release();
+    view.release();
+    base.release();
+  });
+
+  test('strides that are not whole elements, and memory without a TypedArray, are refused', () => {
+    const odd = memoryview(new ArrayBuffer(24), { format: 'd', shape: [2], strides: [12] });
+    expectCode(() => toScijs(odd, ndarray as never), 'ERR_BUFFER_UNALIGNED', 'BufferError');
+    expectCode(() => fromScijs(ndarray([1, 2, 3]) as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+    expectCode(() => toScijs(memoryview(new ArrayBuffer(8), { format: '?' }), ndarray as never), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
+    expect(odd.exports).toBe(0);
+  });
+});
