@@ -1,10 +1,11 @@
 // Adapters against the real packages (devDependencies): zero-copy is shown
 // by writing through one side and reading the change through the other,
 // copies by the opposite; bad input gets its code and changes nothing.
+import * as arrow from 'apache-arrow';
 import ndarray = require('ndarray');
 import sharp = require('sharp');
 import { memoryview, NativeBuffer } from '../src';
-import { fromScijs, fromSharpRaw, fromStdlib, toScijs, toStdlib, withSharp } from '../src/interop';
+import { fromArrow, fromScijs, fromSharpRaw, fromStdlib, toArrow, toScijs, toStdlib, withSharp } from '../src/interop';
 import { expectCode } from './helpers/expect';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -113,5 +114,49 @@ describe('scijs ndarray and @stdlib/ndarray', () => {
     expectCode(() => fromScijs(ndarray([1, 2, 3]) as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expectCode(() => toScijs(memoryview(new ArrayBuffer(8), { format: '?' }), ndarray as never), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
     expect(odd.exports).toBe(0);
+  });
+});
+
+describe('Apache Arrow', () => {
+  test('a sliced primitive vector: its values, not offset twice, shared both ways', () => {
+    const vector = arrow.makeVector(new Float32Array([1, 2, 3, 4, 5, 6]));
+    const { view, validity } = fromArrow(vector.slice(2, 5));
+    expect([view.toList(), validity]).toEqual([[3, 4, 5], null]);
+    view.set(0, 30);
+    expect(vector.get(2)).toBe(30);
+    view.release();
+  });
+
+  test('validity is returned with the bit offset of the first element', () => {
+    const vector = arrow.vectorFromArray([1, null, 3, null, 5], new arrow.Int32());
+    const { view, validity } = fromArrow(vector.slice(1));
+    expect(view.toList()).toEqual([0, 3, 0, 5]);
+    const valid = [0, 1, 2, 3].map((i) => (validity!.bitmap[(validity!.bitOffset + i) >> 3]! >> ((validity!.bitOffset + i) & 7)) & 1);
+    expect(valid).toEqual([0, 1, 0, 1]);
+    view.release();
+  });
+
+  test('a FixedSizeList becomes an N-d view, slices included', () => {
+    const child = arrow.makeData({ type: new arrow.Float32(), length: 12, data: new Float32Array(Array.from({ length: 12 }, (_, i) => i)) });
+    const list = arrow.makeVector(arrow.makeData({ type: new arrow.FixedSizeList(3, new arrow.Field('x', new arrow.Float32())), length: 4, child }));
+    const { view } = fromArrow(list.slice(1, 3));
+    expect([view.shape, view.toList()]).toEqual([[2, 3], [[3, 4, 5], [6, 7, 8]]]);
+    view.release();
+  });
+
+  test('a contiguous view becomes a vector over the same memory', () => {
+    const data = new Float64Array([1, 2, 3, 4]);
+    const view = memoryview(data, { format: 'd' }).slice([1, 3]);
+    const vector = toArrow(view, arrow) as arrow.Vector;
+    data[1] = 20;
+    expect([vector.type.toString(), [...vector.toArray()]]).toEqual(['Float64', [20, 3]]);
+    view.release();
+  });
+
+  test('several chunks, booleans, strided views: refused with their codes', () => {
+    const chunked = new arrow.Vector([arrow.makeData({ type: new arrow.Int32(), length: 1, data: new Int32Array([1]) }), arrow.makeData({ type: new arrow.Int32(), length: 1, data: new Int32Array([2]) })]);
+    expectCode(() => fromArrow(chunked), 'ERR_BUFFER_STRUCTURE_MISMATCH', 'BufferError');
+    expectCode(() => fromArrow(arrow.vectorFromArray([true, false])), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
+    expectCode(() => toArrow(memoryview(new Float64Array(4), { format: 'd' }).slice('::2'), arrow), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
   });
 });

@@ -4,4 +4,6 @@ export { fromSharpRaw, withSharp } from './sharp';
 export type { SharpModule, SharpRaw } from './sharp';
 export { fromScijs, fromStdlib, toScijs, toStdlib } from './ndarray';
 export type { ScijsNdarray, StdlibNdarray } from './ndarray';
+export { fromArrow, toArrow } from './arrow';
+export type { ArrowModule, ArrowView } from './arrow';
 export * from './numpy';
