@@ -5,7 +5,8 @@ import * as arrow from 'apache-arrow';
 import ndarray = require('ndarray');
 import sharp = require('sharp');
 import { memoryview, NativeBuffer } from '../src';
-import { fromArrow, fromScijs, fromSharpRaw, fromStdlib, toArrow, toScijs, toStdlib, withSharp } from '../src/interop';
+import { fromArrow, fromOrtTensor, fromScijs, fromSharpRaw, fromStdlib, toArrow, toOrtTensor, toScijs, toStdlib, withSharp } from '../src/interop';
+import { jsonLines, runFixture } from './helpers/child';
 import { expectCode } from './helpers/expect';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -158,5 +159,25 @@ describe('Apache Arrow', () => {
     expectCode(() => fromArrow(chunked), 'ERR_BUFFER_STRUCTURE_MISMATCH', 'BufferError');
     expectCode(() => fromArrow(arrow.vectorFromArray([true, false])), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
     expectCode(() => toArrow(memoryview(new Float64Array(4), { format: 'd' }).slice('::2'), arrow), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+  });
+});
+
+describe('onnxruntime-node', () => {
+  // onnxruntime's native side makes output TypedArrays in the main realm,
+  // which its own Tensor refuses inside jest's sandbox: the inference runs
+  // in a child process (test/fixtures/ort-inference.js).
+  test('a view feeds a real inference (a one-node Mul graph) with no copy, and the output is a view', () => {
+    const child = runFixture('ort-inference');
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(jsonLines(child.stdout)).toEqual([{ sharedInput: 10, output: [20, 5, -6, 8], shape: [4], sharedOutput: 0 }]);
+  });
+
+  test('strided views, unsupported types and string tensors: refused with their codes', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ort = require('onnxruntime-node') as { Tensor: new (type: string, data: unknown, dims: readonly number[]) => never };
+    expectCode(() => toOrtTensor(memoryview(new Float32Array(8), { format: 'f' }).slice('::2'), ort), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+    expectCode(() => toOrtTensor(memoryview(new ArrayBuffer(8), { format: '2i' }), ort), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
+    expectCode(() => fromOrtTensor(new ort.Tensor('string', ['a', 'b'], [2])), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
+    expectCode(() => toOrtTensor(new Float32Array(2), {} as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
   });
 });

@@ -6,4 +6,6 @@ export { fromScijs, fromStdlib, toScijs, toStdlib } from './ndarray';
 export type { ScijsNdarray, StdlibNdarray } from './ndarray';
 export { fromArrow, toArrow } from './arrow';
 export type { ArrowModule, ArrowView } from './arrow';
+export { fromOrtTensor, toOrtTensor } from './onnxruntime';
+export type { OrtModule } from './onnxruntime';
 export * from './numpy';
