@@ -1,11 +1,12 @@
 // Adapters against the real packages (devDependencies): zero-copy is shown
 // by writing through one side and reading the change through the other,
 // copies by the opposite; bad input gets its code and changes nothing.
+import * as canvas from '@napi-rs/canvas';
 import * as arrow from 'apache-arrow';
 import ndarray = require('ndarray');
 import sharp = require('sharp');
 import { memoryview, NativeBuffer } from '../src';
-import { fromArrow, fromOrtTensor, fromScijs, fromSharpRaw, fromStdlib, toArrow, toOrtTensor, toScijs, toStdlib, withSharp } from '../src/interop';
+import { fromArrow, fromImageData, toImageData, fromOrtTensor, fromScijs, fromSharpRaw, fromStdlib, toArrow, toOrtTensor, toScijs, toStdlib, withSharp } from '../src/interop';
 import { jsonLines, runFixture } from './helpers/child';
 import { expectCode } from './helpers/expect';
 
@@ -179,5 +180,30 @@ describe('onnxruntime-node', () => {
     expectCode(() => toOrtTensor(memoryview(new ArrayBuffer(8), { format: '2i' }), ort), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
     expectCode(() => fromOrtTensor(new ort.Tensor('string', ['a', 'b'], [2])), 'ERR_BUFFER_UNSUPPORTED_FORMAT', 'BufferError');
     expectCode(() => toOrtTensor(new Float32Array(2), {} as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+  });
+});
+
+describe('@napi-rs/canvas', () => {
+  test('ImageData becomes a [h, w, 4] view and back, over the same memory', () => {
+    const ctx = canvas.createCanvas(3, 2).getContext('2d');
+    ctx.fillStyle = 'rgb(10, 20, 30)';
+    ctx.fillRect(0, 0, 3, 2);
+    const image = ctx.getImageData(0, 0, 3, 2);
+    const view = fromImageData(image);
+    expect([view.shape, view.get(1, 2, 0), view.get(1, 2, 2), view.get(1, 2, 3)]).toEqual([[2, 3, 4], 10, 30, 255]);
+    view.set([0, 0, 1], 99);
+    expect(image.data[1]).toBe(99);
+    const back = toImageData(view, canvas);
+    expect([back.width, back.height, back.data.buffer === image.data.buffer]).toEqual([3, 2, true]);
+    ctx.putImageData(back, 0, 0);
+    expect(Array.from(ctx.getImageData(0, 0, 1, 1).data)).toEqual([10, 99, 30, 255]);
+    view.release();
+  });
+
+  test('a strided view or another shape is refused with its code', () => {
+    const flipped = memoryview(new Uint8Array(2 * 3 * 4), { format: 'B', shape: [2, 3, 4] }).slice('::-1');
+    expectCode(() => toImageData(flipped, canvas), 'ERR_BUFFER_NOT_C_CONTIGUOUS', 'BufferError');
+    expectCode(() => toImageData(memoryview(new Uint8Array(12), { format: 'B', shape: [2, 2, 3] }), canvas), 'ERR_BUFFER_STRUCTURE_MISMATCH', 'BufferError');
+    expect(flipped.exports).toBe(0);
   });
 });

@@ -8,4 +8,6 @@ export { fromArrow, toArrow } from './arrow';
 export type { ArrowModule, ArrowView } from './arrow';
 export { fromOrtTensor, toOrtTensor } from './onnxruntime';
 export type { OrtModule } from './onnxruntime';
+export { fromImageData, toImageData } from './canvas';
+export type { CanvasModule, ImageDataLike } from './canvas';
 export * from './numpy';
