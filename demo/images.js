@@ -52,7 +52,8 @@ async function imageDemo(sharp, outDir) {
     const file = path.join(outDir, `${name}.png`);
     // withSharp holds the memory until sharp has written the file; a
     // strided view (all of these) is packed once on the way in.
-    await withSharp(view, sharp, (img) => img.png().toFile(file));
+    // One channel stays a greyscale PNG (sharp would write sRGB).
+    await withSharp(view, sharp, (img) => (view.ndim === 2 ? img.toColourspace('b-w') : img).png().toFile(file));
     written.push({ file, shape: [...view.shape], bytes: Buffer.from(view.toBytes()) });
   }
 
