@@ -15,6 +15,7 @@ const benchMemoryView = require('./memoryview');
 const benchIo = require('./io');
 const benchCapi = require('./capi');
 const benchNpy = require('./npy');
+const benchInterop = require('./interop');
 const { getChecksum, gcHow, timerOverhead } = require('./harness');
 
 async function main() {
@@ -34,6 +35,7 @@ async function main() {
   const io = (await benchIo({ quick })).summary;
   const capi = benchCapi({ quick }).summary;
   const npy = (await benchNpy({ quick })).summary;
+  const interop = (await benchInterop({ quick })).summary;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log('\n## Targets');
@@ -98,6 +100,7 @@ async function main() {
     io,
     capi,
     npy,
+    interop,
     // skipped memoryview comparisons (no python3, NumPy or ndarray) count neither way
     targetsMet: g.summary.met && a.summary.met && mv.met && io.met && capi.met && npy.met,
     checksum: getChecksum(),
