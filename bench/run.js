@@ -14,6 +14,8 @@ const benchAlloc = require('./alloc');
 const benchMemoryView = require('./memoryview');
 const benchIo = require('./io');
 const benchCapi = require('./capi');
+const benchNpy = require('./npy');
+const benchInterop = require('./interop');
 const { getChecksum, gcHow, timerOverhead } = require('./harness');
 
 async function main() {
@@ -32,6 +34,8 @@ async function main() {
   const m = await benchMemoryView({ quick });
   const io = (await benchIo({ quick })).summary;
   const capi = benchCapi({ quick }).summary;
+  const npy = (await benchNpy({ quick })).summary;
+  const interop = (await benchInterop({ quick })).summary;
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   console.log('\n## Targets');
@@ -77,6 +81,11 @@ async function main() {
       `FULL_RO ${capi.ratioFullRo}x (${capi.simpleNs} / ${capi.fullRoNs} vs ${capi.infoNs} ns; target <= 2x) -> ${capi.met ? 'MET' : 'MISSED'}; ` +
       `get_buffer_borrowed (no reference) SIMPLE ${capi.ratioBorrowed}x`,
   );
+  console.log(
+    `loadNpy(${npy.load.bytes / 2 ** 20} MiB .npy) to the first element vs np.load / npyjs: ${npy.load.vsNumpy}x / ${npy.load.vsNpyjs}x ` +
+      `(target >= 100x) -> ${npy.load.met ? 'MET' : 'MISSED'}; saveNpy(4096^2 'f' transpose) vs np.save(a.T): ${npy.save.ratio}x ` +
+      `(target >= 1.0x) -> ${npy.save.met ? 'MET' : 'MISSED'}`,
+  );
   console.log(`checksum ${getChecksum()}   (elapsed ${seconds.toFixed(1)} s)`);
   const summary = {
     node: process.version,
@@ -90,8 +99,10 @@ async function main() {
     memoryview: mv,
     io,
     capi,
+    npy,
+    interop,
     // skipped memoryview comparisons (no python3, NumPy or ndarray) count neither way
-    targetsMet: g.summary.met && a.summary.met && mv.met && io.met && capi.met,
+    targetsMet: g.summary.met && a.summary.met && mv.met && io.met && capi.met && npy.met,
     checksum: getChecksum(),
   };
   console.log(`BENCH_JSON ${JSON.stringify(summary)}`);

@@ -196,3 +196,19 @@ line('7. Native addons: a C image library and a C consumer, through the C API');
     setImmediate(() => setImmediate(() => console.log('img_free ran after close():', images.freeCount() - before, 'time(s)')));
   }
 }
+
+line('8. Pictures: sharp images as views (demo-out/)');
+(async () => {
+  let sharp;
+  try {
+    sharp = require('sharp');
+  } catch {
+    console.log('(sharp is not installed here: npm install sharp to see this section)');
+    return;
+  }
+  const path = require('node:path');
+  const { imageDemo } = require('./images');
+  const { written, sheetFile } = await imageDemo(sharp, path.join(process.cwd(), 'demo-out'));
+  for (const w of written) console.log(`${path.relative(process.cwd(), w.file)}  ${JSON.stringify(w.shape)}`);
+  console.log(`contact sheet: ${path.relative(process.cwd(), sheetFile)}`);
+})();

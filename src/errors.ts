@@ -49,7 +49,9 @@ export type BufferErrorCode =
   /** resize() of memory that cannot change size: a mapped file, or memory lent by C code. */
   | 'ERR_BUFFER_NOT_RESIZABLE'
   /** length or iteration of a 0-d view (CPython: TypeError). */
-  | 'ERR_BUFFER_ZERO_DIM';
+  | 'ERR_BUFFER_ZERO_DIM'
+  /** A .npy file NumPy would refuse to load: bad magic or version, a malformed or oversized header, too little data. */
+  | 'ERR_BUFFER_BAD_NPY';
 
 /**
  * Raised when a buffer request cannot be satisfied (Python's `BufferError`).

@@ -1,0 +1,136 @@
+// Apache Arrow JS vectors as views and back. Arrow is an optional peer: the
+// caller passes the `apache-arrow` module it holds.
+//
+// Facts (../shared/reference/interop.md §4): a slice already applies its
+// offset to `values`, while `data.offset` still applies to the null bitmap;
+// booleans are bit-packed; FixedSizeList keeps its elements in
+// `children[0]`, sliced with the parent (child offset = offset * listSize).
+import { BufferError, invalidArgType } from '../errors';
+import { BufferFlags } from '../flags';
+import { getBuffer, memoryview, type MemoryView } from '../index';
+
+/** One chunk of an Arrow vector, as apache-arrow's `Data` has it. */
+interface ArrowData {
+  readonly type: { readonly typeId: number; readonly listSize?: number; readonly children?: unknown[] };
+  readonly offset: number;
+  readonly length: number;
+  readonly nullCount: number;
+  readonly stride: number;
+  readonly values: ArrayBufferView | undefined;
+  readonly nullBitmap: Uint8Array | undefined;
+  readonly children: ArrowData[];
+}
+
+/** A view of an Arrow vector, with its validity. */
+export interface ArrowView {
+  /** The values: 1-D for a primitive vector, N-d for FixedSizeList (nested) or a fixed_shape_tensor. */
+  readonly view: MemoryView;
+  /**
+   * The validity bitmap (LSB first, 1 = valid) and the bit of the first
+   * element in it, or null when every element is valid.
+   */
+  readonly validity: { readonly bitmap: Uint8Array; readonly bitOffset: number } | null;
+}
+
+const FORMATS: ReadonlyMap<string, string> = new Map([
+  ['Int8Array', 'b'],
+  ['Uint8Array', 'B'],
+  ['Int16Array', 'h'],
+  ['Uint16Array', 'H'],
+  ['Int32Array', 'i'],
+  ['Uint32Array', 'I'],
+  ['Float32Array', 'f'],
+  ['Float64Array', 'd'],
+  ['BigInt64Array', 'q'],
+  ['BigUint64Array', 'Q'],
+]);
+
+function chunkOf(vector: unknown): ArrowData {
+  const chunks = (vector as { data?: unknown }).data;
+  if (!Array.isArray(chunks)) throw invalidArgType('vector', 'an apache-arrow Vector', vector);
+  if (chunks.length !== 1) {
+    throw new BufferError(
+      'ERR_BUFFER_STRUCTURE_MISMATCH',
+      `the vector has ${chunks.length} chunks; a view is one block of memory: convert each of vector.data with fromArrow(makeVector(chunk)), or combine them first`,
+    );
+  }
+  return chunks[0] as ArrowData;
+}
+
+/**
+ * A view of a single-chunk Arrow vector's values, with no copy: a
+ * primitive vector as 1-D, a FixedSizeList (nested lists too) as N-d with
+ * the list sizes as inner dimensions. Validity is returned, not dropped.
+ * @throws {BufferError} ERR_BUFFER_STRUCTURE_MISMATCH for several chunks;
+ *   ERR_BUFFER_UNSUPPORTED_FORMAT for types without a fixed-size value buffer
+ *   (strings, booleans, which are bit-packed, dictionaries).
+ */
+export function fromArrow(vector: unknown): ArrowView {
+  const top = chunkOf(vector);
+  const shape: number[] = [top.length];
+  let data = top;
+  // FixedSizeList: the elements are the child's, offset by the parent's slots.
+  let childOffset = 0;
+  while (data.values === undefined && data.children?.length === 1 && typeof data.type.listSize === 'number') {
+    const size = data.type.listSize;
+    childOffset = (childOffset + data.offset) * size;
+    shape.push(size);
+    data = data.children[0]!;
+  }
+  const values = data.values;
+  const tag = values === undefined ? undefined : Object.prototype.toString.call(values).slice(8, -1);
+  const format = tag === undefined ? undefined : FORMATS.get(tag);
+  if (values === undefined || format === undefined || data.stride !== 1 || data.type.typeId === 6 /* Bool */) {
+    throw new BufferError(
+      'ERR_BUFFER_UNSUPPORTED_FORMAT',
+      'only vectors of fixed-size numbers (and FixedSizeLists of them) have a value buffer a view can share',
+    );
+  }
+  const itemsize = (values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  // `values` of a sliced child starts at the child's own data.offset; the
+  // list's offset selects further into it.
+  const start = values.byteOffset + (shape.length > 1 ? (childOffset - data.offset) * itemsize : 0);
+  const view = memoryview(values.buffer, { format, shape, byteOffset: start });
+  const bitmap = top.nullBitmap;
+  const validity = top.nullCount > 0 && bitmap !== undefined && bitmap.length > 0 ? { bitmap, bitOffset: top.offset } : null;
+  return { view, validity };
+}
+
+/** The part of the apache-arrow module this adapter calls. */
+export interface ArrowModule {
+  makeVector(values: ArrayBufferView): unknown;
+}
+
+/**
+ * An Arrow vector over a C-contiguous 1-D view's memory, with no copy
+ * (makeVector keeps the TypedArray by reference). The vector holds no
+ * export: close the view's owner only when Arrow is done with it.
+ * @throws {BufferError} ERR_BUFFER_NOT_C_CONTIGUOUS for strided views (use toContiguous first);
+ *   ERR_BUFFER_UNSUPPORTED_FORMAT for formats Arrow has no type for here.
+ */
+export function toArrow(view: unknown, arrow: ArrowModule): unknown {
+  if (typeof arrow !== 'object' || arrow === null || typeof arrow.makeVector !== 'function') {
+    throw invalidArgType('arrow', "the apache-arrow module (require('apache-arrow'))", arrow);
+  }
+  const info = getBuffer(view, BufferFlags.C_CONTIGUOUS | BufferFlags.FORMAT);
+  try {
+    const format = (info.format ?? 'B').replace(/^[@=<]/, '');
+    const entry = [...FORMATS].find(([, f]) => f === format);
+    if (entry === undefined || info.ndim > 1) {
+      throw new BufferError(
+        'ERR_BUFFER_UNSUPPORTED_FORMAT',
+        `a 1-D view of one of ${[...FORMATS.values()].join(' ')} in native order becomes an Arrow vector; got '${info.format}' with ${info.ndim} dimensions`,
+      );
+    }
+    const Ctor = globalThis[entry[0] as 'Float64Array'] as unknown as new (
+      b: ArrayBufferLike,
+      o: number,
+      n: number,
+    ) => ArrayBufferView;
+    if (info.byteOffset % info.itemsize !== 0)
+      throw new BufferError('ERR_BUFFER_UNALIGNED', 'Arrow values must start at a whole item');
+    return arrow.makeVector(new Ctor(info.buffer, info.byteOffset, info.len / info.itemsize));
+  } finally {
+    info.release();
+  }
+}

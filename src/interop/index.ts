@@ -1,0 +1,13 @@
+// buffer-protocol/interop: one module per outside library. Each library is
+// an optional peer: nothing here loads it; the caller passes the module.
+export { fromSharpRaw, withSharp } from './sharp';
+export type { SharpModule, SharpRaw } from './sharp';
+export { fromScijs, fromStdlib, toScijs, toStdlib } from './ndarray';
+export type { ScijsNdarray, StdlibNdarray } from './ndarray';
+export { fromArrow, toArrow } from './arrow';
+export type { ArrowModule, ArrowView } from './arrow';
+export { fromOrtTensor, toOrtTensor } from './onnxruntime';
+export type { OrtModule } from './onnxruntime';
+export { fromImageData, toImageData } from './canvas';
+export type { CanvasModule, ImageDataLike } from './canvas';
+export * from './numpy';
