@@ -5,7 +5,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp = require('sharp');
 
- 
 const { imageDemo } = require('../demo/images') as {
   imageDemo(
     s: typeof sharp,

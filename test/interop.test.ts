@@ -23,7 +23,6 @@ import {
 import { jsonLines, runFixture } from './helpers/child';
 import { expectCode } from './helpers/expect';
 
- 
 const StdlibNdarray = require('@stdlib/ndarray/ctor');
 
 describe('sharp', () => {
@@ -246,7 +245,6 @@ describe('onnxruntime-node', () => {
   });
 
   test('strided views, unsupported types and string tensors: refused with their codes', () => {
-     
     const ort = require('onnxruntime-node') as { Tensor: new (type: string, data: unknown, dims: readonly number[]) => never };
     expectCode(
       () => toOrtTensor(memoryview(new Float32Array(8), { format: 'f' }).slice('::2'), ort),
