@@ -119,7 +119,7 @@ export class BufferObject {
   }
 
   /** Sets the byte at `index`. @throws {BufferError} ERR_BUFFER_NOT_WRITABLE on a read-only buffer object. */
-  set(index: number, value: number): void {
+  set(index: number, value: number | boolean): void {
     this.#view.set(index, value);
   }
 

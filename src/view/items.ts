@@ -111,7 +111,8 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
   if (ints !== undefined) {
     const [lo, hi] = ints;
     return (value) => {
-      let v = value;
+      // CPython's bool is an int: True stores 1, False 0.
+      let v = typeof value === 'boolean' ? Number(value) : value;
       if (typeof v === 'bigint') v = v >= BigInt(lo) && v <= BigInt(hi) ? Number(v) : Infinity;
       // CPython refuses every float for an integer format (TypeError).
       if (typeof v !== 'number' || !Number.isInteger(v)) {
@@ -128,6 +129,7 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
     return (value) => {
       let v: bigint;
       if (typeof value === 'bigint') v = value;
+      else if (typeof value === 'boolean') v = value ? 1n : 0n;
       else if (typeof value === 'number' && Number.isSafeInteger(value)) v = BigInt(value);
       else if (typeof value === 'number' && Number.isInteger(value)) {
         throw outOfRange(label, 'a bigint (numbers beyond 2**53 are not exact)', value);
@@ -141,6 +143,7 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
     case 'f64':
       return (value) => {
         if (typeof value === 'number') return value;
+        if (typeof value === 'boolean') return Number(value);
         if (typeof value === 'bigint') {
           // CPython: an int too large for a double is a ValueError.
           const v = Number(value);
@@ -151,8 +154,10 @@ function checkFor(kind: Kind, format: string): (value: unknown) => Item {
       };
     case 'f16':
       return (value) => {
-        const v = typeof value === 'bigint' ? Number(value) : value;
+        const v = typeof value === 'bigint' || typeof value === 'boolean' ? Number(value) : value;
         if (typeof v !== 'number') throw invalidArgType('value', `a number for format '${format}'`, value);
+        // CPython: an int too large for a double cannot become a float at all.
+        if (typeof value === 'bigint' && !Number.isFinite(v)) throw outOfRange(label, 'an integer a double can hold', value);
         if (numberToHalf(v) === null) throw outOfRange(label, 'a number whose magnitude is below 65520', value);
         return v;
       };

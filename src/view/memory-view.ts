@@ -275,7 +275,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * separator every `bytesPerSep` bytes (counted from the right when
    * positive, from the left when negative), as `bytes.hex()`.
    */
-  hex(sep?: string, bytesPerSep = 1): string {
+  hex(sep?: string, bytesPerSep: number | boolean = 1): string {
     return hexOfView(this, sep, bytesPerSep);
   }
 

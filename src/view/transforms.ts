@@ -241,15 +241,28 @@ export function cast(v: ViewLayout, format: string, shape: readonly number[] | u
   return { format, itemsize, shape: dims, strides: contiguousStrides(dims, itemsize, 'C') };
 }
 
-/** The shape of a cast: positive integers whose product holds `len` bytes of `itemsize` items. */
+const SSIZE_MAX = 2n ** 63n - 1n;
+
+/**
+ * The shape of a cast: positive integers whose product holds `len` bytes of
+ * `itemsize` items. Checked element by element in CPython's order (type,
+ * C ssize_t range, > 0, then the running product against SSIZE_MAX), in
+ * exact integers: JavaScript numbers lose exactness above 2**53.
+ */
 function castShape(shape: readonly number[], itemsize: number, len: number): number[] {
-  const dims = shape.map((d, i) => {
+  const dims = new Array<number>(shape.length);
+  let product = 1n;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d)) throw invalidArgType(`shape[${i}]`, 'an integer', d);
+    // CPython: OverflowError from PyLong_AsSsize_t.
+    if (d >= 2 ** 63 || d < -(2 ** 63)) throw outOfRange(`shape[${i}]`, 'an integer a C ssize_t can hold', d);
     if (d <= 0) throw invalidCast('elements of shape must be integers > 0');
-    return d;
-  });
-  const product = dims.reduce((a, b) => a * b, 1);
-  if (!Number.isSafeInteger(product)) throw invalidCast('product(shape) > SSIZE_MAX');
-  if (product * itemsize !== len) throw invalidCast('product(shape) * itemsize != buffer size');
+    const x = BigInt(d);
+    if (x > SSIZE_MAX / product) throw invalidCast('product(shape) > SSIZE_MAX');
+    product *= x;
+    dims[i] = d;
+  }
+  if (product * BigInt(itemsize) !== BigInt(len)) throw invalidCast('product(shape) * itemsize != buffer size');
   return dims;
 }

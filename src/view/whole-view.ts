@@ -151,17 +151,23 @@ export function toBytesOf(view: MemoryView, order: 'C' | 'F' | 'A'): Uint8Array 
   return toBytesForUser(self.placed(), fortran);
 }
 
-export function hexOfView(view: MemoryView, sep: string | undefined, bytesPerSep: number): string {
+// CPython's order: Argument Clinic converts bytes_per_sep to a C int
+// (TypeError, OverflowError) before the method checks sep and the view.
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
+export function hexOfView(view: MemoryView, sep: string | undefined, bytesPerSep: number | boolean): string {
+  const group = typeof bytesPerSep === 'boolean' ? Number(bytesPerSep) : bytesPerSep;
+  if (typeof group !== 'number' || !Number.isInteger(group)) throw invalidArgType('bytesPerSep', 'an integer', bytesPerSep);
+  if (group < INT_MIN || group > INT_MAX)
+    throw outOfRange('bytesPerSep', `an integer >= ${INT_MIN} and <= ${INT_MAX} (a C int)`, bytesPerSep);
   internalsOf(view).check();
   if (sep !== undefined) {
     if (typeof sep !== 'string') throw invalidArgType('sep', 'a one-character string', sep);
     if (sep.length !== 1) throw outOfRange('sep', 'of length 1', JSON.stringify(sep));
     if (sep.charCodeAt(0) > 0x7f) throw outOfRange('sep', 'ASCII', JSON.stringify(sep));
   }
-  if (typeof bytesPerSep !== 'number' || !Number.isInteger(bytesPerSep)) {
-    throw invalidArgType('bytesPerSep', 'an integer', bytesPerSep);
-  }
-  return hexOf(view.toBytes('C'), sep, bytesPerSep);
+  return hexOf(view.toBytes('C'), sep, group);
 }
 
 export function equalsOf(view: MemoryView, other: unknown): boolean {
