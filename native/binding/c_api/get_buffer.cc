@@ -90,7 +90,7 @@ int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
   const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
   ThreadViews* views = &t_views;
   BackingStorePin pin = {nullptr};
-  if (!borrow &&
+  if (!borrow && HaveBackingStores() &&
       !PinBackingStore(&views->pins, b.buffer, reinterpret_cast<void*>(base),
                        b.offset + b.bytes, &pin)) {
     return 0;  // memory V8 cannot name: the facade's path decides

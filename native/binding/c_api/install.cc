@@ -44,13 +44,18 @@ CApiState* NewState(Napi::Env env) {
   Napi::Float64Array scratch = Napi::Float64Array::New(env, kScratchLength);
   CApiState* state = new CApiState{};
   state->env = env;
-  if (!PinOwnBackingStore(scratch.ArrayBuffer(), scratch.Data(),
-                          kScratchLength * sizeof(double),
-                          &state->scratch_pin)) {
+  if (!HaveBackingStores()) {
+    // Bun, Deno: the reference below keeps the array; nothing user code
+    // can reach detaches it (c-api.ts writes it with plain stores).
+    state->scratch = scratch.Data();
+  } else if (PinOwnBackingStore(scratch.ArrayBuffer(), scratch.Data(),
+                                kScratchLength * sizeof(double),
+                                &state->scratch_pin)) {
+    state->scratch = static_cast<double*>(PinnedData(&state->scratch_pin));
+  } else {
     delete state;
     return nullptr;
   }
-  state->scratch = static_cast<double*>(PinnedData(&state->scratch_pin));
   napi_create_reference(env, scratch, 1, &state->scratch_ref);
   // The env owns its state: freed (and forgotten by this thread) at teardown.
   env.SetInstanceData<CApiState>(state);

@@ -96,7 +96,7 @@ const char* ReadAnswer(napi_env env, const double* scratch, napi_value answer,
     return "the exporter's shape, strides or suboffsets are malformed";
   }
   if (!IsNullish(env, a->bytes) &&
-      !BufferMemory(a->bytes, &a->block_data, &a->block_length)) {
+      !BufferMemory(env, a->bytes, &a->block_data, &a->block_length)) {
     return "the exporter's memory could not be read";
   }
   a->has_format = !IsNullish(env, a->format);
@@ -185,7 +185,9 @@ int HoldMemory(napi_env env, const Answer& a, ViewInternal* internal) {
     ListPinned(internal);
     return 0;
   }
-  if (a.block_length == 0) return 0;
+  // Without V8's API (Bun, Deno) the view holds its exporter, not the
+  // memory (README: runtimes).
+  if (a.block_length == 0 || !HaveBackingStores()) return 0;
   if (!PinBackingStore(&Views()->pins, a.bytes, a.block_data, a.block_length,
                        &internal->store)) {
     return FailBufferError(

@@ -1,5 +1,6 @@
 #include "binding/memory/backing_store_pin.h"
 
+#include <dlfcn.h>
 #include <v8.h>
 
 #include <cstdint>
@@ -138,10 +139,52 @@ Entry* Remember(PinCache* cache, std::shared_ptr<v8::BackingStore> store) {
 
 }  // namespace
 
-bool BufferMemory(napi_value buffer, void** data, size_t* length) {
+bool HaveBackingStores() {
+  // Node and Electron export V8's symbols to addons. Bun and Deno run
+  // N-API addons without them, and lazy binding kills the process at the
+  // first call of a missing one: look it up once, before any call.
+  // Every V8 function this file calls (nm -u of the addon): a runtime may
+  // implement some of V8's API and not others (Bun has GetBackingStore).
+  static const bool have = [] {
+    static const char* const kSymbols[] = {
+        "_ZN2v811ArrayBuffer15GetBackingStoreEv",
+        "_ZN2v817SharedArrayBuffer15GetBackingStoreEv",
+        "_ZN2v87Isolate10GetCurrentEv",
+        "_ZN2v87Isolate24AddCallCompletedCallbackEPFvPS0_E",
+        "_ZN2v87Isolate27RemoveCallCompletedCallbackEPFvPS0_E",
+        "_ZNK2v811ArrayBuffer10ByteLengthEv",
+        "_ZNK2v811ArrayBuffer4DataEv",
+        "_ZNK2v812BackingStore10ByteLengthEv",
+        "_ZNK2v812BackingStore27IsResizableByUserJavaScriptEv",
+        "_ZNK2v812BackingStore4DataEv",
+        "_ZNK2v817SharedArrayBuffer10ByteLengthEv",
+        "_ZNK2v817SharedArrayBuffer4DataEv",
+        "_ZNK2v85Value13IsArrayBufferEv",
+        "_ZNK2v85Value19IsSharedArrayBufferEv",
+    };
+    for (const char* symbol : kSymbols) {
+      if (dlsym(RTLD_DEFAULT, symbol) == nullptr) return false;
+    }
+    return true;
+  }();
+  return have;
+}
+
+bool BufferMemory(napi_env env, napi_value buffer, void** data,
+                  size_t* length) {
   *data = nullptr;
   *length = 0;
   if (buffer == nullptr) return false;
+  if (!HaveBackingStores()) {
+    // N-API reads ArrayBuffers only (SharedArrayBuffer needs NAPI 10).
+    bool is = false;
+    if (napi_is_arraybuffer(env, buffer, &is) != napi_ok || !is) return false;
+    if (napi_get_arraybuffer_info(env, buffer, data, length) != napi_ok) {
+      return false;
+    }
+    if (*data == nullptr) *length = 0;
+    return true;
+  }
   v8::Local<v8::Value> value = ToLocal(buffer);
   if (value->IsArrayBuffer()) {
     *data = value.As<v8::ArrayBuffer>()->Data();
@@ -158,6 +201,7 @@ bool BufferMemory(napi_value buffer, void** data, size_t* length) {
 
 bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data,
                      size_t needed, BackingStorePin* pin) {
+  if (!HaveBackingStores()) return false;
   if (buffer == nullptr || data == nullptr || needed == 0) return false;
   // The same memory is the same store: while an entry holds memory, no
   // other allocation can have its address. (Two external stores can alias
@@ -178,6 +222,7 @@ bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data,
 
 bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed,
                         BackingStorePin* pin) {
+  if (!HaveBackingStores()) return false;
   if (buffer == nullptr || data == nullptr || needed == 0) return false;
   std::shared_ptr<v8::BackingStore> store = StoreOf(buffer, data, needed);
   Entry* entry = store == nullptr ? nullptr : NewEntry(std::move(store));

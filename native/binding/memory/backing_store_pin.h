@@ -43,7 +43,12 @@ struct PinCache {
 // The memory of `buffer` as V8 knows it: false unless it is an ArrayBuffer
 // or a SharedArrayBuffer (N-API cannot read the latter); *data is nullptr
 // and *length 0 when it is detached. Runs no JavaScript.
-bool BufferMemory(napi_value buffer, void** data, size_t* length);
+bool BufferMemory(napi_env env, napi_value buffer, void** data, size_t* length);
+
+// Whether this runtime gives addons V8's API (Node, Electron). Where it does
+// not (Bun, Deno), nothing here calls V8: BufferMemory reads through
+// N-API, and no pin can be taken (the Pin functions return false).
+bool HaveBackingStores();
 
 // Pins the BackingStore of `buffer`, an ArrayBuffer or a SharedArrayBuffer
 // whose memory starts at `data`, of which the view needs the first `needed`
