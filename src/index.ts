@@ -4,7 +4,7 @@ export type { BufferErrorCode } from './errors';
 export { BufferFlags } from './flags';
 export type { BufferFlagName } from './flags';
 export type { BufferInfo } from './export/buffer-info';
-export { getBuffer, checkBuffer } from './export/get-buffer';
+export { getBufferForUser as getBuffer, checkBuffer } from './export/get-buffer';
 export { bufferProtocol } from './protocol';
 export type { BufferDescriptor } from './protocol';
 export { NativeBuffer, nativeMemoryStats } from './owners/native-buffer';
@@ -25,3 +25,4 @@ export type { LayoutOptions } from './layout/layout';
 export type { SharedNativeBuffer } from './owners/native-buffer';
 // Installs the C API (buffer_protocol.h) for this JavaScript thread.
 import './c-api';
+export { scope } from './internal/lifetimes';

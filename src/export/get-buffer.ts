@@ -3,6 +3,7 @@
 // exported in builtin.ts with no native call; this package's own exporters
 // register in exporters.ts; anything else goes through the public protocol
 // symbols (descriptor.ts).
+import { noteMade } from '../internal/lifetimes';
 import { invalidArgType } from '../errors';
 import { BufferFlags, checkFlags } from '../flags';
 import { anyArrayBufferLength } from '../internal/memory';
@@ -49,4 +50,15 @@ export function checkBuffer(obj: unknown): boolean {
   if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return false;
   if (isArrayBufferView(obj) || anyArrayBufferLength(obj) >= 0) return true;
   return internalExporter(obj) !== null || typeof (obj as Partial<ProtocolExporter>)[bufferProtocol.getBuffer] === 'function';
+}
+
+/**
+ * getBuffer as users call it: the export is noted for {@link scope} and the
+ * trace (BUFFER_PROTOCOL_TRACE=1). The library's own calls, which release
+ * what they take, are not.
+ */
+export function getBufferForUser(obj: unknown, flags: number = BufferFlags.FULL_RO): BufferInfo {
+  const info = getBuffer(obj, flags);
+  noteMade(info);
+  return info;
 }

@@ -7,7 +7,8 @@
 // `children[0]`, sliced with the parent (child offset = offset * listSize).
 import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
-import { getBuffer, memoryview, type MemoryView } from '../index';
+import { getBuffer } from '../export/get-buffer';
+import { memoryview, type MemoryView } from '../index';
 
 /** One chunk of an Arrow vector, as apache-arrow's `Data` has it. */
 interface ArrowData {

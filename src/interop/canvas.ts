@@ -3,7 +3,8 @@
 // package is an optional peer: the caller passes the module it holds.
 import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
-import { getBuffer, memoryview, type MemoryView } from '../index';
+import { getBuffer } from '../export/get-buffer';
+import { memoryview, type MemoryView } from '../index';
 
 /** What an ImageData has: RGBA bytes, width and height. */
 export interface ImageDataLike {

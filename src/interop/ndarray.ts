@@ -5,7 +5,8 @@
 // libraries are optional peers: the caller passes the constructor it holds.
 import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
-import { getBuffer, memoryview, type MemoryView } from '../index';
+import { getBuffer } from '../export/get-buffer';
+import { memoryview, type MemoryView } from '../index';
 
 type TypedArray =
   | Int8Array

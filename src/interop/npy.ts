@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import { invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
-import { getBuffer, isContiguous, memoryview, NativeBuffer, type MemoryView } from '../index';
+import { getBuffer } from '../export/get-buffer';
+import { isContiguous, memoryview, NativeBuffer, type MemoryView } from '../index';
 import { checkBoolean, checkInteger, checkObject, checkString } from '../internal/validate';
 import { mmap, readInto, writeFrom } from '../io/index';
 import {

@@ -7,7 +7,8 @@
 // JavaScript thread in the released builds.
 import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
-import { getBuffer, memoryview, type MemoryView } from '../index';
+import { getBuffer } from '../export/get-buffer';
+import { memoryview, type MemoryView } from '../index';
 
 type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
 

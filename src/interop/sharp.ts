@@ -8,7 +8,8 @@
 // (withSharp makes that the only way in), and a strided view is packed once.
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
-import { getBuffer, memoryview, type BufferInfo, type MemoryView } from '../index';
+import { getBuffer } from '../export/get-buffer';
+import { memoryview, type BufferInfo, type MemoryView } from '../index';
 import { beginTransfer, endTransfer, isOwned } from '../io/owned';
 
 /** sharp's raw output: `.raw({ depth }).toBuffer({ resolveWithObject: true })`. */

@@ -12,11 +12,46 @@ const CACHE_LIMIT = 1024;
 export function parseFormat(format: string): NativeFormat {
   let parsed = cache.get(format);
   if (parsed === undefined) {
-    parsed = callNative(() => native.core.parseFormat(format));
+    try {
+      parsed = callNative(() => native.core.parseFormat(format));
+    } catch (error) {
+      throw withDtypeHint(error, format);
+    }
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(format, parsed);
   }
   return parsed;
+}
+
+// NumPy dtype strings ('<f4', '|u1') are the usual mistake: say which
+// struct format names the same items.
+const DTYPE = /^([<>|=]?)([biuf])([1248])$/;
+const DTYPE_CODES: Readonly<Record<string, string>> = {
+  b1: '?',
+  i1: 'b',
+  i2: 'h',
+  i4: 'i',
+  i8: 'q',
+  u1: 'B',
+  u2: 'H',
+  u4: 'I',
+  u8: 'Q',
+  f2: 'e',
+  f4: 'f',
+  f8: 'd',
+};
+
+function withDtypeHint(error: unknown, format: string): unknown {
+  const match = DTYPE.exec(format);
+  const code = match === null ? undefined : DTYPE_CODES[`${match[2]}${match[3]}`];
+  if (code === undefined || (error as { code?: unknown }).code !== 'ERR_BUFFER_BAD_FORMAT') return error;
+  const order = match![1] === '|' || match![3] === '1' ? '' : match![1] === '=' ? '=' : match![1];
+  const hint = `${order}${code}`;
+  return new BufferError(
+    'ERR_BUFFER_BAD_FORMAT',
+    `${(error as Error).message}: ${JSON.stringify(format)} is a NumPy dtype; did you mean the struct format ${JSON.stringify(hint)}?`,
+    { cause: error },
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // What NativeBuffer and MappedFile share: one native region exposed as one
 // ArrayBuffer, its export count, close() with detach, and the exporter
 // plumbing. Subclasses add how they are made and what layout they export.
+import { whereMade } from '../internal/lifetimes';
 import type { BufferInfo } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, callNative } from '../errors';
@@ -132,7 +133,9 @@ export abstract class RegionOwner {
     if (exports > 0 && !force) {
       throw new BufferError(
         'ERR_BUFFER_EXPORTS_ACTIVE',
-        `cannot ${action}: ${exports} exported buffer${exports === 1 ? '' : 's'}`,
+        `cannot ${action}: ${exports} exported buffer${exports === 1 ? '' : 's'}. Views derived from one memoryview ` +
+          `(slices, casts, .T) share its export until every one is released: call release() on each, make temporary ` +
+          `views inside scope(), or close({ force: true }) to detach them all; ${whereMade(this)}`,
       );
     }
   }

@@ -10,6 +10,7 @@
 // This file holds the view's state, lifecycle, attributes, get()'s fast
 // path and export. Items are read in item-access.ts, new layouts made in
 // transforms.ts, and the rest of what a view does is in whole-view.ts.
+import { noteMade } from '../internal/lifetimes';
 import { BufferInfoImpl, disposeSymbol, type BufferInfo } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType } from '../errors';
@@ -46,6 +47,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#mbuf = mbuf;
     this.#layout = viewLayout(parts);
     mbuf.register(this);
+    noteMade(this);
   }
 
   /** @internal memoryview(obj, layout) */

@@ -5,7 +5,7 @@
 // released, as user code may have run).
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { checkInteger } from '../internal/validate';
-import { parseFormat } from '../layout/format';
+import { parseFormat, itemFormat } from '../layout/format';
 import {
   contiguousStrides,
   isCContiguousLayout,
@@ -51,6 +51,14 @@ export interface Region {
 export interface WantedLayout {
   readonly spec: PlainLayoutSpec;
   readonly readonly: boolean | undefined;
+  /** False when the layout named no format: the exporter's own then applies. */
+  readonly formatGiven: boolean;
+}
+
+/** The wanted layout with the exporter's format where the layout named none. */
+export function withExporterFormat(wanted: WantedLayout, format: string | null): WantedLayout {
+  if (wanted.formatGiven || format === null || format === wanted.spec.format) return wanted;
+  return { ...wanted, spec: { ...wanted.spec, format, itemsize: itemFormat(format).itemsize } };
 }
 
 const CAST_CODES = new Set('cbB?hHiIlLqQnNfdeP');
@@ -118,7 +126,7 @@ export function readWantedLayout(layout: MemoryViewLayout): WantedLayout {
   const readonly: unknown = layout.readonly;
   if (readonly !== undefined && typeof readonly !== 'boolean')
     throw invalidArgType('layout.readonly', 'of type boolean', readonly);
-  return { spec, readonly };
+  return { spec, readonly, formatGiven: given.format !== undefined };
 }
 
 /** memoryview(obj, layout): the bytes of a contiguous region, described anew. */

@@ -17,7 +17,14 @@ import type { ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
 import { ManagedBuffer } from './managed-buffer';
 import type { MemoryView } from './memory-view';
-import { readWantedLayout, reinterpret, type MemoryViewLayout, type ViewLayout, type ViewParts } from './transforms';
+import {
+  readWantedLayout,
+  reinterpret,
+  type MemoryViewLayout,
+  type ViewLayout,
+  type ViewParts,
+  withExporterFormat,
+} from './transforms';
 import { byteRange, compareViews, copyItems, hexOf, toBytesForUser } from './view-ops';
 
 /** What the operations here may see of a view. */
@@ -65,7 +72,8 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     base.checkAttached();
     const placed = base.placed();
     const region = { byteOffset: placed.byteOffset, len: placed.len, contiguous: placed.cContiguous };
-    return friend.make(base.mbuf, reinterpret(base.mbuf.buffer, region, base.layout.readonly, wanted));
+    const resolved = withExporterFormat(wanted, base.layout.format);
+    return friend.make(base.mbuf, reinterpret(base.mbuf.buffer, region, base.layout.readonly, resolved));
   }
   const master = getBuffer(obj, BufferFlags.FULL_RO);
   const mbuf = new ManagedBuffer(master);
@@ -73,7 +81,9 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     const whole = placedFromInfo(master);
     if (wanted !== undefined) {
       const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
-      return friend.make(mbuf, reinterpret(mbuf.buffer, region, master.readonly, wanted));
+      // A layout without a format takes the object's: a Float32Array stays 'f'.
+      const resolved = withExporterFormat(wanted, master.format);
+      return friend.make(mbuf, reinterpret(mbuf.buffer, region, master.readonly, resolved));
     }
     return friend.make(mbuf, { ...whole, format: whole.format ?? 'B', readonly: master.readonly });
   } catch (error) {
