@@ -19,7 +19,8 @@
         "native/core/format.cc",
         "native/core/status.cc",
         "native/core/layout.cc",
-        "native/core/negotiate.cc"
+        "native/core/negotiate.cc",
+        "native/core/normalize.cc"
       ]
     },
     {

@@ -96,6 +96,18 @@ export interface NativeBinding {
     fillContiguousStrides(shape: readonly number[], itemsize: number, order: string): number[];
     /** The C-order runs of a valid layout: [bytes per run, offset of each run from item 0...]. */
     runs(shape: readonly number[], strides: readonly number[], itemsize: number): Float64Array;
+    /** Bytes of an [h, w, c] image (any strides) as floats x * scale[c] + shift[c], planar (NCHW) or interleaved. */
+    normalizeImage(
+      src: ArrayBuffer,
+      srcOffset: number,
+      shape: readonly number[],
+      strides: readonly number[],
+      dst: ArrayBuffer,
+      dstOffset: number,
+      planar: boolean,
+      scale: readonly number[],
+      shift: readonly number[],
+    ): void;
     copyItems(
       dst: ArrayBuffer,
       dstOffset: number,

@@ -16,6 +16,7 @@ import {
   fromStdlib,
   toArrow,
   toOrtTensor,
+  imageToTensor,
   toScijs,
   toStdlib,
   withSharp,
@@ -241,7 +242,11 @@ describe('onnxruntime-node', () => {
   test('a view feeds a real inference (a one-node Mul graph) with no copy, and the output is a view', () => {
     const child = runFixture('ort-inference');
     expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
-    expect(jsonLines(child.stdout)).toEqual([{ sharedInput: 10, output: [20, 5, -6, 8], shape: [4], sharedOutput: 0 }]);
+    expect(jsonLines(child.stdout)).toEqual([
+      { sharedInput: 10, output: [20, 5, -6, 8], shape: [4], sharedOutput: 0 },
+      // A sharp image through imageToTensor and the model: every pixel's planes, times 2.
+      { dims: [1, 3, 3, 4], planes: [[0.4], [0.8], [2]] },
+    ]);
   });
 
   test('strided views, unsupported types and string tensors: refused with their codes', () => {
@@ -287,5 +292,71 @@ describe('@napi-rs/canvas', () => {
       'BufferError',
     );
     expect(flipped.exports).toBe(0);
+  });
+});
+
+describe('imageToTensor', () => {
+  // The JavaScript loop image-model code writes by hand, as the reference.
+  function reference(
+    view: ReturnType<typeof memoryview>,
+    planar: boolean,
+    scale: number,
+    mean: number[],
+    std: number[],
+  ): number[] {
+    const [h, w, c] = view.shape as [number, number, number];
+    const out = new Float32Array(h * w * c);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) {
+          const v = Math.fround(
+            Math.fround((view.get(y, x, k) as number) * Math.fround(scale / std[k]!)) + Math.fround(-mean[k]! / std[k]!),
+          );
+          out[planar ? k * h * w + y * w + x : (y * w + x) * c + k] = v;
+        }
+    return Array.from(out);
+  }
+
+  test.each([
+    ['NCHW', true],
+    ['NHWC', false],
+  ] as const)(
+    '%s from a cropped, flipped RGBA image with its alpha sliced off, as the JavaScript loop gives',
+    (layout, planar) => {
+      const nb = NativeBuffer.alloc(9 * 7 * 4, { format: 'B', shape: [9, 7, 4] });
+      new Uint8Array(nb.buffer).forEach((_, i, a) => (a[i] = (i * 37) % 256));
+      const whole = memoryview(nb);
+      const view = whole.slice([1, 8], '::-1', [0, 3]);
+      const mean = [0.485, 0.456, 0.406];
+      const std = [0.229, 0.224, 0.225];
+      const out = imageToTensor(view, { layout, mean, std }) as Float32Array;
+      expect(Array.from(out)).toEqual(reference(view, planar, 1 / 255, mean, std));
+      view.release();
+      whole.release();
+      expect(nb.exports).toBe(0);
+      nb.close();
+    },
+  );
+
+  test('writes into a given array, and refuses a short one, another shape or format', () => {
+    const image = memoryview(new Uint8Array([0, 255, 51, 102]), { format: 'B', shape: [1, 2, 2] });
+    const out = new Float32Array(4);
+    expect(imageToTensor(image, { out })).toBe(out);
+    // float32 arithmetic, as the kernel does it: x * fround(1 / 255).
+    const k = Math.fround(1 / 255);
+    expect(Array.from(out)).toEqual([0, 51, 255, 102].map((x) => Math.fround(x * k)));
+    expectCode(() => imageToTensor(image, { out: new Float32Array(3) }), 'ERR_OUT_OF_RANGE', 'RangeError');
+    expectCode(
+      () => imageToTensor(memoryview(new Uint8Array(4), { format: 'B', shape: [2, 2] })),
+      'ERR_BUFFER_STRUCTURE_MISMATCH',
+      'BufferError',
+    );
+    expectCode(
+      () => imageToTensor(memoryview(new Float32Array(4), { shape: [1, 2, 2] })),
+      'ERR_BUFFER_STRUCTURE_MISMATCH',
+      'BufferError',
+    );
+    expectCode(() => imageToTensor(image, { mean: [0] }), 'ERR_OUT_OF_RANGE', 'RangeError');
+    expect(image.exports).toBe(0);
   });
 });

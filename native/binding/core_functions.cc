@@ -13,6 +13,7 @@
 #include "core/format.h"
 #include "core/layout.h"
 #include "core/negotiate.h"
+#include "core/normalize.h"
 #include "core/runs.h"
 
 namespace bp::binding {
@@ -241,6 +242,56 @@ Napi::Value CopyItemsJs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// normalizeImage(src, srcOffset, shape[3], strides[3], dst, dstOffset,
+// planar, scale[], shift[]): the source layout is validated against its
+// ArrayBuffer and the output span against its own, so no JavaScript value
+// can make the kernel leave either.
+Napi::Value NormalizeImageJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t src_offset = ToInt64(info[1]);
+  std::vector<int64_t> shape = ToInt64Vector(info[2]);
+  std::vector<int64_t> strides = ToInt64Vector(info[3]);
+  const int64_t dst_offset = ToInt64(info[5]);
+  const bool planar = info[6].ToBoolean();
+  std::vector<float> scale, shift;
+  const Napi::Array scale_js = info[7].As<Napi::Array>();
+  const Napi::Array shift_js = info[8].As<Napi::Array>();
+  for (uint32_t k = 0; k < scale_js.Length(); k++) {
+    scale.push_back(scale_js.Get(k).As<Napi::Number>().FloatValue());
+    shift.push_back(shift_js.Get(k).As<Napi::Number>().FloatValue());
+  }
+  size_t src_len = 0, dst_len = 0;
+  char* src = ArrayBufferData(info[0], &src_len);
+  char* dst = ArrayBufferData(info[4], &dst_len);
+  if (shape.size() != 3 || strides.size() != 3 ||
+      scale.size() != static_cast<size_t>(shape[2]) ||
+      shift.size() != scale.size()) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
+                     "an image is [height, width, channels], with one scale "
+                     "and shift per channel");
+  }
+  BufferView v;
+  v.itemsize = 1;
+  v.ndim = 3;
+  v.shape = shape.data();
+  v.strides = strides.data();
+  Status status = ValidateLayout(&v, src_offset, static_cast<int64_t>(src_len));
+  if (!status.ok()) ThrowStatus(env, status);
+  const int64_t floats = v.len;  // one float per byte of the image
+  if (dst_offset < 0 || dst_offset % 4 != 0 ||
+      floats > (static_cast<int64_t>(dst_len) - dst_offset) / 4) {
+    throw CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+                     "the output holds fewer floats than the image has "
+                     "samples");
+  }
+  if (floats > 0) {
+    NormalizeImage(reinterpret_cast<const uint8_t*>(src + src_offset),
+                   shape.data(), strides.data(), planar, scale.data(),
+                   shift.data(), reinterpret_cast<float*>(dst + dst_offset));
+  }
+  return env.Undefined();
+}
+
 // aliasOffset(a, b) -> (address of b) - (address of a) when the two
 // ArrayBuffers share a byte, else null. Two distinct ArrayBuffer objects
 // can be windows on one block (a NativeBuffer and its fromShared twin, C
@@ -276,6 +327,7 @@ Napi::Object InitCoreFunctions(Napi::Env env) {
   core.Set("copyItems", Napi::Function::New(env, CopyItemsJs));
   core.Set("aliasOffset", Napi::Function::New(env, AliasOffsetJs));
   core.Set("runs", Napi::Function::New(env, RunsJs));
+  core.Set("normalizeImage", Napi::Function::New(env, NormalizeImageJs));
   return core;
 }
 

@@ -5,7 +5,8 @@
 // TypedArray (inputs are zero-copy), takes no strides (dims are dense,
 // row-major), and `session.run` reads inputs synchronously on the
 // JavaScript thread in the released builds.
-import { BufferError, invalidArgType } from '../errors';
+import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
+import { native } from '../native';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { memoryview, type MemoryView } from '../index';
@@ -100,4 +101,81 @@ export function fromOrtTensor(tensor: {
     throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `a '${tensor.type}' tensor has no struct format here`);
   }
   return memoryview(data.buffer, { format, shape: [...tensor.dims], byteOffset: data.byteOffset });
+}
+
+/** Options of {@link imageToTensor}. */
+export interface ImageToTensorOptions {
+  /** NCHW (planes, what most vision models take) or NHWC. @default 'NCHW' */
+  readonly layout?: 'NCHW' | 'NHWC';
+  /** Only float32 for now. @default 'float32' */
+  readonly dtype?: 'float32';
+  /** Multiplies each byte first. @default 1 / 255 */
+  readonly scale?: number;
+  /** Per channel, subtracted after scaling. @default 0 */
+  readonly mean?: readonly number[];
+  /** Per channel, divides after the mean. @default 1 */
+  readonly std?: readonly number[];
+  /** Writes into this Float32Array (C order, `channels * height * width` floats) instead of a new one. */
+  readonly out?: Float32Array;
+}
+
+/**
+ * The pre-processing every image-model user writes by hand, in one native
+ * pass: a `'B'` image `[height, width, channels]` in any strides (a crop, a
+ * flip, an RGBA image with its alpha sliced off) becomes
+ * `((x * scale) - mean[c]) / std[c]` as float32, planar (NCHW) or
+ * interleaved (NHWC). With `ort`, the result is an `ort.Tensor` of dims
+ * `[1, c, h, w]` or `[1, h, w, c]` over the output (no further copy);
+ * without, the Float32Array itself.
+ * @throws {BufferError} ERR_BUFFER_STRUCTURE_MISMATCH for another shape or format.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for an `out` too small, or mean/std of the wrong length.
+ */
+export function imageToTensor<T>(view: unknown, options: ImageToTensorOptions = {}, ort?: OrtModule<T>): T | Float32Array {
+  const layout = options.layout ?? 'NCHW';
+  if (layout !== 'NCHW' && layout !== 'NHWC') throw outOfRange('options.layout', "'NCHW' or 'NHWC'", layout);
+  if ((options.dtype ?? 'float32') !== 'float32') throw outOfRange('options.dtype', "'float32'", options.dtype);
+  const info = getBuffer(view, BufferFlags.RECORDS_RO);
+  try {
+    const shape = info.shape ?? [];
+    if (info.itemsize !== 1 || (info.format !== null && info.format.replace(/^[@=<>!]/, '') !== 'B') || shape.length !== 3) {
+      throw new BufferError(
+        'ERR_BUFFER_STRUCTURE_MISMATCH',
+        `an image is [height, width, channels] of 'B'; got ${JSON.stringify(info.shape)} of '${info.format}'`,
+      );
+    }
+    if (Object.prototype.toString.call(info.buffer) !== '[object ArrayBuffer]') {
+      throw new BufferError(
+        'ERR_BUFFER_UNSUPPORTED_FORMAT',
+        'imageToTensor reads ArrayBuffer memory (a SharedArrayBuffer image: copy it first)',
+      );
+    }
+    const [h, w, c] = shape as [number, number, number];
+    const scale = options.scale ?? 1 / 255;
+    const mean = options.mean ?? new Array<number>(c).fill(0);
+    const std = options.std ?? new Array<number>(c).fill(1);
+    if (mean.length !== c || std.length !== c)
+      throw outOfRange('options.mean/std', `${c} values, one per channel`, `${mean.length}/${std.length}`);
+    const out = options.out ?? new Float32Array(h * w * c);
+    if (!(out instanceof Float32Array) && Object.prototype.toString.call(out) !== '[object Float32Array]') {
+      throw invalidArgType('options.out', 'a Float32Array', out);
+    }
+    if (out.length < h * w * c) throw outOfRange('options.out.length', `at least ${h * w * c}`, out.length);
+    callNative(() =>
+      native.core.normalizeImage(
+        info.buffer as ArrayBuffer,
+        info.byteOffset,
+        shape,
+        info.strides ?? [w * c, c, 1],
+        out.buffer as ArrayBuffer,
+        out.byteOffset,
+        layout === 'NCHW',
+        std.map((s) => scale / s),
+        mean.map((m, k) => -m / std[k]!),
+      ),
+    );
+    if (ort === undefined) return out;
+    return new ort.Tensor('float32', out.subarray(0, h * w * c), layout === 'NCHW' ? [1, c, h, w] : [1, h, w, c]);
+  } finally {
+    info.release();
+  }
 }
