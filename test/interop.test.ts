@@ -5,7 +5,7 @@ import * as canvas from '@napi-rs/canvas';
 import * as arrow from 'apache-arrow';
 import ndarray = require('ndarray');
 import sharp = require('sharp');
-import { memoryview, NativeBuffer } from '../src';
+import { BufferFlags, checkBuffer, getBuffer, memoryview, NativeBuffer } from '../src';
 import {
   fromArrow,
   fromImageData,
@@ -155,6 +155,23 @@ describe('scijs ndarray and @stdlib/ndarray', () => {
     back.release();
     view.release();
     base.release();
+  });
+
+  test('a scijs ndarray is an exporter as it is: getBuffer and memoryview read it with no adapter call', () => {
+    const arr = ndarray(new Float32Array(Array.from({ length: 12 }, (_, i) => i)), [3, 4])
+      .transpose(1, 0)
+      .step(-1);
+    expect(checkBuffer(arr)).toBe(true);
+    const view = memoryview(arr);
+    expect([view.shape, view.format, view.get(0, 0), view.get(3, 2)]).toEqual([[4, 3], 'f', arr.get(0, 0), arr.get(3, 2)]);
+    view.set([1, 1], -7);
+    expect(arr.get(1, 1)).toBe(-7);
+    view.release();
+    const info = getBuffer(arr, BufferFlags.STRIDED_RO);
+    expect([info.strides, info.obj === arr]).toEqual([[-4, 16], true]);
+    info.release();
+    // Not the shape of a scijs ndarray: still no exporter.
+    expect(checkBuffer({ data: new Float32Array(4), shape: [4], stride: [1], offset: 0 })).toBe(false);
   });
 
   test('strides that are not whole elements, and memory without a TypedArray, are refused', () => {

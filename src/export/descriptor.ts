@@ -134,3 +134,13 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
     throw error;
   }
 }
+
+/**
+ * An export of `obj` described by a plain descriptor this library made (a
+ * scijs ndarray's), checked against its memory like any other, with no
+ * release hook.
+ */
+export function exportDescriptor(obj: object, desc: Record<string, unknown>, flags: number): BufferInfo {
+  const { placed, readonly } = describe(desc);
+  return BufferInfoImpl.of(obj, placed, readonly, negotiate(placed, readonly, flags), null);
+}

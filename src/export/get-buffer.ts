@@ -3,6 +3,7 @@
 // exported in builtin.ts with no native call; this package's own exporters
 // register in exporters.ts; anything else goes through the public protocol
 // symbols (descriptor.ts).
+import { scijsDescriptor } from './scijs';
 import { noteMade } from '../internal/lifetimes';
 import { invalidArgType } from '../errors';
 import { BufferFlags, checkFlags } from '../flags';
@@ -11,7 +12,7 @@ import { isArrayBufferView } from '../internal/primordials';
 import { bufferProtocol } from '../protocol';
 import type { BufferInfo } from './buffer-info';
 import { exportBuiltin } from './builtin';
-import { exportViaProtocol, type ProtocolExporter } from './descriptor';
+import { exportViaProtocol, type ProtocolExporter, exportDescriptor } from './descriptor';
 import { internalExporter } from './exporters';
 
 /**
@@ -42,6 +43,8 @@ export function getBuffer(obj: unknown, flags: number = BufferFlags.FULL_RO): Bu
   ) {
     return exportViaProtocol(obj as ProtocolExporter, flags);
   }
+  const scijs = typeof obj === 'object' && obj !== null ? scijsDescriptor(obj) : null;
+  if (scijs !== null) return exportDescriptor(obj as object, scijs, flags);
   throw invalidArgType('obj', 'a bytes-like object (an exporter of the buffer protocol)', obj);
 }
 
@@ -49,7 +52,11 @@ export function getBuffer(obj: unknown, flags: number = BufferFlags.FULL_RO): Bu
 export function checkBuffer(obj: unknown): boolean {
   if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return false;
   if (isArrayBufferView(obj) || anyArrayBufferLength(obj) >= 0) return true;
-  return internalExporter(obj) !== null || typeof (obj as Partial<ProtocolExporter>)[bufferProtocol.getBuffer] === 'function';
+  return (
+    internalExporter(obj) !== null ||
+    typeof (obj as Partial<ProtocolExporter>)[bufferProtocol.getBuffer] === 'function' ||
+    (typeof obj === 'object' && scijsDescriptor(obj) !== null)
+  );
 }
 
 /**
