@@ -8,6 +8,7 @@ import sharp = require('sharp');
 import { BufferFlags, checkBuffer, getBuffer, memoryview, NativeBuffer } from '../src';
 import {
   fromArrow,
+  fromArrowTensor,
   fromImageData,
   toImageData,
   fromOrtTensor,
@@ -226,6 +227,46 @@ describe('Apache Arrow', () => {
       ],
     ]);
     view.release();
+  });
+
+  test('an arrow.fixed_shape_tensor column becomes [rows, ...shape], its permutation a transpose', () => {
+    const child = arrow.makeData({
+      type: new arrow.Float32(),
+      length: 12,
+      data: new Float32Array(Array.from({ length: 12 }, (_, i) => i)),
+    });
+    const type = new arrow.FixedSizeList(6, new arrow.Field('item', new arrow.Float32()));
+    const vector = arrow.makeVector(arrow.makeData({ type, length: 2, child }));
+    const field = (metadata: object) =>
+      new arrow.Field(
+        't',
+        type,
+        false,
+        new Map([
+          ['ARROW:extension:name', 'arrow.fixed_shape_tensor'],
+          ['ARROW:extension:metadata', JSON.stringify(metadata)],
+        ]),
+      );
+    const plain = fromArrowTensor(vector, field({ shape: [2, 3] })).view;
+    expect([plain.shape, plain.get(1, 1, 2)]).toEqual([[2, 2, 3], 11]);
+    // Stored as [3, 2] (permutation [1, 0]): logical [i, j] is stored at [j, i].
+    const permuted = fromArrowTensor(vector, field({ shape: [2, 3], permutation: [1, 0] })).view;
+    expect(permuted.toList()).toEqual([
+      [
+        [0, 2, 4],
+        [1, 3, 5],
+      ],
+      [
+        [6, 8, 10],
+        [7, 9, 11],
+      ],
+    ]);
+    plain.set([0, 0, 1], 40);
+    expect(vector.get(0)!.get(1)).toBe(40);
+    expectCode(() => fromArrowTensor(vector, field({ shape: [4, 4] })), 'ERR_BUFFER_STRUCTURE_MISMATCH', 'BufferError');
+    expectCode(() => fromArrowTensor(vector, new arrow.Field('t', type)), 'ERR_BUFFER_STRUCTURE_MISMATCH', 'BufferError');
+    plain.release();
+    permuted.release();
   });
 
   test('a contiguous view becomes a vector over the same memory', () => {

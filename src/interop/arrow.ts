@@ -135,3 +135,55 @@ export function toArrow(view: unknown, arrow: ArrowModule): unknown {
     info.release();
   }
 }
+
+/** The part of an apache-arrow Field this adapter reads: its metadata. */
+export interface ArrowField {
+  readonly metadata: ReadonlyMap<string, string>;
+}
+
+/**
+ * A column of the canonical `arrow.fixed_shape_tensor` extension type as an
+ * N-d view `[rows, ...shape]`, with no copy. apache-arrow JS keeps extension
+ * types only as field metadata, so the field (`table.schema.fields[i]`)
+ * comes with the vector. A `permutation` in the metadata (the order in
+ * which the logical dimensions are laid out) comes back as a transposed
+ * view of the same memory.
+ * @throws {BufferError} ERR_BUFFER_STRUCTURE_MISMATCH when the field is not a
+ *   fixed_shape_tensor or the list size is not the product of its shape.
+ */
+export function fromArrowTensor(vector: unknown, field: ArrowField): ArrowView {
+  const metadata = field?.metadata;
+  if (typeof metadata?.get !== 'function' || metadata.get('ARROW:extension:name') !== 'arrow.fixed_shape_tensor') {
+    throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', "the field is not of the extension type 'arrow.fixed_shape_tensor'");
+  }
+  let params: { shape?: unknown; permutation?: unknown };
+  try {
+    params = JSON.parse(metadata.get('ARROW:extension:metadata') ?? '{}') as typeof params;
+  } catch (error) {
+    throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'the tensor metadata is not JSON', { cause: error });
+  }
+  const shape = params.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new BufferError('ERR_BUFFER_STRUCTURE_MISMATCH', 'the tensor metadata has no shape of non-negative integers');
+  }
+  const permutation = (params.permutation ?? shape.map((_, i) => i)) as number[];
+  const { view: flat, validity } = fromArrow(vector);
+  try {
+    if (flat.ndim !== 2 || flat.shape[1] !== shape.reduce((a: number, b: number) => a * b, 1)) {
+      throw new BufferError(
+        'ERR_BUFFER_STRUCTURE_MISMATCH',
+        `cells of ${flat.shape[1]} values are not tensors of shape ${JSON.stringify(shape)}`,
+      );
+    }
+    // The cells are stored in the permuted order: lay them out so, then
+    // transpose back to the logical dimensions.
+    const physical = permutation.map((p) => shape[p] as number);
+    const stored = memoryview(flat, { shape: [flat.shape[0]!, ...physical] });
+    const inverse = permutation.map((_, i) => permutation.indexOf(i) + 1);
+    const view = permutation.every((p, i) => p === i) ? stored : stored.transpose(0, ...inverse);
+    if (view !== stored) stored.release();
+    return { view, validity };
+  } finally {
+    flat.release();
+  }
+}
