@@ -137,4 +137,25 @@ export interface NativeBinding {
 // BUFFER_PROTOCOL_ADDON points at another build of the addon (the sanitizer
 // build of `npm run test:sanitize`); `bindings` would find build/ first.
 const override = process.env['BUFFER_PROTOCOL_ADDON'];
-export const native = (override ? require(override) : bindings('buffer_protocol')) as NativeBinding;
+
+/** The addon, or an error that says how to build it (bindings' own lists every path it tried). */
+function load(): NativeBinding {
+  try {
+    return (override ? require(override) : bindings('buffer_protocol')) as NativeBinding;
+  } catch (error) {
+    const missing =
+      (error as { code?: unknown }).code === 'MODULE_NOT_FOUND' || /Could not locate the bindings file/.test(String(error));
+    if (!missing) throw error;
+    throw Object.assign(
+      new Error(
+        `buffer-protocol's native addon is not built${override ? ` (BUFFER_PROTOCOL_ADDON=${override})` : ''}: ` +
+          'its install script did not run (npm --ignore-scripts, or a blocked script). Run `npm rebuild buffer-protocol`, ' +
+          'which needs a C++ toolchain and Python for node-gyp.',
+        { cause: error },
+      ),
+      { code: 'ERR_BUFFER_PROTOCOL_NOT_BUILT' },
+    );
+  }
+}
+
+export const native = load();

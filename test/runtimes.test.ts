@@ -3,7 +3,7 @@
 // N-API addons without V8's symbols (Bun, Deno) would kill the process at
 // the first call of a missing one, so that file looks every symbol up first
 // (HaveBackingStores). This holds its list to what the addon really calls.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -20,4 +20,19 @@ test('the V8 symbols HaveBackingStores checks are every V8 symbol the addon impo
     .sort();
   expect(imported.length).toBeGreaterThan(0);
   expect(listed).toEqual(imported);
+});
+
+test('a missing addon is an error that says how to build it', () => {
+  const child = spawnSync(
+    process.execPath,
+    ['-e', "try { require('./lib') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }"],
+    {
+      cwd: root,
+      env: { ...process.env, BUFFER_PROTOCOL_ADDON: path.join(root, 'no-such-addon.node') },
+      encoding: 'utf8',
+    },
+  );
+  const said = JSON.parse(child.stdout.trim()) as { code: string; message: string };
+  expect(said.code).toBe('ERR_BUFFER_PROTOCOL_NOT_BUILT');
+  expect(said.message).toContain('npm rebuild buffer-protocol');
 });
