@@ -418,3 +418,27 @@ describe('imageToTensor', () => {
     expect(image.exports).toBe(0);
   });
 });
+
+describe('every adapter refuses a closed or detached source', () => {
+  test.each([
+    ['toScijs', (v: unknown) => toScijs(v, ndarray as never)],
+    ['toStdlib', (v: unknown) => toStdlib(v, StdlibNdarray)],
+    ['toArrow', (v: unknown) => toArrow(v, arrow)],
+    ['toImageData', (v: unknown) => toImageData(v, canvas)],
+    ['imageToTensor', (v: unknown) => imageToTensor(v)],
+  ])('%s', (_name, convert) => {
+    const nb = NativeBuffer.alloc(16, { format: 'B', shape: [2, 2, 4] });
+    nb.close();
+    expectCode(() => convert(nb), 'ERR_BUFFER_RELEASED', 'BufferError');
+    const plain = new Uint8Array(16);
+    const view = memoryview(plain, { format: 'B', shape: [2, 2, 4] });
+    structuredClone(plain.buffer, { transfer: [plain.buffer] });
+    expectCode(() => convert(view), 'ERR_BUFFER_RELEASED', 'BufferError');
+  });
+
+  test('withSharp', async () => {
+    const nb = NativeBuffer.alloc(12, { format: 'B', shape: [2, 2, 3] });
+    nb.close();
+    await expect(withSharp(nb, sharp, (img) => img.toBuffer())).rejects.toMatchObject({ code: 'ERR_BUFFER_RELEASED' });
+  });
+});
