@@ -30,6 +30,12 @@ const TYPED_FORMATS: Readonly<Record<string, readonly [string, number]>> = {
   BigUint64Array: ['Q', 8],
 };
 
+/** The struct format of a TypedArray's items ('f' for a Float32Array), from its real toStringTag; undefined for a DataView. */
+export function typedArrayFormat(view: ArrayBufferView): string | undefined {
+  const tag = typedArrayKind(view);
+  return tag === undefined ? undefined : TYPED_FORMATS[tag]?.[0];
+}
+
 function exportContiguous(
   obj: unknown,
   buffer: AnyArrayBuffer,

@@ -3,21 +3,32 @@
 // prototype. Recognised by shape, as scijs has no brand: a TypedArray
 // `data` with `shape`, `stride` and `offset` in elements, a `dtype` name
 // and scijs's own `get`/`pick` methods.
-import { typedArrayKind } from '../internal/primordials';
+import { typedArrayFormat } from './builtin';
 
-const FORMATS: Readonly<Record<string, string>> = {
-  Int8Array: 'b',
-  Uint8Array: 'B',
-  Uint8ClampedArray: 'B',
-  Int16Array: 'h',
-  Uint16Array: 'H',
-  Int32Array: 'i',
-  Uint32Array: 'I',
-  Float32Array: 'f',
-  Float64Array: 'd',
-  BigInt64Array: 'q',
-  BigUint64Array: 'Q',
-};
+/**
+ * An element-unit array (scijs, @stdlib) as a descriptor in bytes: `data`
+ * a TypedArray, `strides` and `offset` counted in its elements. Null when
+ * `data` is no TypedArray or the parts are not arrays and a number.
+ */
+export function elementDescriptor(
+  data: unknown,
+  shape: unknown,
+  strides: unknown,
+  offset: unknown,
+): Record<string, unknown> | null {
+  if (!ArrayBuffer.isView(data) || !Array.isArray(shape) || !Array.isArray(strides) || typeof offset !== 'number') return null;
+  const format = typedArrayFormat(data);
+  if (format === undefined || shape.length !== strides.length) return null;
+  const size = (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return {
+    buffer: data.buffer,
+    byteOffset: data.byteOffset + offset * size,
+    format,
+    shape: [...(shape as number[])],
+    strides: (strides as number[]).map((s) => s * size),
+    readonly: false,
+  };
+}
 
 /** The descriptor of a scijs ndarray (element units turned into bytes), or null for anything else. */
 export function scijsDescriptor(obj: object): Record<string, unknown> | null {
@@ -31,17 +42,5 @@ export function scijsDescriptor(obj: object): Record<string, unknown> | null {
     pick?: unknown;
   };
   if (typeof a.dtype !== 'string' || typeof a.get !== 'function' || typeof a.pick !== 'function') return null;
-  const { data, shape, stride, offset } = a;
-  if (!ArrayBuffer.isView(data) || !Array.isArray(shape) || !Array.isArray(stride) || typeof offset !== 'number') return null;
-  const format = FORMATS[typedArrayKind(data) ?? ''];
-  if (format === undefined || shape.length !== stride.length) return null;
-  const size = (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-  return {
-    buffer: data.buffer,
-    byteOffset: data.byteOffset + offset * size,
-    format,
-    shape: [...(shape as number[])],
-    strides: (stride as number[]).map((s) => s * size),
-    readonly: false,
-  };
+  return elementDescriptor(a.data, a.shape, a.stride, a.offset);
 }

@@ -7,8 +7,10 @@
 // `children[0]`, sliced with the parent (child offset = offset * listSize).
 import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
+import { typedArrayFormat } from '../export/builtin';
 import { getBuffer } from '../export/get-buffer';
 import { memoryview, type MemoryView } from '../index';
+import { typedClassOf } from './typed-class';
 
 /** One chunk of an Arrow vector, as apache-arrow's `Data` has it. */
 interface ArrowData {
@@ -32,19 +34,6 @@ export interface ArrowView {
    */
   readonly validity: { readonly bitmap: Uint8Array; readonly bitOffset: number } | null;
 }
-
-const FORMATS: ReadonlyMap<string, string> = new Map([
-  ['Int8Array', 'b'],
-  ['Uint8Array', 'B'],
-  ['Int16Array', 'h'],
-  ['Uint16Array', 'H'],
-  ['Int32Array', 'i'],
-  ['Uint32Array', 'I'],
-  ['Float32Array', 'f'],
-  ['Float64Array', 'd'],
-  ['BigInt64Array', 'q'],
-  ['BigUint64Array', 'Q'],
-]);
 
 function chunkOf(vector: unknown): ArrowData {
   const chunks = (vector as { data?: unknown }).data;
@@ -79,8 +68,7 @@ export function fromArrow(vector: unknown): ArrowView {
     data = data.children[0]!;
   }
   const values = data.values;
-  const tag = values === undefined ? undefined : Object.prototype.toString.call(values).slice(8, -1);
-  const format = tag === undefined ? undefined : FORMATS.get(tag);
+  const format = values === undefined ? undefined : typedArrayFormat(values);
   if (values === undefined || format === undefined || data.stride !== 1 || data.type.typeId === 6 /* Bool */) {
     throw new BufferError(
       'ERR_BUFFER_UNSUPPORTED_FORMAT',
@@ -115,22 +103,17 @@ export function toArrow(view: unknown, arrow: ArrowModule): unknown {
   }
   const info = getBuffer(view, BufferFlags.C_CONTIGUOUS | BufferFlags.FORMAT);
   try {
-    const format = (info.format ?? 'B').replace(/^[@=<]/, '');
-    const entry = [...FORMATS].find(([, f]) => f === format);
-    if (entry === undefined || info.ndim > 1) {
+    const typed = typedClassOf(info.format);
+    // Arrow's booleans are bit-packed, and its Float16 would not know these as halves.
+    if (typed === null || typed.kind === 'bool' || typed.kind === 'f16' || info.ndim > 1) {
       throw new BufferError(
         'ERR_BUFFER_UNSUPPORTED_FORMAT',
-        `a 1-D view of one of ${[...FORMATS.values()].join(' ')} in native order becomes an Arrow vector; got '${info.format}' with ${info.ndim} dimensions`,
+        `a 1-D view of one of b B h H i I q Q f d in host byte order becomes an Arrow vector; got '${info.format}' with ${info.ndim} dimensions`,
       );
     }
-    const Ctor = globalThis[entry[0] as 'Float64Array'] as unknown as new (
-      b: ArrayBufferLike,
-      o: number,
-      n: number,
-    ) => ArrayBufferView;
     if (info.byteOffset % info.itemsize !== 0)
       throw new BufferError('ERR_BUFFER_UNALIGNED', 'Arrow values must start at a whole item');
-    return arrow.makeVector(new Ctor(info.buffer, info.byteOffset, info.len / info.itemsize));
+    return arrow.makeVector(new typed.ctor(info.buffer, info.byteOffset, info.len / info.itemsize));
   } finally {
     info.release();
   }

@@ -6,38 +6,12 @@
 import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
+import { elementDescriptor } from '../export/scijs';
 import { memoryview, type MemoryView } from '../index';
+import { COMMON_DTYPES, typedClassOf, type TypedArray, type TypedKind } from './typed-class';
 
-type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
-type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
-
-// struct format <-> TypedArray and the dtype names both libraries use.
-const KINDS: ReadonlyArray<readonly [format: string, ctor: TypedCtor, dtype: string]> = [
-  ['b', Int8Array, 'int8'],
-  ['B', Uint8Array, 'uint8'],
-  ['h', Int16Array, 'int16'],
-  ['H', Uint16Array, 'uint16'],
-  ['i', Int32Array, 'int32'],
-  ['I', Uint32Array, 'uint32'],
-  ['f', Float32Array, 'float32'],
-  ['d', Float64Array, 'float64'],
-  ['q', BigInt64Array, 'bigint64'],
-  ['Q', BigUint64Array, 'biguint64'],
-];
-const BY_FORMAT = new Map(KINDS.map(([format, ctor, dtype]) => [format, { ctor, dtype }]));
-const FORMAT_OF_TAG = new Map(KINDS.map(([format, ctor]) => [ctor.name, format]));
-FORMAT_OF_TAG.set('Uint8ClampedArray', 'B');
+// The dtype names both libraries give each TypedArray kind.
+const DTYPES: Readonly<Partial<Record<TypedKind, string>>> = { ...COMMON_DTYPES, i64: 'bigint64', u64: 'biguint64' };
 
 /** A view's memory in elements: the TypedArray over its whole buffer, the element strides and offset. */
 interface ElementLayout {
@@ -51,12 +25,12 @@ interface ElementLayout {
 function elementLayout(view: unknown): ElementLayout {
   const info = getBuffer(view, BufferFlags.RECORDS_RO);
   try {
-    const format = (info.format ?? 'B').replace(/^[@=<]/, '');
-    const kind = BY_FORMAT.get(format);
-    if (kind === undefined) {
+    const typed = typedClassOf(info.format);
+    const dtype = typed === null ? undefined : DTYPES[typed.kind];
+    if (typed === null || dtype === undefined) {
       throw new BufferError(
         'ERR_BUFFER_UNSUPPORTED_FORMAT',
-        `'${info.format}' has no TypedArray here (one of ${[...BY_FORMAT.keys()].join(' ')}, native order)`,
+        `'${info.format}' has no TypedArray here (one of b B h H i I q Q f d, host byte order)`,
       );
     }
     const size = info.itemsize;
@@ -69,8 +43,8 @@ function elementLayout(view: unknown): ElementLayout {
         `strides ${JSON.stringify(strides)} and offset ${info.byteOffset} must be multiples of the item size ${size}: element-unit arrays cannot describe this view without a copy (use toContiguous first)`,
       );
     }
-    const data = new kind.ctor(info.buffer, 0, Math.floor(info.buffer.byteLength / size));
-    return { data, dtype: kind.dtype, shape, strides: strides.map((s) => s / size), offset: info.byteOffset / size };
+    const data = new typed.ctor(info.buffer, 0, Math.floor(info.buffer.byteLength / size));
+    return { data, dtype, shape, strides: strides.map((s) => s / size), offset: info.byteOffset / size };
   } finally {
     info.release();
   }
@@ -78,20 +52,21 @@ function elementLayout(view: unknown): ElementLayout {
 
 /** A view of `data` (a TypedArray) at an element offset with element strides. */
 function fromElements(data: unknown, shape: unknown, strides: unknown, offset: unknown, what: string): MemoryView {
-  if (!ArrayBuffer.isView(data) || data instanceof DataView)
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) {
     throw invalidArgType(`${what}.data`, 'a TypedArray (generic arrays have no memory to share)', data);
-  const typed = data as TypedArray;
-  const format = FORMAT_OF_TAG.get(Object.prototype.toString.call(typed).slice(8, -1));
-  if (format === undefined) throw invalidArgType(`${what}.data`, 'an integer or float TypedArray', data);
-  if (!Array.isArray(shape) || !Array.isArray(strides) || typeof offset !== 'number') {
-    throw invalidArgType(what, 'an ndarray with shape, strides and offset', { shape, strides, offset });
   }
-  const size = typed.BYTES_PER_ELEMENT;
-  return memoryview(typed.buffer, {
-    format,
-    shape: shape as number[],
-    strides: (strides as number[]).map((s) => s * size),
-    byteOffset: typed.byteOffset + offset * size,
+  const desc = elementDescriptor(data, shape, strides, offset);
+  if (desc === null)
+    throw invalidArgType(what, 'an ndarray of an integer or float TypedArray with shape, strides and offset', {
+      shape,
+      strides,
+      offset,
+    });
+  return memoryview(desc['buffer'], {
+    format: desc['format'] as string,
+    shape: desc['shape'] as number[],
+    strides: desc['strides'] as number[],
+    byteOffset: desc['byteOffset'] as number,
   });
 }
 

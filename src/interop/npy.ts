@@ -9,6 +9,7 @@ import { getBuffer } from '../export/get-buffer';
 import { isContiguous, memoryview, NativeBuffer, type MemoryView } from '../index';
 import { checkBoolean, checkInteger, checkObject, checkString } from '../internal/validate';
 import { mmap, readInto, writeFrom } from '../io/index';
+import { contiguousStrides } from '../layout/layout';
 import {
   badNpy,
   descrToFormat,
@@ -98,18 +99,6 @@ export function withFile<T>(path: string, flags: string, use: (fd: number) => T)
   }
 }
 
-/** @internal Byte strides of a contiguous array in C or Fortran order. */
-export function contiguousStrides(shape: readonly number[], itemsize: number, fortran: boolean): number[] {
-  const strides = new Array<number>(shape.length);
-  let sd = itemsize;
-  for (let k = 0; k < shape.length; k++) {
-    const d = fortran ? k : shape.length - 1 - k;
-    strides[d] = sd;
-    sd *= shape[d]!;
-  }
-  return strides;
-}
-
 /**
  * Reads the header of a .npy file: version, descr, the struct format of
  * its items, shape, order, and where the data starts.
@@ -145,7 +134,7 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): MemoryView 
     opts['maxHeaderSize'] === undefined ? {} : { maxHeaderSize: opts['maxHeaderSize'] as number },
   );
   const { format, shape, itemsize, fortranOrder, dataOffset, dataBytes } = header;
-  const layout = { format, shape, strides: contiguousStrides(shape, itemsize, fortranOrder) };
+  const layout = { format, shape, strides: contiguousStrides(shape, itemsize, fortranOrder ? 'F' : 'C') };
   let view: MemoryView;
   if (mode === false || dataBytes === 0) {
     // A mapping needs at least one byte; an empty array has none to share.

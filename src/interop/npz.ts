@@ -6,7 +6,8 @@ import { invalidArgType } from '../errors';
 import { memoryview, type MemoryView } from '../index';
 import { checkObject, checkString } from '../internal/validate';
 import { mmap } from '../io/index';
-import { contiguousStrides, headerToSave, rememberHeader, withFile } from './npy';
+import { contiguousStrides } from '../layout/layout';
+import { headerToSave, rememberHeader, withFile } from './npy';
 import { formatNpyHeader, parseNpyHeader, type NpyHeader } from './npy-header';
 import { readZipDirectory, readZipMember, ZipWriter, type ZipMember } from './zip';
 
@@ -30,7 +31,7 @@ function loadMember(path: string, fd: number, entry: ZipMember): MemoryView {
   const layout = (h: NpyHeader) => ({
     format: h.format,
     shape: h.shape,
-    strides: contiguousStrides(h.shape, h.itemsize, h.fortranOrder),
+    strides: contiguousStrides(h.shape, h.itemsize, h.fortranOrder ? 'F' : 'C'),
   });
   if (entry.method === 0) {
     const headBytes = Math.min(entry.size, 4096 + 12);

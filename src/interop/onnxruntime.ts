@@ -7,29 +7,33 @@
 // JavaScript thread in the released builds.
 import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
 import { native } from '../native';
+import { COMMON_DTYPES, typedClassOf, type TypedKind } from './typed-class';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { memoryview, type MemoryView } from '../index';
 
-type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
-
-// ORT tensor types with a struct format: [type, format, TypedArray].
-const TYPES: ReadonlyArray<readonly [string, string, TypedCtor]> = [
-  ['float32', 'f', Float32Array],
-  ['float64', 'd', Float64Array],
-  ['int8', 'b', Int8Array],
-  ['uint8', 'B', Uint8Array],
-  ['int16', 'h', Int16Array],
-  ['uint16', 'H', Uint16Array],
-  ['int32', 'i', Int32Array],
-  ['uint32', 'I', Uint32Array],
-  ['int64', 'q', BigInt64Array],
-  ['uint64', 'Q', BigUint64Array],
-  ['bool', '?', Uint8Array],
-  ['float16', 'e', Uint16Array],
-];
-const BY_FORMAT = new Map(TYPES.map(([type, format, ctor]) => [format, { type, ctor }]));
-const BY_TYPE = new Map(TYPES.map(([type, format]) => [type, format]));
+// ORT tensor types by item kind, and the struct format of each type.
+const ORT_TYPES: Readonly<Record<TypedKind, string>> = {
+  ...COMMON_DTYPES,
+  i64: 'int64',
+  u64: 'uint64',
+  bool: 'bool',
+  f16: 'float16',
+};
+const FORMAT_OF_TYPE: Readonly<Record<string, string>> = {
+  float32: 'f',
+  float64: 'd',
+  int8: 'b',
+  uint8: 'B',
+  int16: 'h',
+  uint16: 'H',
+  int32: 'i',
+  uint32: 'I',
+  int64: 'q',
+  uint64: 'Q',
+  bool: '?',
+  float16: 'e',
+};
 
 /** The part of the onnxruntime module this adapter calls. */
 export interface OrtModule<T> {
@@ -50,12 +54,11 @@ export function toOrtTensor<T>(view: unknown, ort: OrtModule<T>): T {
   }
   const info = getBuffer(view, BufferFlags.C_CONTIGUOUS | BufferFlags.FORMAT);
   try {
-    const format = (info.format ?? 'B').replace(/^[@=<]/, '');
-    const kind = BY_FORMAT.get(format);
-    if (kind === undefined) {
+    const typed = typedClassOf(info.format);
+    if (typed === null) {
       throw new BufferError(
         'ERR_BUFFER_UNSUPPORTED_FORMAT',
-        `'${info.format}' is no onnxruntime tensor type (native-order ${[...BY_FORMAT.keys()].join(' ')})`,
+        `'${info.format}' is no onnxruntime tensor type (host-order f d b B h H i I q Q ? e)`,
       );
     }
     if (
@@ -69,8 +72,8 @@ export function toOrtTensor<T>(view: unknown, ort: OrtModule<T>): T {
     }
     if (info.byteOffset % info.itemsize !== 0)
       throw new BufferError('ERR_BUFFER_UNALIGNED', 'a tensor must start at a whole item of its type');
-    const data = new kind.ctor(info.buffer, info.byteOffset, info.len / info.itemsize);
-    return new ort.Tensor(kind.type, data, info.shape ?? [info.len / info.itemsize]);
+    const data = new typed.ctor(info.buffer, info.byteOffset, info.len / info.itemsize);
+    return new ort.Tensor(ORT_TYPES[typed.kind], data, info.shape ?? [info.len / info.itemsize]);
   } finally {
     info.release();
   }
@@ -95,7 +98,7 @@ export function fromOrtTensor(tensor: {
       `a tensor on '${tensor.location}' has no CPU memory to view; download it first (getData())`,
     );
   }
-  const format = BY_TYPE.get(tensor.type);
+  const format = FORMAT_OF_TYPE[tensor.type];
   const data = tensor.data;
   if (format === undefined || !ArrayBuffer.isView(data)) {
     throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `a '${tensor.type}' tensor has no struct format here`);

@@ -9,8 +9,9 @@
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
-import { memoryview, type BufferInfo, type MemoryView } from '../index';
+import { isContiguous, memoryview, type BufferInfo, type MemoryView } from '../index';
 import { beginTransfer, endTransfer, isOwned } from '../io/owned';
+import { typedClassOf, type TypedClass } from './typed-class';
 
 /** sharp's raw output: `.raw({ depth }).toBuffer({ resolveWithObject: true })`. */
 export interface SharpRaw {
@@ -44,21 +45,10 @@ const DEPTH_FORMATS: Readonly<Record<string, string>> = {
   double: 'd',
 };
 
-// The exact TypedArray constructor sharp takes for each format (it switches
-// on `constructor`, so a subclass or a Buffer of other items is refused).
-const INPUT_CTORS: Readonly<
-  Record<string, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView>
-> = {
-  B: Uint8Array,
-  b: Int8Array,
-  H: Uint16Array,
-  h: Int16Array,
-  I: Uint32Array,
-  i: Int32Array,
-  f: Float32Array,
-  d: Float64Array,
-};
-const INPUT_SIZES: Readonly<Record<string, number>> = { B: 1, b: 1, H: 2, h: 2, I: 4, i: 4, f: 4, d: 8 };
+// The item kinds sharp reads (it switches on the TypedArray's exact
+// constructor, which typedClassOf gives: a subclass or a Buffer of other
+// items would be refused).
+const SHARP_KINDS: ReadonlySet<string> = new Set(['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64']);
 
 /**
  * sharp's raw output as a view, with no copy: `[height, width, channels]`,
@@ -97,7 +87,7 @@ export function fromSharpRaw(raw: SharpRaw): MemoryView {
   if (channels > 4) throw outOfRange('raw.info.channels', 'at most 4 (sharp images have 1 to 4 bands)', channels);
   const strip = pages !== undefined && pages > 1 && pageHeight !== undefined && pageHeight * pages === height;
   const shape = strip ? [pages, pageHeight, width, channels] : [height, width, channels];
-  const bytes = height * width * channels * INPUT_SIZES[format]!;
+  const bytes = height * width * channels * typedClassOf(format)!.size;
   if (raw.data.byteLength < bytes) {
     throw outOfRange(
       'raw.data.byteLength',
@@ -120,31 +110,20 @@ function rawOptions(shape: readonly number[]): { width: number; height: number; 
 }
 
 /** sharp's input for the export: the memory itself when packed, else one packed copy. */
-function inputOf(source: unknown, info: BufferInfo, format: string): { input: ArrayBufferView; inPlace: boolean } {
-  const Ctor = INPUT_CTORS[format]!;
-  const size = INPUT_SIZES[format]!;
-  const packed = info.strides === null || isPacked(info.shape!, info.strides, info.itemsize);
-  if (packed && info.byteOffset % size === 0 && isOwned(info.buffer)) {
-    return { input: new Ctor(info.buffer, info.byteOffset, info.len / size), inPlace: true };
+function inputOf(source: unknown, info: BufferInfo, typed: TypedClass): { input: ArrayBufferView; inPlace: boolean } {
+  const { ctor, size } = typed;
+  if (isContiguous(info, 'C') && info.byteOffset % size === 0 && isOwned(info.buffer)) {
+    return { input: new ctor(info.buffer, info.byteOffset, info.len / size), inPlace: true };
   }
   // Strided, unaligned, or memory this package cannot keep alive while
   // libvips reads it (a plain ArrayBuffer can be transferred away): one copy.
   const view = memoryview(source);
   try {
     const bytes = view.toBytes('C');
-    return { input: new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / size), inPlace: false };
+    return { input: new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / size), inPlace: false };
   } finally {
     view.release();
   }
-}
-
-function isPacked(shape: readonly number[], strides: readonly number[], itemsize: number): boolean {
-  let expected = itemsize;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d]! > 1 && strides[d] !== expected) return false;
-    expected *= shape[d]!;
-  }
-  return true;
 }
 
 /**
@@ -167,17 +146,17 @@ export async function withSharp<T, R>(view: unknown, sharp: SharpModule<T>, pipe
   const info = getBuffer(view, BufferFlags.FULL_RO);
   let inFlight = false;
   try {
-    const format = (info.format ?? 'B').replace(/^[@=<]/, '');
-    if (INPUT_CTORS[format] === undefined) {
+    const typed = typedClassOf(info.format);
+    if (typed === null || !SHARP_KINDS.has(typed.kind)) {
       throw new BufferError(
         'ERR_BUFFER_UNSUPPORTED_FORMAT',
-        `sharp reads samples of format B b H h I i f d in native order; got '${info.format}'`,
+        `sharp reads samples of format B b H h I i f d in host byte order; got '${info.format}'`,
       );
     }
     const options = rawOptions(info.shape ?? [info.len / info.itemsize]);
     if (options.channels < 1 || options.channels > 4)
       throw outOfRange('channels', '1 to 4 (the last dimension)', options.channels);
-    const { input, inPlace } = inputOf(view, info, format);
+    const { input, inPlace } = inputOf(view, info, typed);
     if (inPlace) {
       beginTransfer(info.buffer);
       inFlight = true;
