@@ -134,6 +134,11 @@ export class BufferInfoImpl implements BufferInfo {
     this.release();
   }
 
+  /** @internal True when release() gives something back (an export count, an exporter's hook). */
+  get holds(): boolean {
+    return this.#onRelease !== null;
+  }
+
   /** True for BufferInfo objects made by this module (not look-alikes). */
   static is(value: unknown): value is BufferInfoImpl {
     return typeof value === 'object' && value !== null && #released in value;
@@ -150,6 +155,11 @@ export function isBrandedBufferInfo(value: unknown): value is BufferInfo {
     (value as Record<symbol, unknown>)[kBufferInfo] === true &&
     typeof (value as { release?: unknown }).release === 'function'
   );
+}
+
+/** True unless `info` is one of ours whose release gives nothing back: another copy's exports are assumed to hold. */
+export function holdsSomething(info: BufferInfo): boolean {
+  return !BufferInfoImpl.is(info) || info.holds;
 }
 
 /**

@@ -2,7 +2,7 @@
 // underlying object, shared by a memoryview and every view derived from it
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
-import type { BufferInfo } from '../export/buffer-info';
+import { holdsSomething, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
 import { isDetached } from '../internal/memory';
 
@@ -14,37 +14,48 @@ export function releasedView(): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
 }
 
-// Views dropped without release() give their hold on the shared export back.
-const dropped = new FinalizationRegistry<ManagedBuffer>((mbuf) => mbuf.unregister());
+// A family of views whose members are all dropped without release() gives
+// its export back when the ManagedBuffer, which only the family's unreleased
+// views reference, is collected. One registration per family, not per view:
+// register() + unregister() measured about 150 ns, and a registration left
+// to the collector about 300 ns, against about 100 ns for a whole slice.
+// The held value is the export itself, which never references the
+// ManagedBuffer back (or it could never be collected).
+const dropped = new FinalizationRegistry<BufferInfo>((master) => releaseQuietly(master));
 
 export class ManagedBuffer {
   readonly master: BufferInfo;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   #views = 0;
   #dataView: DataView | null = null;
-  readonly #typed = new Map<unknown, unknown>();
+  #typed: Map<unknown, unknown> | null = null;
+  // False when releasing the export gives nothing back (built-in memory has
+  // no export count): the family then needs no safety net at all.
+  readonly #holds: boolean;
 
   constructor(master: BufferInfo) {
     this.master = master;
     this.buffer = master.buffer;
+    this.#holds = holdsSomething(master);
   }
 
   get released(): boolean {
     return this.master.released;
   }
 
-  /** A new view holds the export; collected without release(), it gives its hold back. */
-  register(view: object): void {
+  /** A new view holds the export, until it is released (unregister) or the whole family is collected. */
+  register(): void {
     // Once the last view went, the export is gone: no view may come back.
     if (this.master.released) throw releasedView();
-    this.#views++;
-    dropped.register(view, this, view);
+    if (this.#views++ === 0 && this.#holds) dropped.register(this, this.master, this);
   }
 
-  /** A view lets go (released, or collected: then `view` is absent); the last one ends the export. */
-  unregister(view?: object): void {
-    if (view !== undefined) dropped.unregister(view);
-    if (--this.#views === 0) this.master.release();
+  /** A view is released; the last one ends the export. */
+  unregister(): void {
+    if (--this.#views === 0) {
+      if (this.#holds) dropped.unregister(this);
+      this.master.release();
+    }
   }
 
   // An owner's forced close detaches the block under live views.
@@ -65,13 +76,20 @@ export class ManagedBuffer {
 
   /** A TypedArray of `ctor` over the whole block (whole elements only), made once per type. */
   typed(ctor: TypedCtor): unknown {
-    let array = this.#typed.get(ctor);
+    const made = (this.#typed ??= new Map());
+    let array = made.get(ctor);
     if (array === undefined) {
       this.#checkAttached();
       const length = Math.floor(this.buffer.byteLength / ctor.BYTES_PER_ELEMENT);
       array = new ctor(this.buffer as ArrayBuffer, 0, length);
-      this.#typed.set(ctor, array);
+      made.set(ctor, array);
     }
     return array;
   }
 }
+
+/**
+ * What a released view holds instead of its family: nothing. Never used (a
+ * released view refuses every operation before it looks at its family).
+ */
+export const RELEASED_FAMILY: ManagedBuffer = Object.create(ManagedBuffer.prototype) as ManagedBuffer;

@@ -22,7 +22,7 @@ import type { bufferProtocol } from '../protocol';
 import { itemAccess, itemAt } from './item-access';
 import type { FastIndex, ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
-import { releasedView, type ManagedBuffer } from './managed-buffer';
+import { RELEASED_FAMILY, releasedView, type ManagedBuffer } from './managed-buffer';
 import { cast, reshaped, sliced, transposed, viewLayout } from './transforms';
 import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
 import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getItem, hexOfView } from './whole-view';
@@ -32,7 +32,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   // Few fields on purpose: V8 turns objects with many out-of-object fields
   // into slow dictionaries, which costs get() 20x. So the layout is one
   // frozen object, and item access another, made on first use.
-  readonly #mbuf: ManagedBuffer;
+  // The family's shared export; a released view lets go of it, so that a
+  // released view kept alive does not keep its family's export from the
+  // collector.
+  #mbuf: ManagedBuffer;
   readonly #layout: ViewLayout;
   #exports = 0;
   #released = false;
@@ -46,7 +49,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   private constructor(mbuf: ManagedBuffer, parts: ViewParts) {
     this.#mbuf = mbuf;
     this.#layout = viewLayout(parts);
-    mbuf.register(this);
+    mbuf.register();
     noteMade(this);
   }
 
@@ -336,7 +339,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#released = true;
     this.#access = null;
     this.#fastIndex = null;
-    this.#mbuf.unregister(this);
+    const mbuf = this.#mbuf;
+    this.#mbuf = RELEASED_FAMILY;
+    mbuf.unregister();
   }
 
   [disposeSymbol](): void {

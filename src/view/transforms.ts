@@ -79,10 +79,14 @@ function nativeCode(format: string): string | null {
   return f.length === 1 && CAST_CODES.has(f) ? f : null;
 }
 
-/** A view's layout from its parts: frozen shape and strides, length and contiguity. */
+/**
+ * A view's layout from its parts: length and contiguity. `parts.shape` and
+ * `parts.strides` become the view's own, frozen where they are: callers pass
+ * arrays nobody else holds (every transform makes new ones), or frozen ones.
+ */
 export function viewLayout(parts: ViewParts): ViewLayout {
-  const shape = Object.freeze([...parts.shape]);
-  const strides = Object.freeze([...parts.strides]);
+  const shape = Object.freeze(parts.shape);
+  const strides = Object.freeze(parts.strides);
   let len = parts.itemsize;
   for (const d of shape) len *= d;
   let c: boolean;

@@ -85,7 +85,16 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
       const resolved = withExporterFormat(wanted, master.format);
       return friend.make(mbuf, reinterpret(mbuf.buffer, region, master.readonly, resolved));
     }
-    return friend.make(mbuf, { ...whole, format: whole.format ?? 'B', readonly: master.readonly });
+    // The export's arrays are copied: the view's must be its own (see viewLayout).
+    return friend.make(mbuf, {
+      buffer: whole.buffer,
+      byteOffset: whole.byteOffset,
+      format: whole.format ?? 'B',
+      itemsize: whole.itemsize,
+      shape: [...whole.shape],
+      strides: [...whole.strides],
+      readonly: master.readonly,
+    });
   } catch (error) {
     releaseQuietly(master);
     throw error;

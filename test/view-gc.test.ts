@@ -1,0 +1,41 @@
+// The GC safety net of view families (issue 13's constraint): one
+// registration per family instead of one per view must still give every
+// export back, and hold it no longer than the family's last unreleased view.
+import { jsonLines, runFixture } from './helpers/child';
+
+describe('views dropped without release()', () => {
+  const child = runFixture('view-gc');
+  const lines = jsonLines(child.stdout);
+  const probe = (name: string, kind?: string): Record<string, unknown> => {
+    const found = lines.find((l) => l['probe'] === name && (kind === undefined || l['kind'] === kind));
+    if (found === undefined) throw new Error(`no probe ${name} ${kind ?? ''}: ${child.stderr}`);
+    return found;
+  };
+
+  test('the child ran to the end', () => {
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+  });
+
+  test.each(['NativeBuffer', 'MappedFile', 'Counted'])('a dropped family of derived views gives a %s export back', (kind) => {
+    expect(probe('dropped family', kind)).toMatchObject({ before: 1, after: 0 });
+  });
+
+  test('a dropped family over a BufferObject gives its hold on the base back', () => {
+    expect(probe('dropped family', 'BufferObject')).toMatchObject({ refusedBefore: true, after: 0 });
+  });
+
+  test("dropped getBuffer exports of a view give the view's count back, and its collected relatives their hold", () => {
+    expect(probe('dropped exports of a view')).toEqual({
+      probe: 'dropped exports of a view',
+      before: 1,
+      after: 0,
+      ownerAfterRelease: 1,
+      ownerAfterGc: 0,
+    });
+  });
+
+  test('a released view kept alive holds nothing; an unreleased one holds until it is collected', () => {
+    expect(probe('bound')).toMatchObject({ whileKept: 1, afterDrop: 0, releasedStillAlive: true });
+  });
+});
