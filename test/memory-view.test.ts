@@ -485,3 +485,28 @@ describe('toBytes, hex and equals', () => {
     expect(c.equals(null)).toBe(false);
   });
 });
+
+describe("a view's shape and strides never leave it", () => {
+  // The view keeps its arrays unfrozen (freezing cost half of a slice), so
+  // what it hands out must be copies that cannot reach back into it.
+  test('shape and strides are new frozen arrays per read, as CPython makes a new tuple', () => {
+    const v = memoryview(new Float64Array(12), { shape: [3, 4] }).T;
+    const shape = v.shape;
+    expect(Object.isFrozen(shape)).toBe(true);
+    expect(Object.isFrozen(v.strides)).toBe(true);
+    expect(v.shape).not.toBe(shape);
+    expect(v.shape).toEqual([4, 3]);
+    expect(v.strides).toEqual([8, 32]);
+  });
+
+  test("an export's shape and strides are frozen copies: mutating them cannot move the view", () => {
+    const v = memoryview(new Uint8Array(64), { shape: [8, 8] }).slice('::-1', [0, 4]);
+    const info = getBuffer(v, BufferFlags.FULL_RO);
+    expect(Object.isFrozen(info.shape)).toBe(true);
+    expect(Object.isFrozen(info.strides)).toBe(true);
+    expect(() => ((info.strides as number[])[0] = 1 << 20)).toThrow(TypeError);
+    info.release();
+    expect(v.strides).toEqual([-8, 1]);
+    expect(v.get(7, 3)).toBe(0);
+  });
+});

@@ -113,11 +113,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   get ndim(): number {
     return this.#live().shape.length;
   }
+  /** The length of each dimension: a new frozen array per read, as CPython and NumPy make a new tuple. */
   get shape(): readonly number[] {
-    return this.#live().shape;
+    return Object.freeze([...this.#live().shape]);
   }
+  /** The byte step of each dimension: a new frozen array per read. */
   get strides(): readonly number[] {
-    return this.#live().strides;
+    return Object.freeze([...this.#live().strides]);
   }
   /** Always empty: JavaScript views never hold pointers. */
   get suboffsets(): readonly number[] {
@@ -387,7 +389,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#live();
     this.#checkAttached();
     const placed = this.#placed();
-    const seen = negotiate(placed, this.#layout.readonly, flags);
+    const negotiated = negotiate(placed, this.#layout.readonly, flags);
+    // The export gets copies: the view's own arrays never leave the package.
+    const seen = {
+      ...negotiated,
+      shape: negotiated.shape && Object.freeze([...negotiated.shape]),
+      strides: negotiated.strides && Object.freeze([...negotiated.strides]),
+    };
     this.#exports++;
     return BufferInfoImpl.of(this, placed, this.#layout.readonly, seen, () => {
       this.#exports--;

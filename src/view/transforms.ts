@@ -81,12 +81,14 @@ function nativeCode(format: string): string | null {
 
 /**
  * A view's layout from its parts: length and contiguity. `parts.shape` and
- * `parts.strides` become the view's own, frozen where they are: callers pass
- * arrays nobody else holds (every transform makes new ones), or frozen ones.
+ * `parts.strides` become the view's own: callers pass arrays nobody else
+ * holds (every transform makes new ones) or the parent view's. They never
+ * leave the package (the view's getters and exports hand out copies), so
+ * they need no freezing, which measured 100 ns a view, half of its cost.
  */
 export function viewLayout(parts: ViewParts): ViewLayout {
-  const shape = Object.freeze(parts.shape);
-  const strides = Object.freeze(parts.strides);
+  const shape = parts.shape;
+  const strides = parts.strides;
   let len = parts.itemsize;
   for (const d of shape) len *= d;
   let c: boolean;
