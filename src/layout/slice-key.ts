@@ -22,14 +22,28 @@ function bound(name: string, value: unknown): number | null {
 
 const PART = /^\s*([+-]?\d+)?\s*$/;
 
-function parseString(key: string): [number | null, number | null, number | null] {
+// A program slices with a few string keys over and over ('::-1' per row):
+// parsed once each. Bounded, so that generated keys cannot grow it.
+const parsedKeys = new Map<string, readonly (number | null)[]>();
+
+function parseString(key: string): readonly (number | null)[] {
+  let parsed = parsedKeys.get(key);
+  if (parsed === undefined) {
+    parsed = Object.freeze(parseUncached(key));
+    if (parsedKeys.size >= 256) parsedKeys.clear();
+    parsedKeys.set(key, parsed);
+  }
+  return parsed;
+}
+
+function parseUncached(key: string): (number | null)[] {
   const parts = key.split(':');
   if (parts.length < 2 || parts.length > 3) throw invalidArgType('key', "a slice string such as '1:5' or '::-1'", key);
   return parts.map((part) => {
     const m = PART.exec(part);
     if (m === null) throw invalidArgType('key', "a slice string such as '1:5' or '::-1'", key);
     return m[1] === undefined ? null : Number(m[1]);
-  }) as [number | null, number | null, number | null];
+  });
 }
 
 /** Python's slice.indices(length) plus the slice length. */
