@@ -38,4 +38,8 @@ describe('views dropped without release()', () => {
   test('a released view kept alive holds nothing; an unreleased one holds until it is collected', () => {
     expect(probe('bound')).toMatchObject({ whileKept: 1, afterDrop: 0, releasedStillAlive: true });
   });
+
+  test('a dropped export waits for the other unreleased exports of its batch (one stretch of synchronous code), no longer', () => {
+    expect(probe('batch bound')).toMatchObject({ sameBatch: 2, afterKeptReleased: 0, otherBatch: 1, end: 0 });
+  });
 });

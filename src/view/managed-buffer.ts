@@ -2,7 +2,7 @@
 // underlying object, shared by a memoryview and every view derived from it
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
-import { holdsSomething, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, holdsSomething, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
 import { isDetached } from '../internal/memory';
 
@@ -37,6 +37,7 @@ export class ManagedBuffer {
     this.master = master;
     this.buffer = master.buffer;
     this.#holds = holdsSomething(master);
+    if (BufferInfoImpl.is(master)) master.guardedByCaller();
   }
 
   get released(): boolean {
