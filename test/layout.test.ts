@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillContiguousStrides, isContiguous, type BufferInfo } from '../src';
 import { native } from '../src/native';
+import { lengthInBounds } from '../src/layout/layout';
 import { expectCode } from './helpers/expect';
 
 interface Structure {
@@ -311,5 +312,48 @@ describe('coverage', () => {
       subNative: suboffsets.length,
       subPublic: suboffsets.length,
     });
+  });
+});
+
+describe("placeLayout's exact-in-doubles bounds check agrees with the core", () => {
+  // lengthInBounds answers only when doubles are exact and the layout fits;
+  // every answer it gives must be the core's, near 2**53 and 2**63 too.
+  let seed = 0x9e3779b9;
+  const next = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const magnitudes = [0, 1, 3, 7, 100, 4096, 2 ** 31, 2 ** 40, 2 ** 52, 2 ** 53 - 1];
+  const pick = (): number => magnitudes[Math.floor(next() * magnitudes.length)]! + Math.floor(next() * 3);
+  const capped = (x: number): number => Math.min(x, Number.MAX_SAFE_INTEGER);
+
+  test('on 20,000 random layouts, from small to overflowing', () => {
+    let answered = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const ndim = Math.floor(next() * 4);
+      const itemsize = 1 + Math.floor(next() * 8);
+      const shape = Array.from({ length: ndim }, () => (next() < 0.7 ? Math.floor(next() * 9) : capped(pick())));
+      const strides = Array.from(
+        { length: ndim },
+        () => (next() < 0.5 ? -1 : 1) * capped(next() < 0.7 ? Math.floor(next() * 64) : pick()),
+      );
+      const memlen = next() < 0.7 ? Math.floor(next() * 4096) : capped(pick());
+      const offset = next() < 0.8 ? Math.floor(next() * (memlen + 2)) : capped(pick());
+      const fast = lengthInBounds(itemsize, shape, strides, offset, memlen);
+      let core: number | string;
+      try {
+        core = native.core.validateLayout({ itemsize, shape, strides }, offset, memlen);
+      } catch (error) {
+        core = (error as { code: string }).code;
+      }
+      if (fast >= 0) {
+        answered++;
+        expect({ shape, strides, offset, memlen, len: fast }).toEqual({ shape, strides, offset, memlen, len: core });
+      }
+    }
+    // The fast path must answer the common cases, or it is no fast path.
+    expect(answered).toBeGreaterThan(5_000);
   });
 });

@@ -202,6 +202,44 @@ function unknownItemsize(itemsize: unknown): number {
 }
 
 /**
+ * The length of a layout that lies within `memlen` bytes, when every
+ * product and sum of ValidateLayout (native/core/layout.cc) stays a safe
+ * integer, so that doubles compute it exactly; -1 for anything else, which
+ * the core then decides (and words the refusal). Inputs are checked safe
+ * integers, shape entries >= 0 and itemsize >= 1.
+ */
+export function lengthInBounds(
+  itemsize: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  byteOffset: number,
+  memlen: number,
+): number {
+  if (byteOffset < 0 || byteOffset > memlen) return -1;
+  // The product skips zero extents, as the core's does: [0, 2**40, 2**40]
+  // is refused like its non-empty cousins.
+  let product = itemsize;
+  let empty = false;
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    if (d === 0) {
+      empty = true;
+      continue;
+    }
+    product *= d;
+    if (product > Number.MAX_SAFE_INTEGER) return -1;
+    const term = strides[i]! * (d - 1);
+    if (term < 0) low += term;
+    else high += term;
+    if (Math.abs(term) > Number.MAX_SAFE_INTEGER || low < -Number.MAX_SAFE_INTEGER || high > Number.MAX_SAFE_INTEGER) return -1;
+  }
+  if (empty) return 0;
+  return byteOffset + low >= 0 && byteOffset + high + itemsize <= memlen ? product : -1;
+}
+
+/**
  * Checks plain layout parts against a block of `memlen` bytes and
  * describes the layout. Runs no user code.
  * @throws BufferError for layouts that cannot describe the memory.
@@ -226,9 +264,14 @@ export function placeLayout(plain: PlainLayoutSpec, memlen: number): Layout {
   } else if (strides.length !== shape.length) {
     throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `shape has ${shape.length} entries but strides have ${strides.length}`);
   }
-  // Bounds and overflow need exact 64-bit arithmetic: the core does them.
-  const layoutInput = { itemsize, shape, strides };
-  const len = callNative(() => native.core.validateLayout(layoutInput, byteOffset, memlen));
+  // Bounds and overflow need exact 64-bit arithmetic: the core does them,
+  // unless every step is exact in doubles (a native call with arrays costs
+  // more than the rest of a protocol export).
+  let len = lengthInBounds(itemsize, shape, strides, byteOffset, memlen);
+  if (len < 0) {
+    const layoutInput = { itemsize, shape, strides };
+    len = callNative(() => native.core.validateLayout(layoutInput, byteOffset, memlen));
+  }
   if (len > Number.MAX_SAFE_INTEGER) {
     throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', 'product(shape) * itemsize exceeds 2**53 - 1');
   }
