@@ -36,16 +36,13 @@ export interface NativeNegotiated {
 export interface NativeRegion {
   buffer(): ArrayBuffer | null;
   readonly length: number;
-  readonly exports: number;
   readonly isClosed: boolean;
   readonly isCopy: boolean;
   /** Memory lent by C code (export_memory): never resized. */
   readonly isForeign: boolean;
   address(): bigint;
-  acquire(): void;
-  release(): void;
   resize(size: number): ArrayBuffer;
-  close(force: boolean): void;
+  close(): void;
   flush(): void;
   advise(advice: string): void;
   readonly truncated: boolean;

@@ -91,7 +91,7 @@ export class MappedFile extends RegionOwner {
       }
     });
     if (region.length > bufferConstants.MAX_LENGTH) {
-      region.close(true);
+      region.close();
       throw outOfRange('options.length', `at most ${bufferConstants.MAX_LENGTH} bytes (map the file in windows)`, region.length);
     }
     let layout: Layout | null = null;
@@ -99,7 +99,7 @@ export class MappedFile extends RegionOwner {
       try {
         layout = makeLayout(spec, region.length);
       } catch (error) {
-        region.close(true);
+        region.close();
         throw error;
       }
     }

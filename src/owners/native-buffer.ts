@@ -176,7 +176,7 @@ export class NativeBuffer extends RegionOwner {
     const layout = given === null ? null : makeLayout(given, length);
     const region = callNative(() => new native.NativeRegion(h['token'] as bigint));
     if (region.length !== length) {
-      region.close(true);
+      region.close();
       throw new BufferError(
         'ERR_BUFFER_INVALID_EXPORT',
         `the shared memory holds ${region.length} bytes, not the handle's ${length}`,

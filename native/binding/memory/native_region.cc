@@ -38,13 +38,10 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
       {
           InstanceMethod("buffer", &NativeRegion::Buffer),
           InstanceAccessor("length", &NativeRegion::Length, nullptr),
-          InstanceAccessor("exports", &NativeRegion::Exports, nullptr),
           InstanceAccessor("isClosed", &NativeRegion::IsClosed, nullptr),
           InstanceAccessor("isCopy", &NativeRegion::IsCopy, nullptr),
           InstanceAccessor("isForeign", &NativeRegion::IsForeign, nullptr),
           InstanceMethod("address", &NativeRegion::Address),
-          InstanceMethod("acquire", &NativeRegion::Acquire),
-          InstanceMethod("release", &NativeRegion::Release),
           InstanceMethod("resize", &NativeRegion::Resize),
           InstanceMethod("close", &NativeRegion::Close),
           InstanceMethod("flush", &NativeRegion::Flush),
@@ -200,10 +197,6 @@ Napi::Value NativeRegion::Length(const Napi::CallbackInfo& info) {
                            closed_ ? 0 : static_cast<double>(length_));
 }
 
-Napi::Value NativeRegion::Exports(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(exports_.load()));
-}
-
 Napi::Value NativeRegion::IsClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), closed_);
 }
@@ -221,20 +214,6 @@ Napi::Value NativeRegion::Address(const Napi::CallbackInfo& info) {
   void* data = CurrentData(info.Env(), &length);
   return Napi::BigInt::New(
       info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
-}
-
-void NativeRegion::Acquire(const Napi::CallbackInfo& info) {
-  size_t length = 0;
-  if (closed_ || (CurrentData(info.Env(), &length) == nullptr && length_ > 0)) {
-    ThrowReleased(info.Env(), "is closed");
-  }
-  exports_++;
-}
-
-void NativeRegion::Release(const Napi::CallbackInfo&) {
-  int64_t current = exports_.load();
-  while (current > 0 && !exports_.compare_exchange_weak(current, current - 1)) {
-  }
 }
 
 Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
@@ -259,14 +238,9 @@ Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
                      "cannot resize: the memory is shared with another thread "
                      "or held by a C view");
   }
+  // JavaScript's export count refused a resize under live exports first;
+  // detaching keeps even a forced one safe, as it does for close.
   if (closed_) ThrowReleased(env, "is closed");
-  const int64_t exports = exports_.load();
-  if (exports > 0) {
-    throw CodedError(
-        env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
-        "cannot resize: " + std::to_string(exports) +
-            (exports == 1 ? " exported buffer" : " exported buffers"));
-  }
   const size_t size =
       static_cast<size_t>(info[0].As<Napi::Number>().DoubleValue());
   Replace(env, size, size < length_ ? size : length_);
@@ -276,14 +250,9 @@ Napi::Value NativeRegion::Resize(const Napi::CallbackInfo& info) {
 void NativeRegion::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) return;
-  const bool force = info[0].ToBoolean();
-  const int64_t exports = exports_.load();
-  if (exports > 0 && !force) {
-    throw CodedError(
-        env, ErrorKind::kError, "ERR_BUFFER_EXPORTS_ACTIVE",
-        "cannot close: " + std::to_string(exports) +
-            (exports == 1 ? " exported buffer" : " exported buffers"));
-  }
+  // The export count lives in JavaScript (region-owner.ts), which refused
+  // an unforced close under live exports; what must outlive the close is
+  // kept by the block's references (C views, other threads) instead.
   Detach(env);
   closed_ = true;
 }

@@ -6,9 +6,10 @@
 //   - close() and resize() detach the current ArrayBuffer: every JS view of
 //     it reads as length 0 at once, and V8 then lets go of the block, whose
 //     finalizer frees it on a later turn of the event loop.
-//   - The export count is the number of live holds (getBuffer exports,
-//     views, in-flight I/O). While it is above zero, resize() and close()
-//     refuse unless forced.
+//   - The export count (getBuffer exports, views, in-flight I/O) is kept by
+//     the JavaScript owner (src/owners/region-owner.ts): close() and
+//     resize() refuse there while it is above zero, unless forced. It is a
+//     policy; what keeps memory alive is the block's references.
 // A NativeRegion lives on the thread of the env that created it. Its Block
 // (block.h) may be shared: with C views that pin it, and with other envs.
 #ifndef BUFFER_PROTOCOL_BINDING_MEMORY_NATIVE_REGION_H_
@@ -16,7 +17,6 @@
 
 #include <napi.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -46,13 +46,10 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
  private:
   Napi::Value Buffer(const Napi::CallbackInfo& info);
   Napi::Value Length(const Napi::CallbackInfo& info);
-  Napi::Value Exports(const Napi::CallbackInfo& info);
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
   Napi::Value IsCopy(const Napi::CallbackInfo& info);
   Napi::Value IsForeign(const Napi::CallbackInfo& info);
   Napi::Value Address(const Napi::CallbackInfo& info);
-  void Acquire(const Napi::CallbackInfo& info);
-  void Release(const Napi::CallbackInfo& info);
   Napi::Value Resize(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   void Flush(const Napi::CallbackInfo& info);
@@ -118,7 +115,6 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // A fault past the end of the file was absorbed, seen at the last detach
   // (the live block's guard says it for the current mapping).
   bool truncated_ = false;
-  std::atomic<int64_t> exports_{0};
 };
 
 }  // namespace bp::binding
