@@ -53,6 +53,7 @@
         "native/binding/c_api/helpers.cc",
         "native/binding/c_api/install.cc",
         "native/binding/c_api/lend.cc",
+        "native/binding/c_api/own_exporters.cc",
         "native/binding/c_api/state.cc",
         "native/binding/c_api/table.cc",
         "native/binding/c_api/via_facade.cc",
@@ -63,6 +64,7 @@
         "native/binding/memory/block.cc",
         "native/binding/memory/external_buffer.cc",
         "native/binding/memory/native_region.cc",
+        "native/binding/memory/native_region_c_views.cc",
         "native/binding/memory/sigbus_guard.cc"
       ]
     },

@@ -1,6 +1,7 @@
 // The only file that loads the addon. Keep NativeBinding in step with
 // native/binding/addon.cc.
 import bindings = require('bindings');
+import type { Layout } from './layout/layout';
 
 /** What `parseFormat` reports about a struct format string. */
 export interface NativeFormat {
@@ -48,6 +49,10 @@ export interface NativeRegion {
   readonly truncated: boolean;
   /** A token another env claims with `new NativeRegion(token)`. */
   share(): bigint;
+  /** Tags `owner` for C's get_buffer and mirrors what its exports are. */
+  bindOwner(owner: object, readonly: boolean, layout: Layout | null): void;
+  /** The C views (get_buffer) that hold this region's memory. */
+  readonly cExports: number;
 }
 
 /**

@@ -63,6 +63,7 @@ export class MappedFile extends RegionOwner {
     this.#mode = mode;
     this.#path = path;
     this.#offset = offset;
+    this.mirrorForC();
   }
 
   /** @internal */

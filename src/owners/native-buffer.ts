@@ -91,6 +91,7 @@ export class NativeBuffer extends RegionOwner {
     this.#readonly = readonly;
     this.#spec = spec;
     this.#layout = layout;
+    this.mirrorForC();
   }
 
   /**
@@ -233,6 +234,7 @@ export class NativeBuffer extends RegionOwner {
     const layout = this.#spec === null ? null : makeLayout(this.#spec, size);
     this.adoptBuffer(callNative(() => this.region.resize(size)));
     this.#layout = layout;
+    this.mirrorForC();
   }
 }
 

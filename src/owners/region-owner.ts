@@ -25,7 +25,8 @@ export abstract class RegionOwner {
   // buffer's own length with it to see a detach (a transfer, C revoking
   // lent memory) without asking the binding.
   #length: number;
-  // The live exports. The count is a policy (close and resize refuse while
+  // The live exports made here (C's get_buffer counts its own views in the
+  // binding: cExports). The count is a policy (close and resize refuse while
   // it is above zero, unless forced), not what keeps memory alive: a forced
   // close detaches every view, and the binding's block references keep the
   // memory of C views and other threads. So it is kept here, where an
@@ -70,6 +71,15 @@ export abstract class RegionOwner {
     return this.#region;
   }
 
+  /**
+   * Tells the binding what an export of this owner is (read-only, layout),
+   * so that C's get_buffer answers without calling back here. Subclasses
+   * call it once their fields are set, and again when the layout changes.
+   */
+  protected mirrorForC(): void {
+    this.#region.bindOwner(this, this.readonly, this.exportLayout);
+  }
+
   /** Swaps in the region's new ArrayBuffer (after a resize). */
   protected adoptBuffer(buffer: ArrayBuffer): void {
     this.#buffer = buffer;
@@ -90,7 +100,7 @@ export abstract class RegionOwner {
 
   /** The number of live exports holding this memory. */
   get exports(): number {
-    return this.#exports;
+    return this.#exports + this.#region.cExports;
   }
 
   get isClosed(): boolean {
@@ -145,7 +155,7 @@ export abstract class RegionOwner {
         `cannot close: ${pending} asynchronous transfer${pending === 1 ? '' : 's'} in flight (not even forced: the kernel is using the memory)`,
       );
     }
-    const exports = this.#exports;
+    const exports = this.exports;
     if (exports > 0 && !force) {
       throw new BufferError(
         'ERR_BUFFER_EXPORTS_ACTIVE',

@@ -1,9 +1,10 @@
 // get_buffer, get_buffer_borrowed and release: built-in TypedArrays,
 // DataViews and ArrayBuffers are exported here without a call into
-// JavaScript (the hot path); every other object goes to the facade
-// (via_facade.cc).
+// JavaScript (the hot path), NativeBuffers and MappedFiles in
+// own_exporters.cc; every other object goes to the facade (via_facade.cc).
 #include <unistd.h>
 
+#include "binding/c_api/own_exporters.h"
 #include "binding/c_api/state.h"
 #include "binding/c_api/table.h"
 #include "binding/c_api/via_facade.h"
@@ -180,6 +181,10 @@ int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
     if (fast > 0) return 0;
     Clear(view);
     if (fast < 0) return -1;
+    const int own = GetOwnExporter(env, obj, view, flags);
+    if (own > 0) return 0;
+    Clear(view);
+    if (own < 0) return -1;
     CApiState* state = State(env);
     if (state == nullptr) return -1;
     const int result = GetViaFacade(env, state, obj, view, flags);
@@ -237,6 +242,11 @@ void Release(napi_env env, bp_buffer* view) {
   // facade reports a throwing release hook as a warning. An exception the
   // caller already had pending (release on an error path) is kept.
   napi_value pending_error = nullptr;
+  if (internal != nullptr && internal->tally != nullptr) {
+    internal->tally->views--;
+    DropTally(internal->tally);
+    internal->tally = nullptr;
+  }
   if (internal != nullptr && internal->info != nullptr) {
     pending_error = SetAside(env);
     napi_value info = RefValue(env, internal->info);

@@ -1,9 +1,10 @@
 // What a filled C view owns, and each thread's list of them.
 //
-// A view owns its arrays and format, the facade's BufferInfo (slow path),
-// and what keeps its memory: a pinned block (memory of a NativeBuffer or
-// MappedFile) or, for any other memory, its V8 backing store. Either
-// outlives detach, transfer, forced close and GC.
+// A view owns its arrays and format, the facade's BufferInfo (slow path)
+// or a count on its native owner (own_exporters.cc), and what keeps its memory:
+// a pinned block (memory of a NativeBuffer or MappedFile) or, for any other
+// memory, its V8 backing store. Either outlives detach, transfer, forced close
+// and GC.
 //
 // The functions are inline: get_buffer's fast path and release call them
 // on every view. They take the thread's views from the caller, which
@@ -22,6 +23,7 @@
 
 #include "binding/memory/backing_store_pin.h"
 #include "binding/memory/block.h"
+#include "binding/memory/export_tally.h"
 
 namespace bp::binding {
 
@@ -30,6 +32,9 @@ struct ViewInternal {
   napi_ref info;
   Block* pin;
   BackingStorePin store;
+  // The owner's count of C views (own_exporters.cc), decremented and let
+  // go of on release; null for every other view.
+  ExportTally* tally;
   bool small;  // room for kSmallArrays and no format: may be reused
   // Views that pin a block are listed per thread, so that the thread's env
   // teardown can let go of blocks whose views C never released (the pin
@@ -106,6 +111,7 @@ inline ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes,
   internal->env = env;
   internal->info = nullptr;
   internal->pin = nullptr;
+  internal->tally = nullptr;
   internal->store.entry = nullptr;
   internal->prev_pinned = internal->next_pinned = nullptr;
   return internal;

@@ -48,6 +48,8 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
           InstanceMethod("advise", &NativeRegion::Advise),
           InstanceAccessor("truncated", &NativeRegion::Truncated, nullptr),
           InstanceMethod("share", &NativeRegion::Share),
+          InstanceMethod("bindOwner", &NativeRegion::BindOwner),
+          InstanceAccessor("cExports", &NativeRegion::CExports, nullptr),
       });
 }
 
@@ -172,6 +174,7 @@ void NativeRegion::Detach(Napi::Env env) {
 
 NativeRegion::~NativeRegion() {
   if (block_ != nullptr) UnrefBlock(block_);
+  DropTally(c_views_);
 }
 
 // The memory is read from the ArrayBuffer each time, never cached: a

@@ -17,8 +17,12 @@
 
 #include <napi.h>
 
+#include "binding/memory/export_tally.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace bp::binding {
 
@@ -43,6 +47,31 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // V8's and the view pins its backing store instead.
   static Block* PinBlockOf(napi_env env, napi_value value);
 
+  // What C views of the region need without a call into JavaScript
+  // (c_api/own_exporters.cc); defined in native_region_c_views.cc.
+  //
+  // The export layout of the region's JavaScript owner (a NativeBuffer or
+  // MappedFile), mirrored when the owner is made and after each resize: it
+  // never changes while anything is exported.
+  struct Mirror {
+    bool readonly = false;
+    bool has_layout = false;  // false: plain bytes, as PyBuffer_FillInfo
+    std::string format;
+    int64_t itemsize = 1, byte_offset = 0, len = 0;
+    std::vector<int64_t> shape, strides;
+  };
+  // The region a NativeBuffer or MappedFile owns (its owner tag says so),
+  // or nullptr for any other object.
+  static NativeRegion* OfOwner(napi_env env, napi_value value);
+  // The memory a C view may use, with a new reference on its block; false
+  // when only the facade's path can answer (closed, detached, truncated,
+  // or bytes in V8's memory), which words the refusal.
+  bool PinForC(napi_env env, void** data, size_t* length, Block** pin);
+  const Mirror& mirror() const { return mirror_; }
+  // The count of C views that hold this region's memory; JavaScript adds
+  // it to its own count of exports (src/owners/region-owner.ts).
+  ExportTally* c_views() { return c_views_; }
+
  private:
   Napi::Value Buffer(const Napi::CallbackInfo& info);
   Napi::Value Length(const Napi::CallbackInfo& info);
@@ -56,6 +85,10 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   void Advise(const Napi::CallbackInfo& info);
   Napi::Value Truncated(const Napi::CallbackInfo& info);
   Napi::Value Share(const Napi::CallbackInfo& info);
+  // bindOwner(owner, readonly, layout | null): tags the owner and mirrors
+  // its export layout (again after a resize).
+  void BindOwner(const Napi::CallbackInfo& info);
+  Napi::Value CExports(const Napi::CallbackInfo& info);
 
   // What the memory is: it names the owner in messages ("MappedFile is
   // closed") and decides what resize, flush and advise may do.
@@ -77,6 +110,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   static Origin MapFile(const Napi::CallbackInfo& info);
   static Kind KindOf(const Block* block);
   static const napi_type_tag kRegionTag;
+  static const napi_type_tag kOwnerTag;
 
   bool mapped() const {
     return kind_ != Kind::kAllocated && kind_ != Kind::kForeign;
@@ -115,6 +149,9 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // A fault past the end of the file was absorbed, seen at the last detach
   // (the live block's guard says it for the current mapping).
   bool truncated_ = false;
+  bool owner_bound_ = false;
+  Mirror mirror_;
+  ExportTally* c_views_ = new ExportTally();
 };
 
 }  // namespace bp::binding

@@ -1,0 +1,18 @@
+// get_buffer on this package's own native exporters (NativeBuffer and
+// MappedFile) without a call into JavaScript.
+#ifndef BUFFER_PROTOCOL_BINDING_C_API_OWN_EXPORTERS_H_
+#define BUFFER_PROTOCOL_BINDING_C_API_OWN_EXPORTERS_H_
+
+#include <buffer_protocol.h>
+#include <node_api.h>
+
+namespace bp::binding {
+
+// 1 when `view` is filled, 0 when `obj` is not such an exporter or only the
+// facade's path can answer (it words every refusal, so both paths refuse
+// alike), -1 with an exception pending.
+int GetOwnExporter(napi_env env, napi_value obj, bp_buffer* view, int flags);
+
+}  // namespace bp::binding
+
+#endif  // BUFFER_PROTOCOL_BINDING_C_API_OWN_EXPORTERS_H_

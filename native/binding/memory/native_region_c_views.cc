@@ -1,0 +1,89 @@
+// What C views of a NativeRegion need without a call into JavaScript: its
+// owner's tag, the owner's export layout mirrored here, the memory pinned,
+// and the count of C views that JavaScript adds to its own exports.
+//
+// A C consumer names the owner (the NativeBuffer or MappedFile object), not
+// the region, so the owner is tagged and wrapped with a pointer to the
+// region. The pointer needs no finalizer: the owner holds the region's
+// JavaScript object, so the region outlives every owner that names it, and
+// a C view holds a reference on the owner.
+#include "binding/convert.h"
+#include "binding/errors.h"
+#include "binding/memory/block.h"
+#include "binding/memory/native_region.h"
+#include "binding/memory/sigbus_guard.h"
+#include "core/buffer_view.h"
+
+namespace bp::binding {
+
+const napi_type_tag NativeRegion::kOwnerTag = {0x6270526567696f6eULL,
+                                               0x4f776e6572ULL};
+
+void NativeRegion::BindOwner(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!owner_bound_) {
+    Napi::Object owner = info[0].As<Napi::Object>();
+    NAPI_THROW_IF_FAILED_VOID(env,
+                              napi_type_tag_object(env, owner, &kOwnerTag));
+    NAPI_THROW_IF_FAILED_VOID(
+        env, napi_wrap(env, owner, this, nullptr, nullptr, nullptr));
+    owner_bound_ = true;
+  }
+  // The facade checked the layout; the C views' path still checks it
+  // against the memory on every export (c_api/own_exporters.cc).
+  Mirror mirror;
+  mirror.readonly = info[1].ToBoolean();
+  if (info[2].IsObject()) {
+    Napi::Object layout = info[2].As<Napi::Object>();
+    mirror.has_layout = true;
+    Napi::Value format = layout.Get("format");
+    if (!format.IsString()) {
+      throw CodedError(env, ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                       "bindOwner: layout.format must be a string");
+    }
+    mirror.format = format.As<Napi::String>().Utf8Value();
+    mirror.itemsize = ToInt64(layout.Get("itemsize"));
+    mirror.byte_offset = ToInt64(layout.Get("byteOffset"));
+    mirror.len = ToInt64(layout.Get("len"));
+    mirror.shape = ToInt64Vector(layout.Get("shape"));
+    mirror.strides = ToInt64Vector(layout.Get("strides"));
+  }
+  mirror_ = std::move(mirror);
+}
+
+Napi::Value NativeRegion::CExports(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(c_views_->views));
+}
+
+NativeRegion* NativeRegion::OfOwner(napi_env env, napi_value value) {
+  // The tag check converts its argument to an object first, which throws
+  // for null and undefined: only objects are asked.
+  napi_valuetype type;
+  bool is_owner = false;
+  void* wrapped = nullptr;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_object ||
+      napi_check_object_type_tag(env, value, &kOwnerTag, &is_owner) !=
+          napi_ok ||
+      !is_owner || napi_unwrap(env, value, &wrapped) != napi_ok) {
+    return nullptr;
+  }
+  return static_cast<NativeRegion*>(wrapped);
+}
+
+bool NativeRegion::PinForC(napi_env env, void** data, size_t* length,
+                           Block** pin) {
+  if (copy_ || closed_ || block_ == nullptr || truncated_ ||
+      MappingTruncated(block_->guard)) {
+    return false;
+  }
+  size_t current = 0;
+  void* bytes = CurrentData(Napi::Env(env), &current);
+  if (current != length_ || (bytes == nullptr && length_ > 0)) return false;
+  RefBlock(block_);
+  *pin = block_;
+  *data = bytes;
+  *length = current;
+  return true;
+}
+
+}  // namespace bp::binding
