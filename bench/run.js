@@ -16,6 +16,7 @@ const benchIo = require('./io');
 const benchCapi = require('./capi');
 const benchNpy = require('./npy');
 const benchInterop = require('./interop');
+const benchViews = require('./views');
 const { getChecksum, gcHow, timerOverhead } = require('./harness');
 
 async function main() {
@@ -77,9 +78,26 @@ async function main() {
       `${io.tcp.speedup}x (target >= 1.0x) -> ${verdict(io.tcp)}`,
   );
   console.log(
-    `C API get_buffer + release on a Float32Array vs napi_get_typedarray_info alone: SIMPLE ${capi.ratioSimple}x, ` +
-      `FULL_RO ${capi.ratioFullRo}x (${capi.simpleNs} / ${capi.fullRoNs} vs ${capi.infoNs} ns; target <= 2x) -> ${capi.met ? 'MET' : 'MISSED'}; ` +
-      `get_buffer_borrowed (no reference) SIMPLE ${capi.ratioBorrowed}x`,
+    `C API get_buffer + release on a Float32Array vs napi_get_typedarray_info + a reference: SIMPLE ${capi.ratioSimple}x, ` +
+      `FULL_RO ${capi.ratioFullRo}x (${capi.simpleNs} / ${capi.fullRoNs} vs ${capi.heldNs} ns; target <= 1.3x) -> ${capi.met ? 'MET' : 'MISSED'}; ` +
+      `get_buffer_borrowed vs info alone ${capi.ratioBorrowed}x (target <= 1.3x)`,
+  );
+  console.log(
+    `C API get_buffer on own exporters vs the Float32Array FULL_RO path (target <= 3x): ` +
+      Object.entries(capi.ownRatios)
+        .map(([k, r]) => `${k} ${r}x`)
+        .join(', '),
+  );
+  const views = (await benchViews({ quick })).summary;
+  console.log(
+    `making a view vs CPython/NumPy (target <= 1.0x): ` +
+      Object.entries(views.views)
+        .map(([k, v]) => `${k} ${v.ratio ?? '-'}x`)
+        .join(', ') +
+      `; getBuffer on own exporters vs Uint8Array (target <= 2x, JS class <= 4x): ` +
+      Object.entries(views.exports)
+        .map(([k, v]) => `${k} ${v.ratio}x`)
+        .join(', '),
   );
   console.log(
     `loadNpy(${npy.load.bytes / 2 ** 20} MiB .npy) to the first element vs np.load / npyjs: ${npy.load.vsNumpy}x / ${npy.load.vsNpyjs}x ` +

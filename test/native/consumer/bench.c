@@ -104,13 +104,36 @@ static bool TypedArrayInfoStep(napi_env env, napi_value typed_array,
   return true;
 }
 
-/* benchTypedArrayInfo(typedArray, n) -> ns per napi_get_typedarray_info
- * (every out parameter requested). */
+/* What an addon does to hold a TypedArray's memory without the protocol:
+ * its info, and a reference kept until it is done. */
+static bool TypedArrayHoldStep(napi_env env, napi_value typed_array,
+                               void* ctx) {
+  napi_ref ref;
+  if (!TypedArrayInfoStep(env, typed_array, ctx)) return false;
+  if (napi_create_reference(env, typed_array, 1, &ref) != napi_ok ||
+      napi_delete_reference(env, ref) != napi_ok) {
+    ThrowNapiError(env);
+    return false;
+  }
+  return true;
+}
+
+/* benchTypedArrayInfo(typedArray, n, withReference = false) -> ns per
+ * napi_get_typedarray_info (every out parameter requested), with a
+ * napi_create_reference/napi_delete_reference pair when asked. */
 napi_value BenchTypedArrayInfo(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[3];
+  napi_valuetype type;
+  bool with_reference = false;
   int64_t n;
-  if (!GetArgs(env, info, 2, argv) || !GetIterations(env, argv[1], &n)) {
+  if (!GetArgs(env, info, 3, argv) || !GetIterations(env, argv[1], &n)) {
     return NULL;
   }
-  return TimeSteps(env, n, TypedArrayInfoStep, argv[0], NULL);
+  if (napi_typeof(env, argv[2], &type) != napi_ok) return NULL;
+  if (type != napi_undefined && !GetBool(env, argv[2], &with_reference)) {
+    return NULL;
+  }
+  return TimeSteps(env, n,
+                   with_reference ? TypedArrayHoldStep : TypedArrayInfoStep,
+                   argv[0], NULL);
 }
