@@ -35,7 +35,7 @@ struct ViewInternal {
   // The owner's count of C views (own_exporters.cc), decremented and let
   // go of on release; null for every other view.
   ExportTally* tally;
-  bool small;  // room for kSmallArrays and no format: may be reused
+  bool small;  // room for kSmallArrays numbers: may be reused
   // Views that pin a block are listed per thread, so that the thread's env
   // teardown can let go of blocks whose views C never released (the pin
   // cache lists backing stores).
@@ -49,7 +49,9 @@ struct ViewInternal {
 // small internals kept for the next views (linked by next_pinned), so that
 // a built-in's view costs no malloc/free pair; and the backing-store pin
 // cache.
-constexpr int kSmallArrays = 2;  // a built-in's shape and strides
+// Room for a 2-D shape and strides and a short format (own_exporters.cc),
+// so that the common views reuse internals instead of malloc and free.
+constexpr int kSmallArrays = 6;
 constexpr int kSpares = 8;
 struct ThreadViews {
   ViewInternal* pinned;
@@ -93,7 +95,9 @@ inline void UnpinView(ViewInternal* internal, ThreadViews* views) {
 // nullptr when out of memory.
 inline ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes,
                                  ThreadViews* views = Views()) {
-  const bool small = arrays <= kSmallArrays && format_bytes == 0;
+  const bool small =
+      sizeof(int64_t) * static_cast<size_t>(arrays) + format_bytes <=
+      sizeof(int64_t) * kSmallArrays;
   ViewInternal* internal = nullptr;
   if (small && views->spare != nullptr) {
     internal = views->spare;
@@ -102,8 +106,8 @@ inline ViewInternal* NewInternal(napi_env env, int arrays, size_t format_bytes,
   } else {
     const size_t size =
         offsetof(ViewInternal, arrays) +
-        sizeof(int64_t) * static_cast<size_t>(small ? kSmallArrays : arrays) +
-        format_bytes;
+        (small ? sizeof(int64_t) * kSmallArrays
+               : sizeof(int64_t) * static_cast<size_t>(arrays) + format_bytes);
     internal = static_cast<ViewInternal*>(std::malloc(size));
     if (internal == nullptr) return nullptr;
   }
