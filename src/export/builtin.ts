@@ -36,37 +36,45 @@ export function typedArrayFormat(view: ArrayBufferView): string | undefined {
   return tag === undefined ? undefined : TYPED_FORMATS[tag]?.[0];
 }
 
-function exportContiguous(
-  obj: unknown,
-  buffer: AnyArrayBuffer,
-  byteOffset: number,
-  len: number,
-  format: string,
-  itemsize: number,
-  flags: number,
-): BufferInfo {
-  const seen = negotiateContiguous(len, itemsize, format, false, flags);
-  return BufferInfoImpl.of(obj, { buffer, byteOffset, len, itemsize }, false, seen, null);
+/** The memory of a built-in: one dimension of `format` items, contiguous and writable. */
+export interface BuiltinMemory {
+  readonly buffer: AnyArrayBuffer;
+  readonly byteOffset: number;
+  readonly len: number;
+  readonly format: string;
+  readonly itemsize: number;
 }
 
-/** The export of a built-in, or null when `obj` is none. */
-export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
+/**
+ * The memory of a built-in (a TypedArray, DataView, ArrayBuffer or
+ * SharedArrayBuffer), or null when `obj` is none.
+ * @throws {BufferError} ERR_BUFFER_RESIZABLE for memory that can move (checkStable).
+ */
+export function builtinMemory(obj: object): BuiltinMemory | null {
   if (isArrayBufferView(obj)) {
     const tag = typedArrayKind(obj);
     if (tag === undefined) {
       const { buffer, byteOffset, byteLength } = viewParts(obj);
       checkStable(buffer, byteLength, 'DataView buffer');
-      return exportContiguous(obj, buffer, byteOffset, byteLength, 'B', 1, flags);
+      return { buffer, byteOffset, len: byteLength, format: 'B', itemsize: 1 };
     }
     const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
     const buffer = typedArrayBufferOf(obj);
     const len = typedArrayByteLengthOf(obj);
     checkStable(buffer, len, `${tag} buffer`);
-    return exportContiguous(obj, buffer, typedArrayByteOffsetOf(obj), len, format, itemsize, flags);
+    return { buffer, byteOffset: typedArrayByteOffsetOf(obj), len, format, itemsize };
   }
   const len = anyArrayBufferLength(obj);
   if (len < 0) return null;
   const buffer = obj as AnyArrayBuffer;
   checkStable(buffer, len, 'ArrayBuffer');
-  return exportContiguous(obj, buffer, 0, len, 'B', 1, flags);
+  return { buffer, byteOffset: 0, len, format: 'B', itemsize: 1 };
+}
+
+/** The export of a built-in, or null when `obj` is none. */
+export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
+  const memory = builtinMemory(obj);
+  if (memory === null) return null;
+  const seen = negotiateContiguous(memory.len, memory.itemsize, memory.format, false, flags);
+  return BufferInfoImpl.of(obj, memory, false, seen, null);
 }

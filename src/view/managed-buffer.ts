@@ -24,38 +24,56 @@ export function releasedView(): BufferError {
 const dropped = new FinalizationRegistry<BufferInfo>((master) => releaseQuietly(master));
 
 export class ManagedBuffer {
-  readonly master: BufferInfo;
+  /** The object the family's views were made from. */
+  readonly obj: unknown;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  // The export the family holds, or null for built-in memory, whose export
+  // gives nothing back (no count): such a family needs no BufferInfo and no
+  // safety net at all.
+  readonly #master: BufferInfo | null;
   #views = 0;
+  #released = false;
   #dataView: DataView | null = null;
   #typed: Map<unknown, unknown> | null = null;
-  // False when releasing the export gives nothing back (built-in memory has
-  // no export count): the family then needs no safety net at all.
-  readonly #holds: boolean;
 
-  constructor(master: BufferInfo) {
-    this.master = master;
-    this.buffer = master.buffer;
-    this.#holds = holdsSomething(master);
+  private constructor(obj: unknown, buffer: ArrayBuffer | SharedArrayBuffer, master: BufferInfo | null) {
+    this.obj = obj;
+    this.buffer = buffer;
+    this.#master = master;
+  }
+
+  /** A family holding `master`, an export this ManagedBuffer now ends. */
+  static holding(master: BufferInfo): ManagedBuffer {
+    if (!holdsSomething(master)) return new ManagedBuffer(master.obj, master.buffer, null);
+    // The family's own registration is the export's safety net.
     if (BufferInfoImpl.is(master)) master.guardedByCaller();
+    return new ManagedBuffer(master.obj, master.buffer, master);
+  }
+
+  /** A family over built-in memory of `obj`, exported with no count to give back. */
+  static ofBuiltin(obj: unknown, buffer: ArrayBuffer | SharedArrayBuffer): ManagedBuffer {
+    return new ManagedBuffer(obj, buffer, null);
   }
 
   get released(): boolean {
-    return this.master.released;
+    return this.#released;
   }
 
   /** A new view holds the export, until it is released (unregister) or the whole family is collected. */
   register(): void {
     // Once the last view went, the export is gone: no view may come back.
-    if (this.master.released) throw releasedView();
-    if (this.#views++ === 0 && this.#holds) dropped.register(this, this.master, this);
+    if (this.#released) throw releasedView();
+    if (this.#views++ === 0 && this.#master !== null) dropped.register(this, this.#master, this);
   }
 
   /** A view is released; the last one ends the export. */
   unregister(): void {
     if (--this.#views === 0) {
-      if (this.#holds) dropped.unregister(this);
-      this.master.release();
+      this.#released = true;
+      if (this.#master !== null) {
+        dropped.unregister(this);
+        this.#master.release();
+      }
     }
   }
 

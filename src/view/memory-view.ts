@@ -82,7 +82,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /** The object the view was made from (for a view of a view, the original object). */
   get obj(): unknown {
     this.#live();
-    return this.#mbuf.master.obj;
+    return this.#mbuf.obj;
   }
   /** The memory block the view lives in. */
   get buffer(): ArrayBuffer | SharedArrayBuffer {

@@ -4,6 +4,7 @@
 // work on the view's state through ViewInternals, which memory-view.ts
 // hands over once (setViewInternals): the class keeps its private fields,
 // and this file needs no import of it at run time.
+import { builtinMemory } from '../export/builtin';
 import { getBuffer } from '../export/get-buffer';
 import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
@@ -75,9 +76,18 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     const resolved = withExporterFormat(wanted, base.layout.format);
     return friend.make(base.mbuf, reinterpret(base.mbuf.buffer, region, base.layout.readonly, resolved));
   }
+  // Built-in memory, the common case, needs no export object: its export
+  // holds nothing to give back.
+  const builtin = wanted === undefined && typeof obj === 'object' && obj !== null ? builtinMemory(obj) : null;
+  if (builtin !== null) {
+    const { buffer, byteOffset, len, format, itemsize } = builtin;
+    const shape = [len / itemsize];
+    const strides = [itemsize];
+    return friend.make(ManagedBuffer.ofBuiltin(obj, buffer), { buffer, byteOffset, format, itemsize, shape, strides, readonly: false });
+  }
   const master = getBuffer(obj, BufferFlags.FULL_RO);
-  const mbuf = new ManagedBuffer(master);
   try {
+    const mbuf = ManagedBuffer.holding(master);
     const whole = placedFromInfo(master);
     if (wanted !== undefined) {
       const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
