@@ -46,22 +46,24 @@ function parseUncached(key: string): (number | null)[] {
   });
 }
 
+/** One bound of PySlice_AdjustIndices: `v` wrapped and clamped into a dimension of `length`. */
+function clampBound(v: number | null, whenNull: number, length: number, step: number): number {
+  if (v === null) return whenNull;
+  if (v < 0) {
+    v += length;
+    if (v < 0) v = step < 0 ? -1 : 0;
+  } else if (v >= length) {
+    v = step < 0 ? length - 1 : length;
+  }
+  return v;
+}
+
 /** Python's slice.indices(length) plus the slice length. */
 export function adjustSlice(start: number | null, stop: number | null, step: number | null, length: number): Range {
   const s = step ?? 1;
   if (s === 0) throw outOfRange('step', 'a non-zero integer (slice step cannot be zero)', 0);
-  const clamp = (v: number | null, whenNull: number): number => {
-    if (v === null) return whenNull;
-    if (v < 0) {
-      v += length;
-      if (v < 0) v = s < 0 ? -1 : 0;
-    } else if (v >= length) {
-      v = s < 0 ? length - 1 : length;
-    }
-    return v;
-  };
-  const a = clamp(start, s < 0 ? length - 1 : 0);
-  const b = clamp(stop, s < 0 ? -1 : length);
+  const a = clampBound(start, s < 0 ? length - 1 : 0, length, s);
+  const b = clampBound(stop, s < 0 ? -1 : length, length, s);
   let n = 0;
   if (s < 0) {
     if (b < a) n = Math.floor((a - b - 1) / -s) + 1;

@@ -73,8 +73,17 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   #derive(changes: Partial<ViewParts>): MemoryView {
     // Building `changes` may have run user code (getters on shape or key
     // arrays) that released this view: check again (CPython's gh-92888).
-    const { buffer, byteOffset, format, itemsize, shape, strides, readonly } = this.#live();
-    return new MemoryView(this.#mbuf, { buffer, byteOffset, format, itemsize, shape, strides, readonly, ...changes });
+    const v = this.#live();
+    // Spelled out, not spread: a spread of `changes` made half of a slice's cost.
+    return new MemoryView(this.#mbuf, {
+      buffer: v.buffer,
+      byteOffset: changes.byteOffset ?? v.byteOffset,
+      format: changes.format ?? v.format,
+      itemsize: changes.itemsize ?? v.itemsize,
+      shape: changes.shape ?? v.shape,
+      strides: changes.strides ?? v.strides,
+      readonly: changes.readonly ?? v.readonly,
+    });
   }
 
   // ---- attributes -------------------------------------------------------

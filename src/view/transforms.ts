@@ -172,8 +172,15 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): Partial<ViewPa
   const shape: number[] = [];
   const strides: number[] = [];
   for (let d = 0; d < ndim; d++) {
-    const r = resolveKey(keys[d], v.shape[d]!, d);
+    const key = keys[d];
     const stride = v.strides[d]!;
+    // A whole dimension (a missing key, or null) stays as it is.
+    if (key === undefined || key === null) {
+      shape.push(v.shape[d]!);
+      strides.push(stride);
+      continue;
+    }
+    const r = resolveKey(key, v.shape[d]!, d);
     if (typeof r === 'number') {
       byteOffset += r * stride;
     } else {
@@ -191,20 +198,30 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): Partial<ViewPa
 /** transpose(...axes): the axes permuted (reversed when none are given). */
 export function transposed(v: ViewLayout, axes: readonly number[]): Partial<ViewParts> {
   const ndim = v.shape.length;
-  let order: number[];
+  const shape = new Array<number>(ndim);
+  const strides = new Array<number>(ndim);
   if (axes.length === 0) {
-    order = [...Array(ndim).keys()].reverse();
-  } else {
-    if (axes.length !== ndim) throw invalidArgType('axes', `a permutation of ${ndim} axes`, axes.length);
-    order = axes.map((a, i) => {
-      if (typeof a !== 'number' || !Number.isInteger(a)) throw invalidArgType(`axes[${i}]`, 'an integer', a);
-      const k = a < 0 ? a + ndim : a;
-      if (k < 0 || k >= ndim) throw outOfRange(`axes[${i}]`, `an axis of a ${ndim}-dimension view`, a);
-      return k;
-    });
-    if (new Set(order).size !== ndim) throw outOfRange('axes', 'a permutation with no repeated axis', `[${axes.join(', ')}]`);
+    for (let d = 0; d < ndim; d++) {
+      shape[d] = v.shape[ndim - 1 - d]!;
+      strides[d] = v.strides[ndim - 1 - d]!;
+    }
+    return { shape, strides };
   }
-  return { shape: order.map((k) => v.shape[k]!), strides: order.map((k) => v.strides[k]!) };
+  if (axes.length !== ndim) throw invalidArgType('axes', `a permutation of ${ndim} axes`, axes.length);
+  for (let i = 0; i < ndim; i++) {
+    const a: unknown = axes[i];
+    if (typeof a !== 'number' || !Number.isInteger(a)) throw invalidArgType(`axes[${i}]`, 'an integer', a);
+    const k = a < 0 ? a + ndim : a;
+    if (k < 0 || k >= ndim) throw outOfRange(`axes[${i}]`, `an axis of a ${ndim}-dimension view`, a);
+    shape[i] = v.shape[k]!;
+    strides[i] = v.strides[k]!;
+    // A repeat, found by comparing with the axes before (ndim <= 64): no Set per call.
+    for (let j = 0; j < i; j++) {
+      const b = axes[j]!;
+      if ((b < 0 ? b + ndim : b) === k) throw outOfRange('axes', 'a permutation with no repeated axis', `[${axes.join(', ')}]`);
+    }
+  }
+  return { shape, strides };
 }
 
 /** reshape(shape): the same items in a new shape (C order), when strides can express it. */

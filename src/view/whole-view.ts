@@ -83,7 +83,15 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     const { buffer, byteOffset, len, format, itemsize } = builtin;
     const shape = [len / itemsize];
     const strides = [itemsize];
-    return friend.make(ManagedBuffer.ofBuiltin(obj, buffer), { buffer, byteOffset, format, itemsize, shape, strides, readonly: false });
+    return friend.make(ManagedBuffer.ofBuiltin(obj, buffer), {
+      buffer,
+      byteOffset,
+      format,
+      itemsize,
+      shape,
+      strides,
+      readonly: false,
+    });
   }
   const master = getBuffer(obj, BufferFlags.FULL_RO);
   try {
