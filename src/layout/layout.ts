@@ -3,7 +3,7 @@
 // the same rules for C callers.
 import { BufferError, callNative, invalidArgType } from '../errors';
 import { itemFormat } from './format';
-import { checkIntArray, checkInteger } from '../internal/validate';
+import { checkIntArray, checkInteger, packedZeros } from '../internal/validate';
 import { native } from '../native';
 
 /** A complete, bounds-checked description of items in a memory block. */
@@ -91,7 +91,7 @@ export function isFContiguousLayout(
  * extent, the remaining strides are 0, as in CPython.
  */
 export function contiguousStrides(shape: readonly number[], itemsize: number, order: string): number[] {
-  const strides = new Array<number>(shape.length);
+  const strides = packedZeros(shape.length);
   let sd = itemsize;
   if (order === 'F') {
     for (let i = 0; i < shape.length; i++) {

@@ -3,6 +3,7 @@
 // dimensions in step, group them into runs of equal element count, and
 // require each old run to be contiguous in itself.
 
+import { packedZeros } from '../internal/validate';
 /** Strides for `newShape` (C order) over a view of `shape`/`strides`, or null if a copy is needed. */
 export function reshapeStrides(
   shape: readonly number[],
@@ -13,7 +14,7 @@ export function reshapeStrides(
   const size = shape.reduce((a, b) => a * b, 1);
   const newSize = newShape.reduce((a, b) => a * b, 1);
   if (size !== newSize) return null;
-  const out = new Array<number>(newShape.length);
+  const out = packedZeros(newShape.length);
   if (size === 0) {
     // Nothing is addressed: any C strides will do.
     let sd = itemsize;

@@ -7,6 +7,7 @@
 // the general way.
 import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
+import { packedZeros } from '../internal/validate';
 import { checkIndex } from '../layout/slice-key';
 import { codecFor, type Item, type ItemCodec } from './items';
 import { releasedView, type ManagedBuffer } from './managed-buffer';
@@ -125,7 +126,7 @@ export function checkedIndex(v: ViewLayout, index: ArrayLike<unknown>, what: str
     if (ndim === 0) throw invalidArgType('index', `nothing: ${what} of a 0-dim view takes no index`, index.length);
     throw invalidArgType('index', `${ndim} integer${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, index.length);
   }
-  const out = new Array<number>(ndim);
+  const out = packedZeros(ndim);
   for (let i = 0; i < ndim; i++) out[i] = checkIndex(index[i], v.shape[i]!, i);
   return out;
 }

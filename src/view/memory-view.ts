@@ -399,11 +399,13 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     this.#checkAttached();
     const placed = this.#placed();
     const negotiated = negotiate(placed, this.#layout.readonly, flags);
-    // The export gets copies: the view's own arrays never leave the package.
+    // The export gets copies: the view's own arrays never leave the package
+    // (a consumer writing to an export's strides cannot move the view).
     const seen = {
-      ...negotiated,
-      shape: negotiated.shape && Object.freeze([...negotiated.shape]),
-      strides: negotiated.strides && Object.freeze([...negotiated.strides]),
+      format: negotiated.format,
+      ndim: negotiated.ndim,
+      shape: negotiated.shape && [...negotiated.shape],
+      strides: negotiated.strides && [...negotiated.strides],
     };
     this.#exports++;
     return BufferInfoImpl.of(this, placed, this.#layout.readonly, seen, () => {

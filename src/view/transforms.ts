@@ -4,7 +4,7 @@
 // parts of the new view; the class builds it (and re-checks that it is not
 // released, as user code may have run).
 import { BufferError, invalidArgType, outOfRange } from '../errors';
-import { checkInteger } from '../internal/validate';
+import { checkInteger, packedZeros } from '../internal/validate';
 import { parseFormat, itemFormat } from '../layout/format';
 import {
   contiguousStrides,
@@ -198,12 +198,13 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): Partial<ViewPa
 /** transpose(...axes): the axes permuted (reversed when none are given). */
 export function transposed(v: ViewLayout, axes: readonly number[]): Partial<ViewParts> {
   const ndim = v.shape.length;
-  const shape = new Array<number>(ndim);
-  const strides = new Array<number>(ndim);
+  // Grown by push, not made with new Array(n): holey arrays slow every later read.
+  const shape: number[] = [];
+  const strides: number[] = [];
   if (axes.length === 0) {
-    for (let d = 0; d < ndim; d++) {
-      shape[d] = v.shape[ndim - 1 - d]!;
-      strides[d] = v.strides[ndim - 1 - d]!;
+    for (let d = ndim - 1; d >= 0; d--) {
+      shape.push(v.shape[d]!);
+      strides.push(v.strides[d]!);
     }
     return { shape, strides };
   }
@@ -213,8 +214,8 @@ export function transposed(v: ViewLayout, axes: readonly number[]): Partial<View
     if (typeof a !== 'number' || !Number.isInteger(a)) throw invalidArgType(`axes[${i}]`, 'an integer', a);
     const k = a < 0 ? a + ndim : a;
     if (k < 0 || k >= ndim) throw outOfRange(`axes[${i}]`, `an axis of a ${ndim}-dimension view`, a);
-    shape[i] = v.shape[k]!;
-    strides[i] = v.strides[k]!;
+    shape.push(v.shape[k]!);
+    strides.push(v.strides[k]!);
     // A repeat, found by comparing with the axes before (ndim <= 64): no Set per call.
     for (let j = 0; j < i; j++) {
       const b = axes[j]!;
@@ -281,7 +282,7 @@ const SSIZE_MAX = 2n ** 63n - 1n;
  * exact integers: JavaScript numbers lose exactness above 2**53.
  */
 function castShape(shape: readonly number[], itemsize: number, len: number): number[] {
-  const dims = new Array<number>(shape.length);
+  const dims = packedZeros(shape.length);
   let product = 1n;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];

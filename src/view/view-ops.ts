@@ -7,6 +7,7 @@
 // captured in primordials, never this realm's Uint8Array, slice or set:
 // a replaced one could capture a private copy (which I/O then hands to the
 // threadpool) or stand in for it.
+import { packedZeros } from '../internal/validate';
 import { types } from 'node:util';
 import { callNative } from '../errors';
 import { copyInto, privateBytes, privateView, typedArrayBufferOf, typedArrayByteOffsetOf } from '../internal/primordials';
@@ -63,7 +64,7 @@ export function forEachOffset(
   const inner = order[0]!;
   const innerN = v.shape[inner]!;
   const innerStride = v.strides[inner]!;
-  const counter = new Array<number>(ndim).fill(0);
+  const counter = packedZeros(ndim);
   let base = v.byteOffset;
   for (;;) {
     for (let i = 0, o = base; i < innerN; i++, o += innerStride) visit(o);
@@ -101,7 +102,7 @@ export function forEachOffsetPair(
   const n = shape[last]!;
   const sa = a.strides[last]!;
   const sb = b.strides[last]!;
-  const counter = new Array<number>(ndim).fill(0);
+  const counter = packedZeros(ndim);
   let baseA = a.byteOffset;
   let baseB = b.byteOffset;
   for (;;) {
