@@ -42,24 +42,6 @@ export interface FastIndex {
   readonly read: (at: number) => Item | undefined;
 }
 
-/**
- * The item at (i, j, k) of a 1- or 3-D view, or undefined for anything but
- * in-range indices below 2**32 (`x >>> 0 === x`), one per dimension (an
- * explicit trailing undefined counts as absent). get() answers 2-D inline.
- */
-export function itemAt(f: FastIndex, i?: number, j?: number, k?: number): Item | undefined {
-  let at: number;
-  if (f.ndim === 1) {
-    if (i! >>> 0 !== i || i >= f.extent0 || j !== undefined || k !== undefined) return undefined;
-    at = f.base + i * f.stride0;
-  } else {
-    if (i! >>> 0 !== i || j! >>> 0 !== j || k! >>> 0 !== k) return undefined;
-    if (i >= f.extent0 || j >= f.extent1 || k >= f.extent2) return undefined;
-    at = f.base + i * f.stride0 + j * f.stride1 + k * f.stride2;
-  }
-  return f.items === null ? f.read(at) : f.items[at];
-}
-
 function aligned(v: ViewLayout, size: number): boolean {
   if (v.byteOffset % size !== 0) return false;
   for (let i = 0; i < v.shape.length; i++) {

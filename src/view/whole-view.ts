@@ -119,6 +119,27 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
   }
 }
 
+/**
+ * get()'s general path (wrapping, errors, more dimensions), out of get()
+ * itself so that get() stays small enough to inline into a caller's loop.
+ */
+export function getGeneral(
+  view: MemoryView,
+  i: number | undefined,
+  j: number | undefined,
+  k: number | undefined,
+  l: number | undefined,
+  more: readonly number[],
+): Item {
+  const index: number[] = [];
+  if (i !== undefined || j !== undefined || k !== undefined || l !== undefined) index.push(i!);
+  if (j !== undefined || k !== undefined || l !== undefined) index.push(j!);
+  if (k !== undefined || l !== undefined) index.push(k!);
+  if (l !== undefined) index.push(l);
+  for (const m of more) index.push(m);
+  return getItem(view, index);
+}
+
 /** get()'s general path: wrapping, errors, more dimensions. */
 export function getItem(view: MemoryView, index: readonly number[]): Item {
   const self = internalsOf(view);
