@@ -75,8 +75,9 @@ function tooManyDims(): BufferError {
 
 /** The code of a native single-character format ('i', '@i'), or null. */
 function nativeCode(format: string): string | null {
-  const f = format.startsWith('@') ? format.slice(1) : format;
-  return f.length === 1 && CAST_CODES.has(f) ? f : null;
+  // No substring: this runs twice per cast.
+  const f = format.length === 1 ? format : format.length === 2 && format[0] === '@' ? format[1]! : '';
+  return f !== '' && CAST_CODES.has(f) ? f : null;
 }
 
 /**
