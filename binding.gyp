@@ -57,6 +57,7 @@
         "native/binding/c_api/state.cc",
         "native/binding/c_api/table.cc",
         "native/binding/c_api/via_facade.cc",
+        "native/binding/c_api/view_mirror.cc",
         "native/binding/c_api/view_internal.cc",
         "native/binding/io/io.cc",
         "native/binding/io/transfer.cc",

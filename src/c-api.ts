@@ -11,6 +11,7 @@ import { sizeFromFormat } from './layout/format';
 import { getBuffer } from './export/get-buffer';
 import { privateNumbers } from './internal/primordials';
 import { regionOf } from './io/owned';
+import { isOwnMemoryView, mirrorViewForC } from './view/whole-view';
 import type { LayoutSpec } from './layout/layout';
 import { native, type CApiFunctions } from './native';
 import { adoptForeign } from './owners/native-buffer';
@@ -89,6 +90,9 @@ function exportForC(obj: unknown, flags: number): unknown[] {
     const buffer = info.buffer;
     const format = info.format;
     const region = regionOf(buffer) ?? null;
+    // A MemoryView's next C exports read a mirror of it instead of coming
+    // here (a private-brand check and a native call: no user code runs).
+    if (isOwnMemoryView(obj)) mirrorViewForC(obj);
     // Nothing of the caller's runs from here on.
     for (let i = 0; i < HEADER; i++) scratch[i] = staged[i]!;
     for (let i = 0; i < ndim; i++) {

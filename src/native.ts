@@ -130,6 +130,25 @@ export interface NativeBinding {
   /** Returns the scratch array exportForC writes its numbers into. */
   installCApi(functions: CApiFunctions): Float64Array<ArrayBufferLike>;
   regionStats(): { liveBlocks: number; liveBytes: number; freedBlocks: number };
+  /** A MemoryView's layout mirrored for C's get_buffer (native/binding/c_api/view_mirror.cc). */
+  readonly viewMirror: {
+    mirrorView(
+      view: object,
+      buffer: ArrayBuffer | SharedArrayBuffer,
+      region: object | null,
+      format: string,
+      itemsize: number,
+      byteOffset: number,
+      len: number,
+      readonly: boolean,
+      shape: readonly number[],
+      strides: readonly number[],
+    ): void;
+    /** The C views a mirrored view holds. */
+    viewMirrorCViews(view: object): number;
+    /** Tells the mirror its view was released: C exports of it then take the facade, which refuses. */
+    releaseViewMirror(view: object): void;
+  };
   readonly io: {
     transfer(...args: TransferArgs): number;
     transferAsync(...args: [...TransferArgs, keep: object, callback: (error: Error | null, bytes?: number) => void]): void;

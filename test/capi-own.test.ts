@@ -2,16 +2,11 @@
 // the layout the binding mirrors (issue 13): no call into JavaScript, the
 // same view the facade gives, counted as an export of the owner, and every
 // refusal still worded by the facade.
-import { jsonLines, runFixture } from './helpers/child';
+import { probesOf, runFixture } from './helpers/child';
 
 describe("C's get_buffer on this package's native exporters", () => {
   const child = runFixture('capi-own');
-  const lines = jsonLines(child.stdout);
-  const probe = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => {
-    const found = lines.find((l) => l['probe'] === name && Object.entries(extra).every(([k, v]) => l[k] === v));
-    if (found === undefined) throw new Error(`no probe ${name}: ${child.stderr}`);
-    return found;
-  };
+  const probe = probesOf(child);
 
   test('the child ran to the end', () => {
     expect(child.stderr).toBe('');

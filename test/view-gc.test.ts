@@ -1,16 +1,12 @@
 // The GC safety net of view families (issue 13's constraint): one
 // registration per family instead of one per view must still give every
 // export back, and hold it no longer than the family's last unreleased view.
-import { jsonLines, runFixture } from './helpers/child';
+import { probesOf, runFixture } from './helpers/child';
 
 describe('views dropped without release()', () => {
   const child = runFixture('view-gc');
-  const lines = jsonLines(child.stdout);
-  const probe = (name: string, kind?: string): Record<string, unknown> => {
-    const found = lines.find((l) => l['probe'] === name && (kind === undefined || l['kind'] === kind));
-    if (found === undefined) throw new Error(`no probe ${name} ${kind ?? ''}: ${child.stderr}`);
-    return found;
-  };
+  const found = probesOf(child);
+  const probe = (name: string, kind?: string): Record<string, unknown> => found(name, kind === undefined ? {} : { kind });
 
   test('the child ran to the end', () => {
     expect(child.stderr).toBe('');

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "binding/c_api/install.h"
+#include "binding/c_api/view_mirror.h"
 #include "binding/core_functions.h"
 #include "binding/io/io.h"
 #include "binding/memory/block.h"
@@ -15,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("io", InitIo(env));
   exports.Set("regionStats", Napi::Function::New(env, RegionStats));
   exports.Set("installCApi", Napi::Function::New(env, InstallCApi));
+  exports.Set("viewMirror", InitViewMirror(env));
   // Share tokens this env made and no Worker claimed die with it.
   napi_add_env_cleanup_hook(
       env, [](void* arg) { DropSharedBlocksOf(static_cast<napi_env>(arg)); },

@@ -15,6 +15,8 @@ import { BufferInfoImpl, disposeSymbol, type BufferInfo } from '../export/buffer
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
+import { regionOf } from '../io/owned';
+import { native } from '../native';
 import type { Placed } from '../layout/layout';
 import { negotiate } from '../layout/negotiate';
 import type { SliceKey } from '../layout/slice-key';
@@ -45,6 +47,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   // get()'s fast path (#access.fastIndex), kept in its own field so that
   // get() reads one field before indexing.
   #fastIndex: FastIndex | null = null;
+  // True once C's get_buffer left a mirror of this view in the binding
+  // (view_mirror.cc): C views made from it count as exports of this view.
+  #mirrored = false;
 
   private constructor(mbuf: ManagedBuffer, parts: ViewParts) {
     this.#mbuf = mbuf;
@@ -154,9 +159,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (this.#layout.shape.length === 0) throw new BufferError('ERR_BUFFER_ZERO_DIM', '0-dim memory has no length');
     return this.#layout.shape[0]!;
   }
-  /** The number of live getBuffer exports of this view. */
+  /** The number of live getBuffer exports of this view (C's get_buffer included). */
   get exports(): number {
-    return this.#exports;
+    return this.#exports + (this.#mirrored ? native.viewMirror.viewMirrorCViews(this) : 0);
   }
 
   // ---- items ------------------------------------------------------------
@@ -347,8 +352,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   release(): void {
     if (this.#released) return;
-    const n = this.#exports;
+    const n = this.exports;
     if (n > 0) throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
+    if (this.#mirrored) native.viewMirror.releaseViewMirror(this);
     this.#released = true;
     this.#access = null;
     this.#fastIndex = null;
@@ -384,6 +390,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
         placed: () => view.#placed(),
         items: () => view.#items(),
         derive: (changes) => view.#derive(changes),
+        mirrorForC: () => view.#mirrorForC(),
       }),
       isView: (obj): obj is MemoryView => typeof obj === 'object' && obj !== null && #mbuf in obj,
       make: (mbuf, parts) => new MemoryView(mbuf, parts),
@@ -394,6 +401,31 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   declare [bufferProtocol.getBuffer]: ExporterMethods[typeof bufferProtocol.getBuffer];
   /** PEP 688 form of view.release(): ends an export of this view. */
   declare [bufferProtocol.releaseBuffer]: ExporterMethods[typeof bufferProtocol.releaseBuffer];
+
+  /**
+   * Leaves a mirror of this view's layout in the binding, so that C's
+   * later get_buffer calls need no call back here. Called by the facade
+   * after it exported the view to C; the layout is the view's own, which
+   * never changes, and the binding checks it against the memory each time.
+   */
+  #mirrorForC(): void {
+    if (this.#mirrored || this.#released) return;
+    const p = this.#placed();
+    const region = regionOf(p.buffer) ?? null;
+    native.viewMirror.mirrorView(
+      this,
+      p.buffer,
+      region,
+      p.format!,
+      p.itemsize,
+      p.byteOffset,
+      p.len,
+      this.#layout.readonly,
+      p.shape,
+      p.strides,
+    );
+    this.#mirrored = true;
+  }
 
   /** memory_getbuf: this view as an exporter. */
   #export(flags: number): BufferInfo {

@@ -42,6 +42,8 @@ export interface ViewInternals {
   items(): ItemAccess;
   /** A new view of the same export with some parts changed (re-checks that this one is live). */
   derive(changes: Partial<ViewParts>): MemoryView;
+  /** Mirrors the view's layout in the binding for C's get_buffer (once). */
+  mirrorForC(): void;
 }
 
 /** What MemoryView hands over: its internals, its brand check and its private constructor. */
@@ -163,6 +165,16 @@ export function setItem(view: MemoryView, index: number | readonly number[], val
   // Reading the indices may have run user code that released the view.
   self.check();
   writeItem(items, self.mbuf, self.layout, codec, offset, checked);
+}
+
+/** True for a MemoryView of this copy of the package, by its private brand (no user code runs). */
+export function isOwnMemoryView(value: unknown): value is MemoryView {
+  return friend.isView(value);
+}
+
+/** For the C API's facade: lets C's next get_buffer of `view` skip JavaScript. */
+export function mirrorViewForC(view: MemoryView): void {
+  internalsOf(view).mirrorForC();
 }
 
 /** 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration). */

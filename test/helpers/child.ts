@@ -30,3 +30,16 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/**
+ * A finder of the fixture's JSON line whose `probe` is `name` and whose
+ * fields match `extra`; it throws with the child's stderr when there is none.
+ */
+export function probesOf(child: ChildResult): (name: string, extra?: Record<string, unknown>) => Record<string, unknown> {
+  const lines = jsonLines(child.stdout);
+  return (name, extra = {}) => {
+    const found = lines.find((l) => l['probe'] === name && Object.entries(extra).every(([k, v]) => l[k] === v));
+    if (found === undefined) throw new Error(`no probe ${name} ${JSON.stringify(extra)}: ${child.stderr}`);
+    return found;
+  };
+}

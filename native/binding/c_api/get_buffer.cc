@@ -1,7 +1,8 @@
 // get_buffer, get_buffer_borrowed and release: built-in TypedArrays,
 // DataViews and ArrayBuffers are exported here without a call into
 // JavaScript (the hot path), NativeBuffers and MappedFiles in
-// own_exporters.cc; every other object goes to the facade (via_facade.cc).
+// own_exporters.cc, MemoryViews exported before from their mirror
+// (view_mirror.cc); every other object goes to the facade (via_facade.cc).
 #include <unistd.h>
 
 #include "binding/c_api/own_exporters.h"
@@ -9,6 +10,7 @@
 #include "binding/c_api/table.h"
 #include "binding/c_api/via_facade.h"
 #include "binding/c_api/view_internal.h"
+#include "binding/c_api/view_mirror.h"
 #include "core/flags.h"
 #include "core/negotiate.h"
 
@@ -181,7 +183,11 @@ int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
     if (fast > 0) return 0;
     Clear(view);
     if (fast < 0) return -1;
-    const int own = GetOwnExporter(env, obj, view, flags);
+    int own = GetOwnExporter(env, obj, view, flags);
+    if (own == 0) {
+      Clear(view);
+      own = GetMirroredView(env, obj, view, flags);
+    }
     if (own > 0) return 0;
     Clear(view);
     if (own < 0) return -1;

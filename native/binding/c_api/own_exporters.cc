@@ -58,6 +58,31 @@ bool FullLayout(const NativeRegion::Mirror& m, void* data, size_t length,
 
 }  // namespace
 
+void FillCountedView(const BufferView& full, const BufferView& seen,
+                     ViewInternal* internal, ExportTally* tally,
+                     bp_buffer* view) {
+  const int n = full.ndim;
+  std::memcpy(&internal->arrays[0], full.shape,
+              sizeof(int64_t) * static_cast<size_t>(n));
+  std::memcpy(&internal->arrays[n], full.strides,
+              sizeof(int64_t) * static_cast<size_t>(n));
+  char* format = reinterpret_cast<char*>(&internal->arrays[2 * n]);
+  if (seen.format != nullptr) std::strcpy(format, seen.format);
+  internal->tally = tally;
+  HoldTally(tally);
+  tally->views++;
+  view->buf = full.buf;
+  view->len = full.len;
+  view->itemsize = full.itemsize;
+  view->readonly = full.readonly ? 1 : 0;
+  view->ndim = seen.shape != nullptr ? n : 1;
+  view->format = seen.format != nullptr ? format : nullptr;
+  view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
+  view->strides = seen.strides != nullptr ? &internal->arrays[n] : nullptr;
+  view->suboffsets = nullptr;
+  view->internal = internal;
+}
+
 int GetOwnExporter(napi_env env, napi_value obj, bp_buffer* view, int flags) {
   NativeRegion* region = NativeRegion::OfOwner(env, obj);
   if (region == nullptr || !CheckFlags(flags).ok()) return 0;
@@ -89,26 +114,7 @@ int GetOwnExporter(napi_env env, napi_value obj, bp_buffer* view, int flags) {
     view->obj = nullptr;
     return -1;
   }
-  const int n = full.ndim;
-  std::memcpy(&internal->arrays[0], shape,
-              sizeof(int64_t) * static_cast<size_t>(n));
-  std::memcpy(&internal->arrays[n], strides,
-              sizeof(int64_t) * static_cast<size_t>(n));
-  char* format = reinterpret_cast<char*>(&internal->arrays[2 * n]);
-  if (seen.format != nullptr) std::memcpy(format, seen.format, format_bytes);
-  internal->tally = region->c_views();
-  HoldTally(internal->tally);
-  internal->tally->views++;
-  view->buf = full.buf;
-  view->len = full.len;
-  view->itemsize = full.itemsize;
-  view->readonly = full.readonly ? 1 : 0;
-  view->ndim = seen.shape != nullptr ? n : 1;
-  view->format = seen.format != nullptr ? format : nullptr;
-  view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
-  view->strides = seen.strides != nullptr ? &internal->arrays[n] : nullptr;
-  view->suboffsets = nullptr;
-  view->internal = internal;
+  FillCountedView(full, seen, internal, region->c_views(), view);
   return 1;
 }
 

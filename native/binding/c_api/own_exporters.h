@@ -6,12 +6,22 @@
 #include <buffer_protocol.h>
 #include <node_api.h>
 
+#include "binding/c_api/view_internal.h"
+#include "core/buffer_view.h"
+
 namespace bp::binding {
 
 // 1 when `view` is filled, 0 when `obj` is not such an exporter or only the
 // facade's path can answer (it words every refusal, so both paths refuse
 // alike), -1 with an exception pending.
 int GetOwnExporter(napi_env env, napi_value obj, bp_buffer* view, int flags);
+
+// Fills `view` with `full` as `seen` negotiated it: the arrays and format
+// copied into `internal` (room for 2 * ndim numbers and the format, its
+// memory held, view->obj referenced), counted in `tally`.
+void FillCountedView(const BufferView& full, const BufferView& seen,
+                     ViewInternal* internal, ExportTally* tally,
+                     bp_buffer* view);
 
 }  // namespace bp::binding
 

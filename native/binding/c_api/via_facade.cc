@@ -167,41 +167,6 @@ bool Covers(const Block* block, const void* data, size_t length) {
          length <= block->size - (first - start);
 }
 
-// What keeps the memory while C holds the view: the block of the region
-// the facade named, if it really is the one the bytes live in (this side
-// trusts no JavaScript answer), else the bytes' own backing store, which
-// holds every other memory (and a NativeBuffer's copy in V8's memory)
-// through detach, transfer and forced close. 0, or -1 with the error
-// pending.
-int HoldMemory(napi_env env, const Answer& a, ViewInternal* internal) {
-  Block* pin = NativeRegion::PinBlockOf(env, a.region);
-  if (pin != nullptr &&
-      (a.block_data == nullptr || !Covers(pin, a.block_data, a.block_length))) {
-    UnrefBlock(pin);
-    pin = nullptr;
-  }
-  if (pin != nullptr) {
-    internal->pin = pin;
-    ListPinned(internal);
-    return 0;
-  }
-  // Without V8's API (Bun, Deno) the view holds its exporter, not the
-  // memory (README: runtimes).
-  if (a.block_length == 0 || !HaveBackingStores()) return 0;
-  if (!PinBackingStore(&Views()->pins, a.bytes, a.block_data, a.block_length,
-                       &internal->store)) {
-    return FailBufferError(
-        env, "ERR_BUFFER_INVALID_EXPORT",
-        "the exporter's memory could not be pinned for the view");
-  }
-  if (PinnedResizable(&internal->store)) {
-    return FailBufferError(env, "ERR_BUFFER_RESIZABLE",
-                           "a resizable ArrayBuffer could shrink under a C "
-                           "view: export a fixed-length one");
-  }
-  return 0;
-}
-
 // The references the view holds, then its fields; nullptr or what failed.
 const char* FillView(napi_env env, napi_value obj, const Answer& a,
                      ViewInternal* internal, bp_buffer* view) {
@@ -235,6 +200,42 @@ const char* FillView(napi_env env, napi_value obj, const Answer& a,
 
 }  // namespace
 
+// What keeps the memory while C holds the view: the block of the region
+// the facade named, if it really is the one the bytes live in (this side
+// trusts no JavaScript answer), else the bytes' own backing store, which
+// holds every other memory (and a NativeBuffer's copy in V8's memory)
+// through detach, transfer and forced close. 0, or -1 with the error
+// pending.
+int HoldMemory(napi_env env, napi_value region, napi_value bytes,
+               void* block_data, size_t block_length, ViewInternal* internal) {
+  Block* pin = NativeRegion::PinBlockOf(env, region);
+  if (pin != nullptr &&
+      (block_data == nullptr || !Covers(pin, block_data, block_length))) {
+    UnrefBlock(pin);
+    pin = nullptr;
+  }
+  if (pin != nullptr) {
+    internal->pin = pin;
+    ListPinned(internal);
+    return 0;
+  }
+  // Without V8's API (Bun, Deno) the view holds its exporter, not the
+  // memory (README: runtimes).
+  if (block_length == 0 || !HaveBackingStores()) return 0;
+  if (!PinBackingStore(&Views()->pins, bytes, block_data, block_length,
+                       &internal->store)) {
+    return FailBufferError(
+        env, "ERR_BUFFER_INVALID_EXPORT",
+        "the exporter's memory could not be pinned for the view");
+  }
+  if (PinnedResizable(&internal->store)) {
+    return FailBufferError(env, "ERR_BUFFER_RESIZABLE",
+                           "a resizable ArrayBuffer could shrink under a C "
+                           "view: export a fixed-length one");
+  }
+  return 0;
+}
+
 int GetViaFacade(napi_env env, CApiState* state, napi_value obj,
                  bp_buffer* view, int flags) {
   napi_value args[2] = {obj, nullptr};
@@ -256,7 +257,9 @@ int GetViaFacade(napi_env env, CApiState* state, napi_value obj,
   if (internal == nullptr)
     return Refuse(env, state, a.info, "out of memory for a buffer view");
   error = CompleteAndCheck(scratch, a, internal);
-  if (error == nullptr && HoldMemory(env, a, internal) != 0) error = "";
+  if (error == nullptr && HoldMemory(env, a.region, a.bytes, a.block_data,
+                                     a.block_length, internal) != 0)
+    error = "";
   if (error == nullptr) error = FillView(env, obj, a, internal, view);
   if (error == nullptr) return 0;
   FreeInternal(internal);

@@ -6,6 +6,8 @@
 
 #include <buffer_protocol.h>
 
+#include <cstddef>
+
 #include "binding/c_api/state.h"
 
 namespace bp::binding {
@@ -14,6 +16,15 @@ namespace bp::binding {
 // export, if any, ended).
 int GetViaFacade(napi_env env, CApiState* state, napi_value obj,
                  bp_buffer* view, int flags);
+
+struct ViewInternal;
+
+// What keeps a C view's memory, `block_length` bytes at `block_data` in
+// the ArrayBuffer `bytes`: the block of `region` (a NativeRegion, or
+// anything else, then ignored) if it really holds them, else the bytes' own
+// backing store. 0, or -1 with the error pending.
+int HoldMemory(napi_env env, napi_value region, napi_value bytes,
+               void* block_data, size_t block_length, ViewInternal* internal);
 
 }  // namespace bp::binding
 
