@@ -18,7 +18,7 @@ describe('NativeBuffer.alloc', () => {
     for (const size of [0, 1, 100, 1 << 20]) {
       const region = new native.NativeRegion(size, align, true);
       expect(region.address() % BigInt(align)).toBe(0n);
-      region.close(true);
+      region.close();
     }
   });
 
