@@ -1,0 +1,109 @@
+// Every JavaScript and TypeScript block of README.md and docs/*.md runs, so
+// no example rots. Each block is a file in its own directory under
+// .doc-examples/ inside the package, where require('buffer-protocol')
+// resolves to this package by its own name (package.json "exports") and the
+// optional peers (sharp, ndarray, ...) from its node_modules. A block is a
+// whole program: it runs in a fresh node process with that directory as its
+// working directory, and fails the test by a non-zero exit.
+//   ```js / ```javascript   run as CommonJS, inside an async function (await works)
+//   ```ts / ```typescript   type-checked together (tsc --strict), then transpiled and run
+//   add no-run              type-checked (TypeScript) or syntax-checked (JavaScript) only:
+//                           fragments that need a C compiler or a server (CONTRIBUTING.md)
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+
+const root = path.join(__dirname, '..');
+const work = path.join(root, '.doc-examples');
+
+interface Block {
+  name: string; // file:line, as the test's title
+  lang: 'js' | 'ts';
+  run: boolean;
+  code: string;
+  dir: string;
+}
+
+function blocksOf(file: string): Block[] {
+  const text = fs.readFileSync(path.join(root, file), 'utf8');
+  const blocks: Block[] = [];
+  const fence = /^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm;
+  for (let m = fence.exec(text); m !== null; m = fence.exec(text)) {
+    const kind = m[1]!.toLowerCase();
+    const lang = kind === 'js' || kind === 'javascript' ? 'js' : kind === 'ts' || kind === 'typescript' ? 'ts' : null;
+    if (lang === null) continue;
+    const line = text.slice(0, m.index).split('\n').length;
+    const name = `${file}:${line}`;
+    const dir = path.join(work, name.replace(/[/:.]/g, '_'));
+    blocks.push({ name, lang, run: !/\bno-run\b/.test(m[2]!), code: m[3]!, dir });
+  }
+  return blocks;
+}
+
+const files = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const blocks = files.flatMap(blocksOf);
+
+// The transpiled or wrapped program of a block, written to <dir>/example.js.
+function program(block: Block): string {
+  if (block.lang === 'ts') {
+    return ts.transpileModule(block.code, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    }).outputText;
+  }
+  return `(async () => {\n${block.code}\n})().catch((error) => {\n  console.error(error);\n  process.exitCode = 1;\n});\n`;
+}
+
+// Type errors by example file.
+const typeErrors = new Map<string, string[]>();
+
+beforeAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  for (const block of blocks) {
+    fs.mkdirSync(block.dir, { recursive: true });
+    if (block.lang === 'ts') {
+      // A module of its own, so that blocks do not share a global scope.
+      fs.writeFileSync(path.join(block.dir, 'example.ts'), `${block.code}\nexport {};\n`);
+    }
+    fs.writeFileSync(path.join(block.dir, 'example.js'), program(block));
+  }
+  const tsFiles = blocks.filter((b) => b.lang === 'ts').map((b) => path.join(b.dir, 'example.ts'));
+  if (tsFiles.length === 0) return;
+  const compiler = ts.createProgram(tsFiles, {
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts', 'lib.esnext.disposable.d.ts'],
+    types: ['node'],
+    typeRoots: [path.join(root, 'node_modules', '@types')],
+    esModuleInterop: true,
+    skipLibCheck: true,
+  });
+  for (const d of ts.getPreEmitDiagnostics(compiler)) {
+    const file = d.file === undefined ? '' : path.resolve(d.file.fileName);
+    const at = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
+    const list = typeErrors.get(file) ?? [];
+    list.push(`line ${at}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    typeErrors.set(file, list);
+  }
+});
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test('the docs have examples to run', () => {
+  expect(blocks.filter((b) => b.run).length).toBeGreaterThan(10);
+  // Errors outside any example (a broken option) would hide the examples' own.
+  expect(typeErrors.get('') ?? []).toEqual([]);
+});
+
+test.each(blocks.map((b) => [b.name, b] as const))('%s', (_name, block) => {
+  if (block.lang === 'ts') {
+    expect(typeErrors.get(path.join(block.dir, 'example.ts')) ?? []).toEqual([]);
+  }
+  const args = block.run ? [path.join(block.dir, 'example.js')] : ['--check', path.join(block.dir, 'example.js')];
+  const result = spawnSync(process.execPath, args, { cwd: block.dir, encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`${block.name} exited with ${result.status ?? result.signal}:\n${result.stderr}`);
+  expect(result.status).toBe(0);
+});
