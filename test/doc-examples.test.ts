@@ -41,7 +41,13 @@ function blocksOf(file: string): Block[] {
   return blocks;
 }
 
-const files = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const files = [
+  'README.md',
+  ...fs
+    .readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const blocks = files.flatMap(blocksOf);
 
 // The transpiled or wrapped program of a block, written to <dir>/example.js.
@@ -90,7 +96,9 @@ beforeAll(() => {
   }
 });
 
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  if (process.env['KEEP_DOC_EXAMPLES'] !== '1') fs.rmSync(work, { recursive: true, force: true });
+});
 
 test('the docs have examples to run', () => {
   expect(blocks.filter((b) => b.run).length).toBeGreaterThan(10);
