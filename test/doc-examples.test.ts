@@ -4,7 +4,9 @@
 // resolves to this package by its own name (package.json "exports") and the
 // optional peers (sharp, ndarray, ...) from its node_modules. A block is a
 // whole program: it runs in a fresh node process with that directory as its
-// working directory, and fails the test by a non-zero exit.
+// working directory, and fails the test by a non-zero exit. A console.log
+// line that ends in a comment claims its output: `console.log(x); // 7` or
+// `// 7: why` must print exactly 7 (whitespace aside) on its first call.
 //   ```js / ```javascript   run as CommonJS, inside an async function (await works)
 //   ```ts / ```typescript   type-checked together (tsc --strict), then transpiled and run
 //   add no-run              type-checked (TypeScript) or syntax-checked (JavaScript) only:
@@ -53,18 +55,54 @@ const blocks = files.flatMap(blocksOf);
 // The transpiled or wrapped program of a block, written to <dir>/example.js.
 function program(block: Block): string {
   if (block.lang === 'ts') {
-    return ts.transpileModule(block.code, {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    // The inline source map puts the block's own lines in stack traces.
+    return ts.transpileModule(`${block.code}\nexport {};\n`, {
+      fileName: 'example.ts',
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+        inlineSourceMap: true,
+      },
     }).outputText;
   }
   return `(async () => {\n${block.code}\n})().catch((error) => {\n  console.error(error);\n  process.exitCode = 1;\n});\n`;
 }
+
+// Preloaded into every example: records each console.log call's line in
+// example.js or example.ts and what it printed, into log.json at exit.
+const prelude = `
+const { format } = require('node:util');
+const { writeFileSync } = require('node:fs');
+const calls = [];
+const log = console.log;
+console.log = (...args) => {
+  const frame = /example\\.(js|ts):(\\d+)/.exec(new Error().stack.split('\\n').slice(2).join('\\n'));
+  if (frame !== null) calls.push({ file: frame[1], line: Number(frame[2]), text: format(...args) });
+  log(...args);
+};
+process.on('exit', () => writeFileSync('log.json', JSON.stringify(calls)));
+`;
+
+/** The outputs a block claims: block line (1-based) -> the text its console.log prints. */
+function claims(block: Block): Map<number, string> {
+  const out = new Map<number, string>();
+  block.code.split('\n').forEach((line, i) => {
+    const m = /console\.log\(.*\/\/ (.+)$/.exec(line);
+    if (m !== null) out.set(i + 1, m[1]!.split(/: | \(/)[0]!.trim());
+  });
+  return out;
+}
+
+const squeeze = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
 // Type errors by example file.
 const typeErrors = new Map<string, string[]>();
 
 beforeAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  fs.writeFileSync(path.join(work, 'prelude.js'), prelude);
   for (const block of blocks) {
     fs.mkdirSync(block.dir, { recursive: true });
     if (block.lang === 'ts') {
@@ -110,8 +148,20 @@ test.each(blocks.map((b) => [b.name, b] as const))('%s', (_name, block) => {
   if (block.lang === 'ts') {
     expect(typeErrors.get(path.join(block.dir, 'example.ts')) ?? []).toEqual([]);
   }
-  const args = block.run ? [path.join(block.dir, 'example.js')] : ['--check', path.join(block.dir, 'example.js')];
+  const file = path.join(block.dir, 'example.js');
+  const args = block.run ? ['--enable-source-maps', '-r', path.join(work, 'prelude.js'), file] : ['--check', file];
   const result = spawnSync(process.execPath, args, { cwd: block.dir, encoding: 'utf8', timeout: 60_000 });
   if (result.status !== 0) throw new Error(`${block.name} exited with ${result.status ?? result.signal}:\n${result.stderr}`);
   expect(result.status).toBe(0);
+  if (!block.run) return;
+  // example.js has one line before the block's (the async wrapper); example.ts none.
+  const calls = JSON.parse(fs.readFileSync(path.join(block.dir, 'log.json'), 'utf8')) as {
+    file: string;
+    line: number;
+    text: string;
+  }[];
+  for (const [line, claimed] of claims(block)) {
+    const call = calls.find((c) => c.line - (c.file === 'js' ? 1 : 0) === line);
+    expect({ line, printed: call === undefined ? '(nothing)' : squeeze(call.text) }).toEqual({ line, printed: squeeze(claimed) });
+  }
 });
