@@ -9,8 +9,10 @@
 // `// 7: why` must print exactly 7 (whitespace aside) on its first call.
 //   ```js / ```javascript   run as CommonJS, inside an async function (await works)
 //   ```ts / ```typescript   type-checked together (tsc --strict), then transpiled and run
-//   add no-run              type-checked (TypeScript) or syntax-checked (JavaScript) only:
-//                           fragments that need a C compiler or a server (CONTRIBUTING.md)
+//   ```c                    compiled (cc -fsyntax-only, C11, warnings as errors) against
+//                           buffer_protocol.h and Node's headers: whole functions
+//   add no-run              type-checked (TypeScript) or syntax-checked (JavaScript) only;
+//                           a C block is then left alone: fragments (CONTRIBUTING.md)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +23,7 @@ const work = path.join(root, '.doc-examples');
 
 interface Block {
   name: string; // file:line, as the test's title
-  lang: 'js' | 'ts';
+  lang: 'js' | 'ts' | 'c';
   run: boolean;
   code: string;
   dir: string;
@@ -33,8 +35,9 @@ function blocksOf(file: string): Block[] {
   const fence = /^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm;
   for (let m = fence.exec(text); m !== null; m = fence.exec(text)) {
     const kind = m[1]!.toLowerCase();
-    const lang = kind === 'js' || kind === 'javascript' ? 'js' : kind === 'ts' || kind === 'typescript' ? 'ts' : null;
-    if (lang === null) continue;
+    const lang = kind === 'js' || kind === 'javascript' ? 'js' : kind === 'ts' || kind === 'typescript' ? 'ts' : kind;
+    if (lang !== 'js' && lang !== 'ts' && lang !== 'c') continue;
+    if (lang === 'c' && /\bno-run\b/.test(m[2]!)) continue;
     const line = text.slice(0, m.index).split('\n').length;
     const name = `${file}:${line}`;
     const dir = path.join(work, name.replace(/[/:.]/g, '_'));
@@ -105,6 +108,10 @@ beforeAll(() => {
   fs.writeFileSync(path.join(work, 'prelude.js'), prelude);
   for (const block of blocks) {
     fs.mkdirSync(block.dir, { recursive: true });
+    if (block.lang === 'c') {
+      fs.writeFileSync(path.join(block.dir, 'example.c'), `#include <stdlib.h>\n#include <buffer_protocol.h>\n${block.code}`);
+      continue;
+    }
     if (block.lang === 'ts') {
       // A module of its own, so that blocks do not share a global scope.
       fs.writeFileSync(path.join(block.dir, 'example.ts'), `${block.code}\nexport {};\n`);
@@ -144,7 +151,18 @@ test('the docs have examples to run', () => {
   expect(typeErrors.get('') ?? []).toEqual([]);
 });
 
+// Node's headers as node-gyp finds them for this node (nodedir: <prefix>/include/node).
+const nodeInclude = path.join(path.dirname(process.execPath), '..', 'include', 'node');
+
 test.each(blocks.map((b) => [b.name, b] as const))('%s', (_name, block) => {
+  if (block.lang === 'c') {
+    const cc = ['-fsyntax-only', '-std=c11', '-Wall', '-Wextra', '-Werror', '-Wno-unused-function'];
+    const includes = ['-I', path.join(root, 'native', 'include'), '-I', nodeInclude];
+    const result = spawnSync('cc', [...cc, ...includes, path.join(block.dir, 'example.c')], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return;
+  }
   if (block.lang === 'ts') {
     expect(typeErrors.get(path.join(block.dir, 'example.ts')) ?? []).toEqual([]);
   }
