@@ -30,6 +30,9 @@ function bytesView(bytes: ArrayBufferView): Uint8Array {
  * `PyBuffer_ToContiguous`: the items of `src` as bytes in C order, Fortran
  * order, or ('A') the order the source already has (Fortran if it is
  * Fortran- and not C-contiguous, else C). Always a copy.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when `src` is not an exporter.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for an order other than 'C', 'F' or 'A'.
+ * @throws {BufferError} ERR_BUFFER_RELEASED for released memory, and the exporter's own refusals.
  */
 export function toContiguous(src: unknown, order: Order = 'C'): Uint8Array {
   const o = checkOrder(order);

@@ -59,10 +59,25 @@ export function checkBuffer(obj: unknown): boolean {
   );
 }
 
+// getBuffer as users call it: the export is noted for scope() and the trace
+// (BUFFER_PROTOCOL_TRACE=1). The library's own calls, which release what
+// they take, are not.
 /**
- * getBuffer as users call it: the export is noted for {@link scope} and the
- * trace (BUFFER_PROTOCOL_TRACE=1). The library's own calls, which release
- * what they take, are not.
+ * Gets a buffer from `obj`: CPython's `PyObject_GetBuffer`. Every
+ * successful call is an export that must be ended with `release()` (or
+ * `using`, or {@link scope}); a garbage-collected export is released as a
+ * safety net.
+ *
+ * @param flags a combination of {@link BufferFlags}; default FULL_RO.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when `obj` exports no buffer, or `flags` is not a number.
+ * @throws {RangeError} ERR_OUT_OF_RANGE when `flags` has unknown bits or is exactly READ or WRITE.
+ * @throws {BufferError} when the exporter cannot meet the request: ERR_BUFFER_NOT_WRITABLE,
+ *   ERR_BUFFER_NOT_C_CONTIGUOUS, ERR_BUFFER_NOT_F_CONTIGUOUS, ERR_BUFFER_NOT_CONTIGUOUS,
+ *   ERR_BUFFER_FORMAT_WITHOUT_SHAPE, ERR_BUFFER_RELEASED, ERR_BUFFER_RESIZABLE, ERR_BUFFER_TRUNCATED,
+ *   ERR_BUFFER_INVALID_EXPORT (a protocol exporter's bad answer).
+ * @example
+ * using info = getBuffer(new Float32Array(6), BufferFlags.RECORDS_RO);
+ * info.format; // 'f'
  */
 export function getBufferForUser(obj: unknown, flags: number = BufferFlags.FULL_RO): BufferInfo {
   const info = getBuffer(obj, flags);

@@ -9,6 +9,7 @@ import { contiguousStrides } from '../layout/layout';
  * either ('A') contiguous. Any other order gives false, as in CPython. An
  * export without strides is C-contiguous; extents of 0 and 1 never
  * constrain a stride; an export with suboffsets is never contiguous.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when info is not a BufferInfo or order not a string.
  */
 export function isContiguous(info: BufferInfo, order: 'C' | 'F' | 'A'): boolean {
   if (typeof info !== 'object' || info === null || typeof info.len !== 'number') {
@@ -30,6 +31,9 @@ export function isContiguous(info: BufferInfo, order: 'C' | 'F' | 'A'): boolean 
  * `PyBuffer_FillContiguousStrides`: the byte strides of a contiguous array of
  * `shape`, in Fortran order for 'F' and C order otherwise.
  * @example fillContiguousStrides([2, 3, 4], 8, 'C') // [96, 32, 8]
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when shape is not an array of integers, itemsize not a number or order not a string.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for negative extents, an itemsize below 1, or a byte extent of 2**53 or more.
+ * @throws {BufferError} ERR_BUFFER_TOO_MANY_DIMS for more than 64 dimensions.
  */
 export function fillContiguousStrides(shape: readonly number[], itemsize: number, order: 'C' | 'F' | 'A' = 'C'): number[] {
   const dims = checkIntArray('shape', shape, 0);

@@ -18,7 +18,11 @@ export interface CanvasModule<T> {
   readonly ImageData: new (data: Uint8ClampedArray, width: number, height: number) => T;
 }
 
-/** An ImageData's pixels as a `[height, width, 4]` 'B' view of the same memory. */
+/**
+ * An ImageData's pixels as a `[height, width, 4]` 'B' view of the same memory.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when image has no Uint8ClampedArray `data`.
+ * @throws {BufferError} ERR_BUFFER_STRUCTURE_MISMATCH when the data is not width * height * 4 bytes.
+ */
 export function fromImageData(image: ImageDataLike): MemoryView {
   if (
     typeof image !== 'object' ||

@@ -84,7 +84,11 @@ export function toScijs<T>(view: unknown, ndarray: ScijsNdarray<T>): T {
   return ndarray(e.data, e.shape, e.strides, e.offset);
 }
 
-/** A view of a scijs ndarray's memory (its `data` must be a TypedArray), with no copy. */
+/**
+ * A view of a scijs ndarray's memory (its `data` must be a TypedArray), with no copy.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when array is not an ndarray, or its data is not a TypedArray (a plain Array).
+ * @throws {BufferError} ERR_BUFFER_OUT_OF_BOUNDS when its shape, strides and offset reach outside the data.
+ */
 export function fromScijs(array: { data: unknown; shape: unknown; stride: unknown; offset: unknown }): MemoryView {
   if (typeof array !== 'object' || array === null) throw invalidArgType('array', 'a scijs ndarray', array);
   return fromElements(array.data, array.shape, array.stride, array.offset, 'array');
@@ -103,6 +107,9 @@ export type StdlibNdarray<T> = new (
 /**
  * A `@stdlib/ndarray` over the view's memory, with no copy.
  * @param ctor `require('@stdlib/ndarray/ctor')`.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when ctor is not a function or view not an exporter.
+ * @throws {BufferError} ERR_BUFFER_UNALIGNED when the view's start or strides are not whole elements;
+ *   ERR_BUFFER_UNSUPPORTED_FORMAT for a format with no TypedArray.
  */
 export function toStdlib<T>(view: unknown, ctor: StdlibNdarray<T>): T {
   if (typeof ctor !== 'function') throw invalidArgType('ctor', "require('@stdlib/ndarray/ctor')", ctor);
@@ -113,7 +120,11 @@ export function toStdlib<T>(view: unknown, ctor: StdlibNdarray<T>): T {
   return new ctor(e.dtype, e.data, e.shape, e.strides, e.offset, column ? 'column-major' : 'row-major');
 }
 
-/** A view of a `@stdlib/ndarray`'s memory, with no copy. */
+/**
+ * A view of a `@stdlib/ndarray`'s memory, with no copy.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when array is not an ndarray, or its data is not a TypedArray (a plain Array).
+ * @throws {BufferError} ERR_BUFFER_OUT_OF_BOUNDS when its shape, strides and offset reach outside the data.
+ */
 export function fromStdlib(array: { data: unknown; shape: unknown; strides: unknown; offset: unknown }): MemoryView {
   if (typeof array !== 'object' || array === null) throw invalidArgType('array', 'a @stdlib/ndarray', array);
   return fromElements(array.data, array.shape, array.strides, array.offset, 'array');

@@ -59,7 +59,11 @@ const NUMPY_SIZES: Readonly<Record<string, readonly number[]>> = {
   V: [],
 };
 
-/** The struct format, item size and datetime metadata of a NumPy descr string. */
+/**
+ * The struct format, item size and datetime metadata of a NumPy descr string.
+ * @throws {BufferError} ERR_BUFFER_BAD_NPY for a descr that is not a dtype string;
+ *   ERR_BUFFER_UNSUPPORTED_FORMAT for structured, complex, unicode, object and long double dtypes.
+ */
 export function descrToFormat(descr: unknown): { format: string; itemsize: number; datetime?: NpyHeader['datetime'] } {
   if (Array.isArray(descr)) {
     throw new BufferError(
@@ -129,7 +133,11 @@ const DESCR_KINDS: Readonly<Record<string, string>> = {
   d: 'f',
 };
 
-/** The NumPy descr of a struct format, as np.save would write it for the same items. */
+/**
+ * The NumPy descr of a struct format, as np.save would write it for the same items.
+ * @throws {Error} ERR_BUFFER_BAD_FORMAT for a format struct refuses.
+ * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for one with no NumPy dtype here (several items, 'p').
+ */
 export function formatToDescr(format: string): string {
   const bytes = /^([@=<>!]?)(\d*)([sxc])$/.exec(format);
   if (bytes !== null) {

@@ -163,6 +163,8 @@ function openForWrite(pathOrFd: string | number): { fd: number; close: boolean }
 /**
  * The header {@link saveNpy} would write for `view`, or, for a view made
  * by {@link loadNpy}, the header it was loaded from.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when `view` is not an exporter.
+ * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for items NumPy has no dtype for here.
  */
 export function npyHeader(view: unknown, options: SaveNpyOptions = {}): NpyHeader {
   const loaded = typeof view === 'object' && view !== null ? headers.get(view as MemoryView) : undefined;
@@ -232,6 +234,9 @@ export function saveNpy(pathOrFd: string | number, view: unknown, options: SaveN
  * writable view of its data, mapped shared ('r+'): under /dev/shm this is
  * memory shared with a Python process, whose
  * `np.load(path, mmap_mode='r+')` sees the same bytes.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE for a path that is not a string, or options without exactly one of format and dtype.
+ * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for items NumPy has no dtype for here; ERR_BUFFER_BAD_FORMAT for a bad format.
+ * @throws {Error} with Node's `code`, `errno` and `syscall` when the file cannot be made.
  */
 export function createNpy(path: string, options: CreateNpyOptions): MemoryView {
   checkString('path', path);

@@ -109,6 +109,10 @@ function emitItems(view: MemoryView, emit: (bytes: Uint8Array) => void): void {
  * saveNpy would write. Items stream out in chunks of about 1 MiB; Zip64
  * records make any size readable.
  * @returns the archive's size in bytes.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE for a path that is not a string, a name that is empty or has '/',
+ *   or a value that is not an exporter.
+ * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for items NumPy has no dtype for here.
+ * @throws {Error} with Node's `code`, `errno` and `syscall` when the file cannot be written.
  */
 export function saveNpz(path: string, arrays: Record<string, unknown>): number {
   checkString('path', path);

@@ -139,6 +139,9 @@ function inputOf(source: unknown, info: BufferInfo, typed: TypedClass): { input:
  * @param sharp the sharp module.
  * @param pipeline gets the sharp instance; returns its output promise.
  * @example const png = await withSharp(view, sharp, (img) => img.png().toBuffer());
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when sharp or pipeline is not a function, or view not an exporter.
+ * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for a format sharp cannot take, or a shape it cannot;
+ *   whatever the pipeline rejects with, after the memory is let go.
  */
 export async function withSharp<T, R>(view: unknown, sharp: SharpModule<T>, pipeline: (image: T) => R | Promise<R>): Promise<R> {
   if (typeof sharp !== 'function') throw invalidArgType('sharp', "the sharp module (require('sharp'))", sharp);

@@ -88,6 +88,7 @@ export class SharedMemory {
   /**
    * Unmaps (as MappedFile.close: refused while exported unless forced) and,
    * for a creator with `unlinkOnClose`, unlinks the name.
+   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while exported, unless forced.
    */
   close(options: { force?: boolean } = {}): void {
     this.#file.close(options);

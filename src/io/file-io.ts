@@ -62,6 +62,8 @@ function asyncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, posit
  * @returns the number of bytes read (short at EOF).
  * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only target.
  * @throws {Error} with a Node-style `code` (`EBADF`, ...), `errno` and `syscall` for a failed syscall.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when fd or position is not a number, or target is not an exporter.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for a negative or non-integer fd or position.
  */
 export function readInto(fd: number, target: unknown, position?: number | null): number {
   const f = checkFd(fd);
@@ -85,6 +87,9 @@ export function readInto(fd: number, target: unknown, position?: number | null):
  * `fd` in C order: one `pwrite` for contiguous memory, `pwritev` over long
  * contiguous runs, a bounded (1 MiB) gather buffer for short runs.
  * @returns the number of bytes written.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when fd or position is not a number, or source is not an exporter.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for a negative or non-integer fd or position.
+ * @throws {Error} with a Node-style `code` (`EBADF`, ...), `errno` and `syscall` for a failed syscall.
  */
 export function writeFrom(fd: number, source: unknown, position?: number | null): number {
   const f = checkFd(fd);
@@ -108,6 +113,9 @@ export function writeFrom(fd: number, source: unknown, position?: number | null)
  * copy, stored into the target when the read completes.
  * @throws {BufferError} ERR_BUFFER_RELEASED (as a rejection) when the target
  *   was detached or shrunk before the read completed.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when fd or position is not a number, or target is not an exporter.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for a negative or non-integer fd or position.
+ * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only target.
  */
 export async function read(fd: number, target: unknown, position?: number | null): Promise<number> {
   const f = checkFd(fd);
@@ -130,6 +138,9 @@ export async function read(fd: number, target: unknown, position?: number | null
  * `writeFrom` on the libuv threadpool; the source stays exported until the
  * promise settles. Memory this package does not own is copied, when the
  * call is made, into private native memory that the write then reads.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when fd or position is not a number, or source is not an exporter.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for a negative or non-integer fd or position.
+ * @throws {Error} (as a rejection) with a Node-style `code`, `errno` and `syscall` for a failed syscall.
  */
 export async function write(fd: number, source: unknown, position?: number | null): Promise<number> {
   const f = checkFd(fd);

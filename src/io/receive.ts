@@ -31,6 +31,9 @@ function attached(info: BufferInfo): boolean {
  * any memory; if it is detached meanwhile (a forced close, a transfer), the
  * promise rejects with ERR_BUFFER_RELEASED, the stream is paused and the
  * chunk put back.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when stream is not a Readable, or view not an exporter.
+ * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only view, ERR_BUFFER_NOT_C_CONTIGUOUS for a
+ *   strided one; ERR_BUFFER_RELEASED (as a rejection) when it is detached meanwhile.
  */
 export function readIntoStream(stream: Readable, view: unknown): Promise<number> {
   if (typeof stream !== 'object' || stream === null || typeof (stream as Readable).on !== 'function') {
@@ -128,6 +131,9 @@ const RECEIVE_STAGE = 64 * 1024;
  *   the promise rejects with ERR_BUFFER_RELEASED.
  * @example
  * const n = await receiveInto(view, (options) => net.connect({ port, host, ...options }));
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when open is not a function, or view not an exporter.
+ * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only view, ERR_BUFFER_NOT_C_CONTIGUOUS for a
+ *   strided one; ERR_BUFFER_RELEASED (as a rejection) when it is detached meanwhile.
  */
 export function receiveInto(view: unknown, open: (options: ReceiveOptions) => import('node:net').Socket): Promise<number> {
   if (typeof open !== 'function') throw invalidArgType('open', 'a function creating a net.Socket', open);

@@ -94,6 +94,8 @@ function staged(v: Placed, r: Array<[number, number]>): Uint8Array[] {
  * may change or transfer it as soon as writeView returns. Runs shorter than
  * 4 KiB are gathered into 1 MiB chunks in either case.
  * @returns a promise of the bytes written.
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when stream is not a Writable, or view not an exporter.
+ * @throws {BufferError} ERR_BUFFER_RELEASED for a released view or closed owner.
  */
 export function writeView(stream: Writable, view: unknown): Promise<number> {
   if (typeof stream !== 'object' || stream === null || typeof (stream as Writable).write !== 'function') {

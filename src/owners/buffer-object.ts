@@ -90,7 +90,11 @@ export class BufferObject {
     return BufferObject.#window(base, offset, size, true);
   }
 
-  /** `PyBuffer_New`: a writable buffer object over `size` new zeroed bytes of its own. */
+  /**
+   * `PyBuffer_New`: a writable buffer object over `size` new zeroed bytes of its own.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when size is not a number.
+   * @throws {RangeError} ERR_OUT_OF_RANGE when size is negative or not an integer.
+   */
   static alloc(size: number): BufferObject {
     checkInteger('size', size, 0);
     const own = NativeBuffer.alloc(size, { align: 8 });
@@ -113,7 +117,12 @@ export class BufferObject {
     return this.#view.released;
   }
 
-  /** The byte at `index` (negative indices count from the end). */
+  /**
+   * The byte at `index` (negative indices count from the end).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when index is not an integer.
+   * @throws {RangeError} ERR_OUT_OF_RANGE when index is out of range.
+   * @throws {BufferError} ERR_BUFFER_RELEASED once released, or when the base's memory is gone.
+   */
   get(index: number): number {
     return this.#view.get(index) as number;
   }
@@ -123,12 +132,21 @@ export class BufferObject {
     this.#view.set(index, value);
   }
 
-  /** A zero-copy window [start, end) (Python slice rules, step 1). */
+  /**
+   * A zero-copy window [start, end) (Python slice rules, step 1).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when start or end is neither an integer nor null.
+   * @throws {BufferError} ERR_BUFFER_RELEASED once released, or when the base's memory is gone.
+   */
   slice(start?: number | null, end?: number | null): BufferObject {
     return new BufferObject(this.#view.slice([start ?? null, end ?? null]), this.#readonly);
   }
 
-  /** Slice assignment: `source` (any exporter) must have exactly end - start bytes. */
+  /**
+   * Slice assignment: `source` (any exporter) must have exactly end - start bytes.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when source is not an exporter.
+   * @throws {BufferError} ERR_BUFFER_STRUCTURE_MISMATCH for another number of bytes, ERR_BUFFER_NOT_WRITABLE
+   *   on a read-only buffer object, ERR_BUFFER_RELEASED once released.
+   */
   assign(source: unknown, start?: number | null, end?: number | null): void {
     const target = this.#view.slice([start ?? null, end ?? null]);
     try {
@@ -183,7 +201,11 @@ export class BufferObject {
     return new Uint8Array(v.buffer, v.byteOffset, v.length);
   }
 
-  /** A new buffer object (of its own memory) holding this one's bytes followed by the others'. */
+  /**
+   * A new buffer object (of its own memory) holding this one's bytes followed by the others'.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when one of others is not an exporter.
+   * @throws {BufferError} ERR_BUFFER_RELEASED once released, or when the base's memory is gone.
+   */
   concat(...others: unknown[]): BufferObject {
     this.#checkLive();
     // Own bytes last: getting the others' buffers runs their hooks, which may
@@ -201,7 +223,10 @@ export class BufferObject {
     });
   }
 
-  /** Byte equality with any exporter. */
+  /**
+   * Byte equality with any exporter.
+   * Never throws: what cannot be compared is unequal.
+   */
   equals(other: unknown): boolean {
     try {
       return this.compare(other) === 0;
@@ -210,14 +235,23 @@ export class BufferObject {
     }
   }
 
-  /** Lexicographic byte order: -1, 0 or 1, as Buffer.compare. */
+  /**
+   * Lexicographic byte order: -1, 0 or 1, as Buffer.compare.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when other is not an exporter.
+   * @throws {BufferError} ERR_BUFFER_RELEASED once released, or when the base's memory is gone.
+   */
   compare(other: unknown): -1 | 0 | 1 {
     this.#checkLive();
     // Own bytes after the other's: its hook may release this buffer object.
     return BufferObject.#withBytes([other], ([theirs]) => Buffer.compare(this.#bytes(), theirs!) as -1 | 0 | 1);
   }
 
-  /** The first index of a byte, a string (utf8) or another exporter's bytes, from `byteOffset`; -1 if absent. */
+  /**
+   * The first index of a byte, a string (utf8) or another exporter's bytes, from `byteOffset`; -1 if absent.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when value is neither a byte, a string nor an exporter.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a number outside 0..255.
+   * @throws {BufferError} ERR_BUFFER_RELEASED once released, or when the base's memory is gone.
+   */
   indexOf(value: number | string | object, byteOffset = 0): number {
     this.#checkLive();
     // Built after the needle's buffer is held: its hook may release this buffer object.
@@ -236,7 +270,10 @@ export class BufferObject {
     return Buffer.from(this.#bytes().buffer, this.#bytes().byteOffset, this.length).toString(encoding);
   }
 
-  /** Ends this buffer object's hold on the base (the base's export goes with the last slice). */
+  /**
+   * Ends this buffer object's hold on the base (the base's export goes with the last slice).
+   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while getBuffer exports of this buffer object are live.
+   */
   release(): void {
     this.#view.release();
   }

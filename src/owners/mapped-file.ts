@@ -141,13 +141,22 @@ export class MappedFile extends RegionOwner {
     }
   }
 
-  /** msync: writes 'r+' changes to the file now (a no-op for 'r' and 'c'). */
+  /**
+   * msync: writes 'r+' changes to the file now (a no-op for 'r' and 'c').
+   * @throws {BufferError} ERR_BUFFER_RELEASED once closed; ERR_BUFFER_TRUNCATED when the file shrank under the mapping.
+   * @throws {Error} with a Node-style `code`, `errno` and `syscall` when msync fails.
+   */
   flush(): void {
     this.checkExport();
     callNative(() => this.region.flush());
   }
 
-  /** madvise: tells the kernel how the mapping will be read. */
+  /**
+   * madvise: tells the kernel how the mapping will be read.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when advice is not a string.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for another advice.
+   * @throws {BufferError} ERR_BUFFER_RELEASED once closed.
+   */
   advise(advice: 'normal' | 'sequential' | 'random' | 'willneed' | 'dontneed'): void {
     checkString('advice', advice);
     if (!ADVICE.has(advice)) throw outOfRange('advice', "'normal', 'sequential', 'random', 'willneed' or 'dontneed'", advice);
@@ -160,6 +169,12 @@ export class MappedFile extends RegionOwner {
  * @example
  * const f = mmap('data.bin', { format: '<f', shape: [1024, 1024] });
  * const m = memoryview(f);
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE for a path that is not a string or options of the wrong types;
+ *   ERR_INVALID_ARG_VALUE for a path with a NUL byte.
+ * @throws {RangeError} ERR_OUT_OF_RANGE for an empty file, a range past EOF, or a bad mode, offset or length.
+ * @throws {BufferError} for a layout the range cannot hold (ERR_BUFFER_OUT_OF_BOUNDS, ERR_BUFFER_BAD_FORMAT, ...).
+ * @throws {Error} with Node's `code`, `errno`, `syscall` and `path` for a failed system call
+ *   (`ENOENT`, `EACCES`, `EISDIR`; `ENODEV` for anything but a regular file).
  */
 export function mmap(path: string, options: MmapOptions = {}): MappedFile {
   return MappedFile.open(path, options);

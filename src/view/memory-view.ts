@@ -231,6 +231,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * `'start:stop:step'` slices it with Python's semantics. Missing trailing
    * keys mean whole dimensions. The result shares memory.
    * @example m.slice(null, '::-1')  // flip the second axis
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE for a key of another type, or more keys than dimensions.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for an index out of range or a step of 0.
+   * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
    */
   slice(...keys: SliceKey[]): MemoryView {
     this.#live();
@@ -240,6 +243,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /**
    * Permutes the axes (reversed when none are given). Shares memory.
    * @example m.transpose(1, 0, 2)
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE for axes that are not integers, or not one per dimension.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for an axis out of range or repeated.
+   * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
    */
   transpose(...axes: number[]): MemoryView {
     this.#live();
@@ -266,6 +272,11 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * 1-D <-> N-D only, a native single-character destination format, one
    * side a byte format, whole items, and product(shape) * itemsize == nbytes.
    * `'@'` in the format is kept.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when format is not a string or shape not an array of integers.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a shape element of 2**63 or more.
+   * @throws {BufferError} ERR_BUFFER_NOT_C_CONTIGUOUS for a source that is not C-contiguous,
+   *   ERR_BUFFER_INVALID_CAST for any other rule broken, ERR_BUFFER_BAD_FORMAT for a format
+   *   struct refuses, ERR_BUFFER_RELEASED on a released view.
    */
   cast(format: string, shape?: readonly number[]): MemoryView {
     if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
@@ -273,14 +284,21 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     return this.#derive(cast(this.#layout, format, shape));
   }
 
-  /** A read-only view of the same memory (a new view, even if this one is read-only). */
+  /**
+   * A read-only view of the same memory (a new view, even if this one is read-only).
+   * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
+   */
   toReadonly(): MemoryView {
     return this.#derive({ readonly: true });
   }
 
   // ---- whole-view operations (whole-view.ts) ----------------------------
 
-  /** The items as nested arrays (a 0-d view gives the item itself). */
+  /**
+   * The items as nested arrays (a 0-d view gives the item itself).
+   * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for a format without item access (multi-item, `x`, `s`);
+   *   ERR_BUFFER_RELEASED on a released view.
+   */
   toList(): NestedList {
     return toListOf(this);
   }
@@ -288,6 +306,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   /**
    * The bytes of the items in C, Fortran or 'A' order (Fortran bytes for an
    * F-contiguous view, C otherwise): `PyBuffer_ToContiguous`. Always a copy.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when order is not a string.
+   * @throws {RangeError} ERR_OUT_OF_RANGE for an order other than 'C', 'F' or 'A'.
+   * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
    */
   toBytes(order: 'C' | 'F' | 'A' = 'C'): Uint8Array {
     return toBytesOf(this, order);
@@ -297,6 +318,9 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * Hexadecimal of `toBytes()`, optionally with a one-character ASCII
    * separator every `bytesPerSep` bytes (counted from the right when
    * positive, from the left when negative), as `bytes.hex()`.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when sep is not a string or bytesPerSep not an integer.
+   * @throws {RangeError} ERR_OUT_OF_RANGE when sep is not one ASCII character or bytesPerSep outside a C int.
+   * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
    */
   hex(sep?: string, bytesPerSep: number | boolean = 1): string {
     return hexOfView(this, sep, bytesPerSep);
@@ -307,6 +331,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * up to the first 0), then every item equal as a value, whatever the
    * formats and layouts (NaN is never equal). A released view equals only
    * itself; a non-exporter equals nothing.
+   * Never throws: what cannot be compared is unequal.
    */
   equals(other: unknown): boolean {
     return equalsOf(this, other);
@@ -317,6 +342,11 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * equal shape, equal format up to a leading '@', equal itemsize) into
    * `this.slice(...keys)`. Overlapping memory is handled as memmove does;
    * the copy is all or nothing.
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when source is not an exporter, or for a bad key (as slice).
+   * @throws {RangeError} ERR_OUT_OF_RANGE for a key out of range (as slice).
+   * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE on a read-only view, ERR_BUFFER_STRUCTURE_MISMATCH
+   *   for a source of another shape, format or itemsize, ERR_BUFFER_RELEASED on a released view,
+   *   and the source's own export refusals.
    */
   assign(source: unknown, ...keys: SliceKey[]): void {
     assignInto(this, source, keys);
@@ -332,7 +362,10 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     return typedOfView(this);
   }
 
-  /** A DataView over the bytes the view spans (from its lowest to its highest item). */
+  /**
+   * A DataView over the bytes the view spans (from its lowest to its highest item).
+   * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
+   */
   dataView(): DataView {
     return dataViewOf(this);
   }
@@ -363,11 +396,19 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     mbuf.unregister();
   }
 
+  /**
+   * `release()`, for `using`.
+   * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while getBuffer exports of this view are live.
+   */
   [disposeSymbol](): void {
     this.release();
   }
 
-  /** 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration). */
+  /**
+   * 1-D: the items. N-d: the sub-views along the first axis (NumPy's iteration).
+   * @throws {BufferError} ERR_BUFFER_ZERO_DIM for a 0-d view; ERR_BUFFER_UNSUPPORTED_FORMAT for items
+   *   without item access; ERR_BUFFER_RELEASED on a released view.
+   */
   *[Symbol.iterator](): Iterator<Item | MemoryView> {
     yield* iterateView(this);
   }

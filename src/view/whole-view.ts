@@ -318,6 +318,10 @@ export function dataViewOf(view: MemoryView): DataView {
  * @example
  * const m = memoryview(new Uint8Array(24), { format: 'f', shape: [2, 3] });
  * m.get(1, 2); // 0
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE when obj is not an exporter or layout has fields of the wrong type.
+ * @throws {BufferError} ERR_BUFFER_BAD_FORMAT for a format struct refuses (with a hint for NumPy dtype strings),
+ *   ERR_BUFFER_OUT_OF_BOUNDS for a layout outside the bytes, ERR_BUFFER_NOT_C_CONTIGUOUS when a layout is
+ *   given for bytes that are not contiguous, ERR_BUFFER_RELEASED for released memory, and the exporter's own refusals.
  */
 export function memoryview(obj: unknown, layout?: MemoryViewLayout): MemoryView {
   return createView(obj, layout);
