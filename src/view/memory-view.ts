@@ -75,6 +75,14 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     if (memoryGone(this.#layout.buffer, this.#layout.len)) throw releasedView();
   }
 
+  /** A new view of the same export from parts a transform made of this one's layout. */
+  #made(parts: ViewParts): MemoryView {
+    // Making `parts` may have run user code (getters on shape or key arrays)
+    // that released this view: check again (CPython's gh-92888).
+    this.#live();
+    return new MemoryView(this.#mbuf, parts);
+  }
+
   #derive(changes: Partial<ViewParts>): MemoryView {
     // Building `changes` may have run user code (getters on shape or key
     // arrays) that released this view: check again (CPython's gh-92888).
@@ -237,7 +245,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   slice(...keys: SliceKey[]): MemoryView {
     this.#live();
-    return this.#derive(sliced(this.#layout, keys));
+    return this.#made(sliced(this.#layout, keys));
   }
 
   /**
@@ -249,7 +257,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   transpose(...axes: number[]): MemoryView {
     this.#live();
-    return this.#derive(transposed(this.#layout, axes));
+    return this.#made(transposed(this.#layout, axes));
   }
 
   /** The transpose: `transpose()`. */
@@ -263,7 +271,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    */
   reshape(shape: readonly number[]): MemoryView {
     this.#live();
-    return this.#derive(reshaped(this.#layout, shape));
+    return this.#made(reshaped(this.#layout, shape));
   }
 
   /**
@@ -281,7 +289,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
   cast(format: string, shape?: readonly number[]): MemoryView {
     if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
     this.#live();
-    return this.#derive(cast(this.#layout, format, shape));
+    return this.#made(cast(this.#layout, format, shape));
   }
 
   /**

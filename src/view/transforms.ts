@@ -163,8 +163,21 @@ export function reinterpret(
   };
 }
 
+/** `v`'s parts with a new shape and strides: one object, which the new view keeps as its own. */
+function withShape(v: ViewLayout, shape: readonly number[], strides: readonly number[]): ViewParts {
+  return {
+    buffer: v.buffer,
+    byteOffset: v.byteOffset,
+    format: v.format,
+    itemsize: v.itemsize,
+    shape,
+    strides,
+    readonly: v.readonly,
+  };
+}
+
 /** slice(...keys): NumPy's basic indexing. */
-export function sliced(v: ViewLayout, keys: readonly SliceKey[]): Partial<ViewParts> {
+export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewParts {
   const ndim = v.shape.length;
   if (keys.length > ndim) {
     throw invalidArgType('keys', `at most ${ndim} key${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, keys.length);
@@ -193,11 +206,11 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): Partial<ViewPa
       strides.push(r.length <= 1 && !Number.isSafeInteger(stepped) ? stride : stepped);
     }
   }
-  return { byteOffset, shape, strides };
+  return { buffer: v.buffer, byteOffset, format: v.format, itemsize: v.itemsize, shape, strides, readonly: v.readonly };
 }
 
 /** transpose(...axes): the axes permuted (reversed when none are given). */
-export function transposed(v: ViewLayout, axes: readonly number[]): Partial<ViewParts> {
+export function transposed(v: ViewLayout, axes: readonly number[]): ViewParts {
   const ndim = v.shape.length;
   // Grown by push, not made with new Array(n): holey arrays slow every later read.
   const shape: number[] = [];
@@ -207,7 +220,7 @@ export function transposed(v: ViewLayout, axes: readonly number[]): Partial<View
       shape.push(v.shape[d]!);
       strides.push(v.strides[d]!);
     }
-    return { shape, strides };
+    return withShape(v, shape, strides);
   }
   if (axes.length !== ndim) throw invalidArgType('axes', `a permutation of ${ndim} axes`, axes.length);
   for (let i = 0; i < ndim; i++) {
@@ -223,11 +236,11 @@ export function transposed(v: ViewLayout, axes: readonly number[]): Partial<View
       if ((b < 0 ? b + ndim : b) === k) throw outOfRange('axes', 'a permutation with no repeated axis', `[${axes.join(', ')}]`);
     }
   }
-  return { shape, strides };
+  return withShape(v, shape, strides);
 }
 
 /** reshape(shape): the same items in a new shape (C order), when strides can express it. */
-export function reshaped(v: ViewLayout, shape: readonly number[]): Partial<ViewParts> {
+export function reshaped(v: ViewLayout, shape: readonly number[]): ViewParts {
   if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
   if (shape.length > 64) throw tooManyDims();
   const dims = shape.map((d, i) => checkInteger(`shape[${i}]`, d, 0));
@@ -242,11 +255,11 @@ export function reshaped(v: ViewLayout, shape: readonly number[]): Partial<ViewP
       'memoryview: these strides cannot express the new shape without a copy',
     );
   }
-  return { shape: dims, strides };
+  return withShape(v, dims, strides);
 }
 
 /** cast(format, shape): CPython's rules, checked in its order (see MemoryView.cast). */
-export function cast(v: ViewLayout, format: string, shape: readonly number[] | undefined): Partial<ViewParts> {
+export function cast(v: ViewLayout, format: string, shape: readonly number[] | undefined): ViewParts {
   if (!v.cContiguous)
     throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
   const ndim = v.shape.length;
@@ -271,7 +284,8 @@ export function cast(v: ViewLayout, format: string, shape: readonly number[] | u
   const itemsize = parseFormat(format).itemsize;
   if (v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
   const dims = shape === undefined ? [v.len / itemsize] : castShape(shape, itemsize, v.len);
-  return { format, itemsize, shape: dims, strides: contiguousStrides(dims, itemsize, 'C') };
+  const strides = contiguousStrides(dims, itemsize, 'C');
+  return { buffer: v.buffer, byteOffset: v.byteOffset, format, itemsize, shape: dims, strides, readonly: v.readonly };
 }
 
 const SSIZE_MAX = 2n ** 63n - 1n;
