@@ -1,10 +1,10 @@
 // CopyItems against a naive item-by-item copy through a snapshot (memmove
 // semantics), over two random small layouts in one or two blocks.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <vector>
 
 #include "../core/copy.h"
@@ -76,8 +76,8 @@ static void CheckCursor(int ndim, const int64_t* shape, const int64_t* strides,
   cursor.Seek(seek);
   for (int64_t done = seek; done < cursor.length();) {
     const int64_t n = in->Range(1, 40);
-    const int64_t moved = cursor.Gather(
-        at, reinterpret_cast<char*>(got.data()) + done, n);
+    const int64_t moved =
+        cursor.Gather(at, reinterpret_cast<char*>(got.data()) + done, n);
     if (moved != std::min(n, cursor.length() - done))
       Fail("a gather stopped short of its count");
     done += moved;
@@ -101,8 +101,8 @@ static void CheckCursor(int ndim, const int64_t* shape, const int64_t* strides,
   char* into = reinterpret_cast<char*>(blank.data()) + base;
   for (int64_t done = 0; done < count;) {
     const int64_t n = std::min(in->Range(1, 40), count - done);
-    done += cursor.Scatter(into, reinterpret_cast<const char*>(want.data()) +
-                                     done, n);
+    done += cursor.Scatter(
+        into, reinterpret_cast<const char*>(want.data()) + done, n);
   }
   if (blank != expect) Fail("the chunked scatter differs from the model");
   // The runs an iovec walk takes, from the cursor, are the runs in order.
