@@ -10,6 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { NativeBuffer, fromContiguous, memoryview, read, readInto, readIntoStream, write, writeFrom, writeView } from '../src';
 import type { MemoryView } from '../src';
 import { chunking } from '../src/io/chunks';
+import { native } from '../src/native';
 
 type Kind = 'owned' | 'plain' | 'shared';
 const KINDS: Kind[] = ['owned', 'plain', 'shared'];
@@ -235,3 +236,42 @@ test('every other float32 of 64 MiB goes out through writeView under --max-old-s
   // Extra memory stays a few chunks, not the 300+ MiB a list of runs took.
   expect(out.growthMiB).toBeLessThan(16);
 }, 120_000);
+
+describe('the binding refuses a chunk move that would leave either buffer, and changes nothing', () => {
+  const io = native.io as unknown as Record<'gather' | 'scatter', (...args: unknown[]) => number>;
+  const memory = new ArrayBuffer(64);
+  const chunk = new ArrayBuffer(16);
+  // A [4, 4] 'B' transpose of the first 16 bytes.
+  const args = (from: number, chunkOffset: number, n: number, offset = 0) => [
+    memory,
+    offset,
+    [4, 4],
+    [1, 4],
+    1,
+    from,
+    chunk,
+    chunkOffset,
+    n,
+  ];
+  test.each(['gather', 'scatter'] as const)('%s', (how) => {
+    new Uint8Array(memory).fill(7);
+    new Uint8Array(chunk).fill(9);
+    const cases: Array<[unknown[], string]> = [
+      [args(0, 8, 9), 'ERR_OUT_OF_RANGE'],
+      [args(0, 17, 0), 'ERR_OUT_OF_RANGE'],
+      [args(17, 0, 1), 'ERR_OUT_OF_RANGE'],
+      [args(-1, 0, 1), 'ERR_OUT_OF_RANGE'],
+      [args(0, 0, 16, 50), 'ERR_BUFFER_OUT_OF_BOUNDS'],
+    ];
+    for (const [a, code] of cases) {
+      expect(() => io[how](...a)).toThrow(expect.objectContaining({ code }));
+    }
+    expect(() => io[how](new SharedArrayBuffer(64), ...args(0, 0, 1).slice(1))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError' }),
+    );
+    expect(new Uint8Array(memory).every((b) => b === 7)).toBe(true);
+    expect(new Uint8Array(chunk).every((b) => b === 9)).toBe(true);
+    // The last bytes: a move that reaches the end stops there.
+    expect(io[how](...args(12, 0, 16))).toBe(4);
+  });
+});
