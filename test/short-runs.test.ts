@@ -7,7 +7,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { NativeBuffer, fromContiguous, memoryview, read, readInto, readIntoStream, write, writeFrom, writeView } from '../src';
+import {
+  NativeBuffer,
+  fromContiguous,
+  memoryview,
+  mmap,
+  read,
+  readInto,
+  readIntoStream,
+  write,
+  writeFrom,
+  writeView,
+} from '../src';
 import type { MemoryView } from '../src';
 import { chunking } from '../src/io/chunks';
 import { native } from '../src/native';
@@ -212,6 +223,46 @@ test('writeView of owned short runs rejects with the stream failure and gives th
   const view = memoryview(nb).cast('f').slice('::2');
   const views = nb.exports;
   await expect(writeView(sink, view)).rejects.toThrow('disk full');
+  expect(nb.exports).toBe(views);
+  nb.close({ force: true });
+});
+
+test('every other float32 of a mapped file goes out gathered, and the mapping cannot close until it has', async () => {
+  chunking.size = 4000;
+  const file = path.join(dir, 'mapped.bin');
+  const data = Buffer.alloc(1 << 16);
+  fill(data);
+  fs.writeFileSync(file, data);
+  const f = mmap(file);
+  try {
+    const view = memoryview(f).cast('f').slice('1::2');
+    const sink = new PassThrough();
+    const got: Buffer[] = [];
+    sink.on('data', (c: Buffer) => got.push(c));
+    const sending = writeView(sink, view);
+    expect(() => f.close({ force: true })).toThrow(expect.objectContaining({ code: 'ERR_BUFFER_EXPORTS_ACTIVE' }));
+    expect(await sending).toBe(1 << 15);
+    expect(Buffer.concat(got).equals(Buffer.from(view.toBytes('C')))).toBe(true);
+  } finally {
+    f.close({ force: true });
+  }
+});
+
+test('writeView of owned short runs to a stream destroyed mid-way rejects and gives the export back', async () => {
+  chunking.size = 256;
+  const nb = NativeBuffer.alloc(1 << 14);
+  const view = memoryview(nb).cast('f').slice('::2');
+  const views = nb.exports;
+  let writes = 0;
+  const sink = new Writable({
+    write(_chunk, _encoding, callback) {
+      writes++;
+      setImmediate(() => (writes === 2 ? sink.destroy() : callback()));
+    },
+  });
+  sink.on('error', () => {});
+  await expect(writeView(sink, view)).rejects.toThrow(expect.objectContaining({ code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+  expect(writes).toBe(2);
   expect(nb.exports).toBe(views);
   nb.close({ force: true });
 });

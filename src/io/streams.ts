@@ -62,11 +62,32 @@ function writeGathered(stream: Writable, info: BufferInfo, v: Placed): Promise<n
     const settle = (): void => {
       if (settled) return;
       settled = true;
+      try {
+        if (watching) stream.off('close', onClose);
+      } catch {
+        // A listener left behind finds the promise settled and does nothing.
+      }
       endTransfer(info.buffer);
       releaseQuietly(info);
       if (failure !== null) reject(failure.error);
       else resolve(v.len);
     };
+    // A stream destroyed while a write is under way may never call it back;
+    // the chunks are copies, so its 'close' can end the wait safely.
+    const onClose = (): void => {
+      if (failure === null) {
+        const error = (stream as { errored?: unknown }).errored;
+        failure = {
+          error:
+            error ??
+            Object.assign(new Error('the stream closed before writeView had written every chunk'), {
+              code: 'ERR_STREAM_PREMATURE_CLOSE',
+            }),
+        };
+      }
+      settle();
+    };
+    const watching = typeof stream.once === 'function' && typeof stream.off === 'function';
     const pump = (): void => {
       if (pumping || settled) return;
       pumping = true;
@@ -102,6 +123,11 @@ function writeGathered(stream: Writable, info: BufferInfo, v: Placed): Promise<n
       if (error && failure === null) failure = { error };
       pump();
     };
+    try {
+      if (watching) stream.once('close', onClose);
+    } catch (error) {
+      failure = { error };
+    }
     pump();
   });
 }
