@@ -31,6 +31,14 @@
 //       timed until the receiver has counted every byte. Target: ours at
 //       least as fast. Information: socket.write(Buffer.from(ab, 0, n)), the
 //       zero-copy write a user could do by hand for contiguous memory.
+//   5e. Short runs (issue 13): a transposed [2048, 4096] and [4096, 4096]
+//       'f' view and every other float32 of 200 MB (64 MiB with --quick),
+//       all in a NativeBuffer: writeView to a loopback socket, writeFrom,
+//       readInto and readIntoStream against toBytes() + the plain write (a
+//       plain read + fromContiguous for reads). Targets: >= 1.0x, and peak
+//       RSS growth <= 8 MiB for the 200 MB source (for readIntoStream,
+//       beyond the read stream's own chunks, measured alone). `node bench/io.js
+//       --short-runs [--quick]` runs this section alone.
 //
 // The data file lives in a fresh os.tmpdir() directory, removed at the end.
 // The file is 1 GiB, or 256 MiB when the temp file system has less than
@@ -140,7 +148,7 @@ function measurePeak(fn, canReset) {
 
 /** Item k of the file, a float64: a multiple of 1/8 below 125, so every sum of them is exact. */
 function itemAt(k) {
-  return (Math.imul(k, 0x9e3779b1) >>> 0) % 1000 / 8;
+  return ((Math.imul(k, 0x9e3779b1) >>> 0) % 1000) / 8;
 }
 
 /** Writes `bytes` of float64 items to file; returns { sum, writeMs, fsyncMs }. */
@@ -252,7 +260,9 @@ async function benchFirstElement(file, size, quick) {
   const speedup = rows[1].nsPerOp / rows[0].nsPerOp;
   // pairedRatio(theirs, ours): readFileSync time / mmap time, batch by batch.
   const paired = pairedRatio(rows[1], rows[0]);
-  console.log(`speedup readFileSync / mmap = ${speedup.toFixed(0)}x (paired batches: ${paired.toFixed(0)}x)   target >= 100x: ${speedup >= 100 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `speedup readFileSync / mmap = ${speedup.toFixed(0)}x (paired batches: ${paired.toFixed(0)}x)   target >= 100x: ${speedup >= 100 ? 'MET' : 'MISSED'}`,
+  );
   const note =
     size === GiB
       ? undefined
@@ -301,7 +311,11 @@ async function benchFirstElement(file, size, quick) {
     target: 100,
     met: speedup >= 100,
     ...(note !== undefined ? { note } : {}),
-    rssGrowthKiB: { mmapUntouched: round(mapped / 1024, 0), mmapAfterFirstByte: round(touched / 1024, 0), readFileSync: round(readFile / 1024, 0) },
+    rssGrowthKiB: {
+      mmapUntouched: round(mapped / 1024, 0),
+      mmapAfterFirstByte: round(touched / 1024, 0),
+      readFileSync: round(readFile / 1024, 0),
+    },
   };
 }
 
@@ -406,9 +420,17 @@ async function benchChecksum(file, size, expected, quick) {
   const speedup = rows[1].nsPerOp / rows[0].nsPerOp;
   const paired = pairedRatio(rows[1], rows[0]);
   const gbs = (r) => size / r.nsPerOp;
-  console.log(`GB/s: ours ${gbs(rows[0]).toFixed(2)}, readFileSync ${gbs(rows[1]).toFixed(2)}; advise('sequential') ${gbs(info[1]).toFixed(2)}, readSync chunks ${gbs(info[2]).toFixed(2)}`);
-  console.log(`checksums: ${Object.entries(got).map(([k, v]) => `${k} ${v}`).join(', ')} (expected ${expected}: ${Object.values(got).every((v) => v === expected) ? 'all equal' : 'DIFFER'})`);
-  console.log(`speedup readFileSync / mmap+typed() = ${speedup.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target >= 1.0x: ${speedup >= 1 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `GB/s: ours ${gbs(rows[0]).toFixed(2)}, readFileSync ${gbs(rows[1]).toFixed(2)}; advise('sequential') ${gbs(info[1]).toFixed(2)}, readSync chunks ${gbs(info[2]).toFixed(2)}`,
+  );
+  console.log(
+    `checksums: ${Object.entries(got)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} (expected ${expected}: ${Object.values(got).every((v) => v === expected) ? 'all equal' : 'DIFFER'})`,
+  );
+  console.log(
+    `speedup readFileSync / mmap+typed() = ${speedup.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target >= 1.0x: ${speedup >= 1 ? 'MET' : 'MISSED'}`,
+  );
   return {
     oursNs: round(rows[0].nsPerOp),
     readFileSyncNs: round(rows[1].nsPerOp),
@@ -476,8 +498,12 @@ async function benchWriteTransposed(tmp, quick) {
     const speedup = rows[1].nsPerOp / rows[0].nsPerOp;
     const paired = pairedRatio(rows[1], rows[0]);
     const mbs = (r) => nbytes / (r.nsPerOp / 1e9) / 1e6;
-    console.log(`MB/s: ours ${mbs(rows[0]).toFixed(0)}, toBytes + writeSync ${mbs(rows[1]).toFixed(0)}; files identical: ${same ? 'yes' : 'NO'}`);
-    console.log(`speedup (toBytes + writeSync) / writeFrom = ${speedup.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target >= 1.0x: ${speedup >= 1 ? 'MET' : 'MISSED'}`);
+    console.log(
+      `MB/s: ours ${mbs(rows[0]).toFixed(0)}, toBytes + writeSync ${mbs(rows[1]).toFixed(0)}; files identical: ${same ? 'yes' : 'NO'}`,
+    );
+    console.log(
+      `speedup (toBytes + writeSync) / writeFrom = ${speedup.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target >= 1.0x: ${speedup >= 1 ? 'MET' : 'MISSED'}`,
+    );
 
     // Peak extra memory, each measured alone after a settle, median of 3.
     const canReset = peakProbe();
@@ -578,7 +604,8 @@ async function startReceiver(size) {
   worker.on('error', (error) => {
     for (const w of waiting.splice(0)) w.reject(error);
   });
-  const next = () => (received.length > 0 ? Promise.resolve(received.shift()) : new Promise((resolve, reject) => waiting.push({ resolve, reject })));
+  const next = () =>
+    received.length > 0 ? Promise.resolve(received.shift()) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   const { port } = await next();
   const socket = net.connect(port, '127.0.0.1');
   await new Promise((resolve, reject) => {
@@ -662,14 +689,19 @@ async function benchTcp(quick) {
     opsPerBatch: 1,
     perBatch: all[i],
   }));
-  printTable(`5d. Sending ${fmtBytes(size)} over loopback TCP to a byte-counting receiver (worker thread), until all bytes are counted`, rows);
+  printTable(
+    `5d. Sending ${fmtBytes(size)} over loopback TCP to a byte-counting receiver (worker thread), until all bytes are counted`,
+    rows,
+  );
   const mbs = (r) => size / (r.nsPerOp / 1e9) / 1e6;
   const expectTotal = size * (warmup + batches) * sides.length;
   console.log(`MB/s: ${rows.map((r) => `${r.name.split('  [')[0]} ${mbs(r).toFixed(0)}`).join('; ')}`);
   console.log(`receiver counted ${closed} bytes (expected ${expectTotal}: ${closed === expectTotal ? 'yes' : 'NO'})`);
   const speedup = rows[1].nsPerOp / rows[0].nsPerOp;
   const paired = pairedRatio(rows[1], rows[0]);
-  console.log(`speedup (Buffer.from copy + write) / writeView = ${speedup.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target >= 1.0x: ${speedup >= 1 ? 'MET' : 'MISSED'}`);
+  console.log(
+    `speedup (Buffer.from copy + write) / writeView = ${speedup.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target >= 1.0x: ${speedup >= 1 ? 'MET' : 'MISSED'}`,
+  );
   return {
     oursNs: round(rows[0].nsPerOp),
     copyWriteNs: round(rows[1].nsPerOp),
@@ -682,6 +714,195 @@ async function benchTcp(quick) {
     bytesCounted: closed === expectTotal,
     info: { zeroCopyByHandNs: round(rows[2].nsPerOp), zeroCopyByHandMBs: round(mbs(rows[2])) },
   };
+}
+
+// ---- 5e. short runs ----------------------------------------------------------
+
+/**
+ * Times `sides` (async ops, each returning the bytes it moved) interleaved
+ * A, B, A, B ..., one op at a time, garbage collected untimed between.
+ */
+async function interleaved(sides, { batches, warmup, expect }) {
+  const times = sides.map(() => []);
+  const runOne = async (s) => {
+    const t0 = now();
+    const n = await s.op();
+    const t1 = now();
+    if (n !== expect) throw new Error(`5e ${s.name}: moved ${n} bytes, expected ${expect}`);
+    collect(s.garbage ?? 0);
+    await settle();
+    return Number(t1 - t0);
+  };
+  for (let w = 0; w < warmup; w++) for (const s of sides) await runOne(s);
+  for (let b = 0; b < batches; b++) for (let i = 0; i < sides.length; i++) times[i].push(await runOne(sides[i]));
+  return times.map((t) => median(t));
+}
+
+/** Peak RSS growth (VmHWM after a reset) of one run of the async `op`, median of 3. */
+async function peakOf(op, canReset, garbage) {
+  const peaks = [];
+  for (let k = 0; k < 3; k++) {
+    collect(garbage);
+    await settle();
+    let rss0;
+    if (canReset) {
+      fs.writeFileSync('/proc/self/clear_refs', '5');
+      rss0 = readStatus().rss;
+    } else rss0 = rss();
+    let peak = rss0;
+    // Without VmHWM, sample RSS while the op runs (misses short peaks).
+    const timer = canReset ? null : setInterval(() => (peak = Math.max(peak, rss())), 1);
+    consume(await op());
+    if (timer) clearInterval(timer);
+    peaks.push((canReset ? readStatus().hwm : Math.max(peak, rss())) - rss0);
+  }
+  return median(peaks);
+}
+
+/** Ends when `stream` has taken `bytes` and called back. */
+const streamWrite = (stream, bytes) =>
+  new Promise((resolve, reject) => stream.write(bytes, (e) => (e ? reject(e) : resolve(bytes.length))));
+
+/**
+ * 5e. Views whose contiguous runs are short (a transpose, every other
+ * item), in memory this package owns: writeView to a socket, writeFrom to
+ * a file, readInto from it and readIntoStream from a file stream, against
+ * toBytes() + the plain write (and, for reads, a plain read into a
+ * contiguous array + fromContiguous). Target: ours at least as fast
+ * (>= 1.0x), and peak RSS growth at most 8 MiB for the 200 MB source.
+ */
+async function benchShortRuns(tmp, quick) {
+  const { fromContiguous } = require('../lib');
+  const { readInto, readIntoStream } = require('../lib/io');
+  const big = quick ? 64 * MiB : 200e6;
+  const cases = [
+    { name: "transpose [2048, 4096] 'f'", size: 32 * MiB, pick: (m) => m.cast('f', [2048, 4096]).T },
+    { name: "transpose [4096, 4096] 'f'", size: 64 * MiB, pick: (m) => m.cast('f', [4096, 4096]).T },
+    { name: `every other float32 of ${fmtBytes(big)}`, size: big, pick: (m) => m.cast('f').slice('::2') },
+  ];
+  const canReset = peakProbe();
+  const results = [];
+  console.log(
+    `\n## 5e. Short runs, memory this package owns (NativeBuffer); peak RSS growth via ${canReset ? 'VmHWM reset' : 'RSS sampling'}`,
+  );
+  console.log(
+    `${'case'.padEnd(40)}  ${'op'.padEnd(15)}  ${'ours MB/s'.padStart(9)}  ${'base MB/s'.padStart(9)}  ${'ratio'.padStart(6)}  ${'ours peak'.padStart(10)}  ${'base peak'.padStart(10)}`,
+  );
+  for (const c of cases) {
+    const nb = NativeBuffer.alloc(c.size, { zero: false });
+    const u = new Uint8Array(nb.buffer);
+    for (let i = 0; i < c.size; i += 4096) u.fill((i >>> 12) & 0xff, i, Math.min(i + 4096, c.size));
+    const whole = memoryview(nb);
+    const view = c.pick(whole);
+    const n = view.nbytes;
+    const target = c.pick(memoryview(NativeBuffer.alloc(c.size)));
+    const file = path.join(tmp, 'short-runs.bin');
+    const fd = fs.openSync(file, 'w+');
+    const rx = await startReceiver(n);
+    const sock = rx.socket;
+    const readStream = () => fs.createReadStream(null, { fd, start: 0, end: n - 1, autoClose: false, highWaterMark: MiB });
+    const drain = (stream) =>
+      new Promise((resolve, reject) => {
+        const parts = [];
+        stream.on('data', (p) => parts.push(p));
+        stream.on('end', () => resolve(Buffer.concat(parts)));
+        stream.on('error', reject);
+      });
+    const ops = [
+      {
+        op: 'writeView',
+        ours: async () => (await Promise.all([writeView(sock, view), rx.next()]))[0],
+        base: async () => (await Promise.all([streamWrite(sock, Buffer.from(view.toBytes())), rx.next()]))[0],
+      },
+      {
+        op: 'writeFrom',
+        ours: async () => writeFrom(fd, view, 0),
+        base: async () => fs.writeSync(fd, Buffer.from(view.toBytes()), 0, n, 0),
+      },
+      {
+        op: 'readInto',
+        ours: async () => readInto(fd, target, 0),
+        base: async () => {
+          const tmpBytes = Buffer.allocUnsafeSlow(n);
+          const got = fs.readSync(fd, tmpBytes, 0, n, 0);
+          fromContiguous(target, tmpBytes);
+          return got;
+        },
+      },
+      {
+        op: 'readIntoStream',
+        ours: async () => readIntoStream(readStream(), target),
+        // The read stream alone, each chunk dropped: the garbage its own
+        // fresh chunks leave until a GC, which no reader can avoid.
+        floor: () =>
+          new Promise((resolve, reject) => {
+            let got = 0;
+            const stream = readStream();
+            stream.on('data', (p) => (got += p.length));
+            stream.on('end', () => resolve(got));
+            stream.on('error', reject);
+          }),
+        base: async () => {
+          const bytes = await drain(readStream());
+          fromContiguous(target, bytes);
+          return bytes.length;
+        },
+      },
+    ];
+    try {
+      for (const o of ops) {
+        const [oursNs, baseNs] = await interleaved(
+          [
+            { name: `${o.op} ours`, op: o.ours },
+            { name: `${o.op} base`, op: o.base, garbage: n },
+          ],
+          { batches: quick ? 3 : 5, warmup: 2, expect: n },
+        );
+        if (o.op === 'writeFrom' && !fs.readFileSync(file).subarray(0, n).equals(Buffer.from(view.toBytes()))) {
+          throw new Error('5e: writeFrom wrote other bytes than toBytes()');
+        }
+        if (o.op.startsWith('read') && !Buffer.from(target.toBytes()).equals(Buffer.from(view.toBytes()))) {
+          throw new Error(`5e: ${o.op} scattered other bytes than were written`);
+        }
+        const oursPeak = await peakOf(o.ours, canReset, n);
+        const basePeak = await peakOf(o.base, canReset, n);
+        const sourcePeak = o.floor ? await peakOf(o.floor, canReset, n) : 0;
+        const mbs = (ns) => n / (ns / 1e9) / 1e6;
+        const ratio = baseNs / oursNs;
+        results.push({
+          case: c.name,
+          bytes: n,
+          op: o.op,
+          oursMBs: round(mbs(oursNs)),
+          baseMBs: round(mbs(baseNs)),
+          ratio: round(ratio, 2),
+          oursPeak,
+          basePeak,
+          sourcePeak,
+        });
+        console.log(
+          `${c.name.padEnd(40)}  ${o.op.padEnd(15)}  ${mbs(oursNs).toFixed(0).padStart(9)}  ${mbs(baseNs).toFixed(0).padStart(9)}  ${ratio.toFixed(2).padStart(5)}x  ${fmtBytes(oursPeak).padStart(10)}  ${fmtBytes(basePeak).padStart(10)}${o.floor ? `  (the read stream alone: ${fmtBytes(sourcePeak)})` : ''}`,
+        );
+      }
+    } finally {
+      await rx.close();
+      fs.closeSync(fd);
+      fs.rmSync(file);
+      nb.close({ force: true });
+      collect(c.size);
+    }
+  }
+  const speedMet = results.every((r) => r.ratio >= 1);
+  // Growth beyond what the source stream itself leaves (readIntoStream).
+  const bigPeak = Math.max(...results.filter((r) => r.case === cases[2].name).map((r) => r.oursPeak - r.sourcePeak));
+  const memoryMet = bigPeak <= 8 * MiB;
+  console.log(
+    `throughput >= toBytes() + plain write everywhere: ${speedMet ? 'MET' : 'MISSED'} (lowest ${Math.min(...results.map((r) => r.ratio)).toFixed(2)}x)`,
+  );
+  console.log(
+    `peak RSS growth for the ${fmtBytes(big)} source (readIntoStream: beyond the read stream's own) <= 8 MiB: ${memoryMet ? 'MET' : 'MISSED'} (${fmtBytes(bigPeak)})`,
+  );
+  return { results, speedMet, bigPeakBytes: bigPeak, memoryMet, met: speedMet && memoryMet };
 }
 
 // ---- driver ----------------------------------------------------------------
@@ -707,7 +928,9 @@ async function benchIo({ quick = false } = {}) {
     const made = makeDataFile(file, size);
     const warm = readThrough(file);
     if (warm !== made.sum) throw new Error(`data file reads back as ${warm}, written as ${made.sum}`);
-    console.log(`data file written in ${made.writeMs.toFixed(0)} ms, fsync ${made.fsyncMs.toFixed(0)} ms, read once (page cache warm); float64 sum ${made.sum}`);
+    console.log(
+      `data file written in ${made.writeMs.toFixed(0)} ms, fsync ${made.fsyncMs.toFixed(0)} ms, read once (page cache warm); float64 sum ${made.sum}`,
+    );
     await settle();
     summary.firstElement = await benchFirstElement(file, size, quick);
     await settle();
@@ -715,13 +938,17 @@ async function benchIo({ quick = false } = {}) {
     fs.rmSync(file);
     await settle();
     summary.writeTransposed = await benchWriteTransposed(tmp, quick);
+    await settle();
+    summary.shortRuns = await benchShortRuns(tmp, quick);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   await settle();
   summary.tcp = await benchTcp(quick);
   await settle();
-  summary.met = [summary.firstElement, summary.checksum, summary.writeTransposed, summary.tcp].every((t) => t.met);
+  summary.met = [summary.firstElement, summary.checksum, summary.writeTransposed, summary.shortRuns, summary.tcp].every(
+    (t) => t.met,
+  );
   summary.elapsedS = round(Number(now() - started) / 1e9, 1);
   console.log(`(io section: ${summary.elapsedS} s)`);
   return { summary };
@@ -729,7 +956,18 @@ async function benchIo({ quick = false } = {}) {
 
 module.exports = benchIo;
 
-if (require.main === module) {
+if (require.main === module && process.argv.includes('--short-runs')) {
+  // Only 5e (the short-run I/O of issue 13).
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'buffer-protocol-bench-io-'));
+  ({ gc: gcNow, how: gcNowHow } = findGc());
+  benchShortRuns(tmp, process.argv.includes('--quick'))
+    .then((summary) => console.log(`BENCH_IO_SHORT_RUNS_JSON ${JSON.stringify(summary)}`))
+    .catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => fs.rmSync(tmp, { recursive: true, force: true }));
+} else if (require.main === module) {
   benchIo({ quick: process.argv.includes('--quick') }).then(
     ({ summary }) => console.log(`BENCH_IO_JSON ${JSON.stringify(summary)}`),
     (error) => {

@@ -88,13 +88,8 @@ describe('readIntoStream', () => {
     expect(await reading).toBe(2);
   });
 
-  test('needs a contiguous writable view, and a stream', () => {
+  test('needs a writable view, and a stream', () => {
     const stream = new PassThrough();
-    expectCode(
-      () => readIntoStream(stream, memoryview(new Uint8Array(8)).slice('::2')),
-      'ERR_BUFFER_NOT_C_CONTIGUOUS',
-      'BufferError',
-    );
     expectCode(() => readIntoStream(stream, NativeBuffer.alloc(4, { readonly: true })), 'ERR_BUFFER_NOT_WRITABLE', 'BufferError');
     expectCode(() => readIntoStream({} as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expectCode(() => writeView(null as never, new Uint8Array(1)), 'ERR_INVALID_ARG_TYPE', 'TypeError');

@@ -1,5 +1,6 @@
 // CopyItems against a naive item-by-item copy through a snapshot (memmove
 // semantics), over two random small layouts in one or two blocks.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include "../core/copy.h"
 #include "../core/layout.h"
+#include "../core/run_cursor.h"
 #include "../core/runs.h"
 #include "fuzz_input.h"
 
@@ -55,6 +57,68 @@ static void CheckRuns(int ndim, const int64_t* shape, const int64_t* strides,
   if (next != order.size()) Fail("the runs miss items");
 }
 
+// The cursor (core/run_cursor.h), gathering and scattering in chunks of
+// random sizes and resuming from a Seek, moves the same bytes as one
+// item-by-item pass in C order.
+static void CheckCursor(int ndim, const int64_t* shape, const int64_t* strides,
+                        int64_t itemsize, int64_t base, FuzzInput* in,
+                        const std::vector<uint8_t>& memory) {
+  const std::vector<int64_t> order = Offsets(ndim, shape, strides, base);
+  std::vector<uint8_t> want;
+  for (int64_t o : order)
+    want.insert(want.end(), memory.begin() + o, memory.begin() + o + itemsize);
+  bp::RunCursor cursor(ndim, shape, strides, itemsize);
+  if (cursor.length() != static_cast<int64_t>(want.size()))
+    Fail("the cursor's length differs from the items'");
+  const char* at = reinterpret_cast<const char*>(memory.data()) + base;
+  std::vector<uint8_t> got(want.size() + 1, 0xEE);
+  const int64_t seek = in->Range(0, cursor.length());
+  cursor.Seek(seek);
+  for (int64_t done = seek; done < cursor.length();) {
+    const int64_t n = in->Range(1, 40);
+    const int64_t moved =
+        cursor.Gather(at, reinterpret_cast<char*>(got.data()) + done, n);
+    if (moved != std::min(n, cursor.length() - done))
+      Fail("a gather stopped short of its count");
+    done += moved;
+    if (cursor.position() != done) Fail("the cursor lost its position");
+  }
+  if (cursor.Gather(at, reinterpret_cast<char*>(got.data()), 1) != 0)
+    Fail("a gather past the end moved bytes");
+  if (!std::equal(want.begin() + seek, want.end(), got.begin() + seek) ||
+      got[want.size()] != 0xEE)
+    Fail("the chunked gather differs from the one-shot gather");
+  // Scatter back into a blank copy, in other chunks, and a prefix of the
+  // items only: what lies past the count must stay untouched.
+  std::vector<uint8_t> blank(memory.size(), 0);
+  std::vector<uint8_t> expect = blank;
+  const int64_t count = in->Range(0, cursor.length());
+  for (int64_t k = 0; k < count; k++) {
+    const int64_t item = k / itemsize;
+    expect[order[item] + k % itemsize] = want[k];
+  }
+  cursor.Seek(0);
+  char* into = reinterpret_cast<char*>(blank.data()) + base;
+  for (int64_t done = 0; done < count;) {
+    const int64_t n = std::min(in->Range(1, 40), count - done);
+    done += cursor.Scatter(
+        into, reinterpret_cast<const char*>(want.data()) + done, n);
+  }
+  if (blank != expect) Fail("the chunked scatter differs from the model");
+  // The runs an iovec walk takes, from the cursor, are the runs in order.
+  cursor.Seek(0);
+  int64_t walked = 0;
+  while (cursor.RunLeft() > 0) {
+    const int64_t take = std::min(cursor.RunLeft(), in->Range(1, 40));
+    if (memcmp(at + cursor.RunOffset(), want.data() + walked,
+               static_cast<size_t>(take)) != 0)
+      Fail("a run from the cursor differs from the items");
+    walked += take;
+    cursor.Advance(take);
+  }
+  if (walked != cursor.length()) Fail("the run walk missed bytes");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in{data, size};
   const int ndim = static_cast<int>(in.Range(0, 3));
@@ -97,6 +161,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     a[i] = static_cast<uint8_t>(in.Byte() ^ i);
     b[i] = static_cast<uint8_t>(i * 7);
   }
+  CheckCursor(ndim, shape, ss, itemsize, soff, &in, a);
   std::vector<uint8_t>& dst_block = same_block ? a : b;
   // The model: snapshot the source items, then write them in C order.
   std::vector<uint8_t> want = dst_block;

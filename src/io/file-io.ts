@@ -12,6 +12,7 @@ import { native, type TransferArgs } from '../native';
 import type { Placed } from '../layout/layout';
 import { toContiguousBytes } from '../view/view-ops';
 import { beginTransfer, endTransfer } from './owned';
+import { chunking, moveChunk } from './chunks';
 
 const checkFd = (fd: unknown): number => checkInteger('fd', fd, 0, 0x7fffffff);
 
@@ -53,6 +54,24 @@ function asyncTransfer(write: boolean, fd: number, v: Placed | Uint8Array, posit
   });
 }
 
+// SharedArrayBuffer memory (the binding transfers ArrayBuffers only): through
+// one private chunk, a bounded piece at a time, so the extra memory stays
+// one chunk whatever the size of the view.
+function sharedTransfer(write: boolean, fd: number, v: Placed, position: number): number {
+  const chunk = privateBytes(Math.min(chunking.size, v.len));
+  let done = 0;
+  while (done < v.len) {
+    const part = chunk.subarray(0, Math.min(chunk.length, v.len - done));
+    if (write) moveChunk(v, done, part, true);
+    const n = syncTransfer(write, fd, part, position < 0 ? -1 : position + done);
+    if (!write) moveChunk(v, done, part.subarray(0, n), false);
+    done += n;
+    // Only a read stops short, at EOF: a write moves every byte or throws.
+    if (n < part.length) break;
+  }
+  return done;
+}
+
 /**
  * Reads from `fd` into the items of `target` (any writable exporter,
  * strided views included), in C order: one `pread` for contiguous memory,
@@ -71,12 +90,7 @@ export function readInto(fd: number, target: unknown, position?: number | null):
   const info = getBuffer(target, BufferFlags.FULL);
   try {
     const v = placedFromInfo(info);
-    if (isArrayBuffer(v.buffer)) return syncTransfer(false, f, v, at);
-    // SharedArrayBuffer memory (the binding reads ArrayBuffers only).
-    const tmp = privateBytes(v.len);
-    const n = syncTransfer(false, f, tmp, at);
-    fromContiguous(target, tmp.subarray(0, n), 'C');
-    return n;
+    return isArrayBuffer(v.buffer) ? syncTransfer(false, f, v, at) : sharedTransfer(false, f, v, at);
   } finally {
     releaseQuietly(info);
   }
@@ -97,7 +111,7 @@ export function writeFrom(fd: number, source: unknown, position?: number | null)
   const info = getBuffer(source, BufferFlags.FULL_RO);
   try {
     const v = placedFromInfo(info);
-    return syncTransfer(true, f, isArrayBuffer(v.buffer) ? v : toContiguousBytes(v, false), at);
+    return isArrayBuffer(v.buffer) ? syncTransfer(true, f, v, at) : sharedTransfer(true, f, v, at);
   } finally {
     releaseQuietly(info);
   }

@@ -2,7 +2,9 @@
 // each chunk in as it arrives; receiveInto reads straight into memory this
 // package owns through the socket's onread option.
 import type { Readable } from 'node:stream';
-import { releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import type { Placed } from '../layout/layout';
+import { moveChunk } from './chunks';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { BufferError, invalidArgType } from '../errors';
@@ -23,24 +25,41 @@ function attached(info: BufferInfo): boolean {
   return holdsRange(info.buffer, info.byteOffset, info.len);
 }
 
+/** One past the highest byte the items of `v` touch: what must stay attached. */
+function extentEnd(v: Placed): number {
+  let end = v.byteOffset + v.itemsize;
+  for (let d = 0; d < v.ndim; d++) end += Math.max(0, (v.shape[d]! - 1) * v.strides[d]!);
+  return end;
+}
+
 /**
- * Fills the C-contiguous writable `view` from a Readable stream or socket.
+ * Fills the writable `view` (strided views included, in C order) from a
+ * Readable stream or socket.
  * Resolves with the bytes read when the view is full (extra data is put
  * back with `unshift` and the stream paused) or at the end of the stream.
- * Each chunk is copied into the view when it arrives, so the target may be
- * any memory; if it is detached meanwhile (a forced close, a transfer), the
- * promise rejects with ERR_BUFFER_RELEASED, the stream is paused and the
- * chunk put back.
+ * Each chunk is copied into the view when it arrives (scattered into its
+ * runs, one native call per chunk, when the view is not contiguous), so the
+ * target may be any memory; if it is detached meanwhile (a forced close, a
+ * transfer), the promise rejects with ERR_BUFFER_RELEASED, the stream is
+ * paused and the chunk put back.
  * @throws {TypeError} ERR_INVALID_ARG_TYPE when stream is not a Readable, or view not an exporter.
- * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only view, ERR_BUFFER_NOT_C_CONTIGUOUS for a
- *   strided one; ERR_BUFFER_RELEASED (as a rejection) when it is detached meanwhile.
+ * @throws {BufferError} ERR_BUFFER_NOT_WRITABLE for a read-only view; ERR_BUFFER_RELEASED (as a
+ *   rejection) when it is detached meanwhile.
  */
 export function readIntoStream(stream: Readable, view: unknown): Promise<number> {
   if (typeof stream !== 'object' || stream === null || typeof (stream as Readable).on !== 'function') {
     throw invalidArgType('stream', 'a Readable stream or net.Socket', stream);
   }
-  const info = getBuffer(view, BufferFlags.CONTIG);
-  const target = privateView(info.buffer, info.byteOffset, info.len);
+  const info = getBuffer(view, BufferFlags.STRIDED);
+  let v: Placed;
+  try {
+    v = placedFromInfo(info);
+  } catch (error) {
+    releaseQuietly(info);
+    throw error;
+  }
+  const target = v.cContiguous ? privateView(info.buffer, info.byteOffset, info.len) : null;
+  const end = v.len === 0 ? 0 : extentEnd(v);
   return new Promise<number>((resolve, reject) => {
     let filled = 0;
     let settled = false;
@@ -65,17 +84,17 @@ export function readIntoStream(stream: Readable, view: unknown): Promise<number>
           finish({ error: new BufferError('ERR_BUFFER_INVALID_EXPORT', 'the stream delivers strings; remove its encoding') });
           return;
         }
-        if (!attached(info)) {
+        if (!holdsRange(info.buffer, 0, end)) {
           stream.pause();
           stream.unshift(chunk);
           finish({ error: targetGone('readIntoStream') });
           return;
         }
-        const room = target.length - filled;
-        const take = Math.min(room, chunk.length);
-        copyInto(target, chunk.subarray(0, take), filled);
+        const take = Math.min(v.len - filled, chunk.length);
+        if (target !== null) copyInto(target, chunk.subarray(0, take), filled);
+        else moveChunk(v, filled, chunk.subarray(0, take), false);
         filled += take;
-        if (filled === target.length) {
+        if (filled === v.len) {
           stream.pause();
           if (take < chunk.length) stream.unshift(chunk.subarray(take));
           finish();
@@ -86,7 +105,7 @@ export function readIntoStream(stream: Readable, view: unknown): Promise<number>
     };
     const onEnd = (): void => finish();
     const onError = (error: Error): void => finish({ error });
-    if (target.length === 0) {
+    if (v.len === 0) {
       finish();
       return;
     }

@@ -1,85 +1,135 @@
-// Stream writes over exporters: every contiguous run of a view is written
-// without copying (reads into a view are in receive.ts).
+// Stream writes over exporters: long contiguous runs of a view are written
+// without copying, short ones gathered in bounded chunks (reads into a view
+// are in receive.ts).
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import type { Writable } from 'node:stream';
-import { placedFromInfo, releaseQuietly } from '../export/buffer-info';
+import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { invalidArgType } from '../errors';
 import type { Placed } from '../layout/layout';
-import { toContiguousBytes } from '../view/view-ops';
-import { copyInto, privateBytes, privateView } from '../internal/primordials';
+import { privateBytes, privateView } from '../internal/primordials';
 import { beginTransfer, endTransfer, isOwned } from './owned';
-import { native } from '../native';
+import { chunking, forEachRun, moveChunk, runOf } from './chunks';
 
-// Runs shorter than this are gathered into chunks of about STAGE bytes: a
-// write call per 4-byte item would cost far more than the copy.
-const MIN_RUN = 4096;
-const STAGE = 1 << 20;
-
-/**
- * The C-order contiguous runs of a layout as [byteOffset, length] pairs:
- * the walk of native/core/runs.h, one native call per buffer.
- */
-function runs(v: Placed): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  if (v.len === 0) return out;
-  const found = native.core.runs(v.shape, v.strides, v.itemsize);
-  const run = found[0]!;
-  for (let i = 1; i < found.length; i++) out.push([v.byteOffset + found[i]!, run]);
+/** Views of the memory itself, one per run: for memory this package owns, in long runs. */
+function views(v: Placed): Uint8Array[] {
+  if (v.cContiguous) return v.len === 0 ? [] : [privateView(v.buffer, v.byteOffset, v.len)];
+  const out: Uint8Array[] = [];
+  forEachRun(v, (offset, bytes) => out.push(privateView(v.buffer, offset, bytes)));
   return out;
 }
 
-/** The pieces to write, in order: views of the memory (long runs) or gathered copies (short runs). */
-function pieces(v: Placed, owned: boolean): Uint8Array[] {
-  const r = v.cContiguous ? [[v.byteOffset, v.len] as [number, number]] : runs(v);
-  if (r.length === 0) return [];
-  const long = r[0]![1] >= MIN_RUN || v.cContiguous;
-  if (long && owned) return r.map(([o, n]) => privateView(v.buffer, o, n));
-  if (long) return staged(v, r);
-  // Short runs: gather slices along the first axis into bounded chunks.
-  const slice = v.len / v.shape[0]!;
-  const per = Math.max(1, Math.floor(STAGE / slice));
+/**
+ * Copies of the items of `v` in private chunks: memory this package cannot
+ * keep alive (a plain ArrayBuffer can be transferred away, and freed,
+ * while libuv still has the write queued) never reaches the socket itself.
+ */
+function staged(v: Placed): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < v.shape[0]!; i += per) {
-    const g = Math.min(per, v.shape[0]! - i);
-    const shape = [g, ...v.shape.slice(1)];
-    const len = g * slice;
-    out.push(
-      toContiguousBytes(
-        { ...v, byteOffset: v.byteOffset + i * v.strides[0]!, shape, len, cContiguous: false, fContiguous: false },
-        false,
-      ),
-    );
+  for (let from = 0; from < v.len; from += chunking.size) {
+    const chunk = privateBytes(Math.min(chunking.size, v.len - from));
+    moveChunk(v, from, chunk, true);
+    out.push(chunk);
   }
   return out;
 }
 
+// Gathered chunks handed to the stream and not yet written: two keep the
+// socket busy while the next is gathered, and bound the memory.
+const CHUNKS_QUEUED = 2;
+
 /**
- * Copies of the runs `r` of `v` in private chunks of at most STAGE bytes:
- * memory this package cannot keep alive (a plain ArrayBuffer can be
- * transferred away, and freed, while libuv still has the write queued)
- * never reaches the socket itself.
+ * Short runs of memory this package owns: gathered a chunk at a time as the
+ * stream takes them, so the extra memory is two chunks whatever the size of
+ * the view. The export is held, and a close refused, until the last chunk
+ * was gathered and written.
  */
-function staged(v: Placed, r: Array<[number, number]>): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let left = v.len;
-  let chunk: Uint8Array | null = null;
-  let at = 0;
-  for (const [o, n] of r) {
-    for (let done = 0; done < n;) {
-      if (chunk === null || at === chunk.length) {
-        chunk = privateBytes(Math.min(STAGE, left));
-        at = 0;
-        out.push(chunk);
+function writeGathered(stream: Writable, info: BufferInfo, v: Placed): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let from = 0;
+    let queued = 0;
+    let failure: { error: unknown } | null = null;
+    let settled = false;
+    let pumping = false;
+    // A socket or file stream is done with a chunk once its write callback
+    // ran (the kernel has the bytes), so its chunks are reused: memory
+    // stays two chunks even before a GC. Any other Writable may keep the
+    // chunks it was given (a PassThrough hands them to its reader).
+    const spare: Uint8Array[] | null = stream instanceof net.Socket || stream instanceof fs.WriteStream ? [] : null;
+    beginTransfer(info.buffer);
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      try {
+        if (watching) stream.off('close', onClose);
+      } catch {
+        // A listener left behind finds the promise settled and does nothing.
       }
-      const take = Math.min(n - done, chunk.length - at);
-      copyInto(chunk, privateView(v.buffer, o + done, take), at);
-      at += take;
-      done += take;
-      left -= take;
+      endTransfer(info.buffer);
+      releaseQuietly(info);
+      if (failure !== null) reject(failure.error);
+      else resolve(v.len);
+    };
+    // A stream destroyed while a write is under way may never call it back;
+    // the chunks are copies, so its 'close' can end the wait safely.
+    const onClose = (): void => {
+      if (failure === null) {
+        const error = (stream as { errored?: unknown }).errored;
+        failure = {
+          error:
+            error ??
+            Object.assign(new Error('the stream closed before writeView had written every chunk'), {
+              code: 'ERR_STREAM_PREMATURE_CLOSE',
+            }),
+        };
+      }
+      settle();
+    };
+    const watching = typeof stream.once === 'function' && typeof stream.off === 'function';
+    const pump = (): void => {
+      if (pumping || settled) return;
+      pumping = true;
+      try {
+        while (failure === null && from < v.len && queued < CHUNKS_QUEUED) {
+          const bytes = Math.min(chunking.size, v.len - from);
+          const block = spare?.pop() ?? privateBytes(Math.min(chunking.size, v.len));
+          const chunk = block.subarray(0, bytes);
+          moveChunk(v, from, chunk, true);
+          from += bytes;
+          queued++;
+          try {
+            stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, bytes), (error?: Error | null) => {
+              if (!error) spare?.push(block);
+              done(error);
+            });
+          } catch (error) {
+            // A throwing write() took no callback.
+            queued--;
+            throw error;
+          }
+        }
+      } catch (error) {
+        if (failure === null) failure = { error };
+      } finally {
+        pumping = false;
+      }
+      // The chunks are copies: after a failure nothing reads the memory any more.
+      if (failure !== null || (queued === 0 && from >= v.len)) settle();
+    };
+    const done = (error?: Error | null): void => {
+      queued--;
+      if (error && failure === null) failure = { error };
+      pump();
+    };
+    try {
+      if (watching) stream.once('close', onClose);
+    } catch (error) {
+      failure = { error };
     }
-  }
-  return out;
+    pump();
+  });
 }
 
 /**
@@ -91,8 +141,11 @@ function staged(v: Placed, r: Array<[number, number]>): Uint8Array[] {
  * until the last write has completed. Any other memory (a plain
  * ArrayBuffer or SharedArrayBuffer) is copied at the call into private
  * chunks of at most 1 MiB, and the export released at once: the caller
- * may change or transfer it as soon as writeView returns. Runs shorter than
- * 4 KiB are gathered into 1 MiB chunks in either case.
+ * may change or transfer it as soon as writeView returns. Owned memory in
+ * runs shorter than 64 KiB (a transpose, every other item) is gathered
+ * into 1 MiB chunks as the stream takes them, at most two queued at a time,
+ * so the extra memory stays bounded whatever the size of the view; its
+ * export is held the same way until the last chunk is written.
  * @returns a promise of the bytes written.
  * @throws {TypeError} ERR_INVALID_ARG_TYPE when stream is not a Writable, or view not an exporter.
  * @throws {BufferError} ERR_BUFFER_RELEASED for a released view or closed owner.
@@ -105,7 +158,9 @@ export function writeView(stream: Writable, view: unknown): Promise<number> {
   const owned = isOwned(info.buffer);
   let parts: Uint8Array[];
   try {
-    parts = pieces(placedFromInfo(info), owned);
+    const v = placedFromInfo(info);
+    if (owned && v.len > 0 && !v.cContiguous && runOf(v).run < chunking.longRun) return writeGathered(stream, info, v);
+    parts = owned ? views(v) : staged(v);
   } catch (error) {
     releaseQuietly(info);
     throw error;

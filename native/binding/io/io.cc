@@ -1,6 +1,7 @@
 #include "binding/io/io.h"
 
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "binding/convert.h"
@@ -10,6 +11,7 @@
 #include "core/buffer_view.h"
 #include "core/copy.h"
 #include "core/layout.h"
+#include "core/run_cursor.h"
 
 namespace bp::binding {
 namespace {
@@ -77,11 +79,11 @@ class TransferWorker : public Napi::AsyncWorker {
       throw CodedError(Env(), ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
                        "out of memory for a private copy of the memory");
     const int ndim = static_cast<int>(t_.shape.size());
-    packed_.resize(static_cast<size_t>(ndim));
+    std::vector<int64_t> packed(static_cast<size_t>(ndim));
     (void)FillContiguousStrides(ndim, t_.shape.data(), t_.itemsize, 'C',
-                                packed_.data());
+                                packed.data());
     if (t_.write) {
-      (void)CopyItems(StridedRef{stage_, packed_.data()},
+      (void)CopyItems(StridedRef{stage_, packed.data()},
                       StridedRef{t_.base, t_.strides.data()}, t_.shape.data(),
                       ndim, t_.itemsize);
     } else {
@@ -143,9 +145,8 @@ class TransferWorker : public Napi::AsyncWorker {
              .ok()) {
       return false;
     }
-    ScatterPrefix(static_cast<char*>(ab.Data()) + offset_, t_.shape.data(),
-                  t_.strides.data(), v.ndim, t_.itemsize, stage_,
-                  packed_.data(), t_.done, len_);
+    ScatterPrefix(static_cast<char*>(ab.Data()) + offset_, v.shape, v.strides,
+                  v.ndim, t_.itemsize, stage_, t_.done);
     return true;
   }
 
@@ -153,7 +154,6 @@ class TransferWorker : public Napi::AsyncWorker {
   int64_t len_;
   Block* pin_ = nullptr;
   char* stage_ = nullptr;
-  std::vector<int64_t> packed_;
   int64_t offset_ = 0;
   Napi::Reference<Napi::ArrayBuffer> target_;
   Napi::ObjectReference keep_;
@@ -175,12 +175,80 @@ Napi::Value TransferAsync(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The memory of an ArrayBuffer argument; SharedArrayBuffers take the
+// facade's JavaScript path (src/io/chunks.ts).
+Napi::ArrayBuffer ArrayBufferArg(const Napi::Value& value, const char* what) {
+  if (!value.IsArrayBuffer()) {
+    throw CodedError(value.Env(), ErrorKind::kTypeError, "ERR_INVALID_ARG_TYPE",
+                     std::string(what) + " must be an ArrayBuffer");
+  }
+  return value.As<Napi::ArrayBuffer>();
+}
+
+// gather(arrayBuffer, byteOffset, shape, strides, itemsize, from, chunk,
+// chunkOffset, n) and scatter(same): moves bytes [from, from + n) of the
+// layout's C-order image to or from chunk[chunkOffset...], through a
+// cursor that resumes at `from`, and returns the bytes moved (fewer only at
+// the end). Both spans are validated here, so no JavaScript value can make
+// the copy leave either buffer. One call per chunk, never per run.
+Napi::Value MoveChunk(const Napi::CallbackInfo& info, bool gather) {
+  Napi::Env env = info.Env();
+  // Values that can run JavaScript first; the memory pointers last.
+  const int64_t offset = ToInt64(info[1]);
+  std::vector<int64_t> shape = ToInt64Vector(info[2]);
+  std::vector<int64_t> strides = ToInt64Vector(info[3]);
+  const int64_t itemsize = ToInt64(info[4]);
+  const int64_t from = ToInt64(info[5]);
+  const int64_t chunk_offset = ToInt64(info[7]);
+  const int64_t n = ToInt64(info[8]);
+  Napi::ArrayBuffer ab = ArrayBufferArg(info[0], "the memory");
+  Napi::ArrayBuffer chunk = ArrayBufferArg(info[6], "the chunk");
+  if (shape.size() != strides.size()) {
+    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
+                     "shape and strides differ in length");
+  }
+  BufferView v;
+  v.itemsize = itemsize;
+  v.ndim = static_cast<int>(shape.size());
+  static const int64_t kNone[1] = {0};
+  v.shape = shape.empty() ? kNone : shape.data();
+  v.strides = strides.empty() ? kNone : strides.data();
+  Status status =
+      ValidateLayout(&v, offset, static_cast<int64_t>(ab.ByteLength()));
+  if (!status.ok()) ThrowStatus(env, status);
+  const int64_t chunk_len = static_cast<int64_t>(chunk.ByteLength());
+  if (from < 0 || from > v.len || n < 0 || chunk_offset < 0 ||
+      chunk_offset > chunk_len || n > chunk_len - chunk_offset) {
+    throw CodedError(env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
+                     "the chunk span lies outside the chunk or the position "
+                     "outside the items");
+  }
+  if (v.len == 0 || n == 0) return Napi::Number::New(env, 0);
+  RunCursor cursor(v.ndim, v.shape, v.strides, itemsize);
+  cursor.Seek(from);
+  char* base = static_cast<char*>(ab.Data()) + offset;
+  char* span = static_cast<char*>(chunk.Data()) + chunk_offset;
+  const int64_t moved =
+      gather ? cursor.Gather(base, span, n) : cursor.Scatter(base, span, n);
+  return Napi::Number::New(env, static_cast<double>(moved));
+}
+
+Napi::Value GatherJs(const Napi::CallbackInfo& info) {
+  return MoveChunk(info, true);
+}
+
+Napi::Value ScatterJs(const Napi::CallbackInfo& info) {
+  return MoveChunk(info, false);
+}
+
 }  // namespace
 
 Napi::Object InitIo(Napi::Env env) {
   Napi::Object io = Napi::Object::New(env);
   io.Set("transfer", Napi::Function::New(env, TransferSync));
   io.Set("transferAsync", Napi::Function::New(env, TransferAsync));
+  io.Set("gather", Napi::Function::New(env, GatherJs));
+  io.Set("scatter", Napi::Function::New(env, ScatterJs));
   return io;
 }
 

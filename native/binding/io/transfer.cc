@@ -11,6 +11,7 @@
 #include "core/buffer_view.h"
 #include "core/copy.h"
 #include "core/layout.h"
+#include "core/run_cursor.h"
 #include "core/runs.h"
 
 namespace bp::binding {
@@ -79,41 +80,29 @@ void TransferRuns(Transfer* t) {
   if (t->error == 0 && !eof) TransferIovecs(t, iov, &eof);
 }
 
-// Short runs: move whole slices along the first axis through a bounded
-// staging buffer with the copy kernel.
+// Short runs: through a bounded staging buffer, walked by a cursor that
+// hands whole blocks of rows to the copy kernel and resumes mid-run.
 void TransferStaged(Transfer* t) {
   const int ndim = static_cast<int>(t->shape.size());
-  int64_t slice = t->itemsize;
-  for (int d = 1; d < ndim; d++) slice *= t->shape[d];
-  const int64_t per = slice >= kStageBytes ? 1 : kStageBytes / slice;
-  const int64_t rows = ndim == 0 ? 1 : t->shape[0];
-  char* stage =
-      static_cast<char*>(std::malloc(static_cast<size_t>(per * slice)));
+  RunCursor cursor(ndim, t->shape.data(), t->strides.data(), t->itemsize);
+  const int64_t size =
+      cursor.length() < kStageBytes ? cursor.length() : kStageBytes;
+  char* stage = static_cast<char*>(std::malloc(static_cast<size_t>(size)));
   if (stage == nullptr) {
     t->error = ENOMEM;
     t->syscall = "malloc";
     return;
   }
-  std::vector<int64_t> sub_shape = t->shape;
-  std::vector<int64_t> packed(static_cast<size_t>(ndim));
   bool eof = false;
-  for (int64_t r0 = 0; r0 < rows && !eof && t->error == 0; r0 += per) {
-    sub_shape[0] = rows - r0 < per ? rows - r0 : per;
-    // Cannot overflow: the whole layout was validated.
-    (void)FillContiguousStrides(ndim, sub_shape.data(), t->itemsize, 'C',
-                                packed.data());
-    char* at = t->base + r0 * t->strides[0];
-    const int64_t bytes = sub_shape[0] * slice;
+  while (cursor.position() < cursor.length() && !eof) {
     if (t->write) {
-      (void)CopyItems(StridedRef{stage, packed.data()},
-                      StridedRef{at, t->strides.data()}, sub_shape.data(), ndim,
-                      t->itemsize);
-      TransferContiguous(t, stage, bytes, &eof);
+      const int64_t n = cursor.Gather(t->base, stage, size);
+      if (!TransferContiguous(t, stage, n, &eof)) break;
     } else {
+      const int64_t left = cursor.length() - cursor.position();
       const int64_t before = t->done;
-      if (!TransferContiguous(t, stage, bytes, &eof)) break;
-      ScatterPrefix(at, sub_shape.data(), t->strides.data(), ndim, t->itemsize,
-                    stage, packed.data(), t->done - before, bytes);
+      if (!TransferContiguous(t, stage, left < size ? left : size, &eof)) break;
+      cursor.Scatter(t->base, stage, t->done - before);
     }
   }
   std::free(stage);
@@ -151,24 +140,9 @@ bool TransferContiguous(Transfer* t, char* p, int64_t n, bool* eof) {
 }
 
 void ScatterPrefix(char* base, const int64_t* shape, const int64_t* strides,
-                   int ndim, int64_t itemsize, const char* src,
-                   const int64_t* packed, int64_t bytes, int64_t len) {
-  if (bytes == len) {
-    (void)CopyItems(StridedRef{base, strides},
-                    StridedRef{const_cast<char*>(src), packed}, shape, ndim,
-                    itemsize);
-    return;
-  }
-  std::vector<int64_t> index(static_cast<size_t>(ndim), 0);
-  for (int64_t at = 0; at < bytes; at += itemsize) {
-    char* p = base;
-    for (int d = 0; d < ndim; d++) p += index[d] * strides[d];
-    std::memcpy(
-        p, src + at,
-        static_cast<size_t>(bytes - at < itemsize ? bytes - at : itemsize));
-    int d = ndim - 1;
-    while (d >= 0 && ++index[d] == shape[d]) index[d--] = 0;
-  }
+                   int ndim, int64_t itemsize, const char* src, int64_t bytes) {
+  RunCursor cursor(ndim, shape, strides, itemsize);
+  (void)cursor.Scatter(base, src, bytes);
 }
 
 void RunTransfer(Transfer* t) {

@@ -33,14 +33,13 @@ void RunTransfer(Transfer* t);
 // early only at EOF (reads). Returns false on error (t->error set).
 bool TransferContiguous(Transfer* t, char* p, int64_t n, bool* eof);
 
-// Stores the first `bytes` bytes of `src` (items in C order, packed with
-// `packed` strides) into the items of a strided layout: the bytes a read
+// Stores the first `bytes` bytes of `src` (items in C order, packed) into
+// the items of a strided layout: the bytes a read
 // returned, all of them. A read that ends inside an item (EOF) stores that
 // item's first bytes too, as a read into contiguous memory would, so the
 // count returned is always the count stored.
 void ScatterPrefix(char* base, const int64_t* shape, const int64_t* strides,
-                   int ndim, int64_t itemsize, const char* src,
-                   const int64_t* packed, int64_t bytes, int64_t len);
+                   int ndim, int64_t itemsize, const char* src, int64_t bytes);
 
 }  // namespace bp::binding
 
