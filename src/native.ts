@@ -89,6 +89,19 @@ export type TransferArgs = [
   position: number,
 ];
 
+/** io.gather/io.scatter: a layout over `buffer`, the byte to start at, and the chunk. */
+export type ChunkMoveArgs = [
+  buffer: ArrayBuffer,
+  byteOffset: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  itemsize: number,
+  from: number,
+  chunk: ArrayBuffer,
+  chunkOffset: number,
+  n: number,
+];
+
 export interface NativeBinding {
   readonly core: {
     parseFormat(format: string): NativeFormat;
@@ -96,8 +109,6 @@ export interface NativeBinding {
     negotiate(layout: NativeLayoutInput, flags: number): NativeNegotiated;
     isContiguous(layout: NativeLayoutInput, order: string): boolean;
     fillContiguousStrides(shape: readonly number[], itemsize: number, order: string): number[];
-    /** The C-order runs of a valid layout: [bytes per run, offset of each run from item 0...]. */
-    runs(shape: readonly number[], strides: readonly number[], itemsize: number): Float64Array;
     /** Bytes of an [h, w, c] image (any strides) as floats x * scale[c] + shift[c], planar (NCHW) or interleaved. */
     normalizeImage(
       src: ArrayBuffer,
@@ -150,6 +161,9 @@ export interface NativeBinding {
     releaseViewMirror(view: object): void;
   };
   readonly io: {
+    /** Copies `n` bytes of a layout's C-order bytes, from byte `from`, into (gather) or out of (scatter) `chunk`. */
+    gather(...args: ChunkMoveArgs): number;
+    scatter(...args: ChunkMoveArgs): number;
     transfer(...args: TransferArgs): number;
     transferAsync(...args: [...TransferArgs, keep: object, callback: (error: Error | null, bytes?: number) => void]): void;
   };

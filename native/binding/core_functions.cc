@@ -14,7 +14,6 @@
 #include "core/layout.h"
 #include "core/negotiate.h"
 #include "core/normalize.h"
-#include "core/runs.h"
 
 namespace bp::binding {
 namespace {
@@ -153,38 +152,6 @@ Napi::Value FillContiguousStridesJs(const Napi::CallbackInfo& info) {
                             order.empty() ? 'C' : order[0], strides.data());
   if (!status.ok()) ThrowStatus(env, status);
   return FromInt64(env, strides.data(), ndim);
-}
-
-// runs(shape, strides, itemsize) -> Float64Array [bytes per run, then the
-// offset of each run from item [0,...,0]]: the C-order runs of a validated
-// layout (core/runs.h), in one call per buffer (src/io/streams.ts).
-Napi::Value RunsJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const std::vector<int64_t> shape = ToInt64Vector(info[0]);
-  const std::vector<int64_t> strides = ToInt64Vector(info[1]);
-  const int64_t itemsize = ToInt64(info[2]);
-  const int ndim = static_cast<int>(shape.size());
-  int64_t len = 0;
-  if (strides.size() != shape.size() || itemsize < 1 ||
-      !ComputeLength(ndim, shape.data(), itemsize, &len).ok()) {
-    throw CodedError(env, ErrorKind::kError, "ERR_BUFFER_INVALID_LAYOUT",
-                     "runs: not a valid layout");
-  }
-  int outer = 0;
-  const int64_t run =
-      RunLength(ndim, shape.data(), strides.data(), itemsize, &outer);
-  int64_t count = len == 0 ? 0 : 1;
-  for (int d = 0; d < outer; d++) count *= shape[d];
-  Napi::Float64Array out =
-      Napi::Float64Array::New(env, static_cast<size_t>(count) + 1);
-  double* at = out.Data();
-  *at++ = static_cast<double>(run);
-  ForEachRun(ndim, shape.data(), strides.data(), itemsize,
-             [&](int64_t offset, int64_t) {
-               *at++ = static_cast<double>(offset);
-               return true;
-             });
-  return out;
 }
 
 // The memory of an ArrayBuffer, for a copy: refuses anything else
@@ -326,7 +293,6 @@ Napi::Object InitCoreFunctions(Napi::Env env) {
            Napi::Function::New(env, FillContiguousStridesJs));
   core.Set("copyItems", Napi::Function::New(env, CopyItemsJs));
   core.Set("aliasOffset", Napi::Function::New(env, AliasOffsetJs));
-  core.Set("runs", Napi::Function::New(env, RunsJs));
   core.Set("normalizeImage", Napi::Function::New(env, NormalizeImageJs));
   return core;
 }

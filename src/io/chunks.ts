@@ -7,20 +7,9 @@ import { isArrayBuffer } from 'node:util/types';
 import type { Placed } from '../layout/layout';
 import { callNative } from '../errors';
 import { copyInto, privateView } from '../internal/primordials';
-import { native } from '../native';
+import { native, type ChunkMoveArgs } from '../native';
 
-type MoveArgs = [
-  buffer: ArrayBuffer,
-  byteOffset: number,
-  shape: readonly number[],
-  strides: readonly number[],
-  itemsize: number,
-  from: number,
-  chunk: ArrayBuffer,
-  chunkOffset: number,
-  n: number,
-];
-const io = native.io as unknown as { gather(...args: MoveArgs): number; scatter(...args: MoveArgs): number };
+const io = native.io;
 
 /**
  * Sizes the I/O functions work in; internal, and changed only by tests, so
@@ -51,7 +40,7 @@ export function runOf(v: Placed): { run: number; outer: number } {
  */
 export function moveChunk(v: Placed, from: number, chunk: Uint8Array, gather: boolean): number {
   if (isArrayBuffer(v.buffer) && isArrayBuffer(chunk.buffer)) {
-    const args: MoveArgs = [
+    const args: ChunkMoveArgs = [
       v.buffer,
       v.byteOffset,
       v.shape,
