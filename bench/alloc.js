@@ -105,7 +105,9 @@ function arrayBufferBurstCase(name, size, burst, iterations) {
 function memory(label) {
   const rss = process.memoryUsage().rss;
   const s = nativeMemoryStats();
-  console.log(`${label}: rss ${fmtBytes(rss)}, native live blocks ${s.liveBlocks} (${fmtBytes(s.liveBytes)}), freed ${s.freedBlocks}`);
+  console.log(
+    `${label}: rss ${fmtBytes(rss)}, native live blocks ${s.liveBlocks} (${fmtBytes(s.liveBytes)}), freed ${s.freedBlocks}`,
+  );
   return rss;
 }
 

@@ -32,7 +32,16 @@ module.exports = function benchCapi({ quick = false } = {}) {
   consumer.benchTypedArrayInfo(f32, n / 10);
   consumer.benchGetBuffer(f32, n / 10, BufferFlags.FULL_RO);
 
-  const samples = { info: [], held: [], simple: [], fullRo: [], borrowed: [], ratioSimple: [], ratioFullRo: [], ratioBorrowed: [] };
+  const samples = {
+    info: [],
+    held: [],
+    simple: [],
+    fullRo: [],
+    borrowed: [],
+    ratioSimple: [],
+    ratioFullRo: [],
+    ratioBorrowed: [],
+  };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-bench-capi-'));
   fs.writeFileSync(path.join(dir, 'f'), Buffer.alloc(4096));
   const own = {
@@ -69,7 +78,11 @@ module.exports = function benchCapi({ quick = false } = {}) {
   row('  + napi_create_reference/napi_delete_reference (the baseline)', median(samples.held), '1.00x');
   row('get_buffer(BP_SIMPLE) + release (Float32Array)', median(samples.simple), `${median(samples.ratioSimple).toFixed(2)}x`);
   row('get_buffer(BP_FULL_RO) + release (Float32Array)', median(samples.fullRo), `${median(samples.ratioFullRo).toFixed(2)}x`);
-  row('get_buffer_borrowed(BP_SIMPLE) + release, vs info alone', median(samples.borrowed), `${median(samples.ratioBorrowed).toFixed(2)}x`);
+  row(
+    'get_buffer_borrowed(BP_SIMPLE) + release, vs info alone',
+    median(samples.borrowed),
+    `${median(samples.ratioBorrowed).toFixed(2)}x`,
+  );
   console.log('own exporters, get_buffer(BP_FULL_RO) + release, against the Float32Array FULL_RO row (target <= 3x):');
   for (const [k, ratio] of Object.entries(ownRatios)) row(`  ${k}`, ratio * median(samples.fullRo), `${ratio.toFixed(2)}x`);
   const ratioSimple = Math.round(median(samples.ratioSimple) * 100) / 100;

@@ -64,7 +64,9 @@ function benchExporters({ quick = false } = {}) {
   const rows = compare([baseline, onNative, onProtocol], opts);
   printTable('3. (information) getBuffer on NativeBuffer and on a protocol exporter', rows);
   for (const r of rows.slice(1)) {
-    console.log(`  ${r.name}: ${(r.nsPerOp / rows[0].nsPerOp).toFixed(2)}x baseline (paired ${pairedRatio(r, rows[0]).toFixed(2)}x)`);
+    console.log(
+      `  ${r.name}: ${(r.nsPerOp / rows[0].nsPerOp).toFixed(2)}x baseline (paired ${pairedRatio(r, rows[0]).toFixed(2)}x)`,
+    );
   }
   if (nb.exports !== 0) throw new Error(`NativeBuffer still has ${nb.exports} exports`);
   nb.close();

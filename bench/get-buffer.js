@@ -146,8 +146,12 @@ function benchGetBuffer({ quick = false } = {}) {
   const pairedFull = pairedRatio(target[1], target[0]);
   const pairedSimple = pairedRatio(target[2], target[0]);
   const verdict = (r) => (r <= 3 ? 'MET' : 'MISSED');
-  console.log(`ratio FULL_RO / baseline = ${ratioFull.toFixed(2)}x (paired batches: ${pairedFull.toFixed(2)}x)   target <= 3x: ${verdict(ratioFull)}`);
-  console.log(`ratio SIMPLE  / baseline = ${ratioSimple.toFixed(2)}x (paired batches: ${pairedSimple.toFixed(2)}x)   target <= 3x: ${verdict(ratioSimple)}`);
+  console.log(
+    `ratio FULL_RO / baseline = ${ratioFull.toFixed(2)}x (paired batches: ${pairedFull.toFixed(2)}x)   target <= 3x: ${verdict(ratioFull)}`,
+  );
+  console.log(
+    `ratio SIMPLE  / baseline = ${ratioSimple.toFixed(2)}x (paired batches: ${pairedSimple.toFixed(2)}x)   target <= 3x: ${verdict(ratioSimple)}`,
+  );
 
   const info = compare([baseline, fromTypedArray, onPooledBuffer, onArrayBuffer, onDataView, fullRoExplicit], opts);
   printTable('1b. (information) other built-in exporters; getBuffer now polymorphic', info);

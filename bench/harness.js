@@ -179,7 +179,9 @@ function printTable(title, rows) {
   console.log(`${'case'.padEnd(w)}  ${'ns/op'.padStart(12)}  ${'min..max of batches'.padStart(24)}  ${'ops/batch'.padStart(9)}`);
   for (const r of rows) {
     const spread = `${fmtNs(r.min)}..${fmtNs(r.max)}`;
-    console.log(`${r.name.padEnd(w)}  ${r.nsPerOp.toFixed(1).padStart(12)}  ${spread.padStart(24)}  ${String(r.opsPerBatch).padStart(9)}`);
+    console.log(
+      `${r.name.padEnd(w)}  ${r.nsPerOp.toFixed(1).padStart(12)}  ${spread.padStart(24)}  ${String(r.opsPerBatch).padStart(9)}`,
+    );
   }
 }
 

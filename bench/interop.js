@@ -61,7 +61,7 @@ module.exports = async function benchInterop({ quick = false } = {}) {
   for (const [name, make] of Object.entries(cases)) {
     const small = make(0);
     const large = make(1);
-    for (let w = 0; w < 3; w++) timeOnce(small, reps / 10), timeOnce(large, reps / 10);
+    for (let w = 0; w < 3; w++) (timeOnce(small, reps / 10), timeOnce(large, reps / 10));
     // Interleaved, so that JIT tiers and GC land on both sizes alike.
     const times = { s: [], l: [] };
     for (let r = 0; r < 7; r++) {
@@ -82,7 +82,9 @@ module.exports = async function benchInterop({ quick = false } = {}) {
   const w = 1024;
   const pixels = Buffer.alloc(h * w * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7) & 255;
-  const png = await sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+  const png = await sharp(pixels, { raw: { width: w, height: h, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
   const rounds = quick ? 3 : 7;
   const viaViews = [];
   const viaSharp = [];
@@ -113,7 +115,12 @@ module.exports = async function benchInterop({ quick = false } = {}) {
     viaSharp.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (!outs.every((b, i) => b.equals(theirs[i]))) throw new Error('views and sharp disagree');
   }
-  const sharpTrip = { viewsMs: round(median(viaViews)), sharpMs: round(median(viaSharp)), ratio: round(median(viaViews) / median(viaSharp), 2), sameBytes: true };
+  const sharpTrip = {
+    viewsMs: round(median(viaViews)),
+    sharpMs: round(median(viaSharp)),
+    ratio: round(median(viaViews) / median(viaSharp), 2),
+    sameBytes: true,
+  };
   console.log(
     `sharp round trip, crop + flip + red channel of a 1024^2 PNG: through views ${sharpTrip.viewsMs} ms, ` +
       `with sharp's extract/flip/extractChannel ${sharpTrip.sharpMs} ms (${sharpTrip.ratio}x), same bytes`,
@@ -142,7 +149,11 @@ module.exports = async function benchInterop({ quick = false } = {}) {
   const memcpy = () => copySource.copy(copyTarget);
   const laps = { js: [], ours: [], memcpy: [] };
   for (let r = 0; r < (quick ? 5 : 15); r++) {
-    for (const [name, fn] of [['js', jsLoop], ['ours', ours], ['memcpy', memcpy]]) {
+    for (const [name, fn] of [
+      ['js', jsLoop],
+      ['ours', ours],
+      ['memcpy', memcpy],
+    ]) {
       const t0 = process.hrtime.bigint();
       fn();
       laps[name].push(Number(process.hrtime.bigint() - t0) / 1e6);

@@ -184,7 +184,7 @@ async function benchToList(ref, tmp, quick) {
       key: 'oneD',
       title: "4a. toList() of a 1e6-item 'd' view vs CPython memoryview(array('d')).tolist() (single calls, ms)",
       sides: [
-        { name: "memoryview(Float64Array[1e6]).toList()", js: { op: () => v1.toList(), check: sumList } },
+        { name: 'memoryview(Float64Array[1e6]).toList()', js: { op: () => v1.toList(), check: sumList } },
         { name: "CPython memoryview(array('d', 1e6)).tolist()", py: 'tolist-1d' },
       ],
     },
@@ -215,7 +215,13 @@ async function benchToList(ref, tmp, quick) {
     const target = g.key === 'oneD' ? `   target <= 1.0x: ${ratio <= 1 ? 'MET' : 'MISSED'}` : '';
     console.log(`ratio ours / CPython = ${ratio.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)${target}`);
     console.log(`  same items: ${same ? 'yes' : 'NO'} (sum in list order: ours ${rows[0].check}, CPython ${rows[1].check})`);
-    out[g.key] = { oursNs: round(rows[0].nsPerOp), pythonNs: round(rows[1].nsPerOp), ratio: round(ratio, 2), pairedRatio: round(paired, 2), sameItems: same };
+    out[g.key] = {
+      oursNs: round(rows[0].nsPerOp),
+      pythonNs: round(rows[1].nsPerOp),
+      ratio: round(ratio, 2),
+      pairedRatio: round(paired, 2),
+      sameItems: same,
+    };
   }
   for (const v of [v1, vs, v2]) v.release();
   const { oneD, ...info } = out;
@@ -250,11 +256,15 @@ async function benchToBytes(ref, quick) {
     if (n <= 1024) {
       const got = t.toBytes('C');
       const want = transposeBytes(f, n);
-      if (got.length !== want.length || !got.every((b, i) => b === want[i])) throw new Error(`toBytes('C') of the ${n}x${n} transpose is wrong`);
+      if (got.length !== want.length || !got.every((b, i) => b === want[i]))
+        throw new Error(`toBytes('C') of the ${n}x${n} transpose is wrong`);
     }
     const rows = await interleaved(
       [
-        { name: `memoryview(Float32Array(${n}*${n})).cast('B').cast('f', [${n}, ${n}]).T.toBytes('C')`, js: { op: () => t.toBytes('C'), check: (r) => r.length } },
+        {
+          name: `memoryview(Float32Array(${n}*${n})).cast('B').cast('f', [${n}, ${n}]).T.toBytes('C')`,
+          js: { op: () => t.toBytes('C'), check: (r) => r.length },
+        },
         { name: `np.ascontiguousarray(a.T).tobytes()  [float32 ${n}x${n}]`, py: `T${n}` },
         { name: `a.T.tobytes()  [one copy; information]`, py: `T${n}-direct` },
       ],
@@ -263,7 +273,9 @@ async function benchToBytes(ref, quick) {
     );
     const mbs = (ns) => nbytes / (ns / 1e9) / 1e6;
     const title =
-      n === 4096 ? `4b. toBytes('C') of a transposed ${n}x${n} 'f' view vs NumPy (${(nbytes / 2 ** 20).toFixed(0)} MiB; single calls)` : `4b. (information) the same at ${n}x${n}`;
+      n === 4096
+        ? `4b. toBytes('C') of a transposed ${n}x${n} 'f' view vs NumPy (${(nbytes / 2 ** 20).toFixed(0)} MiB; single calls)`
+        : `4b. (information) the same at ${n}x${n}`;
     printTimedTable(title, rows);
     const ratio = rows[0].nsPerOp / rows[1].nsPerOp;
     const paired = pairedRatio(rows[0], rows[1]);
@@ -459,8 +471,12 @@ function benchGet(quick) {
     printTable("4c. get(i, j) over a 1000x1000 'd' view vs scijs ndarray (one op = one row of 1000 items)", rows);
     const ratio = rows[1].nsPerOp / rows[0].nsPerOp;
     const paired = pairedRatio(rows[1], rows[0]);
-    console.log(`per item: ndarray ${perItem(rows[0]).toFixed(2)} ns, ours ${perItem(rows[1]).toFixed(2)} ns; whole 1e6 sweep: ${fmtNs(rows[0].nsPerOp * N)} vs ${fmtNs(rows[1].nsPerOp * N)}`);
-    console.log(`ratio ours / ndarray = ${ratio.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target <= 1.0x: ${ratio <= 1.0 ? 'MET' : 'MISSED'}`);
+    console.log(
+      `per item: ndarray ${perItem(rows[0]).toFixed(2)} ns, ours ${perItem(rows[1]).toFixed(2)} ns; whole 1e6 sweep: ${fmtNs(rows[0].nsPerOp * N)} vs ${fmtNs(rows[1].nsPerOp * N)}`,
+    );
+    console.log(
+      `ratio ours / ndarray = ${ratio.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x)   target <= 1.0x: ${ratio <= 1.0 ? 'MET' : 'MISSED'}`,
+    );
     const rows3 = compare([theirs3, ours3], opts);
     printTable("4c. get(i, j, k) over a [100, 100, 100] 'd' view vs scijs ndarray (one op = one line of 100 items)", rows3);
     const ratio3 = rows3[1].nsPerOp / rows3[0].nsPerOp;
@@ -489,9 +505,14 @@ function benchGet(quick) {
   const tRatio = trows[1].nsPerOp / trows[0].nsPerOp;
   const tPaired = pairedRatio(trows[1], trows[0]);
   const insideRatio = trows[3].nsPerOp / trows[2].nsPerOp;
-  for (const r of trows) console.log(`  ${r.name}: ${perItem(r).toFixed(3)} ns per item (${(r.nsPerOp / trows[0].nsPerOp).toFixed(2)}x plain)`);
-  console.log(`ratio typed() / plain = ${tRatio.toFixed(2)}x (paired batches: ${tPaired.toFixed(2)}x)   target the same speed (<= 1.05x): ${tRatio <= 1.05 ? 'MET' : 'MISSED'}`);
-  console.log(`  (information) made inside each op: typed() / new Float64Array(buffer) = ${insideRatio.toFixed(2)}x (paired ${pairedRatio(trows[3], trows[2]).toFixed(2)}x)`);
+  for (const r of trows)
+    console.log(`  ${r.name}: ${perItem(r).toFixed(3)} ns per item (${(r.nsPerOp / trows[0].nsPerOp).toFixed(2)}x plain)`);
+  console.log(
+    `ratio typed() / plain = ${tRatio.toFixed(2)}x (paired batches: ${tPaired.toFixed(2)}x)   target the same speed (<= 1.05x): ${tRatio <= 1.05 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `  (information) made inside each op: typed() / new Float64Array(buffer) = ${insideRatio.toFixed(2)}x (paired ${pairedRatio(trows[3], trows[2]).toFixed(2)}x)`,
+  );
   summary.typedLoop = {
     typedNsPerItem: round(perItem(trows[1]), 3),
     plainNsPerItem: round(perItem(trows[0]), 3),
@@ -530,7 +551,9 @@ function printTimedTable(title, rows) {
   console.log(`${'case'.padEnd(w)}  ${'median'.padStart(10)}  ${'min..max of calls'.padStart(22)}  ${'calls'.padStart(5)}`);
   for (const r of rows) {
     const spread = `${fmtNs(r.min)}..${fmtNs(r.max)}`;
-    console.log(`${r.name.padEnd(w)}  ${fmtNs(r.nsPerOp).padStart(10)}  ${spread.padStart(22)}  ${String(r.batches * r.opsPerBatch).padStart(5)}`);
+    console.log(
+      `${r.name.padEnd(w)}  ${fmtNs(r.nsPerOp).padStart(10)}  ${spread.padStart(22)}  ${String(r.batches * r.opsPerBatch).padStart(5)}`,
+    );
   }
 }
 
@@ -547,7 +570,9 @@ async function benchMemoryView({ quick = false } = {}) {
     } else {
       summary.python = ref.hello.python;
       summary.numpy = ref.hello.numpy;
-      console.log(`\n(reference: python3 ${ref.hello.python}, numpy ${ref.hello.numpy ?? 'not installed'}; ndarray ${ndarrayVersion ?? 'not installed'})`);
+      console.log(
+        `\n(reference: python3 ${ref.hello.python}, numpy ${ref.hello.numpy ?? 'not installed'}; ndarray ${ndarrayVersion ?? 'not installed'})`,
+      );
       summary.toList = await benchToList(ref, tmp, quick);
       if (ref.hello.numpy === null) {
         console.log('\n## 4b. toBytes() vs NumPy: skipped: numpy is not installed for python3');

@@ -25,9 +25,14 @@ async function main() {
   const cpus = os.cpus();
   console.log(
     `buffer-protocol bench: node ${process.version}, ${os.platform()}-${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? '?'}, ` +
-      `load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, gc: ${gcHow}${quick ? ', quick' : ''}`,
+      `load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}, gc: ${gcHow}${quick ? ', quick' : ''}`,
   );
-  console.log(`ns/op is the median of the batches; cases of one table run interleaved. hrtime pair overhead: ${timerOverhead()} ns`);
+  console.log(
+    `ns/op is the median of the batches; cases of one table run interleaved. hrtime pair overhead: ${timerOverhead()} ns`,
+  );
 
   const g = benchGetBuffer({ quick });
   const e = benchExporters({ quick });
@@ -60,7 +65,9 @@ async function main() {
     `memoryview get vs ndarray get: 2-D ${mv.get.ratio ?? '-'}x, 3-D ${mv.get.ratio3d ?? '-'}x, transposed ${mv.get.ratioTransposed ?? '-'}x ` +
       `(target <= 1.0x) -> ${verdict(mv.get)}`,
   );
-  console.log(`memoryview typed() loop vs plain Float64Array loop: ${mv.typedLoop.ratio}x (target the same, <= 1.05x) -> ${verdict(mv.typedLoop)}`);
+  console.log(
+    `memoryview typed() loop vs plain Float64Array loop: ${mv.typedLoop.ratio}x (target the same, <= 1.05x) -> ${verdict(mv.typedLoop)}`,
+  );
   const ioFile = io.fileBytes === 2 ** 30 ? '1 GiB' : `${io.fileBytes / 2 ** 20} MiB (scaled down: short of temp space)`;
   const fe = io.firstElement;
   console.log(

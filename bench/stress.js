@@ -77,7 +77,12 @@ async function main() {
     consumer.benchGetBuffer(f32, 1e6, 0x11c);
     consumer.benchGetBuffer(owned, 1e5, 0x11c);
     await settle();
-    results.capiCycles = { builtin: 1e6, facade: 1e5, rssGrowthMiB: Number(mib(process.memoryUsage().rss - rss)), exportsAfter: owned.exports };
+    results.capiCycles = {
+      builtin: 1e6,
+      facade: 1e5,
+      rssGrowthMiB: Number(mib(process.memoryUsage().rss - rss)),
+      exportsAfter: owned.exports,
+    };
     owned.close();
   } catch (error) {
     results.capiCycles = { skipped: String(error.message) };

@@ -129,6 +129,16 @@ export const kBufferInfo = Symbol.for('buffer-protocol.BufferInfo');
 /** Where an export's items lie: the memory parts of a placed layout. */
 export type ExportedMemory = Pick<Placed, 'buffer' | 'byteOffset' | 'len' | 'itemsize'>;
 
+/** An ExportedMemory, always from this one literal (see negotiated() in layout/negotiate.ts). */
+export function exportedMemory(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  byteOffset: number,
+  len: number,
+  itemsize: number,
+): ExportedMemory {
+  return { buffer, byteOffset, len, itemsize };
+}
+
 /** The BufferInfo implementation shared by every exporter. */
 export class BufferInfoImpl implements BufferInfo {
   readonly obj: unknown;

@@ -12,7 +12,7 @@ import {
   typedArrayKind,
   viewParts,
 } from '../internal/primordials';
-import { BufferInfoImpl, type BufferInfo } from './buffer-info';
+import { BufferInfoImpl, exportedMemory, type BufferInfo } from './buffer-info';
 
 /** struct format and item size of each TypedArray kind, by its toStringTag. */
 const TYPED_FORMATS: Readonly<Record<string, readonly [string, number]>> = {
@@ -89,7 +89,7 @@ export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
     const seen = negotiateContiguous(len, itemsize, format, false, flags);
     return BufferInfoImpl.of(
       obj,
-      { buffer, byteOffset: typedArrayByteOffsetOf(obj as ArrayBufferView), len, itemsize },
+      exportedMemory(buffer, typedArrayByteOffsetOf(obj as ArrayBufferView), len, itemsize),
       false,
       seen,
       null,
@@ -98,5 +98,5 @@ export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
   const memory = untypedMemory(obj);
   if (memory === null) return null;
   const seen = negotiateContiguous(memory.len, memory.itemsize, memory.format, false, flags);
-  return BufferInfoImpl.of(obj, memory, false, seen, null);
+  return BufferInfoImpl.of(obj, exportedMemory(memory.buffer, memory.byteOffset, memory.len, memory.itemsize), false, seen, null);
 }

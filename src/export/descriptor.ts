@@ -8,7 +8,7 @@ import { anyArrayBufferLength, checkStable } from '../internal/memory';
 import { contiguousStrides, placedIn, placeLayout, readLayoutSpec, type Placed, type PlainLayoutSpec } from '../layout/layout';
 import { negotiate } from '../layout/negotiate';
 import { bufferProtocol } from '../protocol';
-import { BufferInfoImpl, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
+import { BufferInfoImpl, exportedMemory, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
 import { exportBuiltin } from './builtin';
 import { internalExporter } from './exporters';
 
@@ -39,6 +39,11 @@ function infoFields(info: BufferInfo): Record<string, unknown> {
     strides: info.strides === null ? contiguousStrides(shape, itemsize, 'C') : [...info.strides],
     readonly: info.readonly,
   };
+}
+
+/** Where a placed layout's items lie, as BufferInfo takes it. */
+function memoryOf(placed: Placed): ReturnType<typeof exportedMemory> {
+  return exportedMemory(placed.buffer, placed.byteOffset, placed.len, placed.itemsize);
 }
 
 /** The complete, checked layout behind a descriptor, with its read-only flag. */
@@ -123,7 +128,7 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
       held = inner;
     });
     const { placed, readonly } = describe(desc);
-    return BufferInfoImpl.of(obj, placed, readonly, negotiate(placed, readonly, flags), onRelease);
+    return BufferInfoImpl.of(obj, memoryOf(placed), readonly, negotiate(placed, readonly, flags), onRelease);
   } catch (error) {
     // The refusal is what the consumer needs to see, even if releasing fails.
     try {
@@ -142,5 +147,5 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
  */
 export function exportDescriptor(obj: object, desc: Record<string, unknown>, flags: number): BufferInfo {
   const { placed, readonly } = describe(desc);
-  return BufferInfoImpl.of(obj, placed, readonly, negotiate(placed, readonly, flags), null);
+  return BufferInfoImpl.of(obj, memoryOf(placed), readonly, negotiate(placed, readonly, flags), null);
 }

@@ -2,7 +2,7 @@
 // one-dimensional byte window onto another exporter's memory, or onto memory
 // of its own (PyBuffer_New). It is built on a 'B' memoryview of the base, so
 // slices share the base's single export and release it with the last of them.
-import { BufferInfoImpl, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, exportedMemory, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
@@ -287,12 +287,8 @@ export class BufferObject {
     // Negotiate first, then hold the inner view for the export's lifetime.
     const seen = negotiateContiguous(this.#view.nbytes, 1, 'B', this.#readonly, flags);
     const hold = getBuffer(this.#view, BufferFlags.SIMPLE);
-    return BufferInfoImpl.of(
-      this,
-      { buffer: hold.buffer, byteOffset: hold.byteOffset, len: hold.len, itemsize: 1 },
-      this.#readonly,
-      seen,
-      () => hold.release(),
+    return BufferInfoImpl.of(this, exportedMemory(hold.buffer, hold.byteOffset, hold.len, 1), this.#readonly, seen, () =>
+      hold.release(),
     );
   }
 }

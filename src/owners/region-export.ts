@@ -1,5 +1,5 @@
 // Exports of memory owned by a native region (NativeBuffer, MappedFile).
-import { BufferInfoImpl, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, exportedMemory, type BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
 import { anyArrayBufferLength } from '../internal/memory';
 import type { Layout } from '../layout/layout';
@@ -30,9 +30,14 @@ export function exportRegion(
   }
   if (layout === null) {
     const seen = negotiateContiguous(length, 1, 'B', readonly, flags);
-    return BufferInfoImpl.of(owner, { buffer, byteOffset: 0, len: length, itemsize: 1 }, readonly, seen, release);
+    return BufferInfoImpl.of(owner, exportedMemory(buffer, 0, length, 1), readonly, seen, release);
   }
   const seen = negotiate(layout, readonly, flags);
-  const memory = { buffer, byteOffset: layout.byteOffset, len: layout.len, itemsize: layout.itemsize };
-  return BufferInfoImpl.of(owner, memory, readonly, seen, release);
+  return BufferInfoImpl.of(
+    owner,
+    exportedMemory(buffer, layout.byteOffset, layout.len, layout.itemsize),
+    readonly,
+    seen,
+    release,
+  );
 }

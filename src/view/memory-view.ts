@@ -11,14 +11,14 @@
 // path and export. Items are read in item-access.ts, new layouts made in
 // transforms.ts, and the rest of what a view does is in whole-view.ts.
 import { noteMade } from '../internal/lifetimes';
-import { BufferInfoImpl, disposeSymbol, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, disposeSymbol, exportedMemory, type BufferInfo } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
 import { regionOf } from '../io/owned';
 import { native } from '../native';
 import type { Placed } from '../layout/layout';
-import { negotiate } from '../layout/negotiate';
+import { negotiate, negotiated as negotiatedOf } from '../layout/negotiate';
 import type { SliceKey } from '../layout/slice-key';
 import type { bufferProtocol } from '../protocol';
 import { itemAccess } from './item-access';
@@ -484,16 +484,22 @@ export class MemoryView implements Iterable<Item | MemoryView> {
     const negotiated = negotiate(placed, this.#layout.readonly, flags);
     // The export gets copies: the view's own arrays never leave the package
     // (a consumer writing to an export's strides cannot move the view).
-    const seen = {
-      format: negotiated.format,
-      ndim: negotiated.ndim,
-      shape: negotiated.shape && [...negotiated.shape],
-      strides: negotiated.strides && [...negotiated.strides],
-    };
+    const seen = negotiatedOf(
+      negotiated.format,
+      negotiated.ndim,
+      negotiated.shape && [...negotiated.shape],
+      negotiated.strides && [...negotiated.strides],
+    );
     this.#exports++;
-    return BufferInfoImpl.of(this, placed, this.#layout.readonly, seen, () => {
-      this.#exports--;
-    });
+    return BufferInfoImpl.of(
+      this,
+      exportedMemory(placed.buffer, placed.byteOffset, placed.len, placed.itemsize),
+      this.#layout.readonly,
+      seen,
+      () => {
+        this.#exports--;
+      },
+    );
   }
 
   get [Symbol.toStringTag](): string {
