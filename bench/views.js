@@ -158,7 +158,6 @@ function viewCases(u8, m, img) {
 function exportCase(obj) {
   // A new function per exporter (not one closure's code shared by all), so
   // that each case's own call site sees one kind of object.
-  // eslint-disable-next-line no-new-func
   return new Function(
     'getBuffer',
     'obj',
