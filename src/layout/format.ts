@@ -1,6 +1,7 @@
 import { BufferError, callNative, outOfRange } from '../errors';
 import { checkString } from '../internal/validate';
 import { native, type NativeFormat } from '../native';
+import { isExtendedFormat, parseRecordFormat } from './record-format';
 
 export type { NativeFormat as FormatInfo };
 
@@ -13,7 +14,7 @@ export function parseFormat(format: string): NativeFormat {
   let parsed = cache.get(format);
   if (parsed === undefined) {
     try {
-      parsed = callNative(() => native.core.parseFormat(format));
+      parsed = isExtendedFormat(format) ? recordInfo(format) : callNative(() => native.core.parseFormat(format));
     } catch (error) {
       throw withDtypeHint(error, format);
     }
@@ -21,6 +22,12 @@ export function parseFormat(format: string): NativeFormat {
     cache.set(format, parsed);
   }
   return parsed;
+}
+
+// Records, complex and UCS-4 items have no single struct code: item stays ''.
+function recordInfo(format: string): NativeFormat {
+  const { itemsize, alignment } = parseRecordFormat(format);
+  return { itemsize, alignment, prefix: '', littleEndian: true, nativeSizes: true, item: '' };
 }
 
 // NumPy dtype strings ('<f4', '|u1') are the usual mistake: say which

@@ -3,6 +3,8 @@
 // can read exactly (explicit byte order, unaligned items, half floats).
 import { invalidArgType, outOfRange } from '../errors';
 import { parseFormat } from '../layout/format';
+import { isExtendedFormat } from '../layout/record-format';
+import { recordPart } from './record-codec';
 
 /** An item's JavaScript value: see the README's "Item values". */
 export type Item = number | bigint | boolean | string;
@@ -22,7 +24,8 @@ type TypedArrayCtor =
   | Float64ArrayConstructor;
 
 export interface ItemCodec {
-  readonly kind: Kind;
+  /** 'record' for records, complex and UCS-4 items, read only through a DataView. */
+  readonly kind: Kind | 'record';
   readonly code: string;
   readonly size: number;
   readonly littleEndian: boolean;
@@ -344,7 +347,7 @@ export function codecFor(format: string): ItemCodec | null {
   const parsed = parseFormat(format);
   const kind = parsed.item === '' ? null : kindOf(parsed.item, parsed.itemsize);
   if (kind === null) {
-    codec = null;
+    codec = isExtendedFormat(format) ? recordCodec(format, parsed.itemsize) : null;
   } else {
     const info = KINDS[kind];
     const le = parsed.littleEndian;
@@ -366,4 +369,26 @@ export function codecFor(format: string): ItemCodec | null {
   if (codecs.size > 1024) codecs.clear();
   codecs.set(format, codec);
   return codec;
+}
+
+function noRaw(): never {
+  throw new Error('record items have no TypedArray element');
+}
+
+function recordCodec(format: string, size: number): ItemCodec {
+  const part = recordPart(format);
+  return {
+    kind: 'record',
+    code: '',
+    size,
+    littleEndian: HOST_LITTLE_ENDIAN,
+    nativeOrder: false,
+    storage: Uint8Array,
+    valueArray: null,
+    read: part.read,
+    write: part.write,
+    fromRaw: noRaw,
+    toRaw: noRaw,
+    check: (value) => part.check(value, 'value'),
+  };
 }

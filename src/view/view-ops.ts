@@ -275,6 +275,13 @@ function itemsEqual(x: Unpacked, y: Unpacked): boolean {
     return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => itemsEqual(v, y[i]!));
   }
   if (typeof x === 'string' || typeof y === 'string') return x === y;
+  // Records and complex items: equal field by field, under the same names.
+  if (typeof x === 'object' || typeof y === 'object') {
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    const [rx, ry] = [x as Record<string, Unpacked>, y as Record<string, Unpacked>];
+    const keys = Object.keys(rx);
+    return keys.length === Object.keys(ry).length && keys.every((k) => k in ry && itemsEqual(rx[k]!, ry[k]!));
+  }
   // Loose equality compares number, bigint and boolean by value, like Python.
   return x == y; // eslint-disable-line eqeqeq
 }
