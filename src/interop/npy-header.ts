@@ -4,6 +4,8 @@
 // struct formats ('f').
 import { BufferError } from '../errors';
 import { native } from '../native';
+import { isExtendedFormat, parseRecordFormat } from '../layout/record-format';
+import { listDescrToFormat, recordDescr } from './npy-records';
 
 /** What a .npy header says. */
 export interface NpyHeader {
@@ -61,15 +63,19 @@ const NUMPY_SIZES: Readonly<Record<string, readonly number[]>> = {
 
 /**
  * The struct format, item size and datetime metadata of a NumPy descr string.
- * @throws {BufferError} ERR_BUFFER_BAD_NPY for a descr that is not a dtype string;
- *   ERR_BUFFER_UNSUPPORTED_FORMAT for structured, complex, unicode, object and long double dtypes.
+ * A structured descr (a list, or its Python repr '[(...), ...]') gives a
+ * packed `T{...}` format with NumPy's offsets; '<c8'/'<c16' give 'Zf'/'Zd';
+ * '<U3' gives '3w'.
+ * @throws {BufferError} ERR_BUFFER_BAD_NPY for a descr that is not a dtype;
+ *   ERR_BUFFER_UNSUPPORTED_FORMAT for object, long double and long complex dtypes.
  */
 export function descrToFormat(descr: unknown): { format: string; itemsize: number; datetime?: NpyHeader['datetime'] } {
+  if (typeof descr === 'string' && descr.startsWith('[')) descr = parseLiteral(descr);
   if (Array.isArray(descr)) {
-    throw new BufferError(
-      'ERR_BUFFER_UNSUPPORTED_FORMAT',
-      'structured dtypes (record arrays) cannot be loaded yet: their T{...} formats are not supported by this version',
-    );
+    const { format, itemsize } = listDescrToFormat(descr, descrToFormat);
+    const record = `T{${format}}`;
+    if (parseRecordFormat(record).itemsize !== itemsize) throw badNpy('the structured descr has no consistent item size');
+    return { format: record, itemsize };
   }
   if (typeof descr !== 'string') throw badNpy(`the header's descr is not a dtype string: ${String(descr)}`);
   const match = /^([<>|=])([biufcmMOSUV])(\d*)(?:\[(\w+)\])?$/.exec(descr);
@@ -92,10 +98,12 @@ export function descrToFormat(descr: unknown): { format: string; itemsize: numbe
   }
   if (unit !== undefined) throw badNpy(`'${descr}' has a unit but is not a datetime`);
   if (kind === 'U') {
-    throw new BufferError(
-      'ERR_BUFFER_UNSUPPORTED_FORMAT',
-      `'${descr}' holds UCS-4 strings ('w' items), which this version cannot read yet`,
-    );
+    if (digits === '' || size < 1) throw badNpy(`'${descr}' has no characters`);
+    // NumPy exports '<U3' as '3w': three UCS-4 code units.
+    return { format: `${prefix}${size}w`, itemsize: 4 * size };
+  }
+  if (kind === 'c' && (size === 8 || size === 16)) {
+    return { format: `${prefix}Z${size === 8 ? 'f' : 'd'}`, itemsize: size };
   }
   if (kind === 'S' || kind === 'V') {
     if (digits === '' || size < 1) throw badNpy(`'${descr}' has no bytes`);
@@ -107,7 +115,7 @@ export function descrToFormat(descr: unknown): { format: string; itemsize: numbe
   if (code === undefined) {
     throw new BufferError(
       'ERR_BUFFER_UNSUPPORTED_FORMAT',
-      `'${descr}' has no struct format this version reads (complex and long double items are not supported yet)`,
+      `'${descr}' has no struct format this version reads (long double and long complex items are not supported)`,
     );
   }
   return { format: size === 1 ? code : `${prefix}${code}`, itemsize: size };
@@ -136,9 +144,18 @@ const DESCR_KINDS: Readonly<Record<string, string>> = {
 /**
  * The NumPy descr of a struct format, as np.save would write it for the same items.
  * @throws {Error} ERR_BUFFER_BAD_FORMAT for a format struct refuses.
+ * Record formats give the Python repr of a structured descr ("[('x', '<f8')]").
  * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for one with no NumPy dtype here (several items, 'p').
  */
 export function formatToDescr(format: string): string {
+  if (isExtendedFormat(format)) {
+    const type = parseRecordFormat(format).type;
+    if (type.kind === 'array') {
+      throw new BufferError('ERR_BUFFER_UNSUPPORTED_FORMAT', `format '${format}' is a sub-array: name the field ('T{(2)f:a:}')`);
+    }
+    const descr = recordDescr(type, formatToDescr);
+    return type.kind === 'record' ? descr : descr.slice(1, -1);
+  }
   const bytes = /^([@=<>!]?)(\d*)([sxc])$/.exec(format);
   if (bytes !== null) {
     const count = bytes[3] === 'c' ? 1 : bytes[2] === '' ? 1 : Number(bytes[2]);
@@ -299,9 +316,10 @@ export function parseNpyHeader(head: Uint8Array, fileBytes?: number, maxHeaderSi
       `shape ${JSON.stringify(shape)} of '${dict.get('descr') as string}' needs ${dataBytes} bytes of data; the file holds ${Math.max(0, fileBytes - dataOffset)}`,
     );
   }
+  const descrValue = dict.get('descr');
   return {
     version,
-    descr: dict.get('descr') as string,
+    descr: typeof descrValue === 'string' ? descrValue : formatToDescr(format),
     format,
     itemsize,
     shape,
@@ -324,13 +342,16 @@ const reprShape = (shape: readonly number[]): string => (shape.length === 1 ? `(
  * multiple of 64, in the lowest version that holds it.
  */
 export function formatNpyHeader(descr: string, shape: readonly number[], fortranOrder: boolean): Uint8Array {
-  let dict = `{'descr': ${reprString(descr)}, 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${reprShape(shape)}, }`;
+  // A structured descr is already the Python literal of its list.
+  const descrLiteral = descr.startsWith('[') ? descr : reprString(descr);
+  let dict = `{'descr': ${descrLiteral}, 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${reprShape(shape)}, }`;
   if (shape.length > 0) dict += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[fortranOrder ? shape.length - 1 : 0]).length);
-  // Every character here is ASCII (descrs and numbers), so latin1 and UTF-8
-  // agree, and version 3 is never needed.
-  for (const version of [1, 2] as const) {
+  // Field names beyond Latin-1 need version 3's UTF-8, as in np.save.
+  const utf8 = /[^\0-\xff]/.test(dict);
+  const text = utf8 ? new TextEncoder().encode(dict) : Uint8Array.from(dict, (c) => c.charCodeAt(0));
+  for (const version of utf8 ? ([3] as const) : ([1, 2] as const)) {
     const prefix = version === 1 ? 10 : 12;
-    const hlen = dict.length + 1;
+    const hlen = text.length + 1;
     const padlen = ARRAY_ALIGN - ((prefix + hlen) % ARRAY_ALIGN);
     const total = hlen + padlen;
     if (version === 1 && total > 0xffff) continue;
@@ -341,8 +362,8 @@ export function formatNpyHeader(descr: string, shape: readonly number[], fortran
     const view = new DataView(out.buffer);
     if (version === 1) view.setUint16(8, total, true);
     else view.setUint32(8, total, true);
-    for (let i = 0; i < dict.length; i++) out[prefix + i] = dict.charCodeAt(i);
-    out.fill(0x20, prefix + dict.length, out.length - 1);
+    out.set(text, prefix);
+    out.fill(0x20, prefix + text.length, out.length - 1);
     out[out.length - 1] = 0x0a;
     return out;
   }
