@@ -16,7 +16,7 @@ export { toContiguous, fromContiguous, copyData } from './export/contiguous';
 export { memoryview, MemoryView, isMemoryView } from './view/memory-view';
 export type { MemoryViewLayout } from './view/transforms';
 export type { NestedList } from './view/item-access';
-export type { Item } from './view/items';
+export type { Item, ItemRecord } from './view/items';
 export type { SliceKey } from './layout/slice-key';
 export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readIntoStream, receiveInto } from './io';
 export type { MmapOptions } from './io';

@@ -622,7 +622,7 @@ const BAD_LAYOUTS: ReadonlyArray<readonly [string, Record<string, unknown>, Expe
   ["format '9999999999999999999B'", { format: '9999999999999999999B', shape: [1] }, B('ERR_BUFFER_BAD_FORMAT')],
   ["format '9007199254740993B' (2**53 + 1 bytes)", { format: '9007199254740993B', shape: [1] }, B('ERR_BUFFER_OUT_OF_BOUNDS')],
   ["format '4611686018427387904q' (2**65 bytes)", { format: '4611686018427387904q', shape: [1] }, B('ERR_BUFFER_BAD_FORMAT')],
-  ["format 'T{i}'", { format: 'T{i}' }, B('ERR_BUFFER_BAD_FORMAT')],
+  ["format 'T{i'", { format: 'T{i' }, B('ERR_BUFFER_BAD_FORMAT')],
   ["format '\\ud800'", { format: '\ud800' }, B('ERR_BUFFER_BAD_FORMAT')],
   ['shape null', { shape: null }, TYPE],
   ["shape '48'", { shape: '48' }, TYPE],

@@ -670,9 +670,12 @@ describe('equals: the == truth matrix', () => {
     const { views, equal } = compareFile;
     const built: (MemoryView | null)[] = views.map((v) => {
       if (!v.structParses) {
-        // struct cannot parse the format: CPython still makes the view but
-        // calls it unequal to everything; this package refuses the format.
-        expectCode(() => structureView(v), 'ERR_BUFFER_BAD_FORMAT', 'BufferError');
+        // struct cannot parse the format ('T{i}'): CPython still makes the
+        // view but calls it unequal to everything. Records are this
+        // package's extension, compared field by field as NumPy does
+        // (test/records.test.ts), so this view equals itself.
+        const { view } = structureView(v);
+        expect(view.equals(view)).toBe(true);
         iterated.compareUnbuildable++;
         return null;
       }

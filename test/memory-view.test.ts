@@ -148,7 +148,7 @@ describe('memoryview layouts', () => {
     [{ byteOffset: 17 }, 'ERR_BUFFER_OUT_OF_BOUNDS'],
     [{ shape: new Array(65).fill(1) }, 'ERR_BUFFER_TOO_MANY_DIMS'],
     [{ shape: [2 ** 40, 2 ** 40] }, 'ERR_BUFFER_INVALID_LAYOUT'],
-    [{ format: 'T{i}' }, 'ERR_BUFFER_BAD_FORMAT'],
+    [{ format: 'T{i' }, 'ERR_BUFFER_BAD_FORMAT'],
     [{ format: 'i', shape: [1.5] }, 'ERR_OUT_OF_RANGE'],
     [{ format: 3 }, 'ERR_INVALID_ARG_TYPE'],
     [{ readonly: 'yes' }, 'ERR_INVALID_ARG_TYPE'],

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memoryview, sizeFromFormat } from '../src';
+import { parseFormat } from '../src/layout/format';
 import { parseRecordFormat, type FieldType } from '../src/layout/record-format';
 import { expectCode } from './helpers/expect';
 
@@ -74,7 +75,7 @@ describe('records against NumPy structured dtypes', () => {
     const bad: string[] = [];
     for (const c of golden.cases) {
       const parsed = parseRecordFormat(c.format);
-      if (sizeFromFormat(c.format) !== c.itemsize || parsed.itemsize !== c.itemsize) bad.push(`${c.format}: size`);
+      if (parseFormat(c.format).itemsize !== c.itemsize || parsed.itemsize !== c.itemsize) bad.push(`${c.format}: size`);
       else if (JSON.stringify(fieldOffsets(parsed.type, 0, '', [])) !== JSON.stringify(c.offsets))
         bad.push(`${c.format}: offsets`);
     }
@@ -108,7 +109,7 @@ describe('record items', () => {
   const format = 'T{<d:x:<i:y:3s:name:(2)B:pair:}';
 
   test('read and written as objects keyed by field name', () => {
-    const view = memoryview(new ArrayBuffer(2 * sizeFromFormat(format)), { format, shape: [2] });
+    const view = memoryview(new ArrayBuffer(2 * parseFormat(format).itemsize), { format, shape: [2] });
     view.set(1, { x: 1.5, y: -2, name: 'abc', pair: [3, 4] } as never);
     expect(view.get(1)).toEqual({ x: 1.5, y: -2, name: 'abc', pair: [3, 4] });
     expect(view.get(0)).toEqual({ x: 0, y: 0, name: '', pair: [0, 0] });
@@ -134,7 +135,7 @@ describe('record items', () => {
   });
 
   test('set() with a missing field or a wrong type writes nothing', () => {
-    const view = memoryview(new ArrayBuffer(sizeFromFormat(format)), { format, shape: [1] });
+    const view = memoryview(new ArrayBuffer(parseFormat(format).itemsize), { format, shape: [1] });
     const before = Buffer.from(view.toBytes()).toString('hex');
     expectCode(() => view.set(0, { x: 1, y: 2, name: 'a' } as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     expectCode(() => view.set(0, { x: 1, y: 'two', name: 'a', pair: [1, 2] } as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
@@ -153,7 +154,9 @@ describe('record items', () => {
       ['Zq', /position 0: complex must be/],
     ];
     for (const [bad, message] of cases) {
-      expect(expectCode(() => sizeFromFormat(bad), 'ERR_BUFFER_BAD_FORMAT').message).toMatch(message);
+      expect(expectCode(() => memoryview(new ArrayBuffer(64), { format: bad }), 'ERR_BUFFER_BAD_FORMAT').message).toMatch(
+        message,
+      );
     }
   });
 
@@ -168,6 +171,15 @@ describe('record items', () => {
     const renamed = memoryview(new ArrayBuffer(9), { format: 'T{b:a:=d:c:}', shape: [1] });
     renamed.set(0, { a: 1, c: 2.5 } as never);
     expect(a.equals(renamed)).toBe(false);
+  });
+
+  test('sizeFromFormat stays struct.calcsize: records, complex and w are refused', () => {
+    for (const f of ['T{i:a:}', 'Zd', '3w']) expectCode(() => sizeFromFormat(f), 'ERR_BUFFER_BAD_FORMAT');
+  });
+
+  test('multi-item struct formats keep CPython’s rule: no item access', () => {
+    const view = memoryview(new ArrayBuffer(8), { format: 'bi' });
+    expectCode(() => view.get(0), 'ERR_BUFFER_UNSUPPORTED_FORMAT');
   });
 
   test('cast follows CPython: to bytes only, never to a record', () => {

@@ -64,14 +64,17 @@ function withDtypeHint(error: unknown, format: string): unknown {
 /**
  * `struct.calcsize(format)`: the item size of a struct format string
  * (`PyBuffer_SizeFromFormat`). `''` and a lone prefix such as `'<'` are
- * valid and give 0, as in Python.
+ * valid and give 0, as in Python. Record (`T{...}`), complex and `w` formats
+ * are refused as struct refuses them; memoryview layouts accept them.
  * @throws {BufferError} ERR_BUFFER_BAD_FORMAT for anything Python's struct refuses.
  * @throws {RangeError} ERR_OUT_OF_RANGE when the size exceeds 2**53 - 1 and so
  *   cannot be a JavaScript number (Python would return the exact integer).
  * @example sizeFromFormat('bi') === 8; sizeFromFormat('=bi') === 5
  */
 export function sizeFromFormat(format: string): number {
-  const size = parseFormat(checkString('format', format)).itemsize;
+  checkString('format', format);
+  // struct.calcsize: records, complex and 'w' are PEP 3118, not struct.
+  const size = (isExtendedFormat(format) ? callNative(() => native.core.parseFormat(format)) : parseFormat(format)).itemsize;
   if (size > Number.MAX_SAFE_INTEGER) throw outOfRange('format', 'a format of at most 2**53 - 1 bytes', format);
   return size;
 }

@@ -27,9 +27,12 @@ export interface ParsedRecord {
   readonly alignment: number;
 }
 
-/** Whether a format uses a code only this parser knows. */
+/**
+ * Whether a format is one NumPy exports that struct refuses: a record, a
+ * complex or a UCS-4 string. Other multi-item formats stay struct's.
+ */
 export function isExtendedFormat(format: string): boolean {
-  return /[T{}Zw:]/.test(format);
+  return /^[@=<>!]?(?:T\{|Z|\d*w$)/.test(format);
 }
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

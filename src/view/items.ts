@@ -6,8 +6,17 @@ import { parseFormat } from '../layout/format';
 import { isExtendedFormat } from '../layout/record-format';
 import { recordPart } from './record-codec';
 
-/** An item's JavaScript value: see the README's "Item values". */
-export type Item = number | bigint | boolean | string;
+/**
+ * An item's JavaScript value: see "Item values" in docs/reference.md.
+ * Records are objects keyed by field name (sub-arrays as arrays), complex
+ * items `{re, im}`.
+ */
+export type Item = number | bigint | boolean | string | ItemRecord | readonly Item[];
+
+/** A record item (`T{...}`) or a complex one (`{re, im}`). */
+export interface ItemRecord {
+  readonly [field: string]: Item;
+}
 
 type Kind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f16' | 'f32' | 'f64' | 'bool' | 'char';
 

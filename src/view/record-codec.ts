@@ -6,7 +6,7 @@
 // writing any byte.
 import { invalidArgType, outOfRange } from '../errors';
 import { parseRecordFormat, type FieldType } from '../layout/record-format';
-import { codecFor, type Item } from './items';
+import { codecFor, type Item, type ItemRecord } from './items';
 
 interface Part {
   read(view: DataView, offset: number): Item;
@@ -40,18 +40,18 @@ function compile(type: FieldType, format: string): Part {
       const part = codecFor(type.part)!;
       const half = type.size / 2;
       return {
-        read: (v, o) => ({ re: part.read(v, o), im: part.read(v, o + half) }) as unknown as Item,
+        read: (v, o) => ({ re: part.read(v, o), im: part.read(v, o + half) }),
         write: (v, o, value) => {
-          const c = value as unknown as { re: number; im: number };
+          const c = value as { re: number; im: number };
           part.write(v, o, c.re);
           part.write(v, o + half, c.im);
         },
         check: (value, path) => {
-          if (typeof value === 'number') return { re: value, im: 0 } as unknown as Item;
+          if (typeof value === 'number') return { re: value, im: 0 };
           if (!isObject(value) || typeof value.re !== 'number' || typeof value.im !== 'number') {
             throw invalidArgType(path, 'a complex {re, im} of numbers', value);
           }
-          return { re: value.re, im: value.im } as unknown as Item;
+          return { re: value.re, im: value.im };
         },
       };
     }
@@ -108,16 +108,16 @@ function compile(type: FieldType, format: string): Part {
         read: (v, o) => {
           const out: Item[] = [];
           for (let i = 0; i < n!; i++) out.push(inner.read(v, o + i * step));
-          return out as unknown as Item;
+          return out;
         },
         write: (v, o, value) => {
-          const items = value as unknown as Item[];
+          const items = value as readonly Item[];
           for (let i = 0; i < n!; i++) inner.write(v, o + i * step, items[i]!);
         },
         check: (value, path) => {
           if (!Array.isArray(value)) throw invalidArgType(path, `an array of ${n} items`, value);
           if (value.length !== n) throw invalidArgType(path, `an array of ${n} items`, `an array of ${value.length}`);
-          return value.map((x, i) => inner.check(x, `${path}[${i}]`)) as unknown as Item;
+          return value.map((x, i) => inner.check(x, `${path}[${i}]`));
         },
       };
     }
@@ -127,10 +127,10 @@ function compile(type: FieldType, format: string): Part {
         read: (v, o) => {
           const out: Record<string, Item> = {};
           for (const f of fields) out[f.name] = f.part.read(v, o + f.offset);
-          return out as unknown as Item;
+          return out;
         },
         write: (v, o, value) => {
-          const fieldValues = value as unknown as Record<string, Item>;
+          const fieldValues = value as ItemRecord;
           for (const f of fields) f.part.write(v, o + f.offset, fieldValues[f.name]!);
         },
         check: (value, path) => {
@@ -143,7 +143,7 @@ function compile(type: FieldType, format: string): Part {
             }
             out[f.name] = f.part.check(value[f.name], `${path}.${f.name}`);
           }
-          return out as unknown as Item;
+          return out;
         },
       };
     }
