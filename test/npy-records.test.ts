@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { descrToFormat, formatToDescr, loadNpy, readNpyHeader, saveNpy } from '../src/interop/npy';
+import { createNpy, descrToFormat, formatToDescr, loadNpy, readNpyHeader, saveNpy } from '../src/interop/npy';
 import { expectCode } from './helpers/expect';
 
 let dir = '';
@@ -78,6 +78,19 @@ print(a.dtype == b.dtype and a.tobytes() == b.tobytes())
 });
 
 describe('structured descrs', () => {
+  test('createNpy with an aligned record format makes a file np.load reads', () => {
+    const file = path.join(dir, 'created.npy');
+    const view = createNpy(file, { format: 'T{b:a:xxxxxxxd:b:(2)<2w:s:}', shape: [2] });
+    view.set(1, { a: 3, b: 1.25, s: ['hé', 'x'] } as never);
+    view.release();
+    const out = python(`
+import numpy as np
+a = np.load(${JSON.stringify(file)})
+print(a.dtype.itemsize, a.dtype.fields['s'][1], a[1].tolist()[:2], a['s'][1].tolist())
+`);
+    expect(out.trim()).toBe("32 16 (3, 1.25) ['hé', 'x']");
+  });
+
   test('descr <-> format keeps NumPy’s offsets through explicit padding', () => {
     const descr = "[('a', '|i1'), ('', '|V7'), ('b', '<f8'), ('sub', '>i2', (2, 3))]";
     const { format, itemsize } = descrToFormat(descr);

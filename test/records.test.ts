@@ -120,6 +120,13 @@ describe('record items', () => {
     expect(view.get(0)).toEqual({ f0: 0, f1: 0 });
   });
 
+  test('a field named __proto__ is a field', () => {
+    const view = memoryview(new ArrayBuffer(4), { format: 'T{<i:__proto__:}', shape: [1] });
+    view.set(0, JSON.parse('{"__proto__": 7}') as never);
+    expect(Object.keys(view.get(0) as object)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(view.get(0), '__proto__')?.value).toBe(7);
+  });
+
   test('complex and UCS-4 items', () => {
     const z = memoryview(new ArrayBuffer(16), { format: '>Zf', shape: [2] });
     z.set(0, { re: 1.5, im: -2 } as never);

@@ -18,6 +18,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 
+// A field named '__proto__' (NumPy allows it) must be an own property, not
+// the object's prototype.
+function setField(out: Record<string, Item>, name: string, value: Item): void {
+  if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  else out[name] = value;
+}
+
 function compile(type: FieldType, format: string): Part {
   switch (type.kind) {
     case 'scalar': {
@@ -126,7 +133,7 @@ function compile(type: FieldType, format: string): Part {
       return {
         read: (v, o) => {
           const out: Record<string, Item> = {};
-          for (const f of fields) out[f.name] = f.part.read(v, o + f.offset);
+          for (const f of fields) setField(out, f.name, f.part.read(v, o + f.offset));
           return out;
         },
         write: (v, o, value) => {
@@ -141,7 +148,7 @@ function compile(type: FieldType, format: string): Part {
             if (!Object.prototype.hasOwnProperty.call(value, f.name)) {
               throw invalidArgType(`${path}.${f.name}`, `a value for field ${JSON.stringify(f.name)}`, undefined);
             }
-            out[f.name] = f.part.check(value[f.name], `${path}.${f.name}`);
+            setField(out, f.name, f.part.check(value[f.name], `${path}.${f.name}`));
           }
           return out;
         },
