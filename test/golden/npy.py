@@ -21,6 +21,7 @@ DTYPES = [
     "|b1", "|i1", "|u1", "<i2", ">i2", "<u2", ">u2", "<i4", ">i4", "<u4", ">u4",
     "<i8", ">i8", "<u8", ">u8", "<f2", ">f2", "<f4", ">f4", "<f8", ">f8",
     "|S3", "|S1", "|V4", "<M8[ns]", ">M8[D]", "<m8[s]",
+    "<c8", ">c8", "<c16", ">c16", "<U3", ">U1",
 ]
 SHAPES = [(), (0,), (0, 3), (5,), (2, 3), (3, 1, 2)]
 
@@ -35,6 +36,12 @@ def sample(dtype, shape):
         return values.reshape(shape)
     if dt.kind == "b":
         return (rng.integers(0, 2, size=n) == 1).reshape(shape)
+    if dt.kind == "c":
+        return (rng.standard_normal(n) + 1j * rng.standard_normal(n)).astype(dt).reshape(shape)
+    if dt.kind == "U":
+        chars = [chr(c) for c in (0x61, 0x7a, 0xe9, 0x4e2d, 0x1f600)]
+        words = ["".join(rng.choice(chars, size=int(rng.integers(0, dt.itemsize // 4 + 1)))) for _ in range(n)]
+        return np.array(words, dtype=dt).reshape(shape)
     return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
 
 
@@ -49,6 +56,8 @@ def items(arr):
             return [conv(x) for x in v]
         if dt.kind in "iu" and dt.itemsize == 8:
             return str(v)
+        if dt.kind == "c":
+            return {"re": v.real, "im": v.imag}
         return v
 
     return conv(values)
