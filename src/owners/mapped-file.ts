@@ -107,10 +107,12 @@ export class MappedFile extends RegionOwner {
     return new MappedFile(region, layout, mode as 'r' | 'r+' | 'c', path, offset);
   }
 
+  /** @internal */
   protected get kind(): string {
     return 'MappedFile';
   }
 
+  /** @internal */
   protected get exportLayout(): Layout | null {
     return this.#layout;
   }
@@ -135,6 +137,7 @@ export class MappedFile extends RegionOwner {
     return this.region.truncated;
   }
 
+  /** @internal */
   protected override checkExport(): void {
     if (this.region.truncated) {
       throw new BufferError('ERR_BUFFER_TRUNCATED', `${this.#path} shrank under its mapping; pages past its end read as zeros`);
