@@ -113,6 +113,13 @@ export class MappedFile extends RegionOwner {
   }
 
   /** @internal */
+  protected override get writeAdvice(): string {
+    return this.#mode === 'r'
+      ? `${this.#path} is mapped read-only (mode 'r'): map it with mode 'r+' to write to the file, or 'c' to write to a private copy`
+      : '';
+  }
+
+  /** @internal */
   protected get exportLayout(): Layout | null {
     return this.#layout;
   }

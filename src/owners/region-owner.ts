@@ -169,6 +169,11 @@ export abstract class RegionOwner {
     }
   }
 
+  /** @internal What to do instead of writing to this read-only memory ('' when nothing applies). */
+  protected get writeAdvice(): string {
+    return '';
+  }
+
   #export(flags: number): BufferInfo {
     this.checkExport();
     const info = exportRegion(
@@ -180,6 +185,7 @@ export abstract class RegionOwner {
       flags,
       this.kind,
       this.#releaseOne,
+      this.writeAdvice,
     );
     this.#exports++;
     return info;
