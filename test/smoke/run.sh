@@ -44,6 +44,15 @@ done
 if fetch bun-deno bun@1.4.5 deno@2.9.6; then
   run bun "$cache/bun-deno/node_modules/.bin/bun"
   run deno "$cache/bun-deno/node_modules/.bin/deno" run --allow-all
+  # Without the permissions an addon needs, Deno gets a refusal that names them.
+  said=$("$cache/bun-deno/node_modules/.bin/deno" run --allow-read "$root/test/smoke/denied.cjs" 2>&1)
+  if [[ "$said" == ERR_BUFFER_PROTOCOL_NOT_PERMITTED:*--allow-ffi* ]]; then
+    echo "  deno without permissions: refused with the flags to give"
+  else
+    echo "$said"
+    echo "  deno without permissions FAILED"
+    failed=$((failed + 1))
+  fi
 else
   failed=$((failed + 1))
 fi
