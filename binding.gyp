@@ -49,6 +49,7 @@
         "native/binding/convert.cc",
         "native/binding/core_functions.cc",
         "native/binding/errors.cc",
+        "native/binding/c_api/arg_names.cc",
         "native/binding/c_api/get_buffer.cc",
         "native/binding/c_api/helpers.cc",
         "native/binding/c_api/install.cc",

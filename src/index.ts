@@ -17,6 +17,8 @@ export { memoryview, MemoryView, isMemoryView } from './view/memory-view';
 export type { MemoryViewLayout } from './view/transforms';
 export type { NestedList } from './view/item-access';
 export type { Item, ItemRecord } from './view/items';
+export type { ItemOf, TypedOf, FormatOf } from './view/format-types';
+export type { Exporter, ProtocolExporterLike, ScijsArrayLike } from './export/exporter';
 export type { SliceKey } from './layout/slice-key';
 export { mmap, MappedFile, readInto, writeFrom, read, write, writeView, readIntoStream, receiveInto } from './io';
 export type { MmapOptions } from './io';

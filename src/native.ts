@@ -1,6 +1,5 @@
 // The only file that loads the addon. Keep NativeBinding in step with
 // native/binding/addon.cc.
-import bindings = require('bindings');
 import type { Layout } from './layout/layout';
 
 /** What `parseFormat` reports about a struct format string. */
@@ -171,21 +170,61 @@ export interface NativeBinding {
 
 // BUFFER_PROTOCOL_ADDON points at another build of the addon (the sanitizer
 // build of `npm run test:sanitize`); `bindings` would find build/ first.
-const override = process.env['BUFFER_PROTOCOL_ADDON'];
+// Read inside load(): Deno refuses environment access without --allow-env.
+let override: string | undefined;
+
+/** True when a failed load means "no such file", not a broken binary. */
+function isMissing(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 'MODULE_NOT_FOUND' || /Could not locate the bindings file/.test(String(error));
+}
+
+/**
+ * The prebuilt binary the package ships (prebuilds/linux-x64), used when no
+ * build from source exists: the install script builds only when the prebuilt
+ * does not load, and a build (a checkout, another platform) must win.
+ */
+function loadPrebuilt(): NativeBinding | null {
+  const { prebuiltPath } = require('../scripts/prebuilt') as { prebuiltPath(root: string): string };
+  try {
+    return require(prebuiltPath(`${__dirname}/..`)) as NativeBinding;
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Deno loads N-API addons only with permissions: without them the load
+ * fails on whichever it meets first (environment, system, FFI), in words
+ * that do not say which flags to give.
+ */
+function denoRefusal(error: unknown): Error {
+  return Object.assign(
+    new Error(
+      'buffer-protocol could not load its native addon under Deno, which allows that only with --allow-ffi --allow-read --allow-env --allow-sys (or --allow-all)',
+      { cause: error },
+    ),
+    { code: 'ERR_BUFFER_PROTOCOL_NOT_PERMITTED' },
+  );
+}
 
 /** The addon, or an error that says how to build it (bindings' own lists every path it tried). */
 function load(): NativeBinding {
   try {
+    override = process.env['BUFFER_PROTOCOL_ADDON'];
+    // Required here, not imported: `bindings` reads the environment on load.
+    const bindings = require('bindings') as typeof import('bindings');
     return (override ? require(override) : bindings('buffer_protocol')) as NativeBinding;
   } catch (error) {
-    const missing =
-      (error as { code?: unknown }).code === 'MODULE_NOT_FOUND' || /Could not locate the bindings file/.test(String(error));
-    if (!missing) throw error;
+    if ('Deno' in globalThis && !isMissing(error)) throw denoRefusal(error);
+    if (!isMissing(error)) throw error;
+    const prebuilt = override ? null : loadPrebuilt();
+    if (prebuilt) return prebuilt;
     throw Object.assign(
       new Error(
         `buffer-protocol's native addon is not built${override ? ` (BUFFER_PROTOCOL_ADDON=${override})` : ''}: ` +
           'its install script did not run (npm --ignore-scripts, or a blocked script). Run `npm rebuild buffer-protocol`, ' +
-          'which needs a C++ toolchain and Python for node-gyp.',
+          'which uses the prebuilt binary on linux-x64 (glibc) and elsewhere needs a C++ toolchain and Python for node-gyp.',
         { cause: error },
       ),
       { code: 'ERR_BUFFER_PROTOCOL_NOT_BUILT' },

@@ -439,10 +439,10 @@ const BAD_DESCRIPTORS: ReadonlyArray<readonly [string, (w: World) => unknown, Ex
 
 // getBuffer ------------------------------------------------------------------
 
-for (const [label, obj] of NOT_EXPORTERS) add(`getBuffer(${label})`, () => getBuffer(obj), TYPE);
+for (const [label, obj] of NOT_EXPORTERS) add(`getBuffer(${label})`, () => getBuffer(obj as never), TYPE);
 for (const [label, obj, e] of DEAD_EXPORTERS) {
-  add(`getBuffer(${label})`, (w) => getBuffer(obj(w)), e);
-  add(`getBuffer(${label}, SIMPLE)`, (w) => getBuffer(obj(w), BufferFlags.SIMPLE), e);
+  add(`getBuffer(${label})`, (w) => getBuffer(obj(w) as never), e);
+  add(`getBuffer(${label}, SIMPLE)`, (w) => getBuffer(obj(w) as never, BufferFlags.SIMPLE), e);
 }
 for (const [label, flags, e] of BAD_FLAGS) {
   add(`getBuffer(NativeBuffer, flags ${label})`, (w) => getBuffer(w.nb, flags as number), e);
@@ -498,7 +498,7 @@ add(
       get [bufferProtocol.releaseBuffer](): unknown {
         throw getterError();
       },
-    }),
+    } as never),
   GETTER,
 );
 add(
@@ -512,7 +512,7 @@ add(
             throw getterError();
           },
         },
-      ),
+      ) as never,
     ),
   GETTER,
 );
@@ -520,8 +520,8 @@ add(
   'getBuffer(an exporter that re-enters itself forever)',
   () => {
     const loop: Record<symbol, unknown> = {};
-    loop[bufferProtocol.getBuffer] = (f: number) => getBuffer(loop, f);
-    return getBuffer(loop);
+    loop[bufferProtocol.getBuffer] = (f: number) => getBuffer(loop as never, f);
+    return getBuffer(loop as never);
   },
   ['RangeError', undefined],
 );
@@ -603,12 +603,12 @@ add(
 
 // memoryview ------------------------------------------------------------------
 
-for (const [label, obj] of NOT_EXPORTERS) add(`memoryview(${label})`, () => memoryview(obj), TYPE);
+for (const [label, obj] of NOT_EXPORTERS) add(`memoryview(${label})`, () => memoryview(obj as never), TYPE);
 for (const [label, obj, e] of DEAD_EXPORTERS) {
   // memoryview(view) derives a view, as slice() does: a view of detached
   // memory still derives (and refuses on access); every other dead exporter is refused.
   const derives = label === 'a view whose owner was force-closed';
-  add(`memoryview(${label})`, (w) => memoryview(obj(w)), derives ? ['none', undefined] : e);
+  add(`memoryview(${label})`, (w) => memoryview(obj(w) as never), derives ? ['none', undefined] : e);
 }
 for (const [label, desc, e] of BAD_DESCRIPTORS) {
   add(`memoryview(an exporter returning ${label})`, (w) => memoryview({ [bufferProtocol.getBuffer]: () => desc(w) }), e);
@@ -1658,7 +1658,7 @@ for (const [name, args] of [
 /** A redirect to `target` whose release hook then runs `after`: the exporter takes its memory back once released. */
 function takesBack(target: object, after: () => void): object {
   return {
-    [bufferProtocol.getBuffer]: (flags: number) => getBuffer(target, flags),
+    [bufferProtocol.getBuffer]: (flags: number) => getBuffer(target as never, flags),
     [bufferProtocol.releaseBuffer]: () => after(),
   };
 }

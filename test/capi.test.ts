@@ -138,7 +138,7 @@ describe('get_buffer from C honours every flag on every exporter kind', () => {
     let compared = 0;
     for (const flags of flagValues) {
       const js = outcome(() => {
-        const info = getBuffer(obj, flags);
+        const info = getBuffer(obj as never, flags);
         try {
           return { ...expected(info) };
         } finally {
@@ -642,7 +642,7 @@ describe('bad input from JavaScript through the C API: C refuses exactly what ge
   test.each(hostile())('%s', (_name, make) => {
     const obj = make();
     for (const flags of [BufferFlags.SIMPLE, BufferFlags.WRITABLE, BufferFlags.FULL_RO, BufferFlags.FULL]) {
-      const js = errorOf(() => getBuffer(obj, flags).release());
+      const js = errorOf(() => getBuffer(obj as never, flags).release());
       const c = errorOf(() => consumer.describe(obj, flags));
       expect({ flags, c }).toEqual({ flags, c: js });
       expect(js).not.toBe('no error');

@@ -116,7 +116,7 @@ describe('getBuffer bad input', () => {
   test.each([[undefined], [null], [3], ['abc'], [{}], [[1, 2]], [Symbol('x')], [() => 0]])(
     'a non-exporter %p is a TypeError',
     (value) => {
-      expectCode(() => getBuffer(value), 'ERR_INVALID_ARG_TYPE', 'TypeError');
+      expectCode(() => getBuffer(value as never), 'ERR_INVALID_ARG_TYPE', 'TypeError');
     },
   );
 

@@ -720,7 +720,7 @@ describe('lifecycle scripts (bytearray <-> NativeBuffer)', () => {
     const exporter = (o: Obj): unknown => (o.kind === 'ba' ? o.nb : o.kind === 'view' ? o.view : o.info);
     switch (step.op) {
       case 'memoryview':
-        objs.set(step.as!, { kind: 'view', view: memoryview(exporter(get(step.of))) });
+        objs.set(step.as!, { kind: 'view', view: memoryview(exporter(get(step.of)) as never) });
         return null;
       case 'slice':
         objs.set(step.as!, { kind: 'view', view: view(step.of).slice(step.key!) });
@@ -732,7 +732,7 @@ describe('lifecycle scripts (bytearray <-> NativeBuffer)', () => {
         objs.set(step.as!, { kind: 'view', view: view(step.of).toReadonly() });
         return null;
       case 'export':
-        objs.set(step.as!, { kind: 'export', info: getBuffer(exporter(get(step.of))) });
+        objs.set(step.as!, { kind: 'export', info: getBuffer(exporter(get(step.of)) as never) });
         return null;
       case 'release': {
         const o = get(step.target);

@@ -245,7 +245,7 @@ function replayTyped(exporter: TypedExporter, built: Built): { mismatches: Misma
     const expected = expectedOutcome(outcome, flags, 'BufferError');
     let info: BufferInfo | undefined;
     try {
-      info = getBuffer(built.obj, flags);
+      info = getBuffer(built.obj as never, flags);
     } catch (error) {
       const actual = errorOutcome(error);
       if (

@@ -19,7 +19,7 @@ import {
   writeFrom,
   writeView,
 } from '../src';
-import type { MemoryView } from '../src';
+import type { Exporter, MemoryView } from '../src';
 import { chunking } from '../src/io/chunks';
 import { native } from '../src/native';
 
@@ -28,7 +28,7 @@ const KINDS: Kind[] = ['owned', 'plain', 'shared'];
 const ITEMS = 6 * 7 * 5;
 
 /** Zeroed memory of `kind` for ITEMS float32s, with its bytes. */
-function memory(kind: Kind): { bytes: Uint8Array; base: unknown; close: () => void } {
+function memory(kind: Kind): { bytes: Uint8Array; base: Exporter; close: () => void } {
   if (kind === 'owned') {
     const nb = NativeBuffer.alloc(ITEMS * 4);
     // Forced: the views a layout is made of stay exported until then.
@@ -38,8 +38,8 @@ function memory(kind: Kind): { bytes: Uint8Array; base: unknown; close: () => vo
   return { bytes: new Uint8Array(ab), base: new Uint8Array(ab), close: () => {} };
 }
 
-const cube = (base: unknown): MemoryView => memoryview(base).cast('B').cast('f', [6, 7, 5]);
-const LAYOUTS: Array<[string, (base: unknown) => MemoryView]> = [
+const cube = (base: Exporter): MemoryView => memoryview(base).cast('B').cast('f', [6, 7, 5]);
+const LAYOUTS: Array<[string, (base: Exporter) => MemoryView]> = [
   ['contiguous', (b) => cube(b)],
   ['a 2-D transpose', (b) => cube(b).cast('B').cast('f', [42, 5]).T],
   ['negative strides', (b) => cube(b).slice('::-1', '::-2', '::-1')],
@@ -65,7 +65,7 @@ function fill(bytes: Uint8Array): void {
 }
 
 /** What a correct read of `expected` into `pick`'s layout leaves in `kind` memory: the reference scatter. */
-function modelScatter(kind: Kind, pick: (base: unknown) => MemoryView, expected: Uint8Array): Uint8Array {
+function modelScatter(kind: Kind, pick: (base: Exporter) => MemoryView, expected: Uint8Array): Uint8Array {
   const m = memory(kind);
   try {
     fromContiguous(pick(m.base), expected, 'C');

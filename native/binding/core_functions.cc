@@ -22,6 +22,20 @@ std::string CharString(char c) {
   return c == 0 ? std::string() : std::string(1, c);
 }
 
+// Where a refused format goes wrong: the length of its longest prefix that
+// parses (the parser reports no position, and stays as it is). Error path
+// only, and only for formats short enough to rescan: -1 otherwise.
+double FailurePosition(const std::string& text) {
+  constexpr size_t kMaxScan = 1024;
+  if (text.size() > kMaxScan) return -1;
+  Format ignored;
+  size_t parsed = 0;
+  for (size_t n = 1; n < text.size(); n++) {
+    if (ParseFormat(text.data(), n, &ignored).ok()) parsed = n;
+  }
+  return static_cast<double>(parsed);
+}
+
 // parseFormat(format) -> { itemsize, alignment, prefix, littleEndian,
 // nativeSizes, item }
 Napi::Value ParseFormatJs(const Napi::CallbackInfo& info) {
@@ -33,7 +47,13 @@ Napi::Value ParseFormatJs(const Napi::CallbackInfo& info) {
   const std::string text = info[0].As<Napi::String>().Utf8Value();
   Format format;
   Status status = ParseFormat(text.data(), text.size(), &format);
-  if (!status.ok()) ThrowStatus(env, status);
+  if (!status.ok()) {
+    // The facade quotes the format and this position in its message.
+    Napi::Error error = CodedError(env, ErrorKind::kError,
+                                   CodeName(status.code), status.message);
+    error.Set("position", FailurePosition(text));
+    throw error;
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("itemsize", static_cast<double>(format.itemsize));
   out.Set("alignment", static_cast<double>(format.alignment));
@@ -84,8 +104,10 @@ Napi::Value ValidateLayoutJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ViewArrays v;
   ReadView(info[0].As<Napi::Object>(), &v);
-  Status status = ValidateLayout(&v.view, ToInt64(info[1]), ToInt64(info[2]));
-  if (!status.ok()) ThrowStatus(env, status);
+  const int64_t offset = ToInt64(info[1]);
+  const int64_t memlen = ToInt64(info[2]);
+  Status status = ValidateLayout(&v.view, offset, memlen);
+  if (!status.ok()) ThrowLayoutStatus(env, status, v.view, offset, memlen);
   return Napi::Number::New(env, static_cast<double>(v.view.len));
 }
 

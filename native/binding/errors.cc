@@ -1,5 +1,7 @@
 #include "binding/errors.h"
 
+#include "core/layout.h"
+
 #include <uv.h>
 
 #include <string>
@@ -27,6 +29,23 @@ void ThrowStatus(Napi::Env env, const Status& status) {
                              ? ErrorKind::kRangeError
                              : ErrorKind::kError;
   throw CodedError(env, kind, CodeName(status.code), status.message);
+}
+
+void ThrowLayoutStatus(Napi::Env env, const Status& status,
+                       const BufferView& view, int64_t offset, int64_t memlen) {
+  if (status.code != ErrorCode::kOutOfBounds) ThrowStatus(env, status);
+  std::string message = status.message;
+  int64_t first = 0;
+  int64_t end = 0;
+  if (offset < 0 || offset > memlen) {
+    message += ": byte offset " + std::to_string(offset) + " is outside the " +
+               std::to_string(memlen) + " bytes of memory";
+  } else if (LayoutSpan(view, offset, &first, &end)) {
+    message += ": its items span bytes [" + std::to_string(first) + ", " +
+               std::to_string(end) + ") of memory of " +
+               std::to_string(memlen) + " bytes";
+  }
+  throw CodedError(env, ErrorKind::kError, CodeName(status.code), message);
 }
 
 Napi::Error SystemError(Napi::Env env, int error, const char* syscall,

@@ -7,6 +7,7 @@
 
 #include <napi.h>
 
+#include "core/buffer_view.h"
 #include "core/status.h"
 
 namespace bp::binding {
@@ -18,6 +19,12 @@ Napi::Error CodedError(Napi::Env env, ErrorKind kind, const char* code,
 
 // Throws the JS form of a failed core Status.
 [[noreturn]] void ThrowStatus(Napi::Env env, const Status& status);
+
+// ThrowStatus for ValidateLayout's Status: ERR_BUFFER_OUT_OF_BOUNDS says
+// which bytes the layout's items span against the memory's length.
+[[noreturn]] void ThrowLayoutStatus(Napi::Env env, const Status& status,
+                                    const BufferView& view, int64_t offset,
+                                    int64_t memlen);
 
 // Node's form of a failed system call: code and message from libuv's name
 // for `error` (an errno), with `errno` (negative, as libuv's), `syscall`

@@ -52,7 +52,10 @@ inline void Move(char* d, const char* s, int64_t) {
   std::memcpy(d, s, kSize);
 }
 
-inline void MoveN(char* d, const char* s, int64_t n) { std::memcpy(d, s, n); }
+// n is an itemsize, positive (validated layouts only).
+inline void MoveN(char* d, const char* s, int64_t n) {
+  std::memcpy(d, s, static_cast<size_t>(n));
+}
 
 // One innermost row.
 template <void (*kMove)(char*, const char*, int64_t)>

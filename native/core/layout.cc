@@ -98,6 +98,27 @@ Status ValidateLayout(BufferView* view, int64_t offset, int64_t memlen) {
   return Status::Ok();
 }
 
+bool LayoutSpan(const BufferView& view, int64_t offset, int64_t* first,
+                int64_t* end) {
+  if (view.ndim > 0 && (view.shape == nullptr || view.strides == nullptr)) {
+    return false;
+  }
+  int64_t imin = 0;
+  int64_t imax = 0;
+  for (int j = 0; j < view.ndim; j++) {
+    if (view.shape[j] <= 0) return false;
+    int64_t term;
+    if (MulOverflows(view.strides[j], view.shape[j] - 1, &term) ||
+        AddOverflows(term <= 0 ? imin : imax, term,
+                     term <= 0 ? &imin : &imax)) {
+      return false;
+    }
+  }
+  return !AddOverflows(offset, imin, first) &&
+         !AddOverflows(offset, imax, end) &&
+         !AddOverflows(*end, view.itemsize, end);
+}
+
 bool IsCContiguous(const BufferView& view) {
   if (view.suboffsets != nullptr) return false;
   if (view.len == 0 || view.strides == nullptr) return true;

@@ -25,6 +25,13 @@ namespace bp {
 // Assumptions: strides is non-null when ndim > 0.
 Status ValidateLayout(BufferView* view, int64_t offset, int64_t memlen);
 
+// The bytes [*first, *end) a non-empty layout's items cover, with item
+// [0,...,0] at `offset` (the span ValidateLayout checks, suboffsets
+// ignored): for messages that say how far a layout overshoots. False when
+// the layout is empty or the span overflows.
+bool LayoutSpan(const BufferView& view, int64_t offset, int64_t* first,
+                int64_t* end);
+
 // product(shape) * itemsize, refusing overflow past INT64_MAX.
 Status ComputeLength(int ndim, const int64_t* shape, int64_t itemsize,
                      int64_t* len);

@@ -14,6 +14,7 @@ import type { BufferInfo } from './buffer-info';
 import { exportBuiltin } from './builtin';
 import { exportViaProtocol, type ProtocolExporter, exportDescriptor } from './descriptor';
 import { internalExporter } from './exporters';
+import type { Exporter } from './exporter';
 
 /**
  * Gets a buffer from `obj`: CPython's `PyObject_GetBuffer`. Every
@@ -79,7 +80,7 @@ export function checkBuffer(obj: unknown): boolean {
  * using info = getBuffer(new Float32Array(6), BufferFlags.RECORDS_RO);
  * info.format; // 'f'
  */
-export function getBufferForUser(obj: unknown, flags: number = BufferFlags.FULL_RO): BufferInfo {
+export function getBufferForUser(obj: Exporter, flags: number = BufferFlags.FULL_RO): BufferInfo {
   const info = getBuffer(obj, flags);
   noteMade(info);
   return info;

@@ -7,8 +7,10 @@ import { BufferError, invalidArgType } from '../errors';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { elementDescriptor } from '../export/scijs';
-import { memoryview, type MemoryView } from '../index';
+import { type MemoryView } from '../index';
 import { COMMON_DTYPES, typedClassOf, type TypedArray, type TypedKind } from './typed-class';
+// Unknown inputs, checked at run time: memoryview() without its Exporter type.
+import { createView } from '../view/whole-view';
 
 // The dtype names both libraries give each TypedArray kind.
 const DTYPES: Readonly<Partial<Record<TypedKind, string>>> = { ...COMMON_DTYPES, i64: 'bigint64', u64: 'biguint64' };
@@ -62,7 +64,7 @@ function fromElements(data: unknown, shape: unknown, strides: unknown, offset: u
       strides,
       offset,
     });
-  return memoryview(desc['buffer'], {
+  return createView(desc['buffer'], {
     format: desc['format'] as string,
     shape: desc['shape'] as number[],
     strides: desc['strides'] as number[],

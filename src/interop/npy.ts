@@ -19,6 +19,8 @@ import {
   parseNpyHeader,
   type NpyHeader,
 } from './npy-header';
+// Unknown inputs, checked at run time: memoryview() without its Exporter type.
+import { createView } from '../view/whole-view';
 
 export { descrToFormat, formatToDescr, type NpyHeader } from './npy-header';
 
@@ -206,7 +208,7 @@ function checkFortran(options: SaveNpyOptions): boolean | undefined {
  */
 export function saveNpy(pathOrFd: string | number, view: unknown, options: SaveNpyOptions = {}): number {
   const fortranOrder = checkFortran(options);
-  const whole = memoryview(view);
+  const whole = createView(view, undefined);
   let items = whole;
   try {
     let head = headerToSave(whole, fortranOrder);

@@ -10,6 +10,8 @@ import { contiguousStrides } from '../layout/layout';
 import { headerToSave, rememberHeader, withFile } from './npy';
 import { formatNpyHeader, parseNpyHeader, type NpyHeader } from './npy-header';
 import { readZipDirectory, readZipMember, ZipWriter, type ZipMember } from './zip';
+// Unknown inputs, checked at run time: memoryview() without its Exporter type.
+import { createView } from '../view/whole-view';
 
 /** How a member of a .npz archive was stored. */
 export interface NpzMember {
@@ -124,7 +126,7 @@ export function saveNpz(path: string, arrays: Record<string, unknown>): number {
   return withFile(path, 'w', (fd) => {
     const zip = new ZipWriter(fd);
     for (const [name, value] of entries) {
-      const whole = memoryview(value);
+      const whole = createView(value, undefined);
       let items = whole;
       try {
         const head = headerToSave(whole, undefined);

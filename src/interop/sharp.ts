@@ -12,6 +12,8 @@ import { getBuffer } from '../export/get-buffer';
 import { isContiguous, memoryview, type BufferInfo, type MemoryView } from '../index';
 import { beginTransfer, endTransfer, isOwned } from '../io/owned';
 import { typedClassOf, type TypedClass } from './typed-class';
+// Unknown inputs, checked at run time: memoryview() without its Exporter type.
+import { createView } from '../view/whole-view';
 
 /** sharp's raw output: `.raw({ depth }).toBuffer({ resolveWithObject: true })`. */
 export interface SharpRaw {
@@ -117,7 +119,7 @@ function inputOf(source: unknown, info: BufferInfo, typed: TypedClass): { input:
   }
   // Strided, unaligned, or memory this package cannot keep alive while
   // libvips reads it (a plain ArrayBuffer can be transferred away): one copy.
-  const view = memoryview(source);
+  const view = createView(source, undefined);
   try {
     const bytes = view.toBytes('C');
     return { input: new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / size), inPlace: false };

@@ -16,7 +16,8 @@ export function parseFormat(format: string): NativeFormat {
     try {
       parsed = isExtendedFormat(format) ? recordInfo(format) : callNative(() => native.core.parseFormat(format));
     } catch (error) {
-      throw withDtypeHint(error, format);
+      // The record parser names the position itself; the core's errors get it here.
+      throw withDtypeHint(isExtendedFormat(format) ? error : withPosition(error, format), format);
     }
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(format, parsed);
@@ -28,6 +29,19 @@ export function parseFormat(format: string): NativeFormat {
 function recordInfo(format: string): NativeFormat {
   const { itemsize, alignment } = parseRecordFormat(format);
   return { itemsize, alignment, prefix: '', littleEndian: true, nativeSizes: true, item: '' };
+}
+
+/**
+ * The parser's refusal, with the format quoted and where it goes wrong: the
+ * binding puts `position` (the length of the longest prefix that parses, or
+ * -1 for a format too long to rescan) on its error, the cause here.
+ */
+function withPosition(error: unknown, format: string): unknown {
+  if ((error as { code?: unknown }).code !== 'ERR_BUFFER_BAD_FORMAT') return error;
+  const position = (error as { cause?: { position?: unknown } }).cause?.position;
+  const where = typeof position === 'number' && position >= 0 ? ` at position ${position} of` : ' in';
+  const quoted = JSON.stringify(format.length > 80 ? `${format.slice(0, 80)}...` : format);
+  return new BufferError('ERR_BUFFER_BAD_FORMAT', `${(error as Error).message}${where} format ${quoted}`, { cause: error });
 }
 
 // NumPy dtype strings ('<f4', '|u1') are the usual mistake: say which

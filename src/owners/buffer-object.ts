@@ -13,6 +13,8 @@ import { negotiateContiguous } from '../layout/negotiate';
 import { memoryview, type MemoryView } from '../view/memory-view';
 import { NativeBuffer } from './native-buffer';
 import type { bufferProtocol } from '../protocol';
+// Unknown inputs, checked at run time: memoryview() without its Exporter type.
+import { createView } from '../view/whole-view';
 
 /** `Py_END_OF_BUFFER`: as a size, "up to the end of the base's buffer". */
 export const END_OF_BUFFER = -1;
@@ -65,7 +67,7 @@ export class BufferObject {
       if (start + length > available) {
         throw outOfRange('size', `<= ${available - start} (the bytes after offset), or END_OF_BUFFER`, want);
       }
-      const view = memoryview(base, { format: 'B', shape: [length], byteOffset: start, readonly: !writable });
+      const view = createView(base, { format: 'B', shape: [length], byteOffset: start, readonly: !writable });
       return new BufferObject(view, !writable);
     } finally {
       info.release();

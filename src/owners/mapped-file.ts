@@ -107,10 +107,19 @@ export class MappedFile extends RegionOwner {
     return new MappedFile(region, layout, mode as 'r' | 'r+' | 'c', path, offset);
   }
 
+  /** @internal */
   protected get kind(): string {
     return 'MappedFile';
   }
 
+  /** @internal */
+  protected override get writeAdvice(): string {
+    return this.#mode === 'r'
+      ? `${this.#path} is mapped read-only (mode 'r'): map it with mode 'r+' to write to the file, or 'c' to write to a private copy`
+      : '';
+  }
+
+  /** @internal */
   protected get exportLayout(): Layout | null {
     return this.#layout;
   }
@@ -135,6 +144,7 @@ export class MappedFile extends RegionOwner {
     return this.region.truncated;
   }
 
+  /** @internal */
   protected override checkExport(): void {
     if (this.region.truncated) {
       throw new BufferError('ERR_BUFFER_TRUNCATED', `${this.#path} shrank under its mapping; pages past its end read as zeros`);

@@ -186,10 +186,12 @@ export class NativeBuffer extends RegionOwner {
     return new NativeBuffer(region, keepSpec(layout, given ?? {}), layout, readonly);
   }
 
+  /** @internal */
   protected get kind(): string {
     return 'NativeBuffer';
   }
 
+  /** @internal */
   protected get exportLayout(): Layout | null {
     return this.#layout;
   }

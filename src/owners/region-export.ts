@@ -1,6 +1,7 @@
 // Exports of memory owned by a native region (NativeBuffer, MappedFile).
 import { BufferInfoImpl, exportedMemory, type BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
+import { BufferFlags } from '../flags';
 import { anyArrayBufferLength } from '../internal/memory';
 import type { Layout } from '../layout/layout';
 import { negotiate, negotiateContiguous } from '../layout/negotiate';
@@ -9,7 +10,8 @@ import { negotiate, negotiateContiguous } from '../layout/negotiate';
  * One export of a region's memory (`length` bytes in `buffer`): plain bytes
  * (`layout` null) negotiate as PyBuffer_FillInfo does, a layout as
  * memoryview does. The caller counts the export once this returns, so a
- * refusal changes nothing; `release` uncounts it.
+ * refusal changes nothing; `release` uncounts it. `writeAdvice` completes
+ * the refusal of a write request to read-only memory.
  */
 export function exportRegion(
   owner: object,
@@ -20,6 +22,7 @@ export function exportRegion(
   flags: number,
   what: string,
   release: () => void,
+  writeAdvice = '',
 ): BufferInfo {
   if (buffer === null) throw new BufferError('ERR_BUFFER_RELEASED', `${what} is closed`);
   // A V8-owned buffer (isCopy) can be transferred away by the user, and C
@@ -27,6 +30,10 @@ export function exportRegion(
   // captured built-in, which user code cannot redefine.
   if (anyArrayBufferLength(buffer) !== length) {
     throw new BufferError('ERR_BUFFER_RELEASED', `the ${what}'s ArrayBuffer was detached`);
+  }
+  // What to do instead, for a refused write request (a file mapped with mode 'r').
+  if (readonly && writeAdvice !== '' && (flags & BufferFlags.WRITABLE) !== 0) {
+    throw new BufferError('ERR_BUFFER_NOT_WRITABLE', `Object is not writable. ${writeAdvice}`);
   }
   if (layout === null) {
     const seen = negotiateContiguous(length, 1, 'B', readonly, flags);

@@ -58,20 +58,22 @@ export abstract class RegionOwner {
   /** PEP 688 form of view.release(): ends an export of this memory. */
   declare [bufferProtocol.releaseBuffer]: ExporterMethods[typeof bufferProtocol.releaseBuffer];
 
-  /** The name used in messages ('NativeBuffer', 'MappedFile'). */
+  /** @internal The name used in messages ('NativeBuffer', 'MappedFile'). */
   protected abstract get kind(): string;
-  /** The layout exports describe; null for plain bytes. */
+  /** @internal The layout exports describe; null for plain bytes. */
   protected abstract get exportLayout(): Layout | null;
   /** True when exports are read-only. */
   abstract get readonly(): boolean;
-  /** Refuses an export for reasons of the subclass (a truncated file). */
+  /** @internal Refuses an export for reasons of the subclass (a truncated file). */
   protected checkExport(): void {}
 
+  /** @internal */
   protected get region(): NativeRegion {
     return this.#region;
   }
 
   /**
+   * @internal
    * Tells the binding what an export of this owner is (read-only, layout),
    * so that C's get_buffer answers without calling back here. Subclasses
    * call it once their fields are set, and again when the layout changes.
@@ -80,7 +82,7 @@ export abstract class RegionOwner {
     this.#region.bindOwner(this, this.readonly, this.exportLayout);
   }
 
-  /** Swaps in the region's new ArrayBuffer (after a resize). */
+  /** @internal Swaps in the region's new ArrayBuffer (after a resize). */
   protected adoptBuffer(buffer: ArrayBuffer): void {
     this.#buffer = buffer;
     this.#length = this.#region.length;
@@ -132,6 +134,7 @@ export abstract class RegionOwner {
   }
 
   /**
+   * @internal
    * The close/resize policy, in one place and worded with the real owner
    * kind. The binding re-checks the same rules (C++ owns memory safety);
    * these run first so that messages name NativeBuffer or MappedFile.
@@ -166,6 +169,11 @@ export abstract class RegionOwner {
     }
   }
 
+  /** @internal What to do instead of writing to this read-only memory ('' when nothing applies). */
+  protected get writeAdvice(): string {
+    return '';
+  }
+
   #export(flags: number): BufferInfo {
     this.checkExport();
     const info = exportRegion(
@@ -177,6 +185,7 @@ export abstract class RegionOwner {
       flags,
       this.kind,
       this.#releaseOne,
+      this.writeAdvice,
     );
     this.#exports++;
     return info;

@@ -24,13 +24,20 @@ import type { bufferProtocol } from '../protocol';
 import { itemAccess } from './item-access';
 import type { FastIndex, ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
+import type { ItemOf, TypedOf } from './format-types';
 import { RELEASED_FAMILY, releasedView, type ManagedBuffer } from './managed-buffer';
 import { cast, reshaped, sliced, transposed, viewLayout } from './transforms';
 import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
 import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getGeneral, hexOfView } from './whole-view';
 import { iterateView, setItem, setViewInternals, toBytesOf, toListOf, typedOfView } from './whole-view';
 
-export class MemoryView implements Iterable<Item | MemoryView> {
+/**
+ * A view of an exporter's memory (CPython's `memoryview`). `F` is the format
+ * where TypeScript knows it (`memoryview(new Float64Array(4))` is a
+ * `MemoryView<'d'>`, whose `get()` is a number and `typed()` a
+ * Float64Array); else `string`, and items are the `Item` union.
+ */
+export class MemoryView<F extends string = string> implements Iterable<Item | MemoryView> {
   // Few fields on purpose: V8 turns objects with many out-of-object fields
   // into slow dictionaries, which costs get() 20x. So the layout is one
   // frozen object, and item access another, made on first use.
@@ -191,7 +198,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {TypeError} ERR_INVALID_ARG_TYPE for a wrong count or a non-integer.
    * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for multi-item formats.
    */
-  get(...index: number[]): Item;
+  get(...index: number[]): ItemOf<F>;
   get(i?: number, j?: number, k?: number, l?: number, ...more: number[]): Item {
     // Fast path (FastIndex): the item from the arguments, no array per call;
     // anything else (wrapping, errors, a detached block) falls through. Each
@@ -243,6 +250,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {RangeError} ERR_OUT_OF_RANGE for an index out of range or a step of 0.
    * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
    */
+  slice(...keys: SliceKey[]): MemoryView<F>;
   slice(...keys: SliceKey[]): MemoryView {
     this.#live();
     return this.#made(sliced(this.#layout, keys));
@@ -255,13 +263,14 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {RangeError} ERR_OUT_OF_RANGE for an axis out of range or repeated.
    * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
    */
+  transpose(...axes: number[]): MemoryView<F>;
   transpose(...axes: number[]): MemoryView {
     this.#live();
     return this.#made(transposed(this.#layout, axes));
   }
 
   /** The transpose: `transpose()`. */
-  get T(): MemoryView {
+  get T(): MemoryView<F> {
     return this.transpose();
   }
 
@@ -269,6 +278,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * The same items in a new shape (C order), as a view.
    * @throws {BufferError} ERR_BUFFER_RESHAPE_NEEDS_COPY when strides cannot express it.
    */
+  reshape(shape: readonly number[]): MemoryView<F>;
   reshape(shape: readonly number[]): MemoryView {
     this.#live();
     return this.#made(reshaped(this.#layout, shape));
@@ -286,6 +296,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    *   ERR_BUFFER_INVALID_CAST for any other rule broken, ERR_BUFFER_BAD_FORMAT for a format
    *   struct refuses, ERR_BUFFER_RELEASED on a released view.
    */
+  cast<const G extends string>(format: G, shape?: readonly number[]): MemoryView<G>;
   cast(format: string, shape?: readonly number[]): MemoryView {
     if (typeof format !== 'string') throw invalidArgType('format', 'of type string', format);
     this.#live();
@@ -296,6 +307,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * A read-only view of the same memory (a new view, even if this one is read-only).
    * @throws {BufferError} ERR_BUFFER_RELEASED on a released view, or memory its owner closed or transferred.
    */
+  toReadonly(): MemoryView<F>;
   toReadonly(): MemoryView {
     return this.#derive({ readonly: true });
   }
@@ -366,6 +378,7 @@ export class MemoryView implements Iterable<Item | MemoryView> {
    * @throws {BufferError} ERR_BUFFER_NOT_C_CONTIGUOUS, ERR_BUFFER_UNALIGNED,
    *   ERR_BUFFER_NOT_NATIVE_ORDER or ERR_BUFFER_UNSUPPORTED_FORMAT, saying why.
    */
+  typed(): TypedOf<F>;
   typed(): ArrayBufferView {
     return typedOfView(this);
   }

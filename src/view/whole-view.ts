@@ -16,6 +16,8 @@ import type { SliceKey } from '../layout/slice-key';
 import { checkedIndex, codecOf, listOf, offsetOf, readItem, typedOf, writeItem } from './item-access';
 import type { ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
+import type { FormatOf } from './format-types';
+import type { Exporter } from '../export/exporter';
 import { ManagedBuffer } from './managed-buffer';
 import type { MemoryView } from './memory-view';
 import {
@@ -323,6 +325,15 @@ export function dataViewOf(view: MemoryView): DataView {
  *   ERR_BUFFER_OUT_OF_BOUNDS for a layout outside the bytes, ERR_BUFFER_NOT_C_CONTIGUOUS when a layout is
  *   given for bytes that are not contiguous, ERR_BUFFER_RELEASED for released memory, and the exporter's own refusals.
  */
+export function memoryview<const F extends string>(
+  obj: Exporter,
+  layout: MemoryViewLayout & { readonly format: F },
+): MemoryView<F>;
+export function memoryview<T extends Exporter>(
+  obj: T,
+  layout?: MemoryViewLayout & { readonly format?: undefined },
+): MemoryView<FormatOf<T>>;
+export function memoryview(obj: Exporter, layout?: MemoryViewLayout): MemoryView;
 export function memoryview(obj: unknown, layout?: MemoryViewLayout): MemoryView {
   return createView(obj, layout);
 }

@@ -5,6 +5,7 @@
 // (view_mirror.cc); every other object goes to the facade (via_facade.cc).
 #include <unistd.h>
 
+#include "binding/c_api/arg_names.h"
 #include "binding/c_api/own_exporters.h"
 #include "binding/c_api/state.h"
 #include "binding/c_api/table.h"
@@ -194,7 +195,10 @@ int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
     CApiState* state = State(env);
     if (state == nullptr) return -1;
     const int result = GetViaFacade(env, state, obj, view, flags);
-    if (result != 0) Clear(view);
+    if (result != 0) {
+      Clear(view);
+      NameCArgument(env, borrow ? "get_buffer_borrowed" : "get_buffer", "obj");
+    }
     return result;
   } catch (...) {
     Clear(view);
