@@ -108,4 +108,9 @@ print(a.dtype.itemsize, a.dtype.fields['s'][1], a[1].tolist()[:2], a['s'][1].tol
     expectCode(() => descrToFormat('<c32'), 'ERR_BUFFER_UNSUPPORTED_FORMAT');
     expectCode(() => descrToFormat("[('a', '|O')]"), 'ERR_BUFFER_UNSUPPORTED_FORMAT');
   });
+
+  test('a format struct refuses is a BufferError from formatToDescr, quoting it', () => {
+    const error = expectCode(() => formatToDescr('('), 'ERR_BUFFER_BAD_FORMAT', 'BufferError');
+    expect(error.message).toContain('format "("');
+  });
 });

@@ -3,7 +3,7 @@
 // as np.save does, and the table between NumPy dtype descrs ('<f4') and
 // struct formats ('f').
 import { BufferError } from '../errors';
-import { native } from '../native';
+import { parseFormat } from '../layout/format';
 import { isExtendedFormat, parseRecordFormat } from '../layout/record-format';
 import { listDescrToFormat, recordDescr } from './npy-records';
 
@@ -143,8 +143,8 @@ const DESCR_KINDS: Readonly<Record<string, string>> = {
 
 /**
  * The NumPy descr of a struct format, as np.save would write it for the same items.
- * @throws {Error} ERR_BUFFER_BAD_FORMAT for a format struct refuses.
  * Record formats give the Python repr of a structured descr ("[('x', '<f8')]").
+ * @throws {BufferError} ERR_BUFFER_BAD_FORMAT for a format struct refuses.
  * @throws {BufferError} ERR_BUFFER_UNSUPPORTED_FORMAT for one with no NumPy dtype here (several items, 'p').
  */
 export function formatToDescr(format: string): string {
@@ -161,7 +161,8 @@ export function formatToDescr(format: string): string {
     const count = bytes[3] === 'c' ? 1 : bytes[2] === '' ? 1 : Number(bytes[2]);
     return `|${bytes[3] === 'x' ? 'V' : 'S'}${count}`;
   }
-  const parsed = native.core.parseFormat(format);
+  // Through the facade's parser: a bad format is a BufferError that quotes it.
+  const parsed = parseFormat(format);
   const kind = DESCR_KINDS[parsed.item.replace(/^[@=<>!]/, '')];
   if (kind === undefined) {
     throw new BufferError(
