@@ -26,13 +26,18 @@ describe('NativeBuffer.alloc', () => {
     // V8 counts an external backing store itself; the binding reports only
     // what the engine did not, so the external total grows by the size once
     // (not zero times, not twice). The allocation can start a GC that frees
-    // other, small external memory in between: allow for that.
-    const before = process.memoryUsage().external;
-    const nb = NativeBuffer.alloc(64 << 20);
-    const grown = process.memoryUsage().external - before;
-    expect(grown).toBeGreaterThan(60 << 20);
-    expect(grown).toBeLessThan(80 << 20);
-    nb.close();
+    // other external memory in between (a whole suite's garbage, when the
+    // suites share a process), which only ever lowers the growth: so the
+    // largest of three tries must reach the size, and none may pass 80 MiB.
+    const grown: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = process.memoryUsage().external;
+      const nb = NativeBuffer.alloc(64 << 20);
+      grown.push(process.memoryUsage().external - before);
+      nb.close();
+    }
+    expect(Math.max(...grown)).toBeGreaterThan(60 << 20);
+    expect(Math.max(...grown)).toBeLessThan(80 << 20);
   });
 
   test('zero: false still gives usable memory', () => {
