@@ -65,6 +65,7 @@
         "native/binding/memory/backing_store_pin.cc",
         "native/binding/memory/block.cc",
         "native/binding/memory/external_buffer.cc",
+        "native/binding/memory/lent_pointer.cc",
         "native/binding/memory/native_region.cc",
         "native/binding/memory/native_region_c_views.cc",
         "native/binding/memory/sigbus_guard.cc"

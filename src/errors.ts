@@ -51,7 +51,9 @@ export type BufferErrorCode =
   /** length or iteration of a 0-d view (CPython: TypeError). */
   | 'ERR_BUFFER_ZERO_DIM'
   /** A .npy file NumPy would refuse to load: bad magic or version, a malformed or oversized header, too little data. */
-  | 'ERR_BUFFER_BAD_NPY';
+  | 'ERR_BUFFER_BAD_NPY'
+  /** A release callback (fromPointer) threw; it is not called again, and the memory counts as released. */
+  | 'ERR_BUFFER_RELEASE_FAILED';
 
 /**
  * Raised when a buffer request cannot be satisfied (Python's `BufferError`).

@@ -159,6 +159,18 @@ export interface NativeBinding {
     /** Tells the mirror its view was released: C exports of it then take the facade, which refuses. */
     releaseViewMirror(view: object): void;
   };
+  /** Memory at an FFI address, given back by a JavaScript callback (native/binding/memory/lent_pointer.h). */
+  readonly lentPointer: {
+    /** A lender whose threadsafe function calls `dispatch(token)` on this thread. */
+    bind(dispatch: (token: number) => void): number;
+    /** A pending block over `length` bytes at `address`, and the token `lender` will release it with. */
+    lend(lender: number, address: bigint, length: number): [object, number];
+    /** Gives back a pending block that was never adopted, without releasing it. */
+    discard(pending: object): void;
+    /** Whether the release may run now, at exit: nothing outside this thread's JavaScript holds the memory. */
+    takeAtExit(token: number): boolean;
+    detach(buffer: ArrayBuffer): void;
+  };
   readonly io: {
     /** Copies `n` bytes of a layout's C-order bytes, from byte `from`, into (gather) or out of (scatter) `chunk`. */
     gather(...args: ChunkMoveArgs): number;

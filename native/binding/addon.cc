@@ -6,6 +6,7 @@
 #include "binding/core_functions.h"
 #include "binding/io/io.h"
 #include "binding/memory/block.h"
+#include "binding/memory/lent_pointer.h"
 #include "binding/memory/native_region.h"
 
 namespace bp::binding {
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("regionStats", Napi::Function::New(env, RegionStats));
   exports.Set("installCApi", Napi::Function::New(env, InstallCApi));
   exports.Set("viewMirror", InitViewMirror(env));
+  exports.Set("lentPointer", InitLentPointer(env));
   // Share tokens this env made and no Worker claimed die with it.
   napi_add_env_cleanup_hook(
       env, [](void* arg) { DropSharedBlocksOf(static_cast<napi_env>(arg)); },

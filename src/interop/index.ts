@@ -10,4 +10,6 @@ export { fromOrtTensor, imageToTensor, toOrtTensor } from './onnxruntime';
 export type { ImageToTensorOptions, OrtModule } from './onnxruntime';
 export { fromImageData, toImageData } from './canvas';
 export type { CanvasModule, ImageDataLike } from './canvas';
+export { fromPointer } from './pointer';
+export type { FromPointerOptions, KoffiModule } from './pointer';
 export * from './numpy';

@@ -28,8 +28,7 @@ const OPTION_KEYS = new Set(['mode', 'offset', 'length', 'format', 'shape', 'str
 const HINTS: Record<string, string> = {
   ENODEV:
     'only regular files can be mapped; read FIFOs, sockets and devices with fs streams, and allocate zeroed memory with NativeBuffer.alloc',
-  ENOMEM:
-    'too many mappings are alive: close the MappedFiles you no longer use and drop them, so GC can unmap them, or map fewer at once',
+  ENOMEM: 'too many mappings are alive: close the MappedFiles you no longer use, or map fewer at once',
 };
 
 function withHint(error: unknown): unknown {

@@ -70,9 +70,10 @@ function keepSpec(layout: Layout | null, given: { shape?: unknown; strides?: unk
  * Lifecycle: every export (getBuffer, memoryview, in-flight I/O) holds the
  * buffer; while any is live, `resize()` and `close()` refuse with
  * `ERR_BUFFER_EXPORTS_ACTIVE`. `close()` (or `close({ force: true })`)
- * detaches the ArrayBuffer, so every view of it reads as length 0; the
- * memory itself is freed later, by the ArrayBuffer's finalizer, never while
- * JavaScript can still reach it.
+ * detaches the ArrayBuffer, so every view of it reads as length 0, and
+ * frees the memory then, unless a C view, a transfer in flight or a
+ * Worker's share still holds it: then it goes when the last of them lets
+ * go, never while anything can still reach it.
  *
  * @example
  * const nb = NativeBuffer.alloc(4 * 3 * 2, { format: 'B', shape: [2, 3, 4] });

@@ -290,6 +290,16 @@ Block* TakeBlockOf(const void* data, size_t length) {
   return nullptr;
 }
 
+bool CountHomeHold(Block* block, napi_env env) {
+  if (block->home == nullptr || block->home != env) return false;
+  block->home_holds.fetch_add(1, std::memory_order_acq_rel);
+  return true;
+}
+
+void DropHomeHold(Block* block) {
+  block->home_holds.fetch_sub(1, std::memory_order_acq_rel);
+}
+
 void UnrefBlock(Block* block) {
   if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
     FreeBlock(block);

@@ -40,6 +40,12 @@ struct Block {
   void* ctx = nullptr;
   void* foreign_ptr = nullptr;
   std::atomic<int64_t> refs{1};
+  // Memory lent to JavaScript with a JavaScript release (lent_pointer.h):
+  // the env that lent it, and how many of `refs` are held by that env's
+  // own ArrayBuffers and regions. At that env's exit the rest are the
+  // holders JavaScript cannot see (C views, transfers, other Workers).
+  napi_env home = nullptr;
+  std::atomic<int64_t> home_holds{0};
 };
 
 // Each returns a Block holding one reference, or nullptr when the system
@@ -61,6 +67,10 @@ Block* TakeBlockOf(const void* data, size_t length);
 
 void RefBlock(Block* block);
 void UnrefBlock(Block* block);
+// Counts one reference held in `env` toward block->home_holds when `env` is
+// the block's home; returns whether it did, for DropHomeHold later.
+bool CountHomeHold(Block* block, napi_env env);
+void DropHomeHold(Block* block);
 // Drops a foreign Block that was never handed out, without calling its
 // release callback: the memory stays its C owner's.
 void DiscardForeignBlock(Block* block);

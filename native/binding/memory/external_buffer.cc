@@ -9,20 +9,20 @@
 namespace bp::binding {
 namespace {
 
-// What one external ArrayBuffer holds: a reference to its block, and the
-// bytes this env reported to the GC for it.
-struct AbHold {
-  Block* block;
-  int64_t reported;
-};
+void DropHold(ArrayBufferHold* hold) {
+  if (hold->block == nullptr) return;
+  if (hold->home) DropHomeHold(hold->block);
+  UnrefBlock(hold->block);
+  hold->block = nullptr;
+}
 
 void FinalizeBlock(napi_env env, void* /*data*/, void* hint) {
-  AbHold* hold = static_cast<AbHold*>(hint);
+  ArrayBufferHold* hold = static_cast<ArrayBufferHold*>(hint);
   if (hold->reported != 0) {
     int64_t total = 0;
     napi_adjust_external_memory(env, -hold->reported, &total);
   }
-  UnrefBlock(hold->block);
+  DropHold(hold);
   delete hold;
 }
 
@@ -35,22 +35,25 @@ bool ExternalBuffersRefusedByRequest() {
 
 }  // namespace
 
+void DetachedByOwner(ArrayBufferHold* hold) { DropHold(hold); }
+
 Napi::Error AllocationError(Napi::Env env, size_t size) {
   return CodedError(
       env, ErrorKind::kRangeError, "ERR_OUT_OF_RANGE",
       "cannot allocate " + std::to_string(size) + " bytes of native memory");
 }
 
-napi_value ArrayBufferOver(Napi::Env env, Block* block, bool* copy_out) {
+napi_value ArrayBufferOver(Napi::Env env, Block* block, bool* copy_out,
+                           ArrayBufferHold** hold_out) {
   const size_t size = block->size;
   napi_value ab = nullptr;
   bool copy = ExternalBuffersRefusedByRequest();
   napi_status status = napi_no_external_buffers_allowed;
   int64_t external_before = 0;
-  AbHold* hold = nullptr;
+  ArrayBufferHold* hold = nullptr;
   if (!copy) {
     napi_adjust_external_memory(env, 0, &external_before);
-    hold = new AbHold{block, 0};
+    hold = new ArrayBufferHold{block, 0, false};
     status = napi_create_external_arraybuffer(env, block->data, size,
                                               FinalizeBlock, hold, &ab);
     copy = status == napi_no_external_buffers_allowed;
@@ -72,6 +75,7 @@ napi_value ArrayBufferOver(Napi::Env env, Block* block, bool* copy_out) {
     if (env.IsExceptionPending()) env.GetAndClearPendingException();
     throw AllocationError(env, size);
   } else {
+    hold->home = CountHomeHold(block, env);
     // V8 (Node 20 and later) already counts an external backing store as
     // external memory when the ArrayBuffer is made; reporting it again would
     // double the pressure and force a full GC per large allocation. Report
@@ -86,6 +90,7 @@ napi_value ArrayBufferOver(Napi::Env env, Block* block, bool* copy_out) {
     }
   }
   *copy_out = copy;
+  *hold_out = copy ? nullptr : hold;
   return ab;
 }
 

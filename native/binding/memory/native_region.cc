@@ -148,14 +148,19 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
   }
 
   bool copy = false;
-  napi_value ab = ArrayBufferOver(env, block, &copy);
+  ArrayBufferHold* hold = nullptr;
+  napi_value ab = ArrayBufferOver(env, block, &copy, &hold);
   if (copy) block = nullptr;
   if (!buffer_.IsEmpty()) Detach(env);
   buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));
+  ab_hold_ = hold;
   // The region's own reference: its ArrayBuffer can be transferred away and
   // collected (ArrayBuffer.prototype.transfer), whose finalizer then drops
   // the ArrayBuffer's reference while this region still names the block.
-  if (block != nullptr) RefBlock(block);
+  if (block != nullptr) {
+    RefBlock(block);
+    home_hold_ = CountHomeHold(block, env);
+  }
   block_ = block;
   length_ = size;
   copy_ = copy;
@@ -164,16 +169,29 @@ void NativeRegion::Install(Napi::Env env, Block* block, size_t keep) {
 void NativeRegion::Detach(Napi::Env env) {
   if (block_ != nullptr && MappingTruncated(block_->guard)) truncated_ = true;
   Napi::ArrayBuffer old = buffer_.Value();
-  if (!old.IsEmpty() && !old.IsDetached()) old.Detach();
+  if (!old.IsEmpty() && !old.IsDetached()) {
+    old.Detach();
+    // Only an ArrayBuffer detached here is known to reach nothing: one
+    // transferred away (ArrayBuffer.prototype.transfer) may have handed its
+    // memory to a successor, whose reads its finalizer still covers.
+    if (ab_hold_ != nullptr) DetachedByOwner(ab_hold_);
+  }
+  ab_hold_ = nullptr;
   buffer_.Reset();
-  // The block now belongs to the ArrayBuffer's finalizer (and to views,
-  // shares and transfers that hold it).
-  if (block_ != nullptr) UnrefBlock(block_);
+  // The block now belongs to views, shares and transfers that hold it.
+  ReleaseOwn();
+}
+
+void NativeRegion::ReleaseOwn() {
+  if (block_ == nullptr) return;
+  if (home_hold_) DropHomeHold(block_);
+  home_hold_ = false;
+  UnrefBlock(block_);
   block_ = nullptr;
 }
 
 NativeRegion::~NativeRegion() {
-  if (block_ != nullptr) UnrefBlock(block_);
+  ReleaseOwn();
   DropTally(c_views_);
 }
 

@@ -18,6 +18,7 @@
 #include <napi.h>
 
 #include "binding/memory/export_tally.h"
+#include "binding/memory/external_buffer.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -128,6 +129,8 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // the current memory, and detaches the old ArrayBuffer.
   void Install(Napi::Env env, Block* block, size_t keep);
   void Detach(Napi::Env env);
+  // Drops the region's own reference to block_.
+  void ReleaseOwn();
   // The current memory and its length, or nullptr once closed or detached.
   void* CurrentData(Napi::Env env, size_t* length);
   Block* LiveBlock(Napi::Env env);
@@ -146,6 +149,11 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // or resize detaches its ArrayBuffer (for msync, madvise, share and C
   // views' pins); null in copy mode.
   Block* block_ = nullptr;
+  // The region's reference counts toward block_->home_holds.
+  bool home_hold_ = false;
+  // What the current ArrayBuffer holds (alive while buffer_ keeps it),
+  // let go when the region detaches it; null in copy mode.
+  ArrayBufferHold* ab_hold_ = nullptr;
   // A fault past the end of the file was absorbed, seen at the last detach
   // (the live block's guard says it for the current mapping).
   bool truncated_ = false;
