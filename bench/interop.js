@@ -3,6 +3,10 @@
 //   1. Each zero-copy conversion is O(1): the same time for 1 KiB and
 //      1 GiB (fromSharpRaw, toScijs, fromScijs, toStdlib, fromArrow,
 //      toArrow, toOrtTensor, fromOrtTensor, fromImageData).
+//   1b. fromPointer (+ close) over malloc'd memory from koffi, 1 KiB and
+//      1 GiB, against koffi.view over the same memory: both make a new
+//      external ArrayBuffer, which V8 counts as external memory, so a large
+//      one brings a GC sooner whoever makes it.
 //   2. A sharp round trip through views (crop + flip + channel split as
 //      O(1) views, each written out through withSharp) against the same
 //      with sharp's own extract / flip / extractChannel pipelines.
@@ -26,6 +30,10 @@ module.exports = async function benchInterop({ quick = false } = {}) {
   const arrow = require('apache-arrow');
   const ort = require('onnxruntime-node');
   const canvas = require('@napi-rs/canvas');
+  const koffi = require('koffi');
+  const libc = koffi.load('libc.so.6');
+  const malloc = libc.func('void *malloc(size_t)');
+  const free = libc.func('void free(void *)');
 
   // 1. O(1): each conversion on 1 KiB and on 1 GiB (256 MiB when quick).
   const sizes = [1024, quick ? 2 ** 28 : 2 ** 30];
@@ -74,8 +82,45 @@ module.exports = async function benchInterop({ quick = false } = {}) {
     rows.push(`${name.padEnd(14)} 1 KiB ${round(s)} ns   ${sizes[1] / 2 ** 20} MiB ${round(l)} ns   ratio ${round(l / s, 2)}`);
   }
   for (const nb of owners) nb.close();
+
   console.log('\n## interop: zero-copy conversions, 1 KiB vs large (O(1) means a ratio near 1)');
   for (const r of rows) console.log(r);
+
+  // 1b. fromPointer vs koffi.view, in batches that yield to the event loop
+  // (where the releases run) as a program would.
+  const lendSizes = [1024, quick ? 2 ** 28 : 2 ** 30];
+  const pointers = lendSizes.map((n) => malloc(n));
+  const batch = async (fn) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 50; i++) fn();
+    const ns = Number(process.hrtime.bigint() - t0) / 50;
+    await new Promise((resolve) => setImmediate(resolve));
+    return ns;
+  };
+  const lendCases = {
+    'fromPointer + close': (k) => () => ix.fromPointer(pointers[k], lendSizes[k], { release: () => {} }).close(),
+    'koffi.view': (k) => () => koffi.view(pointers[k], lendSizes[k]),
+  };
+  const lend = {};
+  console.log(
+    `\n## interop: fromPointer (+ close) vs koffi.view, 1 KiB vs ${lendSizes[1] / 2 ** 20} MiB (median of batches of 50)`,
+  );
+  for (const [name, make] of Object.entries(lendCases)) {
+    const times = { s: [], l: [] };
+    for (let r = 0; r < (quick ? 6 : 12); r++) {
+      times.s.push(await batch(make(0)));
+      times.l.push(await batch(make(1)));
+    }
+    const s = median(times.s.slice(2));
+    const l = median(times.l.slice(2));
+    lend[name] = { smallNs: round(s), largeNs: round(l), ratio: round(l / s, 2) };
+    console.log(
+      `${name.padEnd(20)} 1 KiB ${round(s)} ns   ${lendSizes[1] / 2 ** 20} MiB ${round(l)} ns   ratio ${round(l / s, 2)}`,
+    );
+  }
+  global.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const p of pointers) free(p);
 
   // 2. sharp round trip: views vs sharp's own operations.
   const h = 1024;
@@ -174,7 +219,7 @@ module.exports = async function benchInterop({ quick = false } = {}) {
     `imageToTensor(1024^2 RGBA -> NCHW float32): ${tensor.oursMs} ms; the JavaScript loop ${tensor.jsMs} ms (${tensor.speedup}x, target >= 5x) -> ` +
       `${tensor.met ? 'MET' : 'MISSED'}; ${Math.round(tensor.ofMemcpy * 100)}% of memcpy's bandwidth on the 12 MiB written`,
   );
-  return { summary: { o1, sharpTrip, tensor } };
+  return { summary: { o1, lend, sharpTrip, tensor } };
 };
 
 if (require.main === module) {
