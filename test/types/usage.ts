@@ -6,7 +6,7 @@ import { BufferFlags, getBuffer, memoryview, NativeBuffer, bufferProtocol, type 
 import type { BufferDescriptor, Exporter, Item } from 'buffer-protocol';
 import { mmap } from 'buffer-protocol/io';
 import { loadNpy } from 'buffer-protocol/npy';
-import { fromScijs } from 'buffer-protocol/interop';
+import { fromPointer, fromScijs } from 'buffer-protocol/interop';
 import { expectTrue, expectType, type Equal } from './expect';
 
 // The format of a TypedArray is its type's.
@@ -79,7 +79,15 @@ class Samples {
 const exporter: Exporter = new Samples();
 memoryview(exporter).release();
 
+// fromPointer's release takes the pointer as it was given.
+const freeAddress = (pointer: bigint): void => void pointer;
+const lent = fromPointer(1n, 8, { release: freeAddress, format: 'B' });
+// @ts-expect-error a release for another pointer type
+fromPointer('p', 8, { release: freeAddress });
+// @ts-expect-error the release is required
+fromPointer(1n, 8, {});
+
 // Subpath imports resolve under both module resolutions.
 const subpaths = [mmap, loadNpy, fromScijs].map((f) => typeof f);
 
-export { third, anyView, wrong, subpaths };
+export { third, anyView, wrong, subpaths, lent };
