@@ -38,4 +38,8 @@ describe('views dropped without release()', () => {
   test('a dropped export waits for the other unreleased exports of its batch (one stretch of synchronous code), no longer', () => {
     expect(probe('batch bound')).toMatchObject({ sameBatch: 2, afterKeptReleased: 0, otherBatch: 1, end: 0 });
   });
+
+  test("another object's unreleased exports and views never delay a dropped one; the same object's do, until released", () => {
+    expect(probe('per-object batches')).toMatchObject({ otherObject: 0, sameObject: 3, end: 0 });
+  });
 });

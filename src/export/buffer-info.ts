@@ -52,13 +52,17 @@ export const disposeSymbol: typeof Symbol.dispose =
 // are released by the garbage collector if the consumer drops them without
 // release(). One FinalizationRegistry entry per export cost about 150 ns
 // (register + unregister), more than the rest of an export, so exports are
-// enrolled in batches instead: the exports made in one stretch of
-// synchronous code (at most BATCH of them) share an anchor object, which
-// only their unreleased exports reference, and which alone is registered.
-// When it is collected, every export of the batch still enrolled was dropped
-// unreleased, and its release action runs. The price, documented in the
-// README: a dropped export is given back once the other unreleased exports
-// of its batch are released or collected too.
+// enrolled in batches instead: the exports of one object made in one
+// stretch of synchronous code (at most BATCH of them) share an anchor
+// object, which only their unreleased exports reference, and which alone is
+// registered. When it is collected, every export of the batch still
+// enrolled was dropped unreleased, and its release action runs. The price,
+// documented in docs/lifetimes.md: a dropped export is given back once the
+// other unreleased exports of its batch are released or collected too. They
+// are exports of the same object, which refuse its close() and resize()
+// anyway; an export of another object never delays it. A view family's
+// export (a ManagedBuffer's) is enrolled like any other: the family is its
+// only holder, so it is given back when the family is collected.
 
 /** One enrolled export's release action, at its place in its batch. */
 interface Enrolled {
@@ -83,6 +87,8 @@ const dropped = new FinalizationRegistry<Enrolled[]>((batch) => {
 });
 
 let anchor: object | null = null;
+// The object whose exports the current batch holds.
+let batchOf: unknown = null;
 let batch: Enrolled[] = [];
 let enrolledInBatch = 0;
 
@@ -91,11 +97,12 @@ interface Enrollment {
   readonly enrolled: Enrolled;
 }
 
-/** Enrolls a release action in the current batch; the export keeps the enrollment, and so the anchor. */
-function enroll(release: () => void): Enrollment {
-  if (anchor === null || enrolledInBatch >= BATCH) {
+/** Enrolls a release action of an export of `obj` in its batch; the export keeps the enrollment, and so the anchor. */
+function enroll(release: () => void, obj: unknown): Enrollment {
+  if (anchor === null || batchOf !== obj || enrolledInBatch >= BATCH) {
     if (anchor === null) queueMicrotask(endBatch);
     anchor = {};
+    batchOf = obj;
     batch = [];
     enrolledInBatch = 0;
     dropped.register(anchor, batch);
@@ -110,6 +117,7 @@ function enroll(release: () => void): Enrollment {
 // batch ends: from then on only the batch's unreleased exports hold it.
 function endBatch(): void {
   anchor = null;
+  batchOf = null;
 }
 
 /** Takes a released export out of its batch (swap with the last, pop). */
@@ -184,7 +192,7 @@ export class BufferInfoImpl implements BufferInfo {
     this.shape = seen.shape;
     this.strides = seen.strides;
     this.#onRelease = onRelease;
-    if (onRelease !== null) this.#enrollment = enroll(onRelease);
+    if (onRelease !== null) this.#enrollment = enroll(onRelease, obj);
   }
 
   get released(): boolean {
@@ -213,15 +221,6 @@ export class BufferInfoImpl implements BufferInfo {
       withdraw(enrollment.enrolled);
       this.#enrollment = null;
     }
-  }
-
-  /**
-   * @internal The caller takes over the safety net (a ManagedBuffer has its
-   * own): this export leaves its batch, so that it cannot keep the batch's
-   * dropped exports from the collector for as long as a view family lives.
-   */
-  guardedByCaller(): void {
-    this.#leaveBatch();
   }
 
   /** @internal True when release() gives something back (an export count, an exporter's hook). */

@@ -2,7 +2,7 @@
 // underlying object, shared by a memoryview and every view derived from it
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
-import { BufferInfoImpl, holdsSomething, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { holdsSomething, type BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
 import { isDetached } from '../internal/memory';
 
@@ -13,15 +13,6 @@ type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number)
 export function releasedView(): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
 }
-
-// A family of views whose members are all dropped without release() gives
-// its export back when the ManagedBuffer, which only the family's unreleased
-// views reference, is collected. One registration per family, not per view:
-// register() + unregister() measured about 150 ns, and a registration left
-// to the collector about 300 ns, against about 100 ns for a whole slice.
-// The held value is the export itself, which never references the
-// ManagedBuffer back (or it could never be collected).
-const dropped = new FinalizationRegistry<BufferInfo>((master) => releaseQuietly(master));
 
 export class ManagedBuffer {
   /** The object the family's views were made from. */
@@ -42,12 +33,14 @@ export class ManagedBuffer {
     this.#master = master;
   }
 
-  /** A family holding `master`, an export this ManagedBuffer now ends. */
+  /**
+   * A family holding `master`, an export this ManagedBuffer now ends. The
+   * family is the export's only holder, so the export's own safety net
+   * (its batch, in buffer-info.ts) gives it back once every unreleased view
+   * of the family was collected: the family needs none of its own.
+   */
   static holding(master: BufferInfo): ManagedBuffer {
-    if (!holdsSomething(master)) return new ManagedBuffer(master.obj, master.buffer, null);
-    // The family's own registration is the export's safety net.
-    if (BufferInfoImpl.is(master)) master.guardedByCaller();
-    return new ManagedBuffer(master.obj, master.buffer, master);
+    return new ManagedBuffer(master.obj, master.buffer, holdsSomething(master) ? master : null);
   }
 
   /** A family over built-in memory of `obj`, exported with no count to give back. */
@@ -63,17 +56,14 @@ export class ManagedBuffer {
   register(): void {
     // Once the last view went, the export is gone: no view may come back.
     if (this.#released) throw releasedView();
-    if (this.#views++ === 0 && this.#master !== null) dropped.register(this, this.#master, this);
+    this.#views++;
   }
 
   /** A view is released; the last one ends the export. */
   unregister(): void {
     if (--this.#views === 0) {
       this.#released = true;
-      if (this.#master !== null) {
-        dropped.unregister(this);
-        this.#master.release();
-      }
+      this.#master?.release();
     }
   }
 
