@@ -53,8 +53,9 @@ export interface BuiltinMemory {
 export function builtinMemory(obj: object): BuiltinMemory | null {
   // TypedArrays first and alone, small enough for the compiler to inline
   // into getBuffer's hot path (an export measured 53 ns instead of 39 when not).
-  const tag = isArrayBufferView(obj) ? typedArrayKind(obj) : undefined;
-  if (tag === undefined) return untypedMemory(obj);
+  const isView = isArrayBufferView(obj);
+  const tag = isView ? typedArrayKind(obj) : undefined;
+  if (tag === undefined) return untypedMemory(obj, isView);
   const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
   const buffer = typedArrayBufferOf(obj as ArrayBufferView);
   const len = typedArrayByteLengthOf(obj as ArrayBufferView);
@@ -63,9 +64,9 @@ export function builtinMemory(obj: object): BuiltinMemory | null {
 }
 
 /** The memory of a DataView, ArrayBuffer or SharedArrayBuffer, or null. */
-function untypedMemory(obj: object): BuiltinMemory | null {
-  if (isArrayBufferView(obj)) {
-    const { buffer, byteOffset, byteLength } = viewParts(obj);
+function untypedMemory(obj: object, isView: boolean): BuiltinMemory | null {
+  if (isView) {
+    const { buffer, byteOffset, byteLength } = viewParts(obj as ArrayBufferView);
     checkStable(buffer, byteLength, 'DataView buffer');
     return { buffer, byteOffset, len: byteLength, format: 'B', itemsize: 1 };
   }
@@ -78,7 +79,8 @@ function untypedMemory(obj: object): BuiltinMemory | null {
 
 /** The export of a built-in, or null when `obj` is none. */
 export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
-  const tag = isArrayBufferView(obj) ? typedArrayKind(obj) : undefined;
+  const isView = isArrayBufferView(obj);
+  const tag = isView ? typedArrayKind(obj) : undefined;
   if (tag !== undefined) {
     // The package's hottest path, spelled out rather than through
     // builtinMemory(): that measured 53 ns an export instead of 39.
@@ -95,7 +97,7 @@ export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
       null,
     );
   }
-  const memory = untypedMemory(obj);
+  const memory = untypedMemory(obj, isView);
   if (memory === null) return null;
   const seen = negotiateContiguous(memory.len, memory.itemsize, memory.format, false, flags);
   return BufferInfoImpl.of(obj, exportedMemory(memory.buffer, memory.byteOffset, memory.len, memory.itemsize), false, seen, null);

@@ -4,7 +4,7 @@
 // like any other layout, and paired with exactly one releaseBuffer call.
 import { BufferError } from '../errors';
 import { BufferFlags } from '../flags';
-import { anyArrayBufferLength, checkStable } from '../internal/memory';
+import { bufferLength, checkStable } from '../internal/memory';
 import { contiguousStrides, placedIn, placeLayout, readLayoutSpec, type Placed, type PlainLayoutSpec } from '../layout/layout';
 import { negotiate } from '../layout/negotiate';
 import { bufferProtocol } from '../protocol';
@@ -59,7 +59,7 @@ function describe(desc: Record<string, unknown>): { placed: Placed; readonly: bo
   const byteOffset = desc['byteOffset'];
   const shape = desc['shape'];
   const strides = desc['strides'];
-  if (anyArrayBufferLength(buffer) < 0) {
+  if (bufferLength(buffer) < 0) {
     throw invalidExport('[bufferProtocol.getBuffer] returned an object whose "buffer" is not an ArrayBuffer');
   }
   if (typeof readonly !== 'boolean') throw invalidExport('"readonly" of the returned descriptor is not a boolean');
@@ -79,7 +79,7 @@ function describe(desc: Record<string, unknown>): { placed: Placed; readonly: bo
     throw invalidExport(`the returned descriptor is malformed: ${(error as Error).message}`, error);
   }
   const memory = buffer as ArrayBuffer | SharedArrayBuffer;
-  const memlen = anyArrayBufferLength(memory);
+  const memlen = bufferLength(memory);
   checkStable(memory, memlen, 'the exported buffer');
   return { placed: placedIn(memory, placeLayout(plain, memlen)), readonly };
 }

@@ -16,7 +16,7 @@ import {
   sharedArrayBufferLength,
 } from './primordials';
 
-const { isArrayBuffer, isSharedArrayBuffer } = types;
+const { isAnyArrayBuffer, isArrayBuffer } = types;
 
 export type AnyArrayBuffer = ArrayBuffer | SharedArrayBuffer;
 
@@ -24,9 +24,23 @@ export type AnyArrayBuffer = ArrayBuffer | SharedArrayBuffer;
 export function anyArrayBufferLength(value: unknown): number {
   // util.types checks the internal slot (any realm) without throwing: a
   // failed getter call would cost microseconds per non-buffer exporter.
-  if (isArrayBuffer(value)) return arrayBufferLengthHot(value);
-  if (isSharedArrayBuffer(value)) return sharedArrayBufferLength(value);
-  return -1;
+  // One call into C++ for what is neither (any other exporter), two at most.
+  if (!isAnyArrayBuffer(value)) return -1;
+  return isArrayBuffer(value) ? arrayBufferLengthHot(value) : sharedArrayBufferLength(value as SharedArrayBuffer);
+}
+
+/**
+ * anyArrayBufferLength for a value that is an ArrayBuffer nearly always (an
+ * exporter's `buffer`): the genuine getter answers for a real one from any
+ * realm, without util.types' call into C++, and throws for anything else,
+ * which the general check then sorts out.
+ */
+export function bufferLength(value: unknown): number {
+  try {
+    return arrayBufferLengthHot(value as ArrayBuffer);
+  } catch {
+    return anyArrayBufferLength(value);
+  }
 }
 
 /** A detached ArrayBuffer reports length 0 and refuses new views. */
@@ -48,6 +62,15 @@ export function holdsRange(buffer: AnyArrayBuffer, byteOffset: number, len: numb
   return bufferByteLength(buffer) >= byteOffset + len;
 }
 
+// The genuine getter throws for a SharedArrayBuffer, which never shrinks.
+function isResizable(buffer: AnyArrayBuffer): boolean {
+  try {
+    return isResizableArrayBufferHot(buffer as ArrayBuffer);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Refuses memory that can vanish under an export: a detached buffer, and a
  * resizable ArrayBuffer, which can shrink while a (native) consumer still
@@ -57,7 +80,7 @@ export function holdsRange(buffer: AnyArrayBuffer, byteOffset: number, len: numb
  */
 export function checkStable(buffer: AnyArrayBuffer, len: number, what: string): void {
   if (len === 0 && isDetached(buffer)) throw new BufferError('ERR_BUFFER_RELEASED', `${what} is detached`);
-  if (isArrayBuffer(buffer) && isResizableArrayBufferHot(buffer)) {
+  if (isResizable(buffer)) {
     throw new BufferError(
       'ERR_BUFFER_RESIZABLE',
       `${what} is a resizable ArrayBuffer, which cannot be held at its size while exported`,
