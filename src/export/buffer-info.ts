@@ -86,38 +86,58 @@ const dropped = new FinalizationRegistry<Enrolled[]>((batch) => {
   }
 });
 
-let anchor: object | null = null;
-// The object whose exports the current batch holds.
-let batchOf: unknown = null;
-let batch: Enrolled[] = [];
-let enrolledInBatch = 0;
-
 interface Enrollment {
   readonly anchor: object;
   readonly enrolled: Enrolled;
 }
 
-/** Enrolls a release action of an export of `obj` in its batch; the export keeps the enrollment, and so the anchor. */
-function enroll(release: () => void, obj: unknown): Enrollment {
-  if (anchor === null || batchOf !== obj || enrolledInBatch >= BATCH) {
-    if (anchor === null) queueMicrotask(endBatch);
-    anchor = {};
-    batchOf = obj;
-    batch = [];
-    enrolledInBatch = 0;
-    dropped.register(anchor, batch);
-  }
-  enrolledInBatch++;
-  const enrolled: Enrolled = { release, batch, index: batch.length };
-  batch.push(enrolled);
-  return { anchor, enrolled };
+/** A batch still taking exports: those of `obj`, in this stretch of synchronous code. */
+interface OpenBatch {
+  readonly obj: unknown;
+  readonly anchor: object;
+  readonly list: Enrolled[];
+  count: number;
 }
 
-// The module lets go of the anchor when the synchronous code that made the
-// batch ends: from then on only the batch's unreleased exports hold it.
-function endBatch(): void {
-  anchor = null;
-  batchOf = null;
+// A few batches stay open at once, so that exports of objects made in
+// turn (a BufferObject's and that of the view under it) still share theirs.
+const OPEN_BATCHES = 4;
+let open: OpenBatch[] = [];
+let nextSlot = 0;
+
+/** Enrolls a release action of an export of `obj` in its batch; the export keeps the enrollment, and so the anchor. */
+function enroll(release: () => void, obj: unknown): Enrollment {
+  let current: OpenBatch | undefined;
+  for (let i = 0; i < open.length; i++) {
+    if (open[i]!.obj === obj) {
+      current = open[i];
+      break;
+    }
+  }
+  if (current === undefined || current.count >= BATCH) {
+    if (open.length === 0) queueMicrotask(endBatches);
+    const list: Enrolled[] = [];
+    current = { obj, anchor: {}, list, count: 0 };
+    dropped.register(current.anchor, list);
+    const slot = open.findIndex((b) => b.obj === obj);
+    if (slot >= 0) open[slot] = current;
+    else if (open.length < OPEN_BATCHES) open.push(current);
+    else {
+      open[nextSlot] = current;
+      nextSlot = (nextSlot + 1) % OPEN_BATCHES;
+    }
+  }
+  current.count++;
+  const enrolled: Enrolled = { release, batch: current.list, index: current.list.length };
+  current.list.push(enrolled);
+  return { anchor: current.anchor, enrolled };
+}
+
+// The module lets go of the anchors when the synchronous code that made the
+// batches ends: from then on only the batches' unreleased exports hold them.
+function endBatches(): void {
+  open = [];
+  nextSlot = 0;
 }
 
 /** Takes a released export out of its batch (swap with the last, pop). */
