@@ -73,11 +73,30 @@ function tooManyDims(): BufferError {
   return new BufferError('ERR_BUFFER_TOO_MANY_DIMS', 'memoryview: number of dimensions must not exceed 64');
 }
 
-/** The code of a native single-character format ('i', '@i'), or null. */
-function nativeCode(format: string): string | null {
-  // No substring: this runs twice per cast.
-  const f = format.length === 1 ? format : format.length === 2 && format[0] === '@' ? format[1]! : '';
-  return f !== '' && CAST_CODES.has(f) ? f : null;
+/** What cast() needs to know of a format: its native single-character code, if any. */
+interface CastInfo {
+  /** 'i' for 'i' and '@i'; null for anything cast() refuses. */
+  readonly code: string | null;
+  /** A byte format ('B', 'b', 'c'), which casts to and from any other. */
+  readonly bytes: boolean;
+  /** 0 unless `code` is set. */
+  readonly itemsize: number;
+}
+
+// Two lookups a cast, so a cast costs about what CPython's does; bounded,
+// as formats come from callers.
+const castInfos = new Map<string, CastInfo>();
+
+function castInfo(format: string): CastInfo {
+  let info = castInfos.get(format);
+  if (info === undefined) {
+    const f = format.length === 1 ? format : format.length === 2 && format[0] === '@' ? format[1]! : '';
+    const code = f !== '' && CAST_CODES.has(f) ? f : null;
+    info = { code, bytes: code !== null && BYTE_CODES.has(code), itemsize: code === null ? 0 : parseFormat(format).itemsize };
+    if (castInfos.size >= 256) castInfos.clear();
+    castInfos.set(format, info);
+  }
+  return info;
 }
 
 /**
@@ -273,18 +292,17 @@ export function cast(v: ViewLayout, format: string, shape: readonly number[] | u
     newNdim = shape.length;
   }
   if (ndim !== 1 && newNdim !== 1) throw invalidCast('cast must be 1D -> ND or ND -> 1D');
-  const dest = nativeCode(format);
-  if (dest === null) {
+  const dest = castInfo(format);
+  if (dest.code === null) {
     throw invalidCast("destination format must be a native single character format prefixed with an optional '@'");
   }
-  const src = nativeCode(v.format);
-  if (!(src !== null && BYTE_CODES.has(src)) && !BYTE_CODES.has(dest)) {
+  if (!castInfo(v.format).bytes && !dest.bytes) {
     throw invalidCast('cannot cast between two non-byte formats');
   }
-  const itemsize = parseFormat(format).itemsize;
+  const itemsize = dest.itemsize;
   if (v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
   const dims = shape === undefined ? [v.len / itemsize] : castShape(shape, itemsize, v.len);
-  const strides = contiguousStrides(dims, itemsize, 'C');
+  const strides = dims.length === 1 ? [itemsize] : contiguousStrides(dims, itemsize, 'C');
   return { buffer: v.buffer, byteOffset: v.byteOffset, format, itemsize, shape: dims, strides, readonly: v.readonly };
 }
 
