@@ -22,14 +22,22 @@ function bound(name: string, value: unknown): number | null {
 
 const PART = /^\s*([+-]?\d+)?\s*$/;
 
-// A program slices with a few string keys over and over ('::-1' per row):
-// parsed once each. Bounded, so that generated keys cannot grow it.
-const parsedKeys = new Map<string, readonly (number | null)[]>();
+/** A slice string's bounds, checked and clamped as bound() does. */
+interface ParsedKey {
+  readonly start: number | null;
+  readonly stop: number | null;
+  readonly step: number | null;
+}
 
-function parseString(key: string): readonly (number | null)[] {
+// A program slices with a few string keys over and over ('::-1' per row):
+// parsed and checked once each. Bounded, so that generated keys cannot grow it.
+const parsedKeys = new Map<string, ParsedKey>();
+
+function parseString(key: string): ParsedKey {
   let parsed = parsedKeys.get(key);
   if (parsed === undefined) {
-    parsed = Object.freeze(parseUncached(key));
+    const parts = parseUncached(key);
+    parsed = { start: bound('start', parts[0]), stop: bound('stop', parts[1]), step: bound('step', parts[2]) };
     if (parsedKeys.size >= 256) parsedKeys.clear();
     parsedKeys.set(key, parsed);
   }
@@ -77,15 +85,13 @@ export function adjustSlice(start: number | null, stop: number | null, step: num
 export function resolveKey(key: SliceKey, length: number, dim: number): Range | number {
   if (typeof key === 'number') return checkIndex(key, length, dim);
   if (key === null || key === undefined) return { start: 0, step: 1, length };
-  let parts: readonly unknown[];
-  if (typeof key === 'string') parts = parseString(key);
-  else if (Array.isArray(key)) {
-    if (key.length > 3) throw invalidArgType('key', '[start, stop, step] with at most three entries', key);
-    parts = key;
-  } else {
-    throw invalidArgType('key', "a number, null, [start, stop, step] or 'start:stop:step'", key);
+  if (typeof key === 'string') {
+    const parsed = parseString(key);
+    return adjustSlice(parsed.start, parsed.stop, parsed.step, length);
   }
-  return adjustSlice(bound('start', parts[0]), bound('stop', parts[1]), bound('step', parts[2]), length);
+  if (!Array.isArray(key)) throw invalidArgType('key', "a number, null, [start, stop, step] or 'start:stop:step'", key);
+  if (key.length > 3) throw invalidArgType('key', '[start, stop, step] with at most three entries', key);
+  return adjustSlice(bound('start', key[0]), bound('stop', key[1]), bound('step', key[2]), length);
 }
 
 /** A wrapped index into a dimension of `length`; `dim` is 0-based (messages say 1-based, like CPython). */
