@@ -13,6 +13,8 @@ export interface Range {
 
 function bound(name: string, value: unknown): number | null {
   if (value === null || value === undefined) return null;
+  // The common case first: nothing to clamp.
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   if (typeof value !== 'number' || !(Number.isInteger(value) || Math.abs(value) === Infinity)) {
     throw invalidArgType(name, 'an integer or null', value);
   }
