@@ -46,6 +46,8 @@ export interface NativeRegion {
   flush(): void;
   advise(advice: string): void;
   readonly truncated: boolean;
+  /** A 1-byte ArrayBuffer over the mapping's truncation flag (0 or 1), or null. */
+  truncationFlag(): ArrayBuffer | null;
   /** A token another env claims with `new NativeRegion(token)`. */
   share(): bigint;
   /** Tags `owner` for C's get_buffer and mirrors what its exports are. */

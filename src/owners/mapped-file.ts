@@ -41,8 +41,9 @@ function withHint(error: unknown): unknown {
 /**
  * A memory-mapped file range, exported through the buffer protocol. Its
  * `buffer` is one external ArrayBuffer over the mapping. `close()` is refused
- * while exports are live unless forced; closing detaches every view at once,
- * and the unmap happens in the finalizer, once V8 lets go of the memory.
+ * while exports are live unless forced; closing detaches every view at once
+ * and unmaps, unless a held C view or a transfer in flight still uses the
+ * memory: then the unmap waits for the last of them.
  *
  * If the file shrinks under the mapping (another process truncates it),
  * the pages past its new end read as zeros instead of raising SIGBUS: a
@@ -55,6 +56,10 @@ export class MappedFile extends RegionOwner {
   readonly #mode: 'r' | 'r+' | 'c';
   readonly #path: string;
   readonly #offset: number;
+  // The guard's truncation flag for this mapping, read per export without a
+  // native call; null where the runtime refuses external memory. Read only
+  // while open: once closed, its slot may guard another mapping.
+  readonly #truncation: Uint8Array | null;
 
   private constructor(region: NativeRegion, layout: Layout | null, mode: 'r' | 'r+' | 'c', path: string, offset: number) {
     super(region);
@@ -62,6 +67,8 @@ export class MappedFile extends RegionOwner {
     this.#mode = mode;
     this.#path = path;
     this.#offset = offset;
+    const flag = region.truncationFlag();
+    this.#truncation = flag === null ? null : new Uint8Array(flag);
     this.mirrorForC();
   }
 
@@ -140,12 +147,13 @@ export class MappedFile extends RegionOwner {
 
   /** True once the file shrank under the mapping and a read past its end was answered with zeros. */
   get truncated(): boolean {
-    return this.region.truncated;
+    const flag = this.#truncation;
+    return flag !== null && this.isOpen ? flag[0] !== 0 : this.region.truncated;
   }
 
   /** @internal */
   protected override checkExport(): void {
-    if (this.region.truncated) {
+    if (this.truncated) {
       throw new BufferError('ERR_BUFFER_TRUNCATED', `${this.#path} shrank under its mapping; pages past its end read as zeros`);
     }
   }

@@ -72,6 +72,11 @@ export abstract class RegionOwner {
     return this.#region;
   }
 
+  /** @internal False once close() ran (no native call). */
+  protected get isOpen(): boolean {
+    return this.#buffer !== null;
+  }
+
   /**
    * @internal
    * Tells the binding what an export of this owner is (read-only, layout),

@@ -47,6 +47,7 @@ Napi::Function NativeRegion::Init(Napi::Env env) {
           InstanceMethod("flush", &NativeRegion::Flush),
           InstanceMethod("advise", &NativeRegion::Advise),
           InstanceAccessor("truncated", &NativeRegion::Truncated, nullptr),
+          InstanceMethod("truncationFlag", &NativeRegion::TruncationFlag),
           InstanceMethod("share", &NativeRegion::Share),
           InstanceMethod("bindOwner", &NativeRegion::BindOwner),
           InstanceAccessor("cExports", &NativeRegion::CExports, nullptr),
@@ -322,6 +323,26 @@ Napi::Value NativeRegion::Truncated(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(
       info.Env(),
       truncated_ || (block_ != nullptr && MappingTruncated(block_->guard)));
+}
+
+// truncationFlag(): a 1-byte ArrayBuffer over the mapping's guard flag
+// (sigbus_guard.h), which JavaScript reads per export instead of calling
+// truncated; null when there is none, or the runtime refuses external
+// memory. Its memory is never freed, so it needs no finalizer. The slot is
+// this mapping's while the region holds the block: read it only until
+// close().
+Napi::Value NativeRegion::TruncationFlag(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const void* flag =
+      block_ == nullptr ? nullptr : bp::binding::TruncationFlag(block_->guard);
+  napi_value ab = nullptr;
+  if (flag == nullptr ||
+      napi_create_external_arraybuffer(env, const_cast<void*>(flag), 1, nullptr,
+                                       nullptr, &ab) != napi_ok) {
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    return env.Null();
+  }
+  return Napi::Value(env, ab);
 }
 
 // share(): a token another env (a Worker) claims with new NativeRegion(token)

@@ -84,6 +84,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   void Close(const Napi::CallbackInfo& info);
   void Flush(const Napi::CallbackInfo& info);
   void Advise(const Napi::CallbackInfo& info);
+  Napi::Value TruncationFlag(const Napi::CallbackInfo& info);
   Napi::Value Truncated(const Napi::CallbackInfo& info);
   Napi::Value Share(const Napi::CallbackInfo& info);
   // bindOwner(owner, readonly, layout | null): tags the owner and mirrors

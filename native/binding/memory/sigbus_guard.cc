@@ -137,6 +137,14 @@ void UnguardMapping(int slot) {
   s->start.store(0, std::memory_order_release);
 }
 
+static_assert(sizeof(std::atomic<bool>) == 1,
+              "JavaScript reads the flag as one byte");
+
+const void* TruncationFlag(int slot) {
+  const Slot* s = slot < 0 ? nullptr : SlotAt(slot);
+  return s == nullptr ? nullptr : &s->truncated;
+}
+
 bool MappingTruncated(int slot) {
   const Slot* s = slot < 0 ? nullptr : SlotAt(slot);
   return s != nullptr && s->truncated.load(std::memory_order_acquire);

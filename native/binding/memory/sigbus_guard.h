@@ -25,6 +25,10 @@ int GuardMapping(void* start, size_t length);
 void UnguardMapping(int slot);
 // True once a fault inside the slot's range was absorbed.
 bool MappingTruncated(int slot);
+// The slot's flag itself: one byte, 0 or 1, at an address that stays valid
+// for the life of the process (chunks are never freed), so that JavaScript
+// can read it through an ArrayBuffer instead of a call. Null for no slot.
+const void* TruncationFlag(int slot);
 
 }  // namespace bp::binding
 
