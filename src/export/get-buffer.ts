@@ -32,10 +32,14 @@ import type { Exporter } from './exporter';
 export function getBuffer(obj: unknown, flags: number = BufferFlags.FULL_RO): BufferInfo {
   checkFlags(flags);
   if (typeof obj === 'object' && obj !== null) {
-    const builtin = exportBuiltin(obj, flags);
-    if (builtin !== null) return builtin;
+    // TypedArrays and DataViews first, then this package's exporters, and
+    // only then ArrayBuffers: asking whether an object is one costs a call
+    // into C++, which every other exporter would pay.
+    if (isArrayBufferView(obj)) return exportBuiltin(obj, flags)!;
     const internal = internalExporter(obj);
     if (internal !== null) return internal(obj, flags);
+    const builtin = exportBuiltin(obj, flags);
+    if (builtin !== null) return builtin;
   }
   if (
     (typeof obj === 'object' || typeof obj === 'function') &&
