@@ -55,6 +55,7 @@
         "native/binding/c_api/install.cc",
         "native/binding/c_api/lend.cc",
         "native/binding/c_api/own_exporters.cc",
+        "native/binding/c_api/own_wraps.cc",
         "native/binding/c_api/state.cc",
         "native/binding/c_api/table.cc",
         "native/binding/c_api/via_facade.cc",

@@ -47,8 +47,8 @@ module.exports = function benchCapi({ quick = false } = {}) {
   const own = {
     'NativeBuffer (native)': NativeBuffer.alloc(4096, { format: 'f', shape: [32, 32] }),
     'MappedFile (native)': mmap(path.join(dir, 'f'), { format: 'f', shape: [32, 32] }),
-    'BufferObject (facade)': BufferObject.fromObject(new Float32Array(1024)),
-    'transposed MemoryView (facade)': memoryview(new Float32Array(1024), { format: 'f', shape: [32, 32] }).T,
+    'BufferObject (mirror)': BufferObject.fromObject(new Float32Array(1024)),
+    'transposed MemoryView (mirror)': memoryview(new Float32Array(1024), { format: 'f', shape: [32, 32] }).T,
   };
   const ownN = quick ? 20_000 : 200_000;
   const ownNs = Object.fromEntries(Object.keys(own).map((k) => [k, []]));

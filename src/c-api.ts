@@ -4,7 +4,7 @@
 // never come here (the binding exports them itself); everything else does,
 // so C consumers see exactly what getBuffer() gives JavaScript.
 import { releaseQuietly, type BufferInfo } from './export/buffer-info';
-import { BufferObject } from './owners/buffer-object';
+import { BufferObject, mirrorBufferObjectForC } from './owners/buffer-object';
 import { copyData } from './export/contiguous';
 import { BufferError, type BufferErrorCode } from './errors';
 import { sizeFromFormat } from './layout/format';
@@ -93,6 +93,7 @@ function exportForC(obj: unknown, flags: number): unknown[] {
     // A MemoryView's next C exports read a mirror of it instead of coming
     // here (a private-brand check and a native call: no user code runs).
     if (isOwnMemoryView(obj)) mirrorViewForC(obj);
+    else if (BufferObject.isBufferObject(obj)) mirrorBufferObjectForC(obj);
     // Nothing of the caller's runs from here on.
     for (let i = 0; i < HEADER; i++) scratch[i] = staged[i]!;
     for (let i = 0; i < ndim; i++) {

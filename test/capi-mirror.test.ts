@@ -31,6 +31,24 @@ describe("C's get_buffer on a mirrored MemoryView", () => {
     });
   });
 
+  test('a BufferObject: its second export takes the mirror; FillInfo-only answers and refusals keep the facade', () => {
+    const p = probe('buffer object');
+    expect(p).toMatchObject({ secondCalls: 0, same: true, writable: 'ERR_BUFFER_NOT_WRITABLE' });
+    expect(p['firstCalls']).toBeGreaterThan(0);
+    expect(p['described']).toMatchObject({ shape: [4], strides: [1], format: 'B', len: 4, readonly: true });
+    expect(p['formatOnlyCalls']).toBeGreaterThan(0);
+    expect(p['formatOnly']).toMatchObject({ format: 'B', shape: null, len: 4 });
+  });
+
+  test('a held C view of a mirrored BufferObject holds it and its base, and is counted until released', () => {
+    expect(probe('buffer object')).toMatchObject({
+      releaseRefused: 'ERR_BUFFER_EXPORTS_ACTIVE',
+      closeRefused: 'ERR_BUFFER_EXPORTS_ACTIVE',
+      sum: 3 + 4 + 5 + 6,
+      afterRelease: 'ERR_BUFFER_RELEASED',
+    });
+  });
+
   test('a released view is refused with ERR_BUFFER_RELEASED', () => {
     expect(probe('released')['code']).toBe('ERR_BUFFER_RELEASED');
   });

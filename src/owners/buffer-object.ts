@@ -8,6 +8,8 @@ import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
 import { getBuffer } from '../export/get-buffer';
 import { memoryGone } from '../internal/memory';
+import { regionOf } from '../io/owned';
+import { native } from '../native';
 import { checkInteger } from '../internal/validate';
 import { negotiateContiguous } from '../layout/negotiate';
 import { memoryview, type MemoryView } from '../view/memory-view';
@@ -15,6 +17,14 @@ import { NativeBuffer } from './native-buffer';
 import type { bufferProtocol } from '../protocol';
 // Unknown inputs, checked at run time: memoryview() without its Exporter type.
 import { createView } from '../view/whole-view';
+
+// Set in the class's static block, where the private method can be reached.
+let mirrorForC: (obj: BufferObject) => void;
+
+/** For the C API's facade: lets C's next get_buffer of `obj` skip JavaScript. */
+export function mirrorBufferObjectForC(obj: BufferObject): void {
+  mirrorForC(obj);
+}
 
 /** `Py_END_OF_BUFFER`: as a size, "up to the end of the base's buffer". */
 export const END_OF_BUFFER = -1;
@@ -27,6 +37,9 @@ function checkSize(size: unknown): number {
 export class BufferObject {
   readonly #view: MemoryView;
   readonly #readonly: boolean;
+  // True once C's get_buffer left a mirror of this object in the binding
+  // (view_mirror.cc): C views made from it hold it as exports do.
+  #mirrored = false;
 
   private constructor(view: MemoryView, readonly: boolean) {
     this.#view = view;
@@ -40,6 +53,7 @@ export class BufferObject {
       (obj) => #view in obj,
       (obj, flags) => obj.#export(flags),
     );
+    mirrorForC = (obj) => obj.#mirrorForC();
   }
 
   /** PEP 688 form of getBuffer(this, flags). */
@@ -277,7 +291,28 @@ export class BufferObject {
    * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while getBuffer exports of this buffer object are live.
    */
   release(): void {
+    if (this.#view.released) return;
+    const cViews = this.#mirrored ? native.viewMirror.viewMirrorCViews(this) : 0;
+    if (cViews > 0) {
+      throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `buffer object has ${cViews} exported buffer${cViews === 1 ? '' : 's'}`);
+    }
     this.#view.release();
+    if (this.#mirrored) native.viewMirror.releaseViewMirror(this);
+  }
+
+  /**
+   * Leaves a mirror of this object's one segment of bytes in the binding,
+   * so that C's later get_buffer calls need no call back here. The mirror
+   * answers only what PyBuffer_FillInfo and memoryview's rules answer alike
+   * (a 1-D contiguous 'B' layout), and leaves the rest to the facade.
+   */
+  #mirrorForC(): void {
+    const view = this.#view;
+    if (this.#mirrored || view.released) return;
+    const buffer = view.buffer;
+    const n = view.nbytes;
+    native.viewMirror.mirrorView(this, buffer, regionOf(buffer) ?? null, 'B', 1, view.byteOffset, n, this.#readonly, [n], [1]);
+    this.#mirrored = true;
   }
 
   [Symbol.dispose](): void {

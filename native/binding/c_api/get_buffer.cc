@@ -7,11 +7,13 @@
 
 #include "binding/c_api/arg_names.h"
 #include "binding/c_api/own_exporters.h"
+#include "binding/c_api/own_wraps.h"
 #include "binding/c_api/state.h"
 #include "binding/c_api/table.h"
 #include "binding/c_api/via_facade.h"
 #include "binding/c_api/view_internal.h"
 #include "binding/c_api/view_mirror.h"
+#include "binding/memory/native_region.h"
 #include "core/flags.h"
 #include "core/negotiate.h"
 
@@ -184,10 +186,17 @@ int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
     if (fast > 0) return 0;
     Clear(view);
     if (fast < 0) return -1;
-    int own = GetOwnExporter(env, obj, view, flags);
-    if (own == 0) {
-      Clear(view);
-      own = GetMirroredView(env, obj, view, flags);
+    void* wrapped = nullptr;
+    int own = 0;
+    switch (WrapKindOf(env, obj, &wrapped)) {
+      case WrapKind::kRegionOwner:
+        own = GetOwnExporter(env, static_cast<NativeRegion*>(wrapped), obj,
+                             view, flags);
+        break;
+      case WrapKind::kViewMirror:
+        own = GetMirroredView(env, wrapped, obj, view, flags);
+        break;
+      case WrapKind::kNone: break;
     }
     if (own > 0) return 0;
     Clear(view);

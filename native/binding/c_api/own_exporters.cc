@@ -83,9 +83,9 @@ void FillCountedView(const BufferView& full, const BufferView& seen,
   view->internal = internal;
 }
 
-int GetOwnExporter(napi_env env, napi_value obj, bp_buffer* view, int flags) {
-  NativeRegion* region = NativeRegion::OfOwner(env, obj);
-  if (region == nullptr || !CheckFlags(flags).ok()) return 0;
+int GetOwnExporter(napi_env env, NativeRegion* region, napi_value obj,
+                   bp_buffer* view, int flags) {
+  if (!CheckFlags(flags).ok()) return 0;
   void* data = nullptr;
   size_t length = 0;
   Block* pin = nullptr;

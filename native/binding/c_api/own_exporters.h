@@ -11,10 +11,13 @@
 
 namespace bp::binding {
 
-// 1 when `view` is filled, 0 when `obj` is not such an exporter or only the
-// facade's path can answer (it words every refusal, so both paths refuse
-// alike), -1 with an exception pending.
-int GetOwnExporter(napi_env env, napi_value obj, bp_buffer* view, int flags);
+class NativeRegion;
+
+// For `obj`, the owner `region` is bound to (own_wraps.h): 1 when `view` is
+// filled, 0 when only the facade's path can answer (it words every
+// refusal, so both paths refuse alike), -1 with an exception pending.
+int GetOwnExporter(napi_env env, NativeRegion* region, napi_value obj,
+                   bp_buffer* view, int flags);
 
 // Fills `view` with `full` as `seen` negotiated it: the arrays and format
 // copied into `internal` (room for 2 * ndim numbers and the format, its

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "binding/c_api/own_exporters.h"
+#include "binding/c_api/own_wraps.h"
 #include "binding/c_api/state.h"
 #include "binding/c_api/via_facade.h"
 #include "binding/c_api/view_internal.h"
@@ -43,6 +44,7 @@ struct ViewMirror {
 
 void FinalizeMirror(napi_env env, void* data, void*) {
   ViewMirror* mirror = static_cast<ViewMirror*>(data);
+  UnlistWrap(mirror);
   if (mirror->buffer != nullptr) napi_delete_reference(env, mirror->buffer);
   if (mirror->region != nullptr) napi_delete_reference(env, mirror->region);
   DropTally(mirror->tally);
@@ -97,6 +99,7 @@ void MirrorView(const Napi::CallbackInfo& info) {
                               napi_type_tag_object(env, info[0], &kMirrorTag));
     NAPI_THROW_IF_FAILED_VOID(
         env, napi_wrap(env, info[0], mirror, FinalizeMirror, nullptr, nullptr));
+    ListWrap(mirror, WrapKind::kViewMirror);
   } catch (...) {
     FinalizeMirror(env, mirror, nullptr);
     throw;
@@ -114,9 +117,10 @@ void ReleaseMirror(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-int GetMirroredView(napi_env env, napi_value obj, bp_buffer* view, int flags) {
-  ViewMirror* m = MirrorOf(env, obj);
-  if (m == nullptr || m->released || !CheckFlags(flags).ok()) return 0;
+int GetMirroredView(napi_env env, void* mirror, napi_value obj, bp_buffer* view,
+                    int flags) {
+  ViewMirror* m = static_cast<ViewMirror*>(mirror);
+  if (m->released || !CheckFlags(flags).ok()) return 0;
   napi_value bytes = nullptr, region = nullptr;
   void* data = nullptr;
   size_t length = 0;

@@ -11,9 +11,11 @@
 
 namespace bp::binding {
 
-// 1 when `view` is filled from a mirror, 0 when `obj` has none or only the
-// facade can answer (it words every refusal), -1 with an exception pending.
-int GetMirroredView(napi_env env, napi_value obj, bp_buffer* view, int flags);
+// For `obj`, wrapped with `mirror` (own_wraps.h): 1 when `view` is filled
+// from the mirror, 0 when only the facade can answer (it words every
+// refusal), -1 with an exception pending.
+int GetMirroredView(napi_env env, void* mirror, napi_value obj, bp_buffer* view,
+                    int flags);
 
 // mirrorView(view, buffer, region, format, itemsize, byteOffset, len,
 // readonly, shape, strides); viewMirrorCViews(view) -> the C views it

@@ -1,5 +1,7 @@
 #include "binding/memory/native_region.h"
 
+#include "binding/c_api/own_wraps.h"
+
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -192,6 +194,7 @@ void NativeRegion::ReleaseOwn() {
 }
 
 NativeRegion::~NativeRegion() {
+  if (owner_bound_) UnlistWrap(this);
   ReleaseOwn();
   DropTally(c_views_);
 }

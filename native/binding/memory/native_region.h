@@ -61,9 +61,6 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
     int64_t itemsize = 1, byte_offset = 0, len = 0;
     std::vector<int64_t> shape, strides;
   };
-  // The region a NativeBuffer or MappedFile owns (its owner tag says so),
-  // or nullptr for any other object.
-  static NativeRegion* OfOwner(napi_env env, napi_value value);
   // The memory a C view may use, with a new reference on its block; false
   // when only the facade's path can answer (closed, detached, truncated,
   // or bytes in V8's memory), which words the refusal.
@@ -112,7 +109,6 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   static Origin MapFile(const Napi::CallbackInfo& info);
   static Kind KindOf(const Block* block);
   static const napi_type_tag kRegionTag;
-  static const napi_type_tag kOwnerTag;
 
   bool mapped() const {
     return kind_ != Kind::kAllocated && kind_ != Kind::kForeign;

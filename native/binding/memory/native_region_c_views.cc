@@ -3,10 +3,11 @@
 // and the count of C views that JavaScript adds to its own exports.
 //
 // A C consumer names the owner (the NativeBuffer or MappedFile object), not
-// the region, so the owner is tagged and wrapped with a pointer to the
-// region. The pointer needs no finalizer: the owner holds the region's
-// JavaScript object, so the region outlives every owner that names it, and
-// a C view holds a reference on the owner.
+// the region, so the owner is wrapped with a pointer to the region, listed
+// as an owner's (c_api/own_wraps.h). The pointer needs no finalizer: the
+// owner holds the region's JavaScript object, so the region outlives every
+// owner that names it, and a C view holds a reference on the owner.
+#include "binding/c_api/own_wraps.h"
 #include "binding/convert.h"
 #include "binding/errors.h"
 #include "binding/memory/block.h"
@@ -16,17 +17,13 @@
 
 namespace bp::binding {
 
-const napi_type_tag NativeRegion::kOwnerTag = {0x6270526567696f6eULL,
-                                               0x4f776e6572ULL};
-
 void NativeRegion::BindOwner(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!owner_bound_) {
     Napi::Object owner = info[0].As<Napi::Object>();
-    NAPI_THROW_IF_FAILED_VOID(env,
-                              napi_type_tag_object(env, owner, &kOwnerTag));
     NAPI_THROW_IF_FAILED_VOID(
         env, napi_wrap(env, owner, this, nullptr, nullptr, nullptr));
+    ListWrap(this, WrapKind::kRegionOwner);
     owner_bound_ = true;
   }
   // The facade checked the layout; the C views' path still checks it
@@ -53,21 +50,6 @@ void NativeRegion::BindOwner(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeRegion::CExports(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(c_views_->views));
-}
-
-NativeRegion* NativeRegion::OfOwner(napi_env env, napi_value value) {
-  // The tag check converts its argument to an object first, which throws
-  // for null and undefined: only objects are asked.
-  napi_valuetype type;
-  bool is_owner = false;
-  void* wrapped = nullptr;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_object ||
-      napi_check_object_type_tag(env, value, &kOwnerTag, &is_owner) !=
-          napi_ok ||
-      !is_owner || napi_unwrap(env, value, &wrapped) != napi_ok) {
-    return nullptr;
-  }
-  return static_cast<NativeRegion*>(wrapped);
 }
 
 bool NativeRegion::PinForC(napi_env env, void** data, size_t* length,
