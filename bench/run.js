@@ -8,6 +8,8 @@
 // file system is short of space) and two 64 MiB files under os.tmpdir(),
 // removed afterwards, and talks TCP over 127.0.0.1 to a worker thread.
 const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
 const benchGetBuffer = require('./get-buffer');
 const benchExporters = require('./exporters');
 const benchAlloc = require('./alloc');
@@ -98,17 +100,29 @@ async function main() {
         .map(([k, r]) => `${k} ${r}x`)
         .join(', '),
   );
+  // Making views twice: in a fresh process, as a program that makes views
+  // of a few kinds sees it, and here, after every benchmark above has made
+  // this process's call sites see every kind of view and exporter.
+  console.log('\n# views in a fresh process (node bench/views.js)');
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'views.js'), ...(quick ? ['--quick'] : [])], {
+    encoding: 'utf8',
+  });
+  const jsonLine = child.stdout.split('\n').find((line) => line.startsWith('VIEWS_JSON '));
+  console.log(child.stdout.replace(/^VIEWS_JSON .*$/m, '').trimEnd());
+  const viewsFresh = jsonLine === undefined ? null : JSON.parse(jsonLine.slice('VIEWS_JSON '.length));
+  console.log('\n# views after the other benchmarks, in this process');
   const views = (await benchViews({ quick })).summary;
-  console.log(
+  const viewRatios = (v) =>
     `making a view vs CPython/NumPy (target <= 1.0x): ` +
-      Object.entries(views.views)
-        .map(([k, v]) => `${k} ${v.ratio ?? '-'}x`)
-        .join(', ') +
-      `; getBuffer on own exporters vs Uint8Array (target <= 2x, JS class <= 4x): ` +
-      Object.entries(views.exports)
-        .map(([k, v]) => `${k} ${v.ratio}x`)
-        .join(', '),
-  );
+    Object.entries(v.views)
+      .map(([k, x]) => `${k} ${x.ratio ?? '-'}x`)
+      .join(', ') +
+    `; getBuffer on own exporters vs Uint8Array (target <= 2x, JS class <= 4x): ` +
+    Object.entries(v.exports)
+      .map(([k, x]) => `${k} ${x.ratio}x`)
+      .join(', ');
+  if (viewsFresh !== null) console.log(`fresh process: ${viewRatios(viewsFresh)}`);
+  console.log(`after the other benchmarks: ${viewRatios(views)}`);
   console.log(
     `loadNpy(${npy.load.bytes / 2 ** 20} MiB .npy) to the first element vs np.load / npyjs: ${npy.load.vsNumpy}x / ${npy.load.vsNpyjs}x ` +
       `(target >= 100x) -> ${npy.load.met ? 'MET' : 'MISSED'}; saveNpy(4096^2 'f' transpose) vs np.save(a.T): ${npy.save.ratio}x ` +
@@ -129,6 +143,7 @@ async function main() {
     capi,
     npy,
     interop,
+    views: { freshProcess: viewsFresh, afterOtherBenchmarks: views },
     // skipped memoryview comparisons (no python3, NumPy or ndarray) count neither way
     targetsMet: g.summary.met && a.summary.met && mv.met && io.met && capi.met && npy.met,
     checksum: getChecksum(),

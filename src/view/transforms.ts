@@ -8,8 +8,6 @@ import { checkInteger, packedZeros } from '../internal/validate';
 import { parseFormat, itemFormat } from '../layout/format';
 import {
   contiguousStrides,
-  isCContiguousLayout,
-  isFContiguousLayout,
   placeLayout,
   readLayoutSpec,
   type LayoutOptions,
@@ -117,9 +115,23 @@ export function viewLayout(parts: ViewParts): ViewLayout {
     // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
     // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
     c = f = shape[0] === 1 || strides[0] === parts.itemsize;
+  } else if (len === 0) {
+    c = f = true;
   } else {
-    c = isCContiguousLayout(shape, strides, parts.itemsize, len);
-    f = isFContiguousLayout(shape, strides, parts.itemsize, len);
+    // PyBuffer_IsContiguous's two rules, written out here: once every kind
+    // of view has been made, calls to the shared helpers are not inlined.
+    const n = shape.length;
+    let sc = parts.itemsize;
+    let sf = parts.itemsize;
+    c = f = true;
+    for (let k = 0; k < n; k++) {
+      const dc = shape[n - 1 - k]!;
+      const df = shape[k]!;
+      if (dc > 1 && strides[n - 1 - k] !== sc) c = false;
+      if (df > 1 && strides[k] !== sf) f = false;
+      sc *= dc;
+      sf *= df;
+    }
   }
   return {
     buffer: parts.buffer,
