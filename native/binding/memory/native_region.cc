@@ -173,11 +173,13 @@ void NativeRegion::Detach(Napi::Env env) {
   if (block_ != nullptr && MappingTruncated(block_->guard)) truncated_ = true;
   Napi::ArrayBuffer old = buffer_.Value();
   if (!old.IsEmpty() && !old.IsDetached()) {
-    old.Detach();
     // Only an ArrayBuffer detached here is known to reach nothing: one
     // transferred away (ArrayBuffer.prototype.transfer) may have handed its
-    // memory to a successor, whose reads its finalizer still covers.
+    // memory to a successor, whose reads its finalizer still covers. The
+    // hold goes first: some runtimes (Bun, Deno) run the finalizer, which
+    // deletes the hold, inside Detach(); no JavaScript runs in between.
     if (ab_hold_ != nullptr) DetachedByOwner(ab_hold_);
+    old.Detach();
   }
   ab_hold_ = nullptr;
   buffer_.Reset();
