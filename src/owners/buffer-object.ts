@@ -12,7 +12,7 @@ import { regionOf } from '../io/owned';
 import { native } from '../native';
 import { checkInteger } from '../internal/validate';
 import { negotiateContiguous } from '../layout/negotiate';
-import { memoryview, type MemoryView } from '../view/memory-view';
+import { endViewExport, holdViewExport, memoryview, type MemoryView } from '../view/memory-view';
 import { NativeBuffer } from './native-buffer';
 import type { bufferProtocol } from '../protocol';
 // Unknown inputs, checked at run time: memoryview() without its Exporter type.
@@ -322,10 +322,11 @@ export class BufferObject {
   #export(flags: number): BufferInfo {
     // The legacy object exports one segment of bytes: PyBuffer_FillInfo.
     // Negotiate first, then hold the inner view for the export's lifetime.
-    const seen = negotiateContiguous(this.#view.nbytes, 1, 'B', this.#readonly, flags);
-    const hold = getBuffer(this.#view, BufferFlags.SIMPLE);
-    return BufferInfoImpl.of(this, exportedMemory(hold.buffer, hold.byteOffset, hold.len, 1), this.#readonly, seen, () =>
-      hold.release(),
+    const view = this.#view;
+    const seen = negotiateContiguous(view.nbytes, 1, 'B', this.#readonly, flags);
+    const placed = holdViewExport(view);
+    return BufferInfoImpl.of(this, exportedMemory(placed.buffer, placed.byteOffset, placed.len, 1), this.#readonly, seen, () =>
+      endViewExport(view),
     );
   }
 }

@@ -31,6 +31,24 @@ import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
 import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getGeneral, hexOfView } from './whole-view';
 import { iterateView, setItem, setViewInternals, toBytesOf, toListOf, typedOfView } from './whole-view';
 
+// Set in the class's static block, where the private fields can be reached.
+let holdExport: (view: MemoryView) => Placed;
+let endHeldExport: (view: MemoryView) => void;
+
+/**
+ * @internal An export of `view` for another exporter's export to hold: the
+ * view counts it (release() refuses while it lasts) and it costs no
+ * BufferInfo. @throws ERR_BUFFER_RELEASED as getBuffer(view) would.
+ */
+export function holdViewExport(view: MemoryView): Placed {
+  return holdExport(view);
+}
+
+/** @internal Ends an export taken with holdViewExport. */
+export function endViewExport(view: MemoryView): void {
+  endHeldExport(view);
+}
+
 /**
  * A view of an exporter's memory (CPython's `memoryview`). `F` is the format
  * where TypeScript knows it (`memoryview(new Float64Array(4))` is a
@@ -457,6 +475,10 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       isView: (obj): obj is MemoryView => typeof obj === 'object' && obj !== null && #mbuf in obj,
       make: (mbuf, parts) => new MemoryView(mbuf, parts),
     });
+    holdExport = (view) => view.#hold();
+    endHeldExport = (view) => {
+      view.#exports--;
+    };
   }
 
   /** PEP 688 form of getBuffer(this, flags). */
@@ -487,6 +509,14 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       p.strides,
     );
     this.#mirrored = true;
+  }
+
+  /** An export of this view that another exporter's export holds (a BufferObject's): counted, checked as #export is. */
+  #hold(): Placed {
+    this.#live();
+    this.#checkAttached();
+    this.#exports++;
+    return this.#placed();
   }
 
   /** memory_getbuf: this view as an exporter. */
