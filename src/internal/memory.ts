@@ -54,7 +54,7 @@ export function isDetached(buffer: AnyArrayBuffer): boolean {
  * loses nothing.
  */
 export function memoryGone(buffer: AnyArrayBuffer, len: number): boolean {
-  return len > 0 && anyArrayBufferLength(buffer) === 0;
+  return len > 0 && bufferByteLength(buffer) === 0;
 }
 
 /** True while [byteOffset, byteOffset + len) of `buffer` is still there (not detached, not shrunk). */
