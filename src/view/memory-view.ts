@@ -26,7 +26,7 @@ import type { FastIndex, ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
 import type { ItemOf, TypedOf } from './format-types';
 import { RELEASED_FAMILY, releasedView, type ManagedBuffer } from './managed-buffer';
-import { cast, reshaped, sliced, transposed, viewLayout } from './transforms';
+import { cast, layoutOf, reshaped, sliced, transposed, viewLayout } from './transforms';
 import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
 import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getGeneral, hexOfView } from './whole-view';
 import { iterateView, setItem, setViewInternals, toBytesOf, toListOf, typedOfView } from './whole-view';
@@ -76,9 +76,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // (view_mirror.cc): C views made from it count as exports of this view.
   #mirrored = false;
 
-  private constructor(mbuf: ManagedBuffer, parts: ViewParts) {
+  private constructor(mbuf: ManagedBuffer, layout: ViewLayout) {
     this.#mbuf = mbuf;
-    this.#layout = viewLayout(parts);
+    this.#layout = layout;
     mbuf.register();
     noteMade(this);
   }
@@ -100,28 +100,30 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     if (memoryGone(this.#layout.buffer, this.#layout.len)) throw releasedView();
   }
 
-  /** A new view of the same export from parts a transform made of this one's layout. */
-  #made(parts: ViewParts): MemoryView {
-    // Making `parts` may have run user code (getters on shape or key arrays)
+  /** A new view of the same export with the layout a transform made of this one's. */
+  #made(layout: ViewLayout): MemoryView {
+    // Making `layout` may have run user code (getters on shape or key arrays)
     // that released this view: check again (CPython's gh-92888).
     this.#live();
-    return new MemoryView(this.#mbuf, parts);
+    return new MemoryView(this.#mbuf, layout);
   }
 
   #derive(changes: Partial<ViewParts>): MemoryView {
     // Building `changes` may have run user code (getters on shape or key
     // arrays) that released this view: check again (CPython's gh-92888).
     const v = this.#live();
-    // Spelled out, not spread: a spread of `changes` made half of a slice's cost.
-    return new MemoryView(this.#mbuf, {
-      buffer: v.buffer,
-      byteOffset: changes.byteOffset ?? v.byteOffset,
-      format: changes.format ?? v.format,
-      itemsize: changes.itemsize ?? v.itemsize,
-      shape: changes.shape ?? v.shape,
-      strides: changes.strides ?? v.strides,
-      readonly: changes.readonly ?? v.readonly,
-    });
+    return new MemoryView(
+      this.#mbuf,
+      layoutOf(
+        v.buffer,
+        changes.byteOffset ?? v.byteOffset,
+        changes.format ?? v.format,
+        changes.itemsize ?? v.itemsize,
+        changes.shape ?? v.shape,
+        changes.strides ?? v.strides,
+        changes.readonly ?? v.readonly,
+      ),
+    );
   }
 
   // ---- attributes -------------------------------------------------------
@@ -473,7 +475,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
         mirrorForC: () => view.#mirrorForC(),
       }),
       isView: (obj): obj is MemoryView => typeof obj === 'object' && obj !== null && #mbuf in obj,
-      make: (mbuf, parts) => new MemoryView(mbuf, parts),
+      make: (mbuf, parts) => new MemoryView(mbuf, viewLayout(parts)),
     });
     holdExport = (view) => view.#hold();
     endHeldExport = (view) => {

@@ -105,24 +105,35 @@ function castInfo(format: string): CastInfo {
  * they need no freezing, which measured 100 ns a view, half of its cost.
  */
 export function viewLayout(parts: ViewParts): ViewLayout {
-  const shape = parts.shape;
-  const strides = parts.strides;
-  let len = parts.itemsize;
+  return layoutOf(parts.buffer, parts.byteOffset, parts.format, parts.itemsize, parts.shape, parts.strides, parts.readonly);
+}
+
+/** viewLayout from the parts themselves: a transform makes its view's layout with no parts object between. */
+export function layoutOf(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  byteOffset: number,
+  format: string,
+  itemsize: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  readonly: boolean,
+): ViewLayout {
+  let len = itemsize;
   for (const d of shape) len *= d;
   let c: boolean;
   let f: boolean;
   if (shape.length === 1) {
     // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
     // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
-    c = f = shape[0] === 1 || strides[0] === parts.itemsize;
+    c = f = shape[0] === 1 || strides[0] === itemsize;
   } else if (len === 0) {
     c = f = true;
   } else {
     // PyBuffer_IsContiguous's two rules, written out here: once every kind
     // of view has been made, calls to the shared helpers are not inlined.
     const n = shape.length;
-    let sc = parts.itemsize;
-    let sf = parts.itemsize;
+    let sc = itemsize;
+    let sf = itemsize;
     c = f = true;
     for (let k = 0; k < n; k++) {
       const dc = shape[n - 1 - k]!;
@@ -133,19 +144,7 @@ export function viewLayout(parts: ViewParts): ViewLayout {
       sf *= df;
     }
   }
-  return {
-    buffer: parts.buffer,
-    byteOffset: parts.byteOffset,
-    format: parts.format,
-    itemsize: parts.itemsize,
-    ndim: shape.length,
-    shape,
-    strides,
-    readonly: parts.readonly,
-    len,
-    cContiguous: c,
-    fContiguous: f,
-  };
+  return { buffer, byteOffset, format, itemsize, ndim: shape.length, shape, strides, readonly, len, cContiguous: c, fContiguous: f };
 }
 
 /** The options of memoryview(obj, layout), checked and read once. */
@@ -194,21 +193,13 @@ export function reinterpret(
   };
 }
 
-/** `v`'s parts with a new shape and strides: one object, which the new view keeps as its own. */
-function withShape(v: ViewLayout, shape: readonly number[], strides: readonly number[]): ViewParts {
-  return {
-    buffer: v.buffer,
-    byteOffset: v.byteOffset,
-    format: v.format,
-    itemsize: v.itemsize,
-    shape,
-    strides,
-    readonly: v.readonly,
-  };
+/** `v`'s layout with a new shape and strides, which the new view keeps as its own. */
+function withShape(v: ViewLayout, shape: readonly number[], strides: readonly number[]): ViewLayout {
+  return layoutOf(v.buffer, v.byteOffset, v.format, v.itemsize, shape, strides, v.readonly);
 }
 
 /** slice(...keys): NumPy's basic indexing. */
-export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewParts {
+export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {
   const ndim = v.shape.length;
   if (keys.length > ndim) {
     throw invalidArgType('keys', `at most ${ndim} key${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, keys.length);
@@ -237,11 +228,11 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewParts {
       strides.push(r.length <= 1 && !Number.isSafeInteger(stepped) ? stride : stepped);
     }
   }
-  return { buffer: v.buffer, byteOffset, format: v.format, itemsize: v.itemsize, shape, strides, readonly: v.readonly };
+  return layoutOf(v.buffer, byteOffset, v.format, v.itemsize, shape, strides, v.readonly);
 }
 
 /** transpose(...axes): the axes permuted (reversed when none are given). */
-export function transposed(v: ViewLayout, axes: readonly number[]): ViewParts {
+export function transposed(v: ViewLayout, axes: readonly number[]): ViewLayout {
   const ndim = v.shape.length;
   // Grown by push, not made with new Array(n): holey arrays slow every later read.
   const shape: number[] = [];
@@ -271,7 +262,7 @@ export function transposed(v: ViewLayout, axes: readonly number[]): ViewParts {
 }
 
 /** reshape(shape): the same items in a new shape (C order), when strides can express it. */
-export function reshaped(v: ViewLayout, shape: readonly number[]): ViewParts {
+export function reshaped(v: ViewLayout, shape: readonly number[]): ViewLayout {
   if (!Array.isArray(shape)) throw invalidArgType('shape', 'an array of integers', shape);
   if (shape.length > 64) throw tooManyDims();
   const dims = shape.map((d, i) => checkInteger(`shape[${i}]`, d, 0));
@@ -290,7 +281,7 @@ export function reshaped(v: ViewLayout, shape: readonly number[]): ViewParts {
 }
 
 /** cast(format, shape): CPython's rules, checked in its order (see MemoryView.cast). */
-export function cast(v: ViewLayout, format: string, shape: readonly number[] | undefined): ViewParts {
+export function cast(v: ViewLayout, format: string, shape: readonly number[] | undefined): ViewLayout {
   if (!v.cContiguous)
     throw new BufferError('ERR_BUFFER_NOT_C_CONTIGUOUS', 'memoryview: casts are restricted to C-contiguous views');
   const ndim = v.shape.length;
@@ -315,7 +306,7 @@ export function cast(v: ViewLayout, format: string, shape: readonly number[] | u
   if (v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
   const dims = shape === undefined ? [v.len / itemsize] : castShape(shape, itemsize, v.len);
   const strides = dims.length === 1 ? [itemsize] : contiguousStrides(dims, itemsize, 'C');
-  return { buffer: v.buffer, byteOffset: v.byteOffset, format, itemsize, shape: dims, strides, readonly: v.readonly };
+  return layoutOf(v.buffer, v.byteOffset, format, itemsize, dims, strides, v.readonly);
 }
 
 const SSIZE_MAX = 2n ** 63n - 1n;
