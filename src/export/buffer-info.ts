@@ -64,73 +64,57 @@ export const disposeSymbol: typeof Symbol.dispose =
 // export (a ManagedBuffer's) is enrolled like any other: the family is its
 // only holder, so it is given back when the family is collected.
 
-/** One enrolled export's release action, at its place in its batch. */
-interface Enrolled {
-  readonly release: () => void;
-  readonly batch: Enrolled[];
-  index: number;
-}
-
 const BATCH = 1024;
+
+/** A batch's release actions, one slot per export; null once that export was released. */
+type Releases = ((() => void) | null)[];
 
 // The held value is the batch's list of release actions, which never
 // references an export (or no export could be collected).
-const dropped = new FinalizationRegistry<Enrolled[]>((batch) => {
-  for (const enrolled of batch.splice(0)) {
+const dropped = new FinalizationRegistry<Releases>((releases) => {
+  for (const release of releases.splice(0)) {
+    if (release === null) continue;
     // A throwing release hook must not take the process down from inside GC.
     try {
-      enrolled.release();
+      release();
     } catch (error) {
       process.emitWarning(`buffer-protocol: releasing a dropped export failed: ${String(error)}`, 'BufferWarning');
     }
   }
 });
 
-interface Enrollment {
-  readonly anchor: object;
-  readonly enrolled: Enrolled;
-}
-
-/** A batch still taking exports: those of `obj`, in this stretch of synchronous code. */
-interface OpenBatch {
+/** A batch: the exports of `obj` in one stretch of synchronous code. Each unreleased one holds it, and so its anchor. */
+interface Batch {
   readonly obj: unknown;
   readonly anchor: object;
-  readonly list: Enrolled[];
-  count: number;
+  // Made at its full size once: growing it export by export measured slower.
+  readonly releases: Releases;
+  used: number;
 }
 
 // A few batches stay open at once, so that exports of objects made in
 // turn (a BufferObject's and that of the view under it) still share theirs.
 const OPEN_BATCHES = 4;
-let open: OpenBatch[] = [];
+let open: Batch[] = [];
 let nextSlot = 0;
 
-/** Enrolls a release action of an export of `obj` in its batch; the export keeps the enrollment, and so the anchor. */
-function enroll(release: () => void, obj: unknown): Enrollment {
-  let current: OpenBatch | undefined;
+/** The open batch of `obj` with room for one more export; a new one if there is none. */
+function batchFor(obj: unknown): Batch {
   for (let i = 0; i < open.length; i++) {
-    if (open[i]!.obj === obj) {
-      current = open[i];
-      break;
-    }
+    const batch = open[i]!;
+    if (batch.obj === obj && batch.used < BATCH) return batch;
   }
-  if (current === undefined || current.count >= BATCH) {
-    if (open.length === 0) queueMicrotask(endBatches);
-    const list: Enrolled[] = [];
-    current = { obj, anchor: {}, list, count: 0 };
-    dropped.register(current.anchor, list);
-    const slot = open.findIndex((b) => b.obj === obj);
-    if (slot >= 0) open[slot] = current;
-    else if (open.length < OPEN_BATCHES) open.push(current);
-    else {
-      open[nextSlot] = current;
-      nextSlot = (nextSlot + 1) % OPEN_BATCHES;
-    }
+  if (open.length === 0) queueMicrotask(endBatches);
+  const batch: Batch = { obj, anchor: {}, releases: new Array<(() => void) | null>(BATCH).fill(null), used: 0 };
+  dropped.register(batch.anchor, batch.releases);
+  const slot = open.findIndex((b) => b.obj === obj);
+  if (slot >= 0) open[slot] = batch;
+  else if (open.length < OPEN_BATCHES) open.push(batch);
+  else {
+    open[nextSlot] = batch;
+    nextSlot = (nextSlot + 1) % OPEN_BATCHES;
   }
-  current.count++;
-  const enrolled: Enrolled = { release, batch: current.list, index: current.list.length };
-  current.list.push(enrolled);
-  return { anchor: current.anchor, enrolled };
+  return batch;
 }
 
 // The module lets go of the anchors when the synchronous code that made the
@@ -138,16 +122,6 @@ function enroll(release: () => void, obj: unknown): Enrollment {
 function endBatches(): void {
   open = [];
   nextSlot = 0;
-}
-
-/** Takes a released export out of its batch (swap with the last, pop). */
-function withdraw(enrolled: Enrolled): void {
-  const list = enrolled.batch;
-  const last = list.pop()!;
-  if (last !== enrolled) {
-    list[enrolled.index] = last;
-    last.index = enrolled.index;
-  }
 }
 
 // Marks BufferInfo objects of any copy of this package (Symbol.for), so a
@@ -182,8 +156,9 @@ export class BufferInfoImpl implements BufferInfo {
   readonly suboffsets: readonly number[] | null = null;
   #onRelease: (() => void) | null;
   #released = false;
-  // While unreleased: the batch's anchor, held (see enroll), and this export's place in the batch.
-  #enrollment: Enrollment | null = null;
+  // While unreleased: the batch, held (and so its anchor), and this export's slot in it.
+  #batch: Batch | null = null;
+  #slot = 0;
 
   /**
    * One export of `obj`: the items lie in `memory`, the consumer sees what
@@ -212,7 +187,12 @@ export class BufferInfoImpl implements BufferInfo {
     this.shape = seen.shape;
     this.strides = seen.strides;
     this.#onRelease = onRelease;
-    if (onRelease !== null) this.#enrollment = enroll(onRelease, obj);
+    if (onRelease !== null) {
+      const batch = batchFor(obj);
+      this.#batch = batch;
+      this.#slot = batch.used++;
+      batch.releases[this.#slot] = onRelease;
+    }
   }
 
   get released(): boolean {
@@ -236,10 +216,10 @@ export class BufferInfoImpl implements BufferInfo {
   }
 
   #leaveBatch(): void {
-    const enrollment = this.#enrollment;
-    if (enrollment !== null) {
-      withdraw(enrollment.enrolled);
-      this.#enrollment = null;
+    const batch = this.#batch;
+    if (batch !== null) {
+      batch.releases[this.#slot] = null;
+      this.#batch = null;
     }
   }
 

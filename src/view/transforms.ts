@@ -144,7 +144,19 @@ export function layoutOf(
       sf *= df;
     }
   }
-  return { buffer, byteOffset, format, itemsize, ndim: shape.length, shape, strides, readonly, len, cContiguous: c, fContiguous: f };
+  return {
+    buffer,
+    byteOffset,
+    format,
+    itemsize,
+    ndim: shape.length,
+    shape,
+    strides,
+    readonly,
+    len,
+    cContiguous: c,
+    fContiguous: f,
+  };
 }
 
 /** The options of memoryview(obj, layout), checked and read once. */
