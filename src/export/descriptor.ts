@@ -70,7 +70,10 @@ function describe(desc: Record<string, unknown>): { placed: Placed; readonly: bo
   try {
     plain = readLayoutSpec(
       { format, byteOffset, shape, strides },
-      unknownFormat ? { fieldPrefix: 'descriptor.', format: null, itemsize } : { fieldPrefix: 'descriptor.' },
+      // The copies belong to this one export: no need to freeze them.
+      unknownFormat
+        ? { fieldPrefix: 'descriptor.', format: null, itemsize, freeze: false }
+        : { fieldPrefix: 'descriptor.', freeze: false },
     );
   } catch (error) {
     // Bad values are the exporter's fault, not the caller's: report them as

@@ -141,6 +141,8 @@ export interface PlainLayoutSpec {
   readonly shape: readonly number[] | null;
   /** null: C order. */
   readonly strides: readonly number[] | null;
+  /** false: the arrays placeLayout makes are not frozen either (see ReadLayoutOptions). @default true */
+  readonly freeze?: boolean;
 }
 
 /** Options of readLayoutSpec and makeLayout. */
@@ -155,6 +157,11 @@ export interface ReadLayoutOptions {
   readonly format?: null;
   /** The size of items of unknown format (with `format: null` only). */
   readonly itemsize?: unknown;
+  /**
+   * false: the shape and strides copies are not frozen, for a layout that
+   * only one export holds (a protocol exporter's descriptor). @default true
+   */
+  readonly freeze?: boolean;
 }
 
 /**
@@ -184,10 +191,13 @@ export function readLayoutSpec(spec: LayoutSpec, options: ReadLayoutOptions = {}
   if (shapeValue === undefined && stridesValue !== undefined) {
     throw invalidArgType(`${fieldPrefix}shape`, 'an array of integers when strides are given', undefined);
   }
-  const shape = shapeValue === undefined ? null : checkIntArray(`${fieldPrefix}shape`, shapeValue, 0);
+  const freeze = options.freeze ?? true;
+  const shape = shapeValue === undefined ? null : checkIntArray(`${fieldPrefix}shape`, shapeValue, 0, freeze);
   const strides =
-    stridesValue === undefined ? null : checkIntArray(`${fieldPrefix}strides`, stridesValue, Number.MIN_SAFE_INTEGER);
-  return { format, itemsize, byteOffset, shape, strides };
+    stridesValue === undefined
+      ? null
+      : checkIntArray(`${fieldPrefix}strides`, stridesValue, Number.MIN_SAFE_INTEGER, freeze);
+  return { format, itemsize, byteOffset, shape, strides, freeze };
 }
 
 /** The size of items of unknown format: a whole number of bytes, as a format would give. */
@@ -252,7 +262,7 @@ export function placeLayout(plain: PlainLayoutSpec, memlen: number): Layout {
     if (room % itemsize !== 0) {
       throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `${room} bytes are not a whole number of ${itemsize}-byte items`);
     }
-    shape = Object.freeze([room / itemsize]);
+    shape = plain.freeze === false ? [room / itemsize] : Object.freeze([room / itemsize]);
   }
   let strides = plain.strides;
   if (strides === null) {
@@ -260,7 +270,7 @@ export function placeLayout(plain: PlainLayoutSpec, memlen: number): Layout {
     if (!c.every(Number.isSafeInteger)) {
       throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', 'shape and strides overflow 2**63');
     }
-    strides = Object.freeze(c);
+    strides = plain.freeze === false ? c : Object.freeze(c);
   } else if (strides.length !== shape.length) {
     throw new BufferError('ERR_BUFFER_INVALID_LAYOUT', `shape has ${shape.length} entries but strides have ${strides.length}`);
   }
