@@ -11,8 +11,15 @@ import { releaseOwnExport, type BufferInfo } from './buffer-info';
 type InternalExport = (obj: object, flags: number) => BufferInfo;
 const internalExporters: Array<readonly [(obj: object) => boolean, InternalExport]> = [];
 
+// On the prototype of each of this package's exporter classes: objects
+// without it (a plain descriptor, a user's class) skip the brand checks,
+// which cost more together than the rest of the dispatch. Anyone can add
+// it; only a brand check makes an object one of ours.
+const kMaybeOwn = Symbol('buffer-protocol.exporter');
+
 /** The export function for one of this package's exporters, or null. */
 export function internalExporter(obj: object): InternalExport | null {
+  if ((obj as Record<symbol, unknown>)[kMaybeOwn] !== true) return null;
   for (const [is, exportBuffer] of internalExporters) if (is(obj)) return exportBuffer;
   return null;
 }
@@ -54,4 +61,5 @@ export function defineExporter<T extends object>(
   for (const key of [bufferProtocol.getBuffer, bufferProtocol.releaseBuffer] as const) {
     Object.defineProperty(cls.prototype, key, { value: methods[key], writable: true, enumerable: false, configurable: true });
   }
+  Object.defineProperty(cls.prototype, kMaybeOwn, { value: true });
 }
