@@ -5,7 +5,7 @@
 import { BufferError } from '../errors';
 import { BufferFlags } from '../flags';
 import { bufferLength, checkStable } from '../internal/memory';
-import { contiguousStrides, placedIn, placeLayout, readLayoutSpec, type Placed, type PlainLayoutSpec } from '../layout/layout';
+import { contiguousStrides, placeLayout, readLayoutSpec, type PlainLayoutSpec } from '../layout/layout';
 import { negotiate } from '../layout/negotiate';
 import { bufferProtocol } from '../protocol';
 import { BufferInfoImpl, exportedMemory, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
@@ -41,13 +41,11 @@ function infoFields(info: BufferInfo): Record<string, unknown> {
   };
 }
 
-/** Where a placed layout's items lie, as BufferInfo takes it. */
-function memoryOf(placed: Placed): ReturnType<typeof exportedMemory> {
-  return exportedMemory(placed.buffer, placed.byteOffset, placed.len, placed.itemsize);
-}
-
-/** The complete, checked layout behind a descriptor, with its read-only flag. */
-function describe(desc: Record<string, unknown>): { placed: Placed; readonly: boolean } {
+/**
+ * The export a descriptor describes: its complete layout checked against
+ * its memory, negotiated for `flags`, with `onRelease` as its release action.
+ */
+function exportOf(obj: object, desc: Record<string, unknown>, flags: number, onRelease: (() => void) | null): BufferInfo {
   // Read every user value once, into plain numbers and arrays (getters on
   // the descriptor and on shape or strides elements run here), and only
   // then the memory's length: a getter could otherwise detach or shrink the
@@ -84,7 +82,9 @@ function describe(desc: Record<string, unknown>): { placed: Placed; readonly: bo
   const memory = buffer as ArrayBuffer | SharedArrayBuffer;
   const memlen = bufferLength(memory);
   checkStable(memory, memlen, 'the exported buffer');
-  return { placed: placedIn(memory, placeLayout(plain, memlen)), readonly };
+  const layout = placeLayout(plain, memlen);
+  const seen = negotiate(layout, readonly, flags);
+  return BufferInfoImpl.of(obj, exportedMemory(memory, layout.byteOffset, layout.len, layout.itemsize), readonly, seen, onRelease);
 }
 
 /**
@@ -130,8 +130,7 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
     const desc = descriptorOf(returned, (inner) => {
       held = inner;
     });
-    const { placed, readonly } = describe(desc);
-    return BufferInfoImpl.of(obj, memoryOf(placed), readonly, negotiate(placed, readonly, flags), onRelease);
+    return exportOf(obj, desc, flags, onRelease);
   } catch (error) {
     // The refusal is what the consumer needs to see, even if releasing fails.
     try {
@@ -149,6 +148,5 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
  * release hook.
  */
 export function exportDescriptor(obj: object, desc: Record<string, unknown>, flags: number): BufferInfo {
-  const { placed, readonly } = describe(desc);
-  return BufferInfoImpl.of(obj, memoryOf(placed), readonly, negotiate(placed, readonly, flags), null);
+  return exportOf(obj, desc, flags, null);
 }
