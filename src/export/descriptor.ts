@@ -84,7 +84,13 @@ function exportOf(obj: object, desc: Record<string, unknown>, flags: number, onR
   checkStable(memory, memlen, 'the exported buffer');
   const layout = placeLayout(plain, memlen);
   const seen = negotiate(layout, readonly, flags);
-  return BufferInfoImpl.of(obj, exportedMemory(memory, layout.byteOffset, layout.len, layout.itemsize), readonly, seen, onRelease);
+  return BufferInfoImpl.of(
+    obj,
+    exportedMemory(memory, layout.byteOffset, layout.len, layout.itemsize),
+    readonly,
+    seen,
+    onRelease,
+  );
 }
 
 /**

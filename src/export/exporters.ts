@@ -17,9 +17,14 @@ const internalExporters: Array<readonly [(obj: object) => boolean, InternalExpor
 // it; only a brand check makes an object one of ours.
 const kMaybeOwn = Symbol('buffer-protocol.exporter');
 
+/** False for an object that cannot be one of this package's exporters (it lacks their marker). */
+export function maybeOwnExporter(obj: object): boolean {
+  return (obj as Record<symbol, unknown>)[kMaybeOwn] === true;
+}
+
 /** The export function for one of this package's exporters, or null. */
 export function internalExporter(obj: object): InternalExport | null {
-  if ((obj as Record<symbol, unknown>)[kMaybeOwn] !== true) return null;
+  if (!maybeOwnExporter(obj)) return null;
   for (const [is, exportBuffer] of internalExporters) if (is(obj)) return exportBuffer;
   return null;
 }

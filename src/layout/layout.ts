@@ -178,9 +178,7 @@ export function readLayoutSpec(spec: LayoutSpec, options: ReadLayoutOptions = {}
   const freeze = options.freeze ?? true;
   const shape = shapeValue === undefined ? null : checkIntArray(`${fieldPrefix}shape`, shapeValue, 0, freeze);
   const strides =
-    stridesValue === undefined
-      ? null
-      : checkIntArray(`${fieldPrefix}strides`, stridesValue, Number.MIN_SAFE_INTEGER, freeze);
+    stridesValue === undefined ? null : checkIntArray(`${fieldPrefix}strides`, stridesValue, Number.MIN_SAFE_INTEGER, freeze);
   return { format, itemsize, byteOffset, shape, strides, freeze };
 }
 

@@ -26,7 +26,7 @@ import type { FastIndex, ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
 import type { ItemOf, TypedOf } from './format-types';
 import { RELEASED_FAMILY, releasedView, type ManagedBuffer } from './managed-buffer';
-import { cast, layoutOf, reshaped, sliced, transposed, viewLayout } from './transforms';
+import { cast, layoutOf, reshaped, sliced, transposed } from './transforms';
 import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
 import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getGeneral, hexOfView } from './whole-view';
 import { iterateView, setItem, setViewInternals, toBytesOf, toListOf, typedOfView } from './whole-view';
@@ -475,7 +475,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
         mirrorForC: () => view.#mirrorForC(),
       }),
       isView: (obj): obj is MemoryView => typeof obj === 'object' && obj !== null && #mbuf in obj,
-      make: (mbuf, parts) => new MemoryView(mbuf, viewLayout(parts)),
+      make: (mbuf, layout) => new MemoryView(mbuf, layout),
     });
     holdExport = (view) => view.#hold();
     endHeldExport = (view) => {

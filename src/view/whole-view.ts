@@ -5,13 +5,14 @@
 // hands over once (setViewInternals): the class keeps its private fields,
 // and this file needs no import of it at run time.
 import { builtinMemory } from '../export/builtin';
+import { maybeOwnExporter } from '../export/exporters';
 import { getBuffer } from '../export/get-buffer';
 import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
 import { memoryGone } from '../internal/memory';
 import { checkOrder } from '../internal/validate';
-import type { Placed } from '../layout/layout';
+import { contiguousStrides, type Placed } from '../layout/layout';
 import type { SliceKey } from '../layout/slice-key';
 import { checkedIndex, codecOf, listOf, offsetOf, readItem, typedOf, writeItem } from './item-access';
 import type { ItemAccess, NestedList } from './item-access';
@@ -21,8 +22,10 @@ import type { Exporter } from '../export/exporter';
 import { ManagedBuffer } from './managed-buffer';
 import type { MemoryView } from './memory-view';
 import {
+  layoutOf,
   readWantedLayout,
   reinterpret,
+  viewLayout,
   type MemoryViewLayout,
   type ViewLayout,
   type ViewParts,
@@ -52,7 +55,7 @@ export interface ViewInternals {
 export interface ViewFriend {
   of(view: MemoryView): ViewInternals;
   isView(obj: unknown): obj is MemoryView;
-  make(mbuf: ManagedBuffer, parts: ViewParts): MemoryView;
+  make(mbuf: ManagedBuffer, layout: ViewLayout): MemoryView;
 }
 
 let friend: ViewFriend;
@@ -78,45 +81,39 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     const placed = base.placed();
     const region = { byteOffset: placed.byteOffset, len: placed.len, contiguous: placed.cContiguous };
     const resolved = withExporterFormat(wanted, base.layout.format);
-    return friend.make(base.mbuf, reinterpret(base.mbuf.buffer, region, base.layout.readonly, resolved));
+    return friend.make(base.mbuf, viewLayout(reinterpret(base.mbuf.buffer, region, base.layout.readonly, resolved)));
   }
   // Built-in memory, the common case, needs no export object: its export
   // holds nothing to give back.
-  const builtin = wanted === undefined && typeof obj === 'object' && obj !== null ? builtinMemory(obj) : null;
+  const builtin =
+    wanted === undefined && typeof obj === 'object' && obj !== null && !maybeOwnExporter(obj) ? builtinMemory(obj) : null;
   if (builtin !== null) {
     const { buffer, byteOffset, len, format, itemsize } = builtin;
     const shape = [len / itemsize];
     const strides = [itemsize];
-    return friend.make(ManagedBuffer.ofBuiltin(obj, buffer), {
-      buffer,
-      byteOffset,
-      format,
-      itemsize,
-      shape,
-      strides,
-      readonly: false,
-    });
+    return friend.make(
+      ManagedBuffer.ofBuiltin(obj, buffer),
+      layoutOf(buffer, byteOffset, format, itemsize, shape, strides, false),
+    );
   }
   const master = getBuffer(obj, BufferFlags.FULL_RO);
   try {
     const mbuf = ManagedBuffer.holding(master);
-    const whole = placedFromInfo(master);
     if (wanted !== undefined) {
+      const whole = placedFromInfo(master);
       const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
       // A layout without a format takes the object's: a Float32Array stays 'f'.
       const resolved = withExporterFormat(wanted, master.format);
-      return friend.make(mbuf, reinterpret(mbuf.buffer, region, master.readonly, resolved));
+      return friend.make(mbuf, viewLayout(reinterpret(mbuf.buffer, region, master.readonly, resolved)));
     }
     // The export's arrays are copied: the view's must be its own (see viewLayout).
-    return friend.make(mbuf, {
-      buffer: whole.buffer,
-      byteOffset: whole.byteOffset,
-      format: whole.format ?? 'B',
-      itemsize: whole.itemsize,
-      shape: [...whole.shape],
-      strides: [...whole.strides],
-      readonly: master.readonly,
-    });
+    const itemsize = master.itemsize;
+    const shape = master.shape === null ? [master.len / itemsize] : [...master.shape];
+    const strides = master.strides === null ? contiguousStrides(shape, itemsize, 'C') : [...master.strides];
+    return friend.make(
+      mbuf,
+      layoutOf(master.buffer, master.byteOffset, master.format ?? 'B', itemsize, shape, strides, master.readonly),
+    );
   } catch (error) {
     releaseQuietly(master);
     throw error;
