@@ -1,6 +1,6 @@
 import { invalidArgType } from '../errors';
-import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Placed } from '../layout/layout';
-import type { Negotiated } from '../layout/negotiate';
+import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout, type Placed } from '../layout/layout';
+import { negotiate, type Negotiated } from '../layout/negotiate';
 
 /**
  * The descriptor of one export: CPython's `Py_buffer`, with the memory given
@@ -139,6 +139,25 @@ export function exportedMemory(
   itemsize: number,
 ): ExportedMemory {
   return { buffer, byteOffset, len, itemsize };
+}
+
+/** The export of `layout` in `buffer` as `flags` negotiate it (memory_getbuf's rules), ended by `onRelease`. */
+export function layoutExport(
+  obj: unknown,
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  layout: Layout,
+  readonly: boolean,
+  flags: number,
+  onRelease: (() => void) | null,
+): BufferInfo {
+  const seen = negotiate(layout, readonly, flags);
+  return BufferInfoImpl.of(
+    obj,
+    exportedMemory(buffer, layout.byteOffset, layout.len, layout.itemsize),
+    readonly,
+    seen,
+    onRelease,
+  );
 }
 
 /** The BufferInfo implementation shared by every exporter. */

@@ -6,9 +6,8 @@ import { BufferError } from '../errors';
 import { BufferFlags } from '../flags';
 import { bufferLength, checkStable } from '../internal/memory';
 import { contiguousStrides, placeLayout, readLayoutSpec, type PlainLayoutSpec } from '../layout/layout';
-import { negotiate } from '../layout/negotiate';
 import { bufferProtocol } from '../protocol';
-import { BufferInfoImpl, exportedMemory, isBrandedBufferInfo, type BufferInfo } from './buffer-info';
+import { isBrandedBufferInfo, layoutExport, type BufferInfo } from './buffer-info';
 import { exportBuiltin } from './builtin';
 import { internalExporter } from './exporters';
 
@@ -82,15 +81,7 @@ function exportOf(obj: object, desc: Record<string, unknown>, flags: number, onR
   const memory = buffer as ArrayBuffer | SharedArrayBuffer;
   const memlen = bufferLength(memory);
   checkStable(memory, memlen, 'the exported buffer');
-  const layout = placeLayout(plain, memlen);
-  const seen = negotiate(layout, readonly, flags);
-  return BufferInfoImpl.of(
-    obj,
-    exportedMemory(memory, layout.byteOffset, layout.len, layout.itemsize),
-    readonly,
-    seen,
-    onRelease,
-  );
+  return layoutExport(obj, memory, placeLayout(plain, memlen), readonly, flags, onRelease);
 }
 
 /**

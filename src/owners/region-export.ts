@@ -1,10 +1,10 @@
 // Exports of memory owned by a native region (NativeBuffer, MappedFile).
-import { BufferInfoImpl, exportedMemory, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, exportedMemory, layoutExport, type BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
 import { BufferFlags } from '../flags';
 import { anyArrayBufferLength } from '../internal/memory';
 import type { Layout } from '../layout/layout';
-import { negotiate, negotiateContiguous } from '../layout/negotiate';
+import { negotiateContiguous } from '../layout/negotiate';
 
 /**
  * One export of a region's memory (`length` bytes in `buffer`): plain bytes
@@ -39,12 +39,5 @@ export function exportRegion(
     const seen = negotiateContiguous(length, 1, 'B', readonly, flags);
     return BufferInfoImpl.of(owner, exportedMemory(buffer, 0, length, 1), readonly, seen, release);
   }
-  const seen = negotiate(layout, readonly, flags);
-  return BufferInfoImpl.of(
-    owner,
-    exportedMemory(buffer, layout.byteOffset, layout.len, layout.itemsize),
-    readonly,
-    seen,
-    release,
-  );
+  return layoutExport(owner, buffer, layout, readonly, flags, release);
 }
