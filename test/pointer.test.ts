@@ -221,6 +221,12 @@ describe('fromPointer in a child process', () => {
     },
   );
 
+  test('a lend an asynchronous write still uses at process.exit() is left alone; the others are released', () => {
+    const { status, lines, stderr } = run('write-in-flight-at-exit');
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    expect(releases(lines)).toEqual(['idle']);
+  });
+
   test('a throwing callback is one uncaught ERR_BUFFER_RELEASE_FAILED, and is not called again', () => {
     const { status, lines } = run('throws-handled');
     expect(status).toBe(0);

@@ -6,6 +6,7 @@
 // koffi module to read its address.
 import { constants as bufferConstants } from 'node:buffer';
 import { BufferError, callNative, invalidArgType, outOfRange } from '../errors';
+import { bufferByteLength } from '../internal/primordials';
 import { checkBoolean, checkInteger, checkObject } from '../internal/validate';
 import { makeLayout, type LayoutOptions, type LayoutSpec } from '../layout/layout';
 import { native } from '../native';
@@ -82,9 +83,13 @@ function releaseAtExit(): void {
   const failures: BufferError[] = [];
   for (const [token, lend] of [...lends]) {
     const owner = lend.owner.deref();
-    if (owner !== undefined && !owner.isClosed) owner.close({ force: true });
+    try {
+      if (owner !== undefined && !owner.isClosed) owner.close({ force: true });
+    } catch {
+      continue; // an asynchronous transfer still has the memory: the kernel may be using it
+    }
     const buffer = lend.buffer.deref();
-    if (buffer !== undefined && buffer.byteLength !== 0) native.lentPointer.detach(buffer);
+    if (buffer !== undefined && bufferByteLength(buffer) !== 0) native.lentPointer.detach(buffer);
     if (!native.lentPointer.takeAtExit(token)) continue;
     const error = release(token);
     if (error !== undefined) failures.push(error);
