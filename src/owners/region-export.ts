@@ -2,7 +2,7 @@
 import { BufferInfoImpl, exportedMemory, layoutExport, type BufferInfo } from '../export/buffer-info';
 import { BufferError } from '../errors';
 import { BufferFlags } from '../flags';
-import { anyArrayBufferLength } from '../internal/memory';
+import { bufferLength } from '../internal/memory';
 import type { Layout } from '../layout/layout';
 import { negotiateContiguous } from '../layout/negotiate';
 
@@ -28,7 +28,7 @@ export function exportRegion(
   // A V8-owned buffer (isCopy) can be transferred away by the user, and C
   // code can revoke the memory it lent: both detach the buffer. Asked of the
   // captured built-in, which user code cannot redefine.
-  if (anyArrayBufferLength(buffer) !== length) {
+  if (bufferLength(buffer) !== length) {
     throw new BufferError('ERR_BUFFER_RELEASED', `the ${what}'s ArrayBuffer was detached`);
   }
   // What to do instead, for a refused write request (a file mapped with mode 'r').
