@@ -11,6 +11,19 @@ export const MAX_NDIM = 64;
  * item, and a holey pair made exporting a view 60% slower.
  */
 export function packedZeros(n: number): number[] {
+  // Literals for the common sizes: an array grown by push has room for 17.
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [0];
+    case 2:
+      return [0, 0];
+    case 3:
+      return [0, 0, 0];
+    case 4:
+      return [0, 0, 0, 0];
+  }
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push(0);
   return out;

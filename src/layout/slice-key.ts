@@ -35,7 +35,12 @@ interface ParsedKey {
 // parsed and checked once each. Bounded, so that generated keys cannot grow it.
 const parsedKeys = new Map<string, ParsedKey>();
 
+// The key parsed last: a loop slices with the same string each time.
+let lastKey = '';
+let lastParsed: ParsedKey | null = null;
+
 function parseString(key: string): ParsedKey {
+  if (key === lastKey && lastParsed !== null) return lastParsed;
   let parsed = parsedKeys.get(key);
   if (parsed === undefined) {
     const parts = parseUncached(key);
@@ -43,6 +48,8 @@ function parseString(key: string): ParsedKey {
     if (parsedKeys.size >= 256) parsedKeys.clear();
     parsedKeys.set(key, parsed);
   }
+  lastKey = key;
+  lastParsed = parsed;
   return parsed;
 }
 
