@@ -509,3 +509,46 @@ describe("a view's shape and strides never leave it", () => {
     expect(v.get(7, 3)).toBe(0);
   });
 });
+
+describe("get() reads a TypedArray exporter's own elements from the first call", () => {
+  // The family's TypedArray serves get() with no array made on first use:
+  // its byte offset, strides, writes, detachment and release must all show.
+  test('an exporter with a byte offset, negative strides, writes and a 3-D view', () => {
+    const backing = new Float64Array(40).map((_, n) => n);
+    const a = backing.subarray(4, 28); // byteOffset 32
+    const m = memoryview(a, { shape: [4, 6] });
+    expect(m.get(0, 0)).toBe(4);
+    expect(m.get(3, 5)).toBe(27);
+    const flipped = m.slice('::-1', '::-2');
+    expect(flipped.get(0, 0)).toBe(27);
+    expect(flipped.get(3, 2)).toBe(5);
+    expect(m.T.get(5, 3)).toBe(27);
+    a[0] = -1;
+    expect(m.get(0, 0)).toBe(-1);
+    expect(m.get(-1, -1)).toBe(27);
+    const cube = memoryview(a, { shape: [2, 3, 4] });
+    expect(cube.get(1, 2, 3)).toBe(27);
+    expectCode(() => cube.get(2, 0, 0), 'ERR_OUT_OF_RANGE');
+    expectCode(() => m.get(1n as never, 0), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => m.get(0.5, 0), 'ERR_INVALID_ARG_TYPE');
+  });
+
+  test('items that are not a whole number of elements apart are still read right', () => {
+    const bytes = new Uint8Array(64).map((_, n) => n);
+    const odd = memoryview(bytes).slice([1, 33]).cast('H');
+    expect(odd.get(0)).toBe(new DataView(bytes.buffer).getUint16(1, true));
+    const f = new Float32Array([1, 2, 3, 4]);
+    expect(memoryview(f).cast('B').cast('f').get(3)).toBe(4);
+  });
+
+  test('release and a detached buffer are refused', () => {
+    const a = new Float64Array(8);
+    const m = memoryview(a, { shape: [2, 4] });
+    const row = m.slice(1);
+    m.release();
+    expectCode(() => m.get(0, 0), 'ERR_BUFFER_RELEASED');
+    expect(row.get(3)).toBe(0);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    expectCode(() => row.get(3), 'ERR_BUFFER_RELEASED');
+  });
+});

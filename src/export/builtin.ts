@@ -43,6 +43,25 @@ export interface BuiltinMemory {
   readonly len: number;
   readonly format: string;
   readonly itemsize: number;
+  /** `obj` itself when it is a TypedArray whose elements are the items (any but a Float16Array), else null. */
+  readonly values: ArrayBufferView | null;
+}
+
+/**
+ * A TypedArray's elements as items, for reading them with no conversion:
+ * the array, its format and its byte offset, or null when `obj` is no
+ * TypedArray over `buffer` or its elements need converting (Float16Array
+ * elements are numbers, 'e' items are read through a DataView).
+ */
+export function valuesOf(
+  obj: unknown,
+  buffer: AnyArrayBuffer,
+): { values: ArrayBufferView; format: string; byteOffset: number } | null {
+  if (typeof obj !== 'object' || obj === null || !isArrayBufferView(obj)) return null;
+  const tag = typedArrayKind(obj);
+  if (tag === undefined || tag === 'Float16Array' || typedArrayBufferOf(obj) !== buffer) return null;
+  const format = TYPED_FORMATS[tag]?.[0];
+  return format === undefined ? null : { values: obj, format, byteOffset: typedArrayByteOffsetOf(obj) };
 }
 
 /**
@@ -60,7 +79,8 @@ export function builtinMemory(obj: object): BuiltinMemory | null {
   const buffer = typedArrayBufferOf(obj as ArrayBufferView);
   const len = typedArrayByteLengthOf(obj as ArrayBufferView);
   checkStable(buffer, len, `${tag} buffer`);
-  return { buffer, byteOffset: typedArrayByteOffsetOf(obj as ArrayBufferView), len, format, itemsize };
+  const values = tag === 'Float16Array' ? null : (obj as ArrayBufferView);
+  return { buffer, byteOffset: typedArrayByteOffsetOf(obj as ArrayBufferView), len, format, itemsize, values };
 }
 
 /** The memory of a DataView, ArrayBuffer or SharedArrayBuffer, or null. */
@@ -68,13 +88,13 @@ function untypedMemory(obj: object, isView: boolean): BuiltinMemory | null {
   if (isView) {
     const { buffer, byteOffset, byteLength } = viewParts(obj as ArrayBufferView);
     checkStable(buffer, byteLength, 'DataView buffer');
-    return { buffer, byteOffset, len: byteLength, format: 'B', itemsize: 1 };
+    return { buffer, byteOffset, len: byteLength, format: 'B', itemsize: 1, values: null };
   }
   const len = anyArrayBufferLength(obj);
   if (len < 0) return null;
   const buffer = obj as AnyArrayBuffer;
   checkStable(buffer, len, 'ArrayBuffer');
-  return { buffer, byteOffset: 0, len, format: 'B', itemsize: 1 };
+  return { buffer, byteOffset: 0, len, format: 'B', itemsize: 1, values: null };
 }
 
 /** The export of a built-in, or null when `obj` is none. */

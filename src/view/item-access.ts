@@ -42,6 +42,16 @@ export interface FastIndex {
   readonly read: (at: number) => Item | undefined;
 }
 
+/** The place of item (i, j, k) (missing indices for fewer dimensions), or -1 when not in range. */
+export function fastPlace(f: FastIndex, i: unknown, j: unknown, k: unknown): number {
+  if (typeof i !== 'number' || i >>> 0 !== i || i >= f.extent0) return -1;
+  if (f.ndim === 1) return j === undefined && k === undefined ? f.base + i * f.stride0 : -1;
+  if (typeof j !== 'number' || j >>> 0 !== j || j >= f.extent1) return -1;
+  if (f.ndim === 2) return k === undefined ? f.base + i * f.stride0 + j * f.stride1 : -1;
+  if (typeof k !== 'number' || k >>> 0 !== k || k >= f.extent2) return -1;
+  return f.base + i * f.stride0 + j * f.stride1 + k * f.stride2;
+}
+
 function aligned(v: ViewLayout, size: number): boolean {
   if (v.byteOffset % size !== 0) return false;
   for (let i = 0; i < v.shape.length; i++) {

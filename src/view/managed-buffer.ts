@@ -3,6 +3,7 @@
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
 import { holdsSomething, type BufferInfo } from '../export/buffer-info';
+import { valuesOf, type BuiltinMemory } from '../export/builtin';
 import { BufferError } from '../errors';
 import { isDetached } from '../internal/memory';
 
@@ -26,11 +27,30 @@ export class ManagedBuffer {
   #released = false;
   #dataView: DataView | null = null;
   #typed: Map<unknown, unknown> | null = null;
+  /**
+   * Items of format `valuesFormat` that need no conversion, readable at
+   * once: the exporter itself when it is a TypedArray (its first element at
+   * `valuesOffset` in `buffer`), else null. A view of that format reads its
+   * items from it with nothing made on first use (see MemoryView.get).
+   */
+  readonly values: ArrayBufferView | null;
+  readonly valuesFormat: string;
+  readonly valuesOffset: number;
 
-  private constructor(obj: unknown, buffer: ArrayBuffer | SharedArrayBuffer, master: BufferInfo | null) {
+  private constructor(
+    obj: unknown,
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    master: BufferInfo | null,
+    values: ArrayBufferView | null,
+    valuesFormat: string,
+    valuesOffset: number,
+  ) {
     this.obj = obj;
     this.buffer = buffer;
     this.#master = master;
+    this.values = values;
+    this.valuesFormat = valuesFormat;
+    this.valuesOffset = valuesOffset;
   }
 
   /**
@@ -40,12 +60,16 @@ export class ManagedBuffer {
    * of the family was collected: the family needs none of its own.
    */
   static holding(master: BufferInfo): ManagedBuffer {
-    return new ManagedBuffer(master.obj, master.buffer, holdsSomething(master) ? master : null);
+    const held = holdsSomething(master) ? master : null;
+    const typed = valuesOf(master.obj, master.buffer);
+    return typed === null
+      ? new ManagedBuffer(master.obj, master.buffer, held, null, '', 0)
+      : new ManagedBuffer(master.obj, master.buffer, held, typed.values, typed.format, typed.byteOffset);
   }
 
   /** A family over built-in memory of `obj`, exported with no count to give back. */
-  static ofBuiltin(obj: unknown, buffer: ArrayBuffer | SharedArrayBuffer): ManagedBuffer {
-    return new ManagedBuffer(obj, buffer, null);
+  static ofBuiltin(obj: unknown, memory: BuiltinMemory): ManagedBuffer {
+    return new ManagedBuffer(obj, memory.buffer, null, memory.values, memory.format, memory.byteOffset);
   }
 
   get released(): boolean {

@@ -21,8 +21,8 @@ import type { Placed } from '../layout/layout';
 import { negotiate, negotiated as negotiatedOf } from '../layout/negotiate';
 import type { SliceKey } from '../layout/slice-key';
 import type { bufferProtocol } from '../protocol';
-import { itemAccess } from './item-access';
-import type { FastIndex, ItemAccess, NestedList } from './item-access';
+import { fastPlace, itemAccess } from './item-access';
+import type { ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
 import type { ItemOf, TypedOf } from './format-types';
 import { RELEASED_FAMILY, releasedView, type ManagedBuffer } from './managed-buffer';
@@ -69,9 +69,15 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // How items are read: a TypedArray over the whole block when items are
   // aligned and in host order, else a DataView. Null until first used.
   #access: ItemAccess | null = null;
-  // get()'s fast path (#access.fastIndex), kept in its own field so that
-  // get() reads one field before indexing.
-  #fastIndex: FastIndex | null = null;
+  // get()'s fast path: the items as an array indexed with the layout's
+  // item strides from #base, or null. Set by the constructor where the
+  // family's exporter is a TypedArray of this view's format, so that get()
+  // has nothing to make on first use: a first use inside an optimized loop
+  // is a call there, and a loop that can call reloads every field each
+  // turn (2-3x slower item access, for every loop compiled after it).
+  // Else set on first use, from #access.
+  #values: Readonly<Record<number, Item | undefined>> | null = null;
+  #base = 0;
   // True once C's get_buffer left a mirror of this view in the binding
   // (view_mirror.cc): C views made from it count as exports of this view.
   #mirrored = false;
@@ -81,6 +87,26 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     this.#layout = layout;
     mbuf.register();
     noteMade(this);
+    const values = mbuf.values;
+    if (values !== null && layout.format === mbuf.valuesFormat) {
+      this.#takeValues(values as never, (layout.byteOffset - mbuf.valuesOffset) / layout.itemsize);
+    }
+  }
+
+  /** Takes `values` for get()'s fast path when the items lie a whole number of items apart, from `base`. */
+  #takeValues(values: Readonly<Record<number, Item | undefined>>, base: number): void {
+    const v = this.#layout;
+    if (
+      v.ndim >= 1 &&
+      v.ndim <= 3 &&
+      Number.isInteger(base) &&
+      Number.isInteger(v.itemStride0) &&
+      Number.isInteger(v.itemStride1) &&
+      Number.isInteger(v.itemStride2)
+    ) {
+      this.#values = values;
+      this.#base = base;
+    }
   }
 
   /** @internal memoryview(obj, layout) */
@@ -206,7 +232,8 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     let access = this.#access;
     if (access === null) {
       access = this.#access = itemAccess(this.#layout, this.#mbuf);
-      this.#fastIndex = access.fastIndex;
+      const f = access.fastIndex;
+      if (this.#values === null && f !== null && f.items !== null) this.#takeValues(f.items, f.base);
     }
     return access;
   }
@@ -220,28 +247,42 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
    */
   get(...index: number[]): ItemOf<F>;
   get(i?: number, j?: number, k?: number, l?: number, ...more: number[]): Item {
-    // Fast path (FastIndex): the item from the arguments, no array per call;
-    // anything else (wrapping, errors, a detached block) falls through. Each
-    // dimension count is answered inline: through a shared helper, get()
-    // measured up to 2x slower than scijs ndarray's generated getters.
-    const f = this.#fastIndex;
+    // Fast path: the item from the arguments, no array per call. Anything
+    // else (wrapping, errors, a detached block, a view with no #values yet)
+    // falls through. The dimension count is told from the arguments: once
+    // get() is inlined into a caller's loop, which are missing is known
+    // there, and the code for other counts goes.
+    const values = this.#values;
+    if (values !== null && l === undefined) {
+      const v = this.#layout;
+      let at = -1;
+      if (k !== undefined) {
+        if (v.ndim === 3 && typeof i === 'number' && typeof j === 'number' && typeof k === 'number' && i >>> 0 === i && j >>> 0 === j && k >>> 0 === k && i < v.extent0 && j < v.extent1 && k < v.extent2) {
+          at = this.#base + i * v.itemStride0 + j * v.itemStride1 + k * v.itemStride2;
+        }
+      } else if (j !== undefined) {
+        if (v.ndim === 2 && typeof i === 'number' && typeof j === 'number' && i >>> 0 === i && j >>> 0 === j && i < v.extent0 && j < v.extent1) {
+          at = this.#base + i * v.itemStride0 + j * v.itemStride1;
+        }
+      } else if (v.ndim === 1 && typeof i === 'number' && i >>> 0 === i && i < v.extent0) {
+        at = this.#base + i * v.itemStride0;
+      }
+      if (at >= 0) {
+        const item = values[at];
+        if (item !== undefined) return item;
+      }
+    }
+    return this.#getSlow(i, j, k, l, more);
+  }
+
+  /** get() past its fast path: items read through a DataView, then the general path (wrapping, errors). */
+  #getSlow(i?: number, j?: number, k?: number, l?: number, more: readonly number[] = []): Item {
+    this.#live();
+    const f = this.#items().fastIndex;
     if (f !== null && l === undefined) {
-      const items = f.items;
-      if (f.ndim === 2) {
-        if (i! >>> 0 === i && j! >>> 0 === j && i < f.extent0 && j < f.extent1 && k === undefined) {
-          const at = f.base + i * f.stride0 + j * f.stride1;
-          const item = items === null ? f.read(at) : items[at];
-          if (item !== undefined) return item;
-        }
-      } else if (f.ndim === 1) {
-        if (i! >>> 0 === i && i < f.extent0 && j === undefined && k === undefined) {
-          const at = f.base + i * f.stride0;
-          const item = items === null ? f.read(at) : items[at];
-          if (item !== undefined) return item;
-        }
-      } else if (i! >>> 0 === i && j! >>> 0 === j && k! >>> 0 === k && i < f.extent0 && j < f.extent1 && k < f.extent2) {
-        const at = f.base + i * f.stride0 + j * f.stride1 + k * f.stride2;
-        const item = items === null ? f.read(at) : items[at];
+      const at = fastPlace(f, i, j, k);
+      if (at >= 0) {
+        const item = f.items === null ? f.read(at) : f.items[at];
         if (item !== undefined) return item;
       }
     }
@@ -431,7 +472,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     if (this.#mirrored) native.viewMirror.releaseViewMirror(this);
     this.#released = true;
     this.#access = null;
-    this.#fastIndex = null;
+    this.#values = null;
     const mbuf = this.#mbuf;
     this.#mbuf = RELEASED_FAMILY;
     mbuf.unregister();

@@ -35,8 +35,23 @@ export type ViewParts = {
   readonly: boolean;
 };
 
+/**
+ * get()'s geometry, made with the layout so that get() needs nothing made
+ * later: the extents of the first three dimensions, and their strides
+ * counted in items (fractional when not a whole number of items). Both are 0
+ * past ndim.
+ */
+export interface ItemGeometry {
+  readonly extent0: number;
+  readonly extent1: number;
+  readonly extent2: number;
+  readonly itemStride0: number;
+  readonly itemStride1: number;
+  readonly itemStride2: number;
+}
+
 /** A view's own layout: its parts placed (length, contiguity), frozen. */
-export type ViewLayout = Placed & { readonly format: string; readonly readonly: boolean };
+export type ViewLayout = Placed & ItemGeometry & { readonly format: string; readonly readonly: boolean };
 
 /** The bytes a view reinterprets: a contiguous region of its memory. */
 export interface Region {
@@ -144,18 +159,25 @@ export function layoutOf(
       sf *= df;
     }
   }
+  const ndim = shape.length;
   return {
     buffer,
     byteOffset,
     format,
     itemsize,
-    ndim: shape.length,
+    ndim,
     shape,
     strides,
     readonly,
     len,
     cContiguous: c,
     fContiguous: f,
+    extent0: ndim > 0 ? shape[0]! : 0,
+    extent1: ndim > 1 ? shape[1]! : 0,
+    extent2: ndim > 2 ? shape[2]! : 0,
+    itemStride0: ndim > 0 ? strides[0]! / itemsize : 0,
+    itemStride1: ndim > 1 ? strides[1]! / itemsize : 0,
+    itemStride2: ndim > 2 ? strides[2]! / itemsize : 0,
   };
 }
 

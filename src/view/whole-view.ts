@@ -92,7 +92,7 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     const shape = [len / itemsize];
     const strides = [itemsize];
     return friend.make(
-      ManagedBuffer.ofBuiltin(obj, buffer),
+      ManagedBuffer.ofBuiltin(obj, builtin),
       layoutOf(buffer, byteOffset, format, itemsize, shape, strides, false),
     );
   }
