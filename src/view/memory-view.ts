@@ -257,11 +257,30 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       const v = this.#layout;
       let at = -1;
       if (k !== undefined) {
-        if (v.ndim === 3 && typeof i === 'number' && typeof j === 'number' && typeof k === 'number' && i >>> 0 === i && j >>> 0 === j && k >>> 0 === k && i < v.extent0 && j < v.extent1 && k < v.extent2) {
+        if (
+          v.ndim === 3 &&
+          typeof i === 'number' &&
+          typeof j === 'number' &&
+          typeof k === 'number' &&
+          i >>> 0 === i &&
+          j >>> 0 === j &&
+          k >>> 0 === k &&
+          i < v.extent0 &&
+          j < v.extent1 &&
+          k < v.extent2
+        ) {
           at = this.#base + i * v.itemStride0 + j * v.itemStride1 + k * v.itemStride2;
         }
       } else if (j !== undefined) {
-        if (v.ndim === 2 && typeof i === 'number' && typeof j === 'number' && i >>> 0 === i && j >>> 0 === j && i < v.extent0 && j < v.extent1) {
+        if (
+          v.ndim === 2 &&
+          typeof i === 'number' &&
+          typeof j === 'number' &&
+          i >>> 0 === i &&
+          j >>> 0 === j &&
+          i < v.extent0 &&
+          j < v.extent1
+        ) {
           at = this.#base + i * v.itemStride0 + j * v.itemStride1;
         }
       } else if (v.ndim === 1 && typeof i === 'number' && i >>> 0 === i && i < v.extent0) {
