@@ -58,10 +58,14 @@ export function valuesOf(
   buffer: AnyArrayBuffer,
 ): { values: ArrayBufferView; format: string; byteOffset: number } | null {
   if (typeof obj !== 'object' || obj === null || !isArrayBufferView(obj)) return null;
-  const tag = typedArrayKind(obj);
-  if (tag === undefined || tag === 'Float16Array' || typedArrayBufferOf(obj) !== buffer) return null;
-  const format = TYPED_FORMATS[tag]?.[0];
-  return format === undefined ? null : { values: obj, format, byteOffset: typedArrayByteOffsetOf(obj) };
+  const format = typedArrayFormat(obj);
+  if (format === undefined || !elementsAreItems(format) || typedArrayBufferOf(obj) !== buffer) return null;
+  return { values: obj, format, byteOffset: typedArrayByteOffsetOf(obj) };
+}
+
+/** Whether a TypedArray's elements are its items as get() returns them: all but float16's ('e' items are read through a DataView). */
+function elementsAreItems(format: string): boolean {
+  return format !== 'e';
 }
 
 /**
@@ -79,7 +83,7 @@ export function builtinMemory(obj: object): BuiltinMemory | null {
   const buffer = typedArrayBufferOf(obj as ArrayBufferView);
   const len = typedArrayByteLengthOf(obj as ArrayBufferView);
   checkStable(buffer, len, `${tag} buffer`);
-  const values = tag === 'Float16Array' ? null : (obj as ArrayBufferView);
+  const values = elementsAreItems(format) ? (obj as ArrayBufferView) : null;
   return { buffer, byteOffset: typedArrayByteOffsetOf(obj as ArrayBufferView), len, format, itemsize, values };
 }
 
