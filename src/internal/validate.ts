@@ -12,17 +12,21 @@ export const MAX_NDIM = 64;
  */
 export function packedZeros(n: number): number[] {
   // Literals for the common sizes: an array grown by push has room for 17.
+  // Their zero is computed, not written: V8 makes a literal of constants
+  // copy-on-write, and every caller's first store then copies it again
+  // (a 1-D slice 63 -> 47 ns, a flip 106 -> 74 ns).
+  const z = n & 0;
   switch (n) {
     case 0:
       return [];
     case 1:
-      return [0];
+      return [z];
     case 2:
-      return [0, 0];
+      return [z, z];
     case 3:
-      return [0, 0, 0];
+      return [z, z, z];
     case 4:
-      return [0, 0, 0, 0];
+      return [z, z, z, z];
   }
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push(0);

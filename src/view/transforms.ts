@@ -193,7 +193,10 @@ export function readWantedLayout(layout: MemoryViewLayout): WantedLayout {
     strides: layout.strides,
     byteOffset: layout.byteOffset,
   };
-  const spec = readLayoutSpec(given, { fieldPrefix: 'layout.' });
+  // Not frozen: the arrays become the view's own, which no one else sees
+  // (its getters and exports copy them), and a frozen array is slower to
+  // read and to copy for every view derived from it.
+  const spec = readLayoutSpec(given, { fieldPrefix: 'layout.', freeze: false });
   const readonly: unknown = layout.readonly;
   if (readonly !== undefined && typeof readonly !== 'boolean')
     throw invalidArgType('layout.readonly', 'of type boolean', readonly);
@@ -273,13 +276,13 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {
 /** transpose(...axes): the axes permuted (reversed when none are given). */
 export function transposed(v: ViewLayout, axes: readonly number[]): ViewLayout {
   const ndim = v.shape.length;
-  // Grown by push, not made with new Array(n): holey arrays slow every later read.
-  const shape: number[] = [];
-  const strides: number[] = [];
+  // Arrays of the exact size (packedZeros), not grown by push.
+  const shape = packedZeros(ndim);
+  const strides = packedZeros(ndim);
   if (axes.length === 0) {
-    for (let d = ndim - 1; d >= 0; d--) {
-      shape.push(v.shape[d]!);
-      strides.push(v.strides[d]!);
+    for (let d = 0; d < ndim; d++) {
+      shape[d] = v.shape[ndim - 1 - d]!;
+      strides[d] = v.strides[ndim - 1 - d]!;
     }
     return withShape(v, shape, strides);
   }
@@ -289,8 +292,8 @@ export function transposed(v: ViewLayout, axes: readonly number[]): ViewLayout {
     if (typeof a !== 'number' || !Number.isInteger(a)) throw invalidArgType(`axes[${i}]`, 'an integer', a);
     const k = a < 0 ? a + ndim : a;
     if (k < 0 || k >= ndim) throw outOfRange(`axes[${i}]`, `an axis of a ${ndim}-dimension view`, a);
-    shape.push(v.shape[k]!);
-    strides.push(v.strides[k]!);
+    shape[i] = v.shape[k]!;
+    strides[i] = v.strides[k]!;
     // A repeat, found by comparing with the axes before (ndim <= 64): no Set per call.
     for (let j = 0; j < i; j++) {
       const b = axes[j]!;
