@@ -238,3 +238,23 @@ describe('copies between two ArrayBuffers over one block are memmove', () => {
     expect([...new Uint8Array(nb.buffer, 32, 4)]).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe("this package's exporters are told by brand, not by prototype", () => {
+  test('a NativeBuffer given MemoryView.prototype is refused with a coded error, and exports again once restored', () => {
+    const nb = NativeBuffer.alloc(12);
+    const own = Object.getPrototypeOf(nb) as object;
+    Object.setPrototypeOf(nb, Object.getPrototypeOf(memoryview(new Uint8Array(4))) as object);
+    expectCode(() => getBuffer(nb), 'ERR_INVALID_ARG_TYPE');
+    Object.setPrototypeOf(nb, own);
+    const info = getBuffer(nb);
+    expect(info.obj).toBe(nb);
+    expect(info.len).toBe(12);
+    info.release();
+    expect(nb.exports).toBe(0);
+  });
+
+  test('an object claiming to be a MemoryView through its prototype is refused by the brand check', () => {
+    const fake = Object.create(Object.getPrototypeOf(memoryview(new Uint8Array(4))) as object) as object;
+    expectCode(() => getBuffer(fake as never), 'ERR_INVALID_ARG_TYPE');
+  });
+});

@@ -11,22 +11,25 @@ import { releaseOwnExport, type BufferInfo } from './buffer-info';
 type InternalExport = (obj: object, flags: number) => BufferInfo;
 const internalExporters: Array<readonly [(obj: object) => boolean, InternalExport]> = [];
 
-// On the prototype of each of this package's exporter classes: objects
-// without it (a plain descriptor, a user's class) skip the brand checks,
-// which cost more together than the rest of the dispatch. Anyone can add
-// it; only a brand check makes an object one of ours.
+// On the prototype of each of this package's exporter classes: the index of
+// the class's entry in internalExporters. Objects without it (a plain
+// descriptor, a user's class) skip the brand checks, and one of ours takes
+// only its own class's. Anyone can add it; only the brand check makes an
+// object one of ours (one that fails it, a swapped prototype say, is then
+// asked as any protocol exporter is, and refused by the class's methods).
 const kMaybeOwn = Symbol('buffer-protocol.exporter');
 
 /** False for an object that cannot be one of this package's exporters (it lacks their marker). */
 export function maybeOwnExporter(obj: object): boolean {
-  return (obj as Record<symbol, unknown>)[kMaybeOwn] === true;
+  return typeof (obj as Record<symbol, unknown>)[kMaybeOwn] === 'number';
 }
 
 /** The export function for one of this package's exporters, or null. */
 export function internalExporter(obj: object): InternalExport | null {
-  if (!maybeOwnExporter(obj)) return null;
-  for (const [is, exportBuffer] of internalExporters) if (is(obj)) return exportBuffer;
-  return null;
+  const index = (obj as Record<symbol, unknown>)[kMaybeOwn];
+  if (typeof index !== 'number') return null;
+  const entry = internalExporters[index];
+  return entry !== undefined && entry[0](obj) ? entry[1] : null;
 }
 
 /** The PEP 688 methods `defineExporter` puts on a class's prototype. */
@@ -52,7 +55,7 @@ export function defineExporter<T extends object>(
   is: (obj: object) => boolean,
   exportBuffer: (obj: T, flags: number) => BufferInfo,
 ): void {
-  internalExporters.push([is, exportBuffer as InternalExport]);
+  const index = internalExporters.push([is, exportBuffer as InternalExport]) - 1;
   const methods: ExporterMethods = {
     [bufferProtocol.getBuffer](this: unknown, flags: number = BufferFlags.FULL_RO): BufferInfo {
       if (typeof this !== 'object' || this === null || !is(this)) throw invalidArgType('this', what, this);
@@ -66,5 +69,5 @@ export function defineExporter<T extends object>(
   for (const key of [bufferProtocol.getBuffer, bufferProtocol.releaseBuffer] as const) {
     Object.defineProperty(cls.prototype, key, { value: methods[key], writable: true, enumerable: false, configurable: true });
   }
-  Object.defineProperty(cls.prototype, kMaybeOwn, { value: true });
+  Object.defineProperty(cls.prototype, kMaybeOwn, { value: index });
 }

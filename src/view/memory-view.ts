@@ -81,6 +81,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // True once C's get_buffer left a mirror of this view in the binding
   // (view_mirror.cc): C views made from it count as exports of this view.
   #mirrored = false;
+  // Ends one getBuffer export of this view: one function for all of them,
+  // made on the first (not a closure per export).
+  #endExport: (() => void) | null = null;
 
   private constructor(mbuf: ManagedBuffer, layout: ViewLayout) {
     this.#mbuf = mbuf;
@@ -601,9 +604,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       exportedMemory(placed.buffer, placed.byteOffset, placed.len, placed.itemsize),
       this.#layout.readonly,
       seen,
-      () => {
+      (this.#endExport ??= () => {
         this.#exports--;
-      },
+      }),
     );
   }
 
