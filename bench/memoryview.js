@@ -17,7 +17,9 @@
 //       array made before the timing (target: the same speed, taken as
 //       <= 1.05x for noise); for information, the same with the array made
 //       inside the timed function (typed() there, and new Float64Array(buffer)
-//       as the control), and the get loop over the transposed views.
+//       as the control), the get loop over the transposed views, and both
+//       get loops in a helper handed either of two views (where the compiler
+//       cannot fold the object's fields into the loop, for us or ndarray).
 //
 // 4a and 4b time one call at a time in each process (process.hrtime here,
 // time.perf_counter_ns() in Python), dropping the result untimed after the
@@ -464,6 +466,45 @@ function benchGet(quick) {
     };
   });
 
+  // (information) A helper given either of two views: the compiler no longer
+  // knows which object it reads, so neither our layout nor ndarray's fields
+  // fold into the loop as they do above, where each loop reads one view it
+  // holds in a const.
+  const view2 = memoryview(data).cast('B').cast('d', [N, N]);
+  const nd2 = nd === null ? null : ndarray(data, [N, N]);
+  const rowSumOurs = (v, row) => {
+    let s = 0;
+    for (let j = 0; j < N; j++) s += v.get(row, j);
+    return s;
+  };
+  const rowSumNd = (a, row) => {
+    let s = 0;
+    for (let j = 0; j < N; j++) s += a.get(row, j);
+    return s;
+  };
+  const oursArg = rowCase('view.get(i, j) in a helper given either of two views', () => {
+    let row = 0;
+    return (n) => {
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        s += rowSumOurs((r & 1) === 0 ? view : view2, row);
+        if (++row === N) row = 0;
+      }
+      return s;
+    };
+  });
+  const theirsArg = rowCase('ndarray.get(i, j) in a helper given either of two arrays', () => {
+    let row = 0;
+    return (n) => {
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        s += rowSumNd((r & 1) === 0 ? nd : nd2, row);
+        if (++row === N) row = 0;
+      }
+      return s;
+    };
+  });
+
   const perItem = (r) => r.nsPerOp / N;
   const summary = {};
   if (nd !== null) {
@@ -537,6 +578,16 @@ function benchGet(quick) {
     oursTransposedNsPerItem: round(perItem(irows[1]), 2),
     ndarrayTransposedNsPerItem: nd !== null ? round(perItem(irows[2]), 2) : null,
   };
+  if (nd !== null) {
+    const arows = compare([theirsArg, oursArg], opts);
+    printTable('4c. (information) get(i, j) in a helper given either of two views (nothing folds)', arows);
+    const argRatio = arows[1].nsPerOp / arows[0].nsPerOp;
+    console.log(
+      `  per item: ndarray ${perItem(arows[0]).toFixed(2)} ns, ours ${perItem(arows[1]).toFixed(2)} ns; ratio ${argRatio.toFixed(2)}x`,
+    );
+    summary.getInfo.helperRatio = round(argRatio, 2);
+  }
+  view2.release();
   view3.release();
   viewT.release();
   view.release();

@@ -552,3 +552,43 @@ describe("get() reads a TypedArray exporter's own elements from the first call",
     expectCode(() => row.get(3), 'ERR_BUFFER_RELEASED');
   });
 });
+
+describe('get() on views of memory that is not a TypedArray of their format', () => {
+  // Such a view reads from one array over its whole block, of its format,
+  // shared by every view of that block and format (see blockItems).
+  test('a NativeBuffer viewed as doubles: writes through the buffer show, one array serves two families', () => {
+    const nb = NativeBuffer.alloc(8 * 12);
+    const m = memoryview(nb, { format: 'd', shape: [3, 4] });
+    const other = memoryview(nb, { format: 'd', shape: [12] });
+    const plain = new Float64Array(nb.buffer);
+    plain[7] = 2.5;
+    expect(m.get(1, 3)).toBe(2.5);
+    expect(other.get(7)).toBe(2.5);
+    expect(m.T.get(3, 1)).toBe(2.5);
+    expect(m.slice(null, '::-1').get(1, 0)).toBe(2.5);
+    m.release();
+    expectCode(() => m.get(1, 3), 'ERR_BUFFER_RELEASED');
+    expect(other.get(7)).toBe(2.5);
+    nb.close({ force: true });
+    expectCode(() => other.get(7), 'ERR_BUFFER_RELEASED');
+  });
+
+  test('a cast to another element type reads the cast items, also off a whole element', () => {
+    const bytes = new Uint8Array(26).map((_, n) => n);
+    const words = memoryview(bytes).slice([2, 26]).cast('I');
+    const dv = new DataView(bytes.buffer);
+    expect(words.get(0)).toBe(dv.getUint32(2, true));
+    expect(words.get(5)).toBe(dv.getUint32(22, true));
+    const aligned = memoryview(bytes).slice([4, 20]).cast('H', [2, 4]);
+    expect(aligned.get(1, 3)).toBe(dv.getUint16(18, true));
+    bytes[18] = 0xff;
+    expect(aligned.get(1, 3)).toBe(dv.getUint16(18, true));
+  });
+
+  test('items no TypedArray holds as values (bool, big-endian, float16) are read right', () => {
+    const bytes = new Uint8Array([0, 1, 2, 0x00, 0x3e, 0x12, 0x34]);
+    expect(memoryview(bytes).slice([0, 3]).cast('?').get(1)).toBe(true);
+    expect(memoryview(bytes, { format: '>H', byteOffset: 5, shape: [1] }).get(0)).toBe(0x1234);
+    expect(memoryview(bytes, { format: 'e', byteOffset: 3, shape: [1] }).get(0)).toBe(1.5);
+  });
+});

@@ -22,6 +22,19 @@ interface Realm {
   readonly Float64Array: Float64ArrayConstructor;
 }
 
+/** The TypedArrays whose elements can be a view's items. */
+export type ElementArrayName =
+  | 'Int8Array'
+  | 'Uint8Array'
+  | 'Int16Array'
+  | 'Uint16Array'
+  | 'Int32Array'
+  | 'Uint32Array'
+  | 'BigInt64Array'
+  | 'BigUint64Array'
+  | 'Float32Array'
+  | 'Float64Array';
+
 const realm = vm.runInNewContext('this') as Realm;
 
 // f.call bound to f: calls f with an explicit receiver, without touching
@@ -325,6 +338,21 @@ export function isDetachedArrayBuffer(buffer: ArrayBuffer | SharedArrayBuffer): 
  */
 export function privateView(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset = 0, length?: number): Uint8Array {
   return length === undefined ? new realm.Uint8Array(buffer, byteOffset) : new realm.Uint8Array(buffer, byteOffset, length);
+}
+
+/**
+ * A private TypedArray of `name` over the first `length` elements of
+ * `buffer` (the caller's memory), made by a constructor nobody can replace.
+ */
+export function privateElements(
+  name: ElementArrayName,
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  length: number,
+): ArrayBufferView {
+  const ctor = (realm as unknown as Record<ElementArrayName, new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView>)[
+    name
+  ];
+  return new ctor(buffer, 0, length);
 }
 
 /**

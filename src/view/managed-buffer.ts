@@ -6,6 +6,8 @@ import { holdsSomething, type BufferInfo } from '../export/buffer-info';
 import { valuesOf, type BuiltinMemory } from '../export/builtin';
 import { BufferError } from '../errors';
 import { isDetached } from '../internal/memory';
+import { bufferByteLength, privateElements, type ElementArrayName } from '../internal/primordials';
+import { codecFor } from './items';
 
 // Any TypedArray constructor, typed loosely: callers cast the result.
 type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): unknown; BYTES_PER_ELEMENT: number };
@@ -13,6 +15,53 @@ type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number)
 /** The refusal of any use of a released view, or of one whose memory went away. */
 export function releasedView(): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
+}
+
+/** The item array a block last gave out: its format and the array (null: none). */
+interface BlockItems {
+  format: string;
+  values: ArrayBufferView | null;
+}
+
+// The arrays whose elements are the items of each kind (codecFor's).
+const ELEMENT_ARRAYS: Readonly<Record<string, ElementArrayName>> = {
+  i8: 'Int8Array',
+  u8: 'Uint8Array',
+  i16: 'Int16Array',
+  u16: 'Uint16Array',
+  i32: 'Int32Array',
+  u32: 'Uint32Array',
+  i64: 'BigInt64Array',
+  u64: 'BigUint64Array',
+  f32: 'Float32Array',
+  f64: 'Float64Array',
+};
+
+// Per block, so that the families of one block (a NativeBuffer viewed per
+// request) share one array instead of each making its own (50 ns).
+const itemsOfBlock = new WeakMap<object, BlockItems>();
+
+/**
+ * A TypedArray over all of `buffer` whose elements are `format` items as
+ * get() returns them; null when no TypedArray holds them (records, '?',
+ * 'e', the other byte order) or the block is empty or gone.
+ */
+function blockItems(buffer: ArrayBuffer | SharedArrayBuffer, format: string): ArrayBufferView | null {
+  const kept = itemsOfBlock.get(buffer);
+  if (kept !== undefined && kept.format === format) return kept.values;
+  const codec = codecFor(format);
+  const name = codec !== null && codec.nativeOrder && codec.valueArray !== null ? ELEMENT_ARRAYS[codec.kind] : undefined;
+  // The genuine length (0 once detached): a getter put on the buffer could lie.
+  const length = name === undefined ? 0 : Math.floor(bufferByteLength(buffer) / codec!.size);
+  // Made by the library's own constructors: a replaced global one would see the block.
+  const values = length === 0 ? null : privateElements(name!, buffer, length);
+  if (kept === undefined) {
+    itemsOfBlock.set(buffer, { format, values });
+  } else {
+    kept.format = format;
+    kept.values = values;
+  }
+  return values;
 }
 
 export class ManagedBuffer {
@@ -36,6 +85,10 @@ export class ManagedBuffer {
   readonly values: ArrayBufferView | null;
   readonly valuesFormat: string;
   readonly valuesOffset: number;
+  // The items of one other format (a NativeBuffer's views, a cast's), from
+  // the block's first byte: see itemsFor.
+  #otherFormat = '';
+  #otherValues: ArrayBufferView | null = null;
 
   private constructor(
     obj: unknown,
@@ -105,6 +158,20 @@ export class ManagedBuffer {
       this.#dataView = new DataView(this.buffer);
     }
     return this.#dataView;
+  }
+
+  /**
+   * A TypedArray over the whole block, from its first byte, whose elements
+   * are `format` items as get() returns them (see blockItems); the last
+   * format asked is kept, so that the views a loop makes of one format get
+   * it with one comparison.
+   */
+  itemsFor(format: string): ArrayBufferView | null {
+    if (format !== this.#otherFormat) {
+      this.#otherValues = blockItems(this.buffer, format);
+      this.#otherFormat = format;
+    }
+    return this.#otherValues;
   }
 
   /** A TypedArray of `ctor` over the whole block (whole elements only), made once per type. */

@@ -38,8 +38,9 @@ export type ViewParts = {
 /**
  * get()'s geometry, made with the layout so that get() needs nothing made
  * later: the extents of the first three dimensions, and their strides
- * counted in items (fractional when not a whole number of items). Both are 0
- * past ndim.
+ * counted in items. Both are 0 past ndim, and all are 0 (no index passes
+ * get()'s fast path) when a stride is not a whole number of items: a
+ * fraction here would turn these fields into doubles in every layout.
  */
 export interface ItemGeometry {
   readonly extent0: number;
@@ -100,7 +101,16 @@ interface CastInfo {
 // as formats come from callers.
 const castInfos = new Map<string, CastInfo>();
 
+// The two formats a cast loop asks about (its source's and its target's),
+// answered without the Map.
+let castKeyA = '';
+let castInfoA: CastInfo | null = null;
+let castKeyB = '';
+let castInfoB: CastInfo | null = null;
+
 function castInfo(format: string): CastInfo {
+  if (format === castKeyA && castInfoA !== null) return castInfoA;
+  if (format === castKeyB && castInfoB !== null) return castInfoB;
   let info = castInfos.get(format);
   if (info === undefined) {
     const f = format.length === 1 ? format : format.length === 2 && format[0] === '@' ? format[1]! : '';
@@ -109,6 +119,10 @@ function castInfo(format: string): CastInfo {
     if (castInfos.size >= 256) castInfos.clear();
     castInfos.set(format, info);
   }
+  castKeyB = castKeyA;
+  castInfoB = castInfoA;
+  castKeyA = format;
+  castInfoA = info;
   return info;
 }
 
@@ -160,6 +174,10 @@ export function layoutOf(
     }
   }
   const ndim = shape.length;
+  const s0 = ndim > 0 ? strides[0]! / itemsize : 0;
+  const s1 = ndim > 1 ? strides[1]! / itemsize : 0;
+  const s2 = ndim > 2 ? strides[2]! / itemsize : 0;
+  const whole = Number.isSafeInteger(s0) && Number.isSafeInteger(s1) && Number.isSafeInteger(s2);
   return {
     buffer,
     byteOffset,
@@ -172,12 +190,12 @@ export function layoutOf(
     len,
     cContiguous: c,
     fContiguous: f,
-    extent0: ndim > 0 ? shape[0]! : 0,
-    extent1: ndim > 1 ? shape[1]! : 0,
-    extent2: ndim > 2 ? shape[2]! : 0,
-    itemStride0: ndim > 0 ? strides[0]! / itemsize : 0,
-    itemStride1: ndim > 1 ? strides[1]! / itemsize : 0,
-    itemStride2: ndim > 2 ? strides[2]! / itemsize : 0,
+    extent0: whole && ndim > 0 ? shape[0]! : 0,
+    extent1: whole && ndim > 1 ? shape[1]! : 0,
+    extent2: whole && ndim > 2 ? shape[2]! : 0,
+    itemStride0: whole ? s0 : 0,
+    itemStride1: whole ? s1 : 0,
+    itemStride2: whole ? s2 : 0,
   };
 }
 
