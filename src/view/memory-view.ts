@@ -264,7 +264,8 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     // get() is inlined into a caller's loop, which are missing is known
     // there, and the code for other counts goes.
     const values = this.#values;
-    if (values !== null && !this.#released) {
+    // === false, not !: the compiler does not know the field holds only booleans.
+    if (values !== null && this.#released === false) {
       const v = this.#layout;
       let at = -1;
       if (l !== undefined) {
