@@ -137,6 +137,16 @@ export function viewLayout(parts: ViewParts): ViewLayout {
   return layoutOf(parts.buffer, parts.byteOffset, parts.format, parts.itemsize, parts.shape, parts.strides, parts.readonly);
 }
 
+// The strides of contiguous 1-D views, one array per itemsize: a view's
+// arrays are never written (its getters and exports copy them), so every
+// such view can share one, which saves an array a view.
+const unitStrides: (readonly number[])[] = [];
+
+/** `[itemsize]`, shared: the strides of a contiguous 1-D view. */
+export function unitStridesOf(itemsize: number): readonly number[] {
+  return (unitStrides[itemsize] ??= [itemsize]);
+}
+
 /** viewLayout from the parts themselves: a transform makes its view's layout with no parts object between. */
 export function layoutOf(
   buffer: ArrayBuffer | SharedArrayBuffer,
@@ -365,7 +375,7 @@ export function cast(v: ViewLayout, format: string, shape: readonly number[] | u
   const itemsize = dest.itemsize;
   if (v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
   const dims = shape === undefined ? [v.len / itemsize] : castShape(shape, itemsize, v.len);
-  const strides = dims.length === 1 ? [itemsize] : contiguousStrides(dims, itemsize, 'C');
+  const strides = dims.length === 1 ? unitStridesOf(itemsize) : contiguousStrides(dims, itemsize, 'C');
   return layoutOf(v.buffer, v.byteOffset, format, itemsize, dims, strides, v.readonly);
 }
 

@@ -29,6 +29,7 @@ import {
   type MemoryViewLayout,
   type ViewLayout,
   type ViewParts,
+  unitStridesOf,
   withExporterFormat,
 } from './transforms';
 import { byteRange, compareViews, copyItems, hexOf, toBytesForUser } from './view-ops';
@@ -90,7 +91,7 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
   if (builtin !== null) {
     const { buffer, byteOffset, len, format, itemsize } = builtin;
     const shape = [len / itemsize];
-    const strides = [itemsize];
+    const strides = unitStridesOf(itemsize);
     return friend.make(
       ManagedBuffer.ofBuiltin(obj, builtin),
       layoutOf(buffer, byteOffset, format, itemsize, shape, strides, false),
