@@ -219,7 +219,7 @@ export class BufferInfoImpl implements BufferInfo {
   }
 
   release(): void {
-    if (this.#released) return;
+    if (this.#released === true) return;
     // Mark first: a release hook that re-enters release() must be a no-op.
     this.#released = true;
     const onRelease = this.#onRelease;

@@ -132,7 +132,7 @@ export class ManagedBuffer {
   /** A new view holds the export, until it is released (unregister) or the whole family is collected. */
   register(): void {
     // Once the last view went, the export is gone: no view may come back.
-    if (this.#released) throw releasedView();
+    if (this.#released === true) throw releasedView();
     this.#views++;
   }
 

@@ -136,7 +136,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
 
   /** The layout of a view not yet released. @throws ERR_BUFFER_RELEASED once released. */
   #live(): ViewLayout {
-    if (this.#released) throw releasedView();
+    // === true, not a plain test: the compiler does not know the field holds
+    // only booleans, and compiles a plain test as a full truthiness check.
+    if (this.#released === true) throw releasedView();
     return this.#layout;
   }
 
@@ -512,7 +514,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
    * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while getBuffer exports of this view are live.
    */
   release(): void {
-    if (this.#released) return;
+    if (this.#released === true) return;
     const n = this.exports;
     if (n > 0) throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
     if (this.#mirrored) native.viewMirror.releaseViewMirror(this);
