@@ -117,6 +117,41 @@ function batchFor(obj: unknown): Batch {
   return batch;
 }
 
+/** Puts `onRelease` in a slot of `batch`, for the collector to run if its export is dropped; returns the slot. */
+function enroll(batch: Batch, onRelease: () => void): number {
+  const slot = batch.used++;
+  batch.releases[slot] = onRelease;
+  return slot;
+}
+
+/**
+ * @internal An export without a descriptor: a count its owner keeps, given
+ * back once, by release() or, if dropped, by the collector (enrolled in a
+ * batch as a BufferInfo is). What a view family of a NativeBuffer or
+ * MappedFile holds: it needs no BufferInfo.
+ */
+export class ExportHold {
+  #onRelease: (() => void) | null;
+  #batch: Batch | null;
+  readonly #slot: number;
+
+  constructor(obj: unknown, onRelease: () => void) {
+    this.#onRelease = onRelease;
+    const batch = batchFor(obj);
+    this.#batch = batch;
+    this.#slot = enroll(batch, onRelease);
+  }
+
+  release(): void {
+    const onRelease = this.#onRelease;
+    if (onRelease === null) return;
+    this.#onRelease = null;
+    this.#batch!.releases[this.#slot] = null;
+    this.#batch = null;
+    onRelease();
+  }
+}
+
 // The module lets go of the anchors when the synchronous code that made the
 // batches ends: from then on only the batches' unreleased exports hold them.
 function endBatches(): void {
@@ -209,8 +244,7 @@ export class BufferInfoImpl implements BufferInfo {
     if (onRelease !== null) {
       const batch = batchFor(obj);
       this.#batch = batch;
-      this.#slot = batch.used++;
-      batch.releases[this.#slot] = onRelease;
+      this.#slot = enroll(batch, onRelease);
     }
   }
 

@@ -7,6 +7,20 @@ import type { Layout } from '../layout/layout';
 import { negotiateContiguous } from '../layout/negotiate';
 
 /**
+ * Refuses an export of a region's memory that is gone: the owner closed, or
+ * its buffer detached. @throws ERR_BUFFER_RELEASED
+ */
+export function checkRegionMemory(buffer: ArrayBuffer | null, length: number, what: string): asserts buffer is ArrayBuffer {
+  if (buffer === null) throw new BufferError('ERR_BUFFER_RELEASED', `${what} is closed`);
+  // A V8-owned buffer (isCopy) can be transferred away by the user, and C
+  // code can revoke the memory it lent: both detach the buffer. Asked of the
+  // captured built-in, which user code cannot redefine.
+  if (bufferLength(buffer) !== length) {
+    throw new BufferError('ERR_BUFFER_RELEASED', `the ${what}'s ArrayBuffer was detached`);
+  }
+}
+
+/**
  * One export of a region's memory (`length` bytes in `buffer`): plain bytes
  * (`layout` null) negotiate as PyBuffer_FillInfo does, a layout as
  * memoryview does. The caller counts the export once this returns, so a
@@ -24,13 +38,7 @@ export function exportRegion(
   release: () => void,
   writeAdvice = '',
 ): BufferInfo {
-  if (buffer === null) throw new BufferError('ERR_BUFFER_RELEASED', `${what} is closed`);
-  // A V8-owned buffer (isCopy) can be transferred away by the user, and C
-  // code can revoke the memory it lent: both detach the buffer. Asked of the
-  // captured built-in, which user code cannot redefine.
-  if (bufferLength(buffer) !== length) {
-    throw new BufferError('ERR_BUFFER_RELEASED', `the ${what}'s ArrayBuffer was detached`);
-  }
+  checkRegionMemory(buffer, length, what);
   // What to do instead, for a refused write request (a file mapped with mode 'r').
   if (readonly && writeAdvice !== '' && (flags & BufferFlags.WRITABLE) !== 0) {
     throw new BufferError('ERR_BUFFER_NOT_WRITABLE', `Object is not writable. ${writeAdvice}`);

@@ -10,12 +10,38 @@ import { markOwned, transfersInFlight } from '../io/owned';
 import type { Layout } from '../layout/layout';
 import type { NativeRegion } from '../native';
 import type { bufferProtocol } from '../protocol';
-import { exportRegion } from './region-export';
+import { checkRegionMemory, exportRegion } from './region-export';
 
 /** Options of `close()`. */
 export interface CloseOptions {
   /** Close even while exports are live: their views then read as length 0. @default false */
   readonly force?: boolean;
+}
+
+/**
+ * @internal What a view family holds of a region owner: its memory as a
+ * read-only-request export (FULL_RO) sees it, counted by the owner until
+ * `release` runs.
+ */
+export interface RegionHold {
+  readonly buffer: ArrayBuffer;
+  readonly length: number;
+  /** null: plain bytes ('B'). */
+  readonly layout: Layout | null;
+  readonly readonly: boolean;
+  readonly release: () => void;
+}
+
+// Set in the class's static block, where the private fields can be reached.
+let holdOf: (obj: object) => RegionHold | null;
+
+/**
+ * @internal A counted hold on `obj`'s memory if `obj` is a NativeBuffer or
+ * MappedFile (null otherwise): what getBuffer(obj, FULL_RO) would check and
+ * count, without a BufferInfo. @throws ERR_BUFFER_RELEASED as getBuffer would.
+ */
+export function holdRegion(obj: object): RegionHold | null {
+  return holdOf(obj);
 }
 
 export abstract class RegionOwner {
@@ -51,6 +77,7 @@ export abstract class RegionOwner {
       (obj) => #region in obj,
       (obj, flags) => obj.#export(flags),
     );
+    holdOf = (obj) => (#region in obj ? obj.#hold() : null);
   }
 
   /** PEP 688 form of getBuffer(this, flags). */
@@ -177,6 +204,15 @@ export abstract class RegionOwner {
   /** @internal What to do instead of writing to this read-only memory ('' when nothing applies). */
   protected get writeAdvice(): string {
     return '';
+  }
+
+  #hold(): RegionHold {
+    this.checkExport();
+    const buffer = this.#buffer;
+    checkRegionMemory(buffer, this.#length, this.kind);
+    const hold = { buffer, length: this.#length, layout: this.exportLayout, readonly: this.readonly, release: this.#releaseOne };
+    this.#exports++;
+    return hold;
   }
 
   #export(flags: number): BufferInfo {

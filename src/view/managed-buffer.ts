@@ -2,7 +2,7 @@
 // underlying object, shared by a memoryview and every view derived from it
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
-import { holdsSomething, type BufferInfo } from '../export/buffer-info';
+import { holdsSomething, type BufferInfo, type ExportHold } from '../export/buffer-info';
 import { valuesOf, type BuiltinMemory } from '../export/builtin';
 import { BufferError } from '../errors';
 import { isDetached } from '../internal/memory';
@@ -71,7 +71,7 @@ export class ManagedBuffer {
   // The export the family holds, or null for built-in memory, whose export
   // gives nothing back (no count): such a family needs no BufferInfo and no
   // safety net at all.
-  readonly #master: BufferInfo | null;
+  readonly #master: BufferInfo | ExportHold | null;
   #views = 0;
   #released = false;
   #dataView: DataView | null = null;
@@ -93,7 +93,7 @@ export class ManagedBuffer {
   private constructor(
     obj: unknown,
     buffer: ArrayBuffer | SharedArrayBuffer,
-    master: BufferInfo | null,
+    master: BufferInfo | ExportHold | null,
     values: ArrayBufferView | null,
     valuesFormat: string,
     valuesOffset: number,
@@ -118,6 +118,11 @@ export class ManagedBuffer {
     return typed === null
       ? new ManagedBuffer(master.obj, master.buffer, held, null, '', 0)
       : new ManagedBuffer(master.obj, master.buffer, held, typed.values, typed.format, typed.byteOffset);
+  }
+
+  /** A family holding `hold`, a count of `obj`'s (a NativeBuffer's, a MappedFile's) this ManagedBuffer now ends. */
+  static ofHold(obj: unknown, buffer: ArrayBuffer, hold: ExportHold): ManagedBuffer {
+    return new ManagedBuffer(obj, buffer, hold, null, '', 0);
   }
 
   /** A family over built-in memory of `obj`, exported with no count to give back. */

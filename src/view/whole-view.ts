@@ -7,7 +7,8 @@
 import { builtinMemory } from '../export/builtin';
 import { maybeOwnExporter } from '../export/exporters';
 import { getBuffer } from '../export/get-buffer';
-import { placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { ExportHold, placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { holdRegion, type RegionHold } from '../owners/region-owner';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
 import { memoryGone } from '../internal/memory';
@@ -29,6 +30,7 @@ import {
   type MemoryViewLayout,
   type ViewLayout,
   type ViewParts,
+  type WantedLayout,
   unitStridesOf,
   withExporterFormat,
 } from './transforms';
@@ -61,6 +63,30 @@ export interface ViewFriend {
 
 let friend: ViewFriend;
 const internalsOf = (view: MemoryView): ViewInternals => friend.of(view);
+
+/** memoryview(owner, layout) of a NativeBuffer or MappedFile, whose count `region` holds. */
+function viewOfRegion(obj: object, region: RegionHold, wanted: WantedLayout | undefined): MemoryView {
+  const hold = new ExportHold(obj, region.release);
+  try {
+    const mbuf = ManagedBuffer.ofHold(obj, region.buffer, hold);
+    const { buffer, length, layout, readonly } = region;
+    if (wanted !== undefined) {
+      const whole =
+        layout === null
+          ? { byteOffset: 0, len: length, contiguous: true }
+          : { byteOffset: layout.byteOffset, len: layout.len, contiguous: layout.cContiguous };
+      const resolved = withExporterFormat(wanted, layout?.format ?? 'B');
+      return friend.make(mbuf, viewLayout(reinterpret(buffer, whole, readonly, resolved)));
+    }
+    if (layout === null) return friend.make(mbuf, layoutOf(buffer, 0, 'B', 1, [length], unitStridesOf(1), readonly));
+    // The owner's arrays are frozen and shared by its exports: the view reads its own copies.
+    const { byteOffset, format, itemsize, shape, strides } = layout;
+    return friend.make(mbuf, layoutOf(buffer, byteOffset, format ?? 'B', itemsize, [...shape], [...strides], readonly));
+  } catch (error) {
+    hold.release();
+    throw error;
+  }
+}
 
 /** Called once, from MemoryView's static block. */
 export function setViewInternals(given: ViewFriend): void {
@@ -97,6 +123,11 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
       layoutOf(buffer, byteOffset, format, itemsize, shape, strides, false),
     );
   }
+  // A NativeBuffer's or MappedFile's family holds the owner's count itself,
+  // checked as getBuffer(obj, FULL_RO) would: no BufferInfo, negotiation
+  // or arrays of an export that only the family would see.
+  const region = typeof obj === 'object' && obj !== null && maybeOwnExporter(obj) ? holdRegion(obj) : null;
+  if (region !== null) return viewOfRegion(obj as object, region, wanted);
   const master = getBuffer(obj, BufferFlags.FULL_RO);
   try {
     const mbuf = ManagedBuffer.holding(master);
