@@ -499,12 +499,22 @@ describe("a view's shape and strides never leave it", () => {
     expect(v.strides).toEqual([8, 32]);
   });
 
-  test("an export's shape and strides are copies: writing to them cannot move the view", () => {
+  test("an export's shape and strides are frozen copies the view's exports share: writing to them cannot move the view", () => {
     const v = memoryview(new Uint8Array(64), { shape: [8, 8] }).slice('::-1', [0, 4]);
     const info = getBuffer(v, BufferFlags.FULL_RO);
-    (info.strides as number[])[0] = 1 << 20;
-    (info.shape as number[])[1] = 1 << 20;
+    const again = getBuffer(v, BufferFlags.RECORDS_RO);
+    expect(Object.isFrozen(info.shape)).toBe(true);
+    expect(Object.isFrozen(info.strides)).toBe(true);
+    expect(again.strides).toBe(info.strides);
+    expect(() => {
+      (info.strides as number[])[0] = 1 << 20;
+    }).toThrow(TypeError);
+    expect(() => {
+      (info.shape as number[])[1] = 1 << 20;
+    }).toThrow(TypeError);
+    again.release();
     info.release();
+    expect(info.strides).toEqual([-8, 1]);
     expect(v.strides).toEqual([-8, 1]);
     expect(v.get(7, 3)).toBe(0);
   });

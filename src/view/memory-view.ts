@@ -66,6 +66,18 @@ let nextValues: ItemArray = NO_VALUES;
 let nextBase = 0;
 
 /**
+ * What a view's getBuffer exports share, made on the first: the function
+ * that ends one (not a closure per export), and frozen copies of the shape
+ * and strides. An export's arrays are read-only by contract, as Py_buffer's;
+ * a NativeBuffer's exports share theirs the same way.
+ */
+interface ExportKit {
+  readonly end: () => void;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+}
+
+/**
  * A view of an exporter's memory (CPython's `memoryview`). `F` is the format
  * where TypeScript knows it (`memoryview(new Float64Array(4))` is a
  * `MemoryView<'d'>`, whose `get()` is a number and `typed()` a
@@ -96,9 +108,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // True once C's get_buffer left a mirror of this view in the binding
   // (view_mirror.cc): C views made from it count as exports of this view.
   #mirrored = false;
-  // Ends one getBuffer export of this view: one function for all of them,
-  // made on the first (not a closure per export).
-  #endExport: (() => void) | null = null;
+  // What this view's getBuffer exports share, made on the first (see
+  // ExportKit): nothing per export but the BufferInfo.
+  #exportKit: ExportKit | null = null;
 
   private constructor(mbuf: ManagedBuffer) {
     this.#mbuf = mbuf;
@@ -615,13 +627,21 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     this.#checkAttached();
     const placed = this.#placed();
     const negotiated = negotiate(placed, this.#layout.readonly, flags);
-    // The export gets copies: the view's own arrays never leave the package
-    // (a consumer writing to an export's strides cannot move the view).
+    const kit = (this.#exportKit ??= {
+      end: () => {
+        this.#exports--;
+      },
+      shape: Object.freeze([...placed.shape]),
+      strides: Object.freeze([...placed.strides]),
+    });
+    // Negotiation hands on the layout's own arrays or none: exports get the
+    // frozen copies instead (a consumer writing to an export's strides
+    // cannot move the view).
     const seen = negotiatedOf(
       negotiated.format,
       negotiated.ndim,
-      negotiated.shape && [...negotiated.shape],
-      negotiated.strides && [...negotiated.strides],
+      negotiated.shape && kit.shape,
+      negotiated.strides && kit.strides,
     );
     this.#exports++;
     return BufferInfoImpl.of(
@@ -629,9 +649,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       exportedMemory(placed.buffer, placed.byteOffset, placed.len, placed.itemsize),
       this.#layout.readonly,
       seen,
-      (this.#endExport ??= () => {
-        this.#exports--;
-      }),
+      kit.end,
     );
   }
 
