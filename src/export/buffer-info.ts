@@ -125,7 +125,7 @@ function enroll(batch: Batch, onRelease: () => void): number {
 }
 
 /**
- * @internal An export without a descriptor: a count its owner keeps, given
+ * An export without a descriptor: a count its owner keeps, given
  * back once, by release() or, if dropped, by the collector (enrolled in a
  * batch as a BufferInfo is). What a view family of a NativeBuffer or
  * MappedFile holds: it needs no BufferInfo.
