@@ -245,7 +245,9 @@ describe("this package's exporters are told by brand, not by prototype", () => {
     const own = Object.getPrototypeOf(nb) as object;
     Object.setPrototypeOf(nb, Object.getPrototypeOf(memoryview(new Uint8Array(4))) as object);
     expectCode(() => getBuffer(nb), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => memoryview(nb), 'ERR_INVALID_ARG_TYPE');
     Object.setPrototypeOf(nb, own);
+    expect(nb.exports).toBe(0);
     const info = getBuffer(nb);
     expect(info.obj).toBe(nb);
     expect(info.len).toBe(12);
@@ -256,5 +258,74 @@ describe("this package's exporters are told by brand, not by prototype", () => {
   test('an object claiming to be a MemoryView through its prototype is refused by the brand check', () => {
     const fake = Object.create(Object.getPrototypeOf(memoryview(new Uint8Array(4))) as object) as object;
     expectCode(() => getBuffer(fake as never), 'ERR_INVALID_ARG_TYPE');
+  });
+});
+
+describe('replaced built-ins in this realm cannot break a view or an export count', () => {
+  test('a forged exporter marker (an index past the registry) is not one of ours', () => {
+    let proto: object | null = NativeBuffer.prototype;
+    let key: symbol | undefined;
+    while (proto !== null && key === undefined) {
+      key = Object.getOwnPropertySymbols(proto).find((s) => String(s).includes('buffer-protocol.exporter'));
+      proto = Object.getPrototypeOf(proto) as object | null;
+    }
+    expect(key).toBeDefined();
+    const arrayProto = Array.prototype as unknown as Record<number, unknown>;
+    arrayProto[50] = [() => true, () => ({ len: 1 << 20 })];
+    try {
+      for (const index of [50, -1, 1.5, Number.NaN]) {
+        const forged = { [key!]: index };
+        expectCode(() => getBuffer(forged as never), 'ERR_INVALID_ARG_TYPE');
+        expectCode(() => memoryview(forged as never), 'ERR_INVALID_ARG_TYPE');
+      }
+    } finally {
+      delete arrayProto[50];
+    }
+  });
+
+  test('a failure while a view family enrolls its export gives the owner its count back', () => {
+    const nb = NativeBuffer.alloc(8);
+    const original = Array.prototype.findIndex;
+    Array.prototype.findIndex = () => {
+      throw new Error('findIndex replaced');
+    };
+    try {
+      expect(() => memoryview(nb)).toThrow('findIndex replaced');
+    } finally {
+      Array.prototype.findIndex = original;
+    }
+    expect(nb.exports).toBe(0);
+    nb.close();
+    expect(nb.isClosed).toBe(true);
+  });
+
+  test('a view made by user code while another view is being made leaves both whole', () => {
+    const original = Number.isSafeInteger;
+    let inside = false;
+    let made = 0;
+    Number.isSafeInteger = (x: unknown): boolean => {
+      if (!inside) {
+        inside = true;
+        try {
+          memoryview(new Uint8Array(4)).release();
+          made++;
+        } finally {
+          inside = false;
+        }
+      }
+      return original(x);
+    };
+    let outer: MemoryView;
+    try {
+      outer = memoryview(new Float64Array([1, 2, 3, 4]))
+        .cast('B')
+        .cast('d');
+    } finally {
+      Number.isSafeInteger = original;
+    }
+    expect(made).toBeGreaterThan(0);
+    expect(outer.shape).toEqual([4]);
+    expect(outer.get(3)).toBe(4);
+    expect(outer.toList()).toEqual([1, 2, 3, 4]);
   });
 });

@@ -27,9 +27,11 @@ export function maybeOwnExporter(obj: object): boolean {
 /** The export function for one of this package's exporters, or null. */
 export function internalExporter(obj: object): InternalExport | null {
   const index = (obj as Record<symbol, unknown>)[kMaybeOwn];
-  if (typeof index !== 'number') return null;
-  const entry = internalExporters[index];
-  return entry !== undefined && entry[0](obj) ? entry[1] : null;
+  // Only an index of an entry: any other number would be looked up on
+  // Array.prototype, where user code could put a brand check and an export.
+  if (typeof index !== 'number' || !(index >= 0 && index < internalExporters.length) || (index | 0) !== index) return null;
+  const entry = internalExporters[index]!;
+  return entry[0](obj) ? entry[1] : null;
 }
 
 /** The PEP 688 methods `defineExporter` puts on a class's prototype. */

@@ -6,7 +6,7 @@ import { holdsSomething, type BufferInfo, type ExportHold } from '../export/buff
 import { valuesOf, type BuiltinMemory } from '../export/builtin';
 import { BufferError } from '../errors';
 import { isDetached } from '../internal/memory';
-import { bufferByteLength, privateElements, type ElementArrayName } from '../internal/primordials';
+import { SafeWeakMap, bufferByteLength, privateElements, type ElementArrayName } from '../internal/primordials';
 import { codecFor } from './items';
 
 // Any TypedArray constructor, typed loosely: callers cast the result.
@@ -39,7 +39,9 @@ const ELEMENT_ARRAYS: Readonly<Record<string, ElementArrayName>> = {
 
 // Per block, so that the families of one block (a NativeBuffer viewed per
 // request) share one array instead of each making its own (50 ns).
-const itemsOfBlock = new WeakMap<object, BlockItems>();
+// Its methods are the library's own: a replaced WeakMap.prototype.get must
+// not hand get() an array of its choosing.
+const itemsOfBlock = new SafeWeakMap<object, BlockItems>();
 
 /**
  * A TypedArray over all of `buffer` whose elements are `format` items as

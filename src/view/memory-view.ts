@@ -120,22 +120,28 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
 
   /** A new view of `mbuf`'s export with `layout`: the one way a view is made. */
   static #make(mbuf: ManagedBuffer, layout: ViewLayout): MemoryView {
-    nextLayout = layout;
-    nextValues = NO_VALUES;
-    nextBase = 0;
+    // What get() reads, worked out first: user code a replaced built-in
+    // runs here may make views of its own, which set and clear next*.
+    let values: ItemArray = NO_VALUES;
+    let base = 0;
     if (layout.ndim >= 1 && layout.ndim <= 3) {
       // The exporter's own elements, else the family's of this format.
       const own = layout.format === mbuf.valuesFormat ? mbuf.values : null;
-      const values = own ?? mbuf.itemsFor(layout.format);
+      const items = own ?? mbuf.itemsFor(layout.format);
       // Item [0, ..., 0] must be a whole element; the layout's item strides are.
-      const base = (layout.byteOffset - (own === null ? 0 : mbuf.valuesOffset)) / layout.itemsize;
-      if (values !== null && Number.isSafeInteger(base)) {
-        nextValues = values as unknown as ItemArray;
-        nextBase = base;
+      const at = (layout.byteOffset - (own === null ? 0 : mbuf.valuesOffset)) / layout.itemsize;
+      if (items !== null && Number.isSafeInteger(at)) {
+        values = items as unknown as ItemArray;
+        base = at;
       }
     }
+    // The constructor's one refusal, made before next* is set, so that a
+    // throw leaves no view's memory reachable from module state.
+    if (mbuf.released) throw releasedView();
+    nextLayout = layout;
+    nextValues = values;
+    nextBase = base;
     const made = new MemoryView(mbuf);
-    // Module state must not keep the last view's memory reachable.
     nextLayout = null;
     nextValues = NO_VALUES;
     return made;

@@ -5,7 +5,7 @@
 // hands over once (setViewInternals): the class keeps its private fields,
 // and this file needs no import of it at run time.
 import { builtinMemory } from '../export/builtin';
-import { maybeOwnExporter } from '../export/exporters';
+import { internalExporter, maybeOwnExporter } from '../export/exporters';
 import { getBuffer } from '../export/get-buffer';
 import { ExportHold, placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
 import { holdRegion, type RegionHold } from '../owners/region-owner';
@@ -66,7 +66,13 @@ const internalsOf = (view: MemoryView): ViewInternals => friend.of(view);
 
 /** memoryview(owner, layout) of a NativeBuffer or MappedFile, whose count `region` holds. */
 function viewOfRegion(obj: object, region: RegionHold, wanted: WantedLayout | undefined): MemoryView {
-  const hold = new ExportHold(obj, region.release);
+  let hold: ExportHold;
+  try {
+    hold = new ExportHold(obj, region.release);
+  } catch (error) {
+    region.release();
+    throw error;
+  }
   try {
     const mbuf = ManagedBuffer.ofHold(obj, region.buffer, hold);
     const { buffer, length, layout, readonly } = region;
@@ -126,7 +132,9 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
   // A NativeBuffer's or MappedFile's family holds the owner's count itself,
   // checked as getBuffer(obj, FULL_RO) would: no BufferInfo, negotiation
   // or arrays of an export that only the family would see.
-  const region = typeof obj === 'object' && obj !== null && maybeOwnExporter(obj) ? holdRegion(obj) : null;
+  // Told by brand as getBuffer tells them (internalExporter): an object with
+  // a swapped prototype is then refused as getBuffer refuses it.
+  const region = typeof obj === 'object' && obj !== null && internalExporter(obj) !== null ? holdRegion(obj) : null;
   if (region !== null) return viewOfRegion(obj as object, region, wanted);
   const master = getBuffer(obj, BufferFlags.FULL_RO);
   try {
