@@ -595,6 +595,30 @@ describe('get() on views of memory that is not a TypedArray of their format', ()
     expect(aligned.get(1, 3)).toBe(dv.getUint16(18, true));
   });
 
+  test('a growable SharedArrayBuffer: views made after it grew read items past its first length', () => {
+    type Growable = SharedArrayBuffer & { grow(length: number): void };
+    const Shared = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => Growable;
+    const sab = new Shared(16, { maxByteLength: 64 });
+    new Float64Array(sab)[1] = 2.5;
+    const before = memoryview(new Uint8Array(sab)).cast('d');
+    expect(before.get(1)).toBe(2.5);
+    sab.grow(64);
+    new Float64Array(sab)[7] = 7.5;
+    const after = memoryview(new Uint8Array(sab)).cast('d');
+    expect(after.shape).toEqual([8]);
+    expect(after.get(7)).toBe(7.5);
+    expect((after.toList() as number[])[7]).toBe(7.5);
+  });
+
+  test('a dimension of one item may have any stride', () => {
+    const bytes = new Uint8Array(16);
+    const m = memoryview(bytes, { format: 'H', shape: [1, 4], strides: [3, 2] });
+    new Uint16Array(bytes.buffer)[3] = 9;
+    expect(m.get(0, 3)).toBe(9);
+    expect(m.get(-1, -1)).toBe(9);
+    expectCode(() => m.get(1, 0), 'ERR_OUT_OF_RANGE');
+  });
+
   test('items no TypedArray holds as values (bool, big-endian, float16) are read right', () => {
     const bytes = new Uint8Array([0, 1, 2, 0x00, 0x3e, 0x12, 0x34]);
     expect(memoryview(bytes).slice([0, 3]).cast('?').get(1)).toBe(true);

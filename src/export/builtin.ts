@@ -47,22 +47,6 @@ export interface BuiltinMemory {
   readonly values: ArrayBufferView | null;
 }
 
-/**
- * A TypedArray's elements as items, for reading them with no conversion:
- * the array, its format and its byte offset, or null when `obj` is no
- * TypedArray over `buffer` or its elements need converting (Float16Array
- * elements are numbers, 'e' items are read through a DataView).
- */
-export function valuesOf(
-  obj: unknown,
-  buffer: AnyArrayBuffer,
-): { values: ArrayBufferView; format: string; byteOffset: number } | null {
-  if (typeof obj !== 'object' || obj === null || !isArrayBufferView(obj)) return null;
-  const format = typedArrayFormat(obj);
-  if (format === undefined || !elementsAreItems(format) || typedArrayBufferOf(obj) !== buffer) return null;
-  return { values: obj, format, byteOffset: typedArrayByteOffsetOf(obj) };
-}
-
 /** Whether a TypedArray's elements are its items as get() returns them: all but float16's ('e' items are read through a DataView). */
 function elementsAreItems(format: string): boolean {
   return format !== 'e';

@@ -43,6 +43,11 @@ export function bufferLength(value: unknown): number {
   }
 }
 
+/** True for a SharedArrayBuffer (of any realm): the one kind of block that can grow under a view. */
+export function isSharedBlock(buffer: AnyArrayBuffer): boolean {
+  return !isArrayBuffer(buffer);
+}
+
 /**
  * A detached ArrayBuffer reports length 0 and refuses new views. Only an
  * empty one is asked further: without ArrayBuffer.prototype.detached

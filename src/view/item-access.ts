@@ -1,10 +1,8 @@
 // Reading and writing a memoryview's items. Items that are aligned and in
 // host byte order are read through one TypedArray over the whole block;
-// others through a DataView. get() has one fast path for 1-, 2- and 3-D
-// views: a FastIndex, made once per view, turns in-range indices into the
-// place of the item (an element of the TypedArray, or a byte offset) with no
-// array per call; anything else (wrapping, errors, a detached block) goes
-// the general way.
+// others through a DataView. get()'s own fast path (memory-view.ts) reads
+// items that are TypedArray elements; itemPlace serves the others with no
+// array per call; anything else (wrapping, errors) goes the general way.
 import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
 import { packedZeros } from '../internal/validate';
@@ -18,38 +16,22 @@ export interface ItemAccess {
   readonly codec: ItemCodec | null;
   /** A TypedArray over the whole block, when items are aligned and in host order. */
   readonly elements: ArrayLike<number | bigint> | null;
-  /** get()'s fast path, for 1- to 3-D views of a known format. */
-  readonly fastIndex: FastIndex | null;
 }
 
 /**
- * get()'s fast path: item (i, j, k) is at base + i * stride0 + j * stride1
- * + k * stride2, counted in elements of `elements` or, without them, in
- * bytes read by `read`. Extents beyond ndim are 0 and never read.
+ * The byte offset of item (i, j, k) of a 1- to 3-D view (fewer indices for
+ * fewer dimensions), or -1 for anything but that many in-range,
+ * non-negative integers (which the general path wraps or refuses).
  */
-export interface FastIndex {
-  readonly ndim: number;
-  readonly base: number;
-  readonly stride0: number;
-  readonly stride1: number;
-  readonly stride2: number;
-  readonly extent0: number;
-  readonly extent1: number;
-  readonly extent2: number;
-  /** The items themselves (a TypedArray of item values), or null: ask `read`. */
-  readonly items: Readonly<Record<number, Item | undefined>> | null;
-  /** The item at a place, or undefined once the block is detached. */
-  readonly read: (at: number) => Item | undefined;
-}
-
-/** The place of item (i, j, k) (missing indices for fewer dimensions), or -1 when not in range. */
-export function fastPlace(f: FastIndex, i: unknown, j: unknown, k: unknown): number {
-  if (typeof i !== 'number' || i >>> 0 !== i || i >= f.extent0) return -1;
-  if (f.ndim === 1) return j === undefined && k === undefined ? f.base + i * f.stride0 : -1;
-  if (typeof j !== 'number' || j >>> 0 !== j || j >= f.extent1) return -1;
-  if (f.ndim === 2) return k === undefined ? f.base + i * f.stride0 + j * f.stride1 : -1;
-  if (typeof k !== 'number' || k >>> 0 !== k || k >= f.extent2) return -1;
-  return f.base + i * f.stride0 + j * f.stride1 + k * f.stride2;
+export function itemPlace(v: ViewLayout, i: unknown, j: unknown, k: unknown): number {
+  const { ndim, shape, strides } = v;
+  if (ndim < 1 || ndim > 3 || typeof i !== 'number' || i >>> 0 !== i || i >= shape[0]!) return -1;
+  const at = v.byteOffset + i * strides[0]!;
+  if (ndim === 1) return j === undefined && k === undefined ? at : -1;
+  if (typeof j !== 'number' || j >>> 0 !== j || j >= shape[1]!) return -1;
+  if (ndim === 2) return k === undefined ? at + j * strides[1]! : -1;
+  if (typeof k !== 'number' || k >>> 0 !== k || k >= shape[2]!) return -1;
+  return at + j * strides[1]! + k * strides[2]!;
 }
 
 function aligned(v: ViewLayout, size: number): boolean {
@@ -65,42 +47,9 @@ export function itemAccess(v: ViewLayout, mbuf: ManagedBuffer): ItemAccess {
   const codec = codecFor(v.format);
   const elements =
     codec !== null && codec.nativeOrder && aligned(v, codec.size)
-      ? (mbuf.typed(codec.storage as never) as ArrayLike<number | bigint>)
+      ? (mbuf.elements(codec) as unknown as ArrayLike<number | bigint> | null)
       : null;
-  const fastIndex = codec === null ? null : makeFastIndex(v, mbuf, codec, elements);
-  return { codec, elements, fastIndex };
-}
-
-function makeFastIndex(
-  v: ViewLayout,
-  mbuf: ManagedBuffer,
-  codec: ItemCodec,
-  elements: ArrayLike<number | bigint> | null,
-): FastIndex | null {
-  const ndim = v.shape.length;
-  if (ndim < 1 || ndim > 3) return null;
-  const [extent0 = 0, extent1 = 0, extent2 = 0] = v.shape;
-  const [s0 = 0, s1 = 0, s2 = 0] = v.strides;
-  if (elements !== null) {
-    const size = codec.size;
-    const fromRaw = codec.fromRaw;
-    // A detached block's array reads undefined.
-    const read = (at: number): Item | undefined => {
-      const raw = elements[at];
-      return raw === undefined ? undefined : fromRaw(raw);
-    };
-    const items = codec.valueArray !== null ? (elements as unknown as Record<number, Item | undefined>) : null;
-    const [base, stride0, stride1, stride2] = [v.byteOffset / size, s0 / size, s1 / size, s2 / size];
-    return { ndim, base, stride0, stride1, stride2, extent0, extent1, extent2, items, read };
-  }
-  const dv = mbuf.dataView();
-  const buffer = v.buffer;
-  const codecRead = codec.read;
-  const size = codec.size;
-  // An ArrayBuffer's length reads 0 once detached (a DataView's throws): on
-  // this per-item path the plain getter stands in for memoryGone().
-  const read = (at: number): Item | undefined => (at + size <= buffer.byteLength ? codecRead(dv, at) : undefined);
-  return { ndim, base: v.byteOffset, stride0: s0, stride1: s1, stride2: s2, extent0, extent1, extent2, items: null, read };
+  return { codec, elements };
 }
 
 /** The codec of a view's items. @throws ERR_BUFFER_UNSUPPORTED_FORMAT for multi-item formats. */

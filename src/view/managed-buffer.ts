@@ -3,67 +3,96 @@
 // (slices, casts, transposes, toReadonly, memoryview(view)). The export is
 // released once, when the last registered view goes.
 import { holdsSomething, type BufferInfo, type ExportHold } from '../export/buffer-info';
-import { valuesOf, type BuiltinMemory } from '../export/builtin';
+import type { BuiltinMemory } from '../export/builtin';
 import { BufferError } from '../errors';
-import { isDetached } from '../internal/memory';
+import { isDetached, isSharedBlock } from '../internal/memory';
 import { SafeWeakMap, bufferByteLength, privateElements, type ElementArrayName } from '../internal/primordials';
-import { codecFor } from './items';
-
-// Any TypedArray constructor, typed loosely: callers cast the result.
-type TypedCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): unknown; BYTES_PER_ELEMENT: number };
+import { codecFor, type ItemCodec } from './items';
 
 /** The refusal of any use of a released view, or of one whose memory went away. */
 export function releasedView(): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
 }
 
-/** The item array a block last gave out: its format and the array (null: none). */
-interface BlockItems {
-  format: string;
-  values: ArrayBufferView | null;
-}
-
-// The arrays whose elements are the items of each kind (codecFor's).
-const ELEMENT_ARRAYS: Readonly<Record<string, ElementArrayName>> = {
-  i8: 'Int8Array',
-  u8: 'Uint8Array',
-  i16: 'Int16Array',
-  u16: 'Uint16Array',
-  i32: 'Int32Array',
-  u32: 'Uint32Array',
-  i64: 'BigInt64Array',
-  u64: 'BigUint64Array',
-  f32: 'Float32Array',
-  f64: 'Float64Array',
+// The TypedArrays holding items as raw elements (host order), and which
+// holds each kind's (codecFor's `storage`, by name): the library makes its
+// own, in its private realm, so that a replaced global constructor never
+// sees a block.
+const STORAGE_NAMES: readonly ElementArrayName[] = [
+  'Int8Array',
+  'Uint8Array',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Float32Array',
+  'Float64Array',
+];
+const STORAGE: Readonly<Record<string, number>> = {
+  i8: 0,
+  u8: 1,
+  i16: 2,
+  u16: 3,
+  i32: 4,
+  u32: 5,
+  i64: 6,
+  u64: 7,
+  f32: 8,
+  f64: 9,
+  f16: 3,
+  bool: 1,
+  char: 1,
 };
 
-// Per block, so that the families of one block (a NativeBuffer viewed per
-// request) share one array instead of each making its own (50 ns).
-// Its methods are the library's own: a replaced WeakMap.prototype.get must
-// not hand get() an array of its choosing.
-const itemsOfBlock = new SafeWeakMap<object, BlockItems>();
+/** The arrays over one block (by STORAGE_NAMES index), and whether the block can grow (a SharedArrayBuffer). */
+interface BlockArrays {
+  readonly shared: boolean;
+  readonly arrays: (ArrayBufferView | null)[];
+}
+
+// The arrays over each block, one per element type, so that every family of
+// a block (a NativeBuffer viewed per request) shares them. The library's own
+// WeakMap, and arrays with every element their own: replaced built-ins
+// cannot hand out an array of their choosing.
+const arraysOfBlock = new SafeWeakMap<object, BlockArrays>();
 
 /**
- * A TypedArray over all of `buffer` whose elements are `format` items as
- * get() returns them; null when no TypedArray holds them (records, '?',
- * 'e', the other byte order) or the block is empty or gone.
+ * A TypedArray over all of `buffer`, from its first byte, whose elements are
+ * the raw items of `codec` (host order); null when the block is empty or gone.
  */
-function blockItems(buffer: ArrayBuffer | SharedArrayBuffer, format: string): ArrayBufferView | null {
-  const kept = itemsOfBlock.get(buffer);
-  if (kept !== undefined && kept.format === format) return kept.values;
-  const codec = codecFor(format);
-  const name = codec !== null && codec.nativeOrder && codec.valueArray !== null ? ELEMENT_ARRAYS[codec.kind] : undefined;
+function blockElements(buffer: ArrayBuffer | SharedArrayBuffer, codec: ItemCodec): ArrayBufferView | null {
+  const index = STORAGE[codec.kind]!;
+  let block = arraysOfBlock.get(buffer);
+  let array = block === undefined ? null : block.arrays[index]!;
+  // A block that cannot grow keeps its arrays (one detached reads nothing);
+  // a growable SharedArrayBuffer's are made again once it grew.
+  if (array !== null && !block!.shared) return array;
   // The genuine length (0 once detached): a getter put on the buffer could lie.
-  const length = name === undefined ? 0 : Math.floor(bufferByteLength(buffer) / codec!.size);
-  // Made by the library's own constructors: a replaced global one would see the block.
-  const values = length === 0 ? null : privateElements(name!, buffer, length);
-  if (kept === undefined) {
-    itemsOfBlock.set(buffer, { format, values });
-  } else {
-    kept.format = format;
-    kept.values = values;
+  const length = Math.floor(bufferByteLength(buffer) / codec.size);
+  if (length === 0) return null;
+  if (array !== null && (array as Uint8Array).length === length) return array;
+  if (block === undefined) {
+    block = { shared: isSharedBlock(buffer), arrays: [null, null, null, null, null, null, null, null, null, null] };
+    arraysOfBlock.set(buffer, block);
   }
-  return values;
+  array = block.arrays[index] = privateElements(STORAGE_NAMES[index]!, buffer, length);
+  return array;
+}
+
+// valueCodec's last answer: a program views its blocks in one or two formats.
+let lastFormat = '';
+let lastCodec: ItemCodec | null = null;
+
+/** The codec of `format` when TypedArray elements are its items as get() returns them (not '?', 'e', records, the other byte order), else null. */
+function valueCodec(format: string): ItemCodec | null {
+  if (format !== lastFormat) {
+    const codec = codecFor(format);
+    lastCodec = codec !== null && codec.nativeOrder && codec.valueArray !== null ? codec : null;
+    lastFormat = format;
+  }
+  return lastCodec;
 }
 
 export class ManagedBuffer {
@@ -77,7 +106,6 @@ export class ManagedBuffer {
   #views = 0;
   #released = false;
   #dataView: DataView | null = null;
-  #typed: Map<unknown, unknown> | null = null;
   /**
    * Items of format `valuesFormat` that need no conversion, readable at
    * once: the exporter itself when it is a TypedArray (its first element at
@@ -115,11 +143,7 @@ export class ManagedBuffer {
    * of the family was collected: the family needs none of its own.
    */
   static holding(master: BufferInfo): ManagedBuffer {
-    const held = holdsSomething(master) ? master : null;
-    const typed = valuesOf(master.obj, master.buffer);
-    return typed === null
-      ? new ManagedBuffer(master.obj, master.buffer, held, null, '', 0)
-      : new ManagedBuffer(master.obj, master.buffer, held, typed.values, typed.format, typed.byteOffset);
+    return new ManagedBuffer(master.obj, master.buffer, holdsSomething(master) ? master : null, null, '', 0);
   }
 
   /** A family holding `hold`, a count of `obj`'s (a NativeBuffer's, a MappedFile's) this ManagedBuffer now ends. */
@@ -168,30 +192,26 @@ export class ManagedBuffer {
   }
 
   /**
-   * A TypedArray over the whole block, from its first byte, whose elements
-   * are `format` items as get() returns them (see blockItems); the last
+   * The raw elements of `codec`'s items over the whole block, from its first
+   * byte, shared by the block's families (see blockElements).
+   */
+  elements(codec: ItemCodec): ArrayBufferView | null {
+    return blockElements(this.buffer, codec);
+  }
+
+  /**
+   * elements() for `format` when they are its items as get() returns them
+   * (not '?', 'e', records or the other byte order), else null. The last
    * format asked is kept, so that the views a loop makes of one format get
    * it with one comparison.
    */
   itemsFor(format: string): ArrayBufferView | null {
     if (format !== this.#otherFormat) {
-      this.#otherValues = blockItems(this.buffer, format);
+      const codec = valueCodec(format);
+      this.#otherValues = codec === null ? null : this.elements(codec);
       this.#otherFormat = format;
     }
     return this.#otherValues;
-  }
-
-  /** A TypedArray of `ctor` over the whole block (whole elements only), made once per type. */
-  typed(ctor: TypedCtor): unknown {
-    const made = (this.#typed ??= new Map());
-    let array = made.get(ctor);
-    if (array === undefined) {
-      this.#checkAttached();
-      const length = Math.floor(this.buffer.byteLength / ctor.BYTES_PER_ELEMENT);
-      array = new ctor(this.buffer as ArrayBuffer, 0, length);
-      made.set(ctor, array);
-    }
-    return array;
   }
 }
 

@@ -21,7 +21,7 @@ import type { Placed } from '../layout/layout';
 import { negotiate, negotiated as negotiatedOf } from '../layout/negotiate';
 import type { SliceKey } from '../layout/slice-key';
 import type { bufferProtocol } from '../protocol';
-import { fastPlace, itemAccess } from './item-access';
+import { itemAccess, itemPlace, readItem } from './item-access';
 import type { ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
 import type { ItemOf, TypedOf } from './format-types';
@@ -112,9 +112,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // ExportKit): nothing per export but the BufferInfo.
   #exportKit: ExportKit | null = null;
 
+  // Only #make calls it, once the family has counted the view.
   private constructor(mbuf: ManagedBuffer) {
     this.#mbuf = mbuf;
-    mbuf.register();
     noteMade(this);
   }
 
@@ -135,9 +135,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
         base = at;
       }
     }
-    // The constructor's one refusal, made before next* is set, so that a
+    // The family's refusal (released) comes before next* is set, so that a
     // throw leaves no view's memory reachable from module state.
-    if (mbuf.released) throw releasedView();
+    mbuf.register();
     nextLayout = layout;
     nextValues = values;
     nextBase = base;
@@ -331,26 +331,19 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     } else if (v.ndim === 1 && typeof i === 'number' && i >>> 0 === i && i < v.extent0) {
       at = this.#base + i * v.itemStride0;
     }
-    // Indices the checks refused read at -1, which holds nothing. The read
-    // is not skipped on purpose: while no index has failed, V8 compiles it
-    // for in-range reads only, the test below is then known true, and the
-    // slow path leaves the caller's loop (which then keeps its sum in a
-    // register, 1.8x -> 1.2x ndarray's time).
+    // Not skipped at -1: see above.
     const item = values[at];
     if (item !== undefined) return item;
     return this.#getSlow(i, j, k, l, more);
   }
 
-  /** get() past its fast path: items read through a DataView, then the general path (wrapping, errors). */
+  /** get() past its fast path: items that are no TypedArray's elements, then the general path (wrapping, errors). */
   #getSlow(i?: number, j?: number, k?: number, l?: number, more: readonly number[] = []): Item {
-    this.#live();
-    const f = this.#items().fastIndex;
-    if (f !== null && l === undefined) {
-      const at = fastPlace(f, i, j, k);
-      if (at >= 0) {
-        const item = f.items === null ? f.read(at) : f.items[at];
-        if (item !== undefined) return item;
-      }
+    const v = this.#live();
+    const at = l === undefined ? itemPlace(v, i, j, k) : -1;
+    if (at >= 0) {
+      const access = this.#items();
+      if (access.codec !== null) return readItem(access, this.#mbuf, v, access.codec, at);
     }
     return getGeneral(this, i, j, k, l, more);
   }

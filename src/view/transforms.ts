@@ -38,9 +38,10 @@ export type ViewParts = {
 /**
  * get()'s geometry, made with the layout so that get() needs nothing made
  * later: the extents of the first three dimensions, and their strides
- * counted in items. Both are 0 past ndim, and all are 0 (no index passes
- * get()'s fast path) when a stride is not a whole number of items: a
- * fraction here would turn these fields into doubles in every layout.
+ * counted in items (0 for a dimension of one item). Both are 0 past ndim,
+ * and all are 0 (no index passes get()'s fast path) when a stride is not a
+ * whole number of items: a fraction here would turn these fields into
+ * doubles in every layout.
  */
 export interface ItemGeometry {
   readonly extent0: number;
@@ -184,9 +185,10 @@ export function layoutOf(
     }
   }
   const ndim = shape.length;
-  const s0 = ndim > 0 ? strides[0]! / itemsize : 0;
-  const s1 = ndim > 1 ? strides[1]! / itemsize : 0;
-  const s2 = ndim > 2 ? strides[2]! / itemsize : 0;
+  // A dimension of one item never steps: its stride counts as 0 (it may be any number).
+  const s0 = ndim > 0 && shape[0]! > 1 ? strides[0]! / itemsize : 0;
+  const s1 = ndim > 1 && shape[1]! > 1 ? strides[1]! / itemsize : 0;
+  const s2 = ndim > 2 && shape[2]! > 1 ? strides[2]! / itemsize : 0;
   const whole = Number.isSafeInteger(s0) && Number.isSafeInteger(s1) && Number.isSafeInteger(s2);
   return {
     buffer,

@@ -30,6 +30,7 @@ import {
   type MemoryViewLayout,
   type ViewLayout,
   type ViewParts,
+  type Region,
   type WantedLayout,
   unitStridesOf,
   withExporterFormat,
@@ -64,6 +65,22 @@ export interface ViewFriend {
 let friend: ViewFriend;
 const internalsOf = (view: MemoryView): ViewInternals => friend.of(view);
 
+/**
+ * A family's first view: its memory (`whole`, `readonly`, in `exporterFormat`
+ * as its exporter describes it) reinterpreted by `wanted`.
+ */
+function reinterpreted(
+  mbuf: ManagedBuffer,
+  whole: Region,
+  readonly: boolean,
+  exporterFormat: string | null,
+  wanted: WantedLayout,
+): MemoryView {
+  // A layout without a format takes the object's: a Float32Array stays 'f'.
+  const resolved = withExporterFormat(wanted, exporterFormat);
+  return friend.make(mbuf, viewLayout(reinterpret(mbuf.buffer, whole, readonly, resolved)));
+}
+
 /** memoryview(owner, layout) of a NativeBuffer or MappedFile, whose count `region` holds. */
 function viewOfRegion(obj: object, region: RegionHold, wanted: WantedLayout | undefined): MemoryView {
   let hold: ExportHold;
@@ -81,8 +98,7 @@ function viewOfRegion(obj: object, region: RegionHold, wanted: WantedLayout | un
         layout === null
           ? { byteOffset: 0, len: length, contiguous: true }
           : { byteOffset: layout.byteOffset, len: layout.len, contiguous: layout.cContiguous };
-      const resolved = withExporterFormat(wanted, layout?.format ?? 'B');
-      return friend.make(mbuf, viewLayout(reinterpret(buffer, whole, readonly, resolved)));
+      return reinterpreted(mbuf, whole, readonly, layout?.format ?? 'B', wanted);
     }
     if (layout === null) return friend.make(mbuf, layoutOf(buffer, 0, 'B', 1, [length], unitStridesOf(1), readonly));
     // The owner's arrays are frozen and shared by its exports: the view reads its own copies.
@@ -112,22 +128,17 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     if (wanted === undefined) return base.derive({});
     base.checkAttached();
     const placed = base.placed();
-    const region = { byteOffset: placed.byteOffset, len: placed.len, contiguous: placed.cContiguous };
-    const resolved = withExporterFormat(wanted, base.layout.format);
-    return friend.make(base.mbuf, viewLayout(reinterpret(base.mbuf.buffer, region, base.layout.readonly, resolved)));
+    const whole = { byteOffset: placed.byteOffset, len: placed.len, contiguous: placed.cContiguous };
+    return reinterpreted(base.mbuf, whole, base.layout.readonly, base.layout.format, wanted);
   }
   // Built-in memory, the common case, needs no export object: its export
   // holds nothing to give back.
-  const builtin =
-    wanted === undefined && typeof obj === 'object' && obj !== null && !maybeOwnExporter(obj) ? builtinMemory(obj) : null;
+  const builtin = typeof obj === 'object' && obj !== null && !maybeOwnExporter(obj) ? builtinMemory(obj) : null;
   if (builtin !== null) {
+    const mbuf = ManagedBuffer.ofBuiltin(obj, builtin);
     const { buffer, byteOffset, len, format, itemsize } = builtin;
-    const shape = [len / itemsize];
-    const strides = unitStridesOf(itemsize);
-    return friend.make(
-      ManagedBuffer.ofBuiltin(obj, builtin),
-      layoutOf(buffer, byteOffset, format, itemsize, shape, strides, false),
-    );
+    if (wanted !== undefined) return reinterpreted(mbuf, { byteOffset, len, contiguous: true }, false, format, wanted);
+    return friend.make(mbuf, layoutOf(buffer, byteOffset, format, itemsize, [len / itemsize], unitStridesOf(itemsize), false));
   }
   // A NativeBuffer's or MappedFile's family holds the owner's count itself,
   // checked as getBuffer(obj, FULL_RO) would: no BufferInfo, negotiation
@@ -141,10 +152,13 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     const mbuf = ManagedBuffer.holding(master);
     if (wanted !== undefined) {
       const whole = placedFromInfo(master);
-      const region = { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous };
-      // A layout without a format takes the object's: a Float32Array stays 'f'.
-      const resolved = withExporterFormat(wanted, master.format);
-      return friend.make(mbuf, viewLayout(reinterpret(mbuf.buffer, region, master.readonly, resolved)));
+      return reinterpreted(
+        mbuf,
+        { byteOffset: whole.byteOffset, len: whole.len, contiguous: whole.cContiguous },
+        master.readonly,
+        master.format,
+        wanted,
+      );
     }
     // The export's arrays are copied: the view's must be its own (see viewLayout).
     const itemsize = master.itemsize;
