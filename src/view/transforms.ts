@@ -16,7 +16,7 @@ import {
   type PlainLayoutSpec,
 } from '../layout/layout';
 import { reshapeStrides } from '../layout/reshape';
-import { resolveKey, type SliceKey } from '../layout/slice-key';
+import { resolveKey, type Range, type SliceKey } from '../layout/slice-key';
 
 /** Options of {@link memoryview}: reinterpret the raw bytes, as `np.ndarray(shape, dtype, buffer, offset, strides)`. */
 export interface MemoryViewLayout extends LayoutOptions {
@@ -163,8 +163,7 @@ export function layoutOf(
   let c: boolean;
   let f: boolean;
   if (shape.length === 1) {
-    // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
-    // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
+    // layout1's rule.
     c = f = shape[0] === 1 || strides[0] === itemsize;
   } else if (len === 0) {
     c = f = true;
@@ -184,6 +183,64 @@ export function layoutOf(
       sf *= df;
     }
   }
+  return placedLayout(buffer, byteOffset, format, itemsize, shape, strides, readonly, len, c, f);
+}
+
+/**
+ * layoutOf for a one-dimensional view of `length` items `stride` bytes
+ * apart: what memoryview(), a 1-D slice and a cast to 1-D make. Small enough
+ * for V8 to inline where a loop makes views.
+ */
+export function layout1(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  byteOffset: number,
+  format: string,
+  itemsize: number,
+  length: number,
+  stride: number,
+  readonly: boolean,
+): ViewLayout {
+  // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
+  // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
+  const contiguous = length === 1 || stride === itemsize;
+  const s0 = length > 1 ? stride / itemsize : 0;
+  const whole = Number.isSafeInteger(s0);
+  // placedLayout's fields, in its order (one V8 map for every layout),
+  // written out: a call to it would not be inlined.
+  return {
+    buffer,
+    byteOffset,
+    format,
+    itemsize,
+    ndim: 1,
+    shape: [length],
+    strides: stride === itemsize ? unitStridesOf(itemsize) : [stride],
+    readonly,
+    len: length * itemsize,
+    cContiguous: contiguous,
+    fContiguous: contiguous,
+    extent0: whole ? length : 0,
+    extent1: 0,
+    extent2: 0,
+    itemStride0: whole ? s0 : 0,
+    itemStride1: 0,
+    itemStride2: 0,
+  };
+}
+
+/** The layout object (also written out in layout1, with the same fields in the same order: one V8 map). */
+function placedLayout(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  byteOffset: number,
+  format: string,
+  itemsize: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  readonly: boolean,
+  len: number,
+  c: boolean,
+  f: boolean,
+): ViewLayout {
   const ndim = shape.length;
   // A dimension of one item never steps: its stride counts as 0 (it may be any number).
   const s0 = ndim > 0 && shape[0]! > 1 ? strides[0]! / itemsize : 0;
@@ -265,8 +322,38 @@ function withShape(v: ViewLayout, shape: readonly number[], strides: readonly nu
   return layoutOf(v.buffer, v.byteOffset, v.format, v.itemsize, shape, strides, v.readonly);
 }
 
-/** slice(...keys): NumPy's basic indexing. */
+/** The stride of a dimension sliced by `r`. */
+function steppedStride(stride: number, r: Range): number {
+  // A huge step only ever selects one item; its stride is then never used,
+  // so keep it a safe integer instead of stride * step.
+  const stepped = stride * r.step;
+  return r.length <= 1 && !Number.isSafeInteger(stepped) ? stride : stepped;
+}
+
+/**
+ * slice(...keys): NumPy's basic indexing. The 1-D slice by a range (a crop
+ * per request, a slice per row) has its own small path, which V8 can inline
+ * into the caller's loop: the general one is too large to be.
+ */
 export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {
+  const key = keys[0];
+  if (v.ndim === 1 && keys.length === 1 && typeof key !== 'number' && key !== null && key !== undefined) {
+    const r = resolveKey(key, v.shape[0]!, 0) as Range;
+    const stride = v.strides[0]!;
+    return layout1(
+      v.buffer,
+      v.byteOffset + r.start * stride,
+      v.format,
+      v.itemsize,
+      r.length,
+      steppedStride(stride, r),
+      v.readonly,
+    );
+  }
+  return slicedN(v, keys);
+}
+
+function slicedN(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {
   const ndim = v.shape.length;
   if (keys.length > ndim) {
     throw invalidArgType('keys', `at most ${ndim} key${ndim === 1 ? '' : 's'} for a ${ndim}-dimension view`, keys.length);
@@ -294,10 +381,7 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {
     } else {
       byteOffset += r.start * stride;
       shape[at] = r.length;
-      // A huge step only ever selects one item; its stride is then never
-      // used, so keep it a safe integer instead of stride * step.
-      const stepped = stride * r.step;
-      strides[at++] = r.length <= 1 && !Number.isSafeInteger(stepped) ? stride : stepped;
+      strides[at++] = steppedStride(stride, r);
     }
   }
   return layoutOf(v.buffer, byteOffset, v.format, v.itemsize, shape, strides, v.readonly);
@@ -376,7 +460,8 @@ export function cast(v: ViewLayout, format: string, shape: readonly number[] | u
   }
   const itemsize = dest.itemsize;
   if (v.len % itemsize !== 0) throw invalidCast('length is not a multiple of itemsize');
-  const dims = shape === undefined ? [v.len / itemsize] : castShape(shape, itemsize, v.len);
+  if (shape === undefined) return layout1(v.buffer, v.byteOffset, format, itemsize, v.len / itemsize, itemsize, v.readonly);
+  const dims = castShape(shape, itemsize, v.len);
   const strides = dims.length === 1 ? unitStridesOf(itemsize) : contiguousStrides(dims, itemsize, 'C');
   return layoutOf(v.buffer, v.byteOffset, format, itemsize, dims, strides, v.readonly);
 }

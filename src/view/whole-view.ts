@@ -23,6 +23,7 @@ import type { Exporter } from '../export/exporter';
 import { ManagedBuffer } from './managed-buffer';
 import type { MemoryView } from './memory-view';
 import {
+  layout1,
   layoutOf,
   readWantedLayout,
   reinterpret,
@@ -32,7 +33,6 @@ import {
   type ViewParts,
   type Region,
   type WantedLayout,
-  unitStridesOf,
   withExporterFormat,
 } from './transforms';
 import { byteRange, compareViews, copyItems, hexOf, toBytesForUser } from './view-ops';
@@ -100,7 +100,7 @@ function viewOfRegion(obj: object, region: RegionHold, wanted: WantedLayout | un
           : { byteOffset: layout.byteOffset, len: layout.len, contiguous: layout.cContiguous };
       return reinterpreted(mbuf, whole, readonly, layout?.format ?? 'B', wanted);
     }
-    if (layout === null) return friend.make(mbuf, layoutOf(buffer, 0, 'B', 1, [length], unitStridesOf(1), readonly));
+    if (layout === null) return friend.make(mbuf, layout1(buffer, 0, 'B', 1, length, 1, readonly));
     // The owner's arrays are frozen and shared by its exports: the view reads its own copies.
     const { byteOffset, format, itemsize, shape, strides } = layout;
     return friend.make(mbuf, layoutOf(buffer, byteOffset, format ?? 'B', itemsize, [...shape], [...strides], readonly));
@@ -138,7 +138,7 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
     const mbuf = ManagedBuffer.ofBuiltin(obj, builtin);
     const { buffer, byteOffset, len, format, itemsize } = builtin;
     if (wanted !== undefined) return reinterpreted(mbuf, { byteOffset, len, contiguous: true }, false, format, wanted);
-    return friend.make(mbuf, layoutOf(buffer, byteOffset, format, itemsize, [len / itemsize], unitStridesOf(itemsize), false));
+    return friend.make(mbuf, layout1(buffer, byteOffset, format, itemsize, len / itemsize, itemsize, false));
   }
   // A NativeBuffer's or MappedFile's family holds the owner's count itself,
   // checked as getBuffer(obj, FULL_RO) would: no BufferInfo, negotiation
