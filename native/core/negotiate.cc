@@ -25,17 +25,17 @@ Status Negotiate(const BufferView& base, int flags, BufferView* out) {
     return Fail(ErrorCode::kNotWritable, "underlying buffer is not writable");
   }
   if (!ReqFormat(flags)) view.format = nullptr;
-  const bool c = IsContiguous(base, 'C');
-  const bool f = IsContiguous(base, 'F');
-  if (ReqCContiguous(flags) && !c) {
+  // Contiguity is worked out only when a flag asks (FULL and RECORDS, the
+  // N-d requests, ask for none): it walks every dimension, twice.
+  if (ReqCContiguous(flags) && !IsContiguous(base, 'C')) {
     return Fail(ErrorCode::kNotCContiguous,
                 "underlying buffer is not C-contiguous");
   }
-  if (ReqFContiguous(flags) && !f) {
+  if (ReqFContiguous(flags) && !IsContiguous(base, 'F')) {
     return Fail(ErrorCode::kNotFContiguous,
                 "underlying buffer is not Fortran contiguous");
   }
-  if (ReqAnyContiguous(flags) && !c && !f) {
+  if (ReqAnyContiguous(flags) && !IsContiguous(base, 'A')) {
     return Fail(ErrorCode::kNotContiguous,
                 "underlying buffer is not contiguous");
   }
@@ -44,7 +44,7 @@ Status Negotiate(const BufferView& base, int flags, BufferView* out) {
                 "underlying buffer requires suboffsets");
   }
   if (!ReqStrides(flags)) {
-    if (!c) {
+    if (!IsContiguous(base, 'C')) {
       return Fail(ErrorCode::kNotCContiguous,
                   "underlying buffer is not C-contiguous");
     }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "binding/c_api/arg_names.h"
+#include "binding/c_api/fast_tls.h"
 #include "binding/c_api/own_exporters.h"
 #include "binding/c_api/own_wraps.h"
 #include "binding/c_api/state.h"
@@ -20,15 +21,6 @@
 namespace bp::binding {
 namespace {
 
-// Under glibc the initial-exec model reads it at a fixed offset from the
-// thread pointer, instead of a call to __tls_get_addr per access (about 1 ns
-// of each get_buffer and release); glibc keeps static TLS room for the
-// modules dlopen loads, and this is 48 bytes of it.
-#if defined(__GLIBC__)
-#define BP_FAST_TLS __attribute__((tls_model("initial-exec")))
-#else
-#define BP_FAST_TLS
-#endif
 BP_FAST_TLS thread_local ThreadViews t_views = {nullptr, nullptr, 0,
                                                 {nullptr, nullptr}};
 
