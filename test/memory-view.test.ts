@@ -518,6 +518,36 @@ describe("a view's shape and strides never leave it", () => {
     expect(v.strides).toEqual([-8, 1]);
     expect(v.get(7, 3)).toBe(0);
   });
+
+  test("a view's exports answer each request anew, whatever the last one asked or refused", () => {
+    const ro = memoryview(new Uint8Array(64), { shape: [8, 8] }).T.toReadonly();
+    const full = getBuffer(ro, BufferFlags.FULL_RO);
+    expect([full.format, full.ndim, full.shape, full.strides]).toEqual(['B', 2, [8, 8], [1, 8]]);
+    // A refusal between two exports with the same flags leaves the next answer whole.
+    expectCode(() => getBuffer(ro, BufferFlags.FULL), 'ERR_BUFFER_NOT_WRITABLE');
+    expectCode(() => getBuffer(ro, BufferFlags.C_CONTIGUOUS), 'ERR_BUFFER_NOT_C_CONTIGUOUS');
+    const strided = getBuffer(ro, BufferFlags.STRIDED_RO);
+    expect([strided.format, strided.ndim, strided.shape, strided.strides]).toEqual([null, 2, [8, 8], [1, 8]]);
+    const again = getBuffer(ro, BufferFlags.FULL_RO);
+    expect([again.format, again.ndim, again.shape, again.strides]).toEqual(['B', 2, [8, 8], [1, 8]]);
+    const f = getBuffer(ro, BufferFlags.F_CONTIGUOUS);
+    expect([f.format, f.ndim, f.shape, f.strides]).toEqual([null, 2, [8, 8], [1, 8]]);
+    expect(ro.exports).toBe(4);
+    for (const info of [full, strided, again, f]) info.release();
+    expect(ro.exports).toBe(0);
+  });
+
+  test("an empty view's export shows an offset inside its buffer as the buffer is at each export", () => {
+    const ab = new ArrayBuffer(32);
+    const empty = memoryview(new Uint8Array(ab)).slice([24, 24]);
+    const before = getBuffer(empty);
+    expect([before.byteOffset, before.len]).toEqual([24, 0]);
+    before.release();
+    structuredClone(ab, { transfer: [ab] }); // detaches: an empty view loses nothing, and exports on
+    const after = getBuffer(empty);
+    expect([after.byteOffset, after.len]).toEqual([0, 0]);
+    after.release();
+  });
 });
 
 describe("get() reads a TypedArray exporter's own elements from the first call", () => {

@@ -11,14 +11,14 @@
 // path and export. Items are read in item-access.ts, new layouts made in
 // transforms.ts, and the rest of what a view does is in whole-view.ts.
 import { noteMade } from '../internal/lifetimes';
-import { BufferInfoImpl, disposeSymbol, exportedMemory, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, disposeSymbol, exportedMemory, type BufferInfo, type ExportedMemory } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
 import { regionOf } from '../io/owned';
 import { native } from '../native';
 import type { Placed } from '../layout/layout';
-import { negotiate, negotiated as negotiatedOf } from '../layout/negotiate';
+import { negotiate, negotiated as negotiatedOf, type Negotiated } from '../layout/negotiate';
 import type { SliceKey } from '../layout/slice-key';
 import type { bufferProtocol } from '../protocol';
 import { itemAccess, itemPlace, readItem } from './item-access';
@@ -49,6 +49,11 @@ export function endViewExport(view: MemoryView): void {
   endHeldExport(view);
 }
 
+/** Where a placed layout's items lie, as an export tells it. */
+function placedMemory(placed: Placed): ExportedMemory {
+  return exportedMemory(placed.buffer, placed.byteOffset, placed.len, placed.itemsize);
+}
+
 /** Items indexed with a layout's item strides: a TypedArray of the view's format. */
 type ItemArray = Readonly<Record<number, Item | undefined>>;
 
@@ -67,14 +72,19 @@ let nextBase = 0;
 
 /**
  * What a view's getBuffer exports share, made on the first: the function
- * that ends one (not a closure per export), and frozen copies of the shape
- * and strides. An export's arrays are read-only by contract, as Py_buffer's;
- * a NativeBuffer's exports share theirs the same way.
+ * that ends one (not a closure per export), where the items lie, frozen
+ * copies of the shape and strides, and the last request's answer (a loop
+ * exports with one set of flags). An export's arrays are read-only by
+ * contract, as Py_buffer's; a NativeBuffer's exports share theirs the same way.
  */
 interface ExportKit {
   readonly end: () => void;
+  readonly memory: ExportedMemory;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
+  /** The flags `seen` answered; -1 before the first export. */
+  flags: number;
+  seen: Negotiated | null;
 }
 
 /**
@@ -624,32 +634,35 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   #export(flags: number): BufferInfo {
     this.#live();
     this.#checkAttached();
+    const kit = (this.#exportKit ??= this.#makeExportKit());
+    let seen = kit.flags === flags ? kit.seen! : null;
+    if (seen === null) {
+      const negotiated = negotiate(this.#placed(), this.#layout.readonly, flags);
+      // Negotiation hands on the layout's own arrays or none: exports get the
+      // frozen copies instead (a consumer writing to an export's strides
+      // cannot move the view).
+      seen = negotiatedOf(negotiated.format, negotiated.ndim, negotiated.shape && kit.shape, negotiated.strides && kit.strides);
+      kit.flags = flags;
+      kit.seen = seen;
+    }
+    // An empty view's offset is kept inside its buffer as it is now (see #placed).
+    const memory = this.#layout.len !== 0 ? kit.memory : placedMemory(this.#placed());
+    this.#exports++;
+    return BufferInfoImpl.of(this, memory, this.#layout.readonly, seen, kit.end);
+  }
+
+  #makeExportKit(): ExportKit {
     const placed = this.#placed();
-    const negotiated = negotiate(placed, this.#layout.readonly, flags);
-    const kit = (this.#exportKit ??= {
+    return {
       end: () => {
         this.#exports--;
       },
+      memory: placedMemory(placed),
       shape: Object.freeze([...placed.shape]),
       strides: Object.freeze([...placed.strides]),
-    });
-    // Negotiation hands on the layout's own arrays or none: exports get the
-    // frozen copies instead (a consumer writing to an export's strides
-    // cannot move the view).
-    const seen = negotiatedOf(
-      negotiated.format,
-      negotiated.ndim,
-      negotiated.shape && kit.shape,
-      negotiated.strides && kit.strides,
-    );
-    this.#exports++;
-    return BufferInfoImpl.of(
-      this,
-      exportedMemory(placed.buffer, placed.byteOffset, placed.len, placed.itemsize),
-      this.#layout.readonly,
-      seen,
-      kit.end,
-    );
+      flags: -1,
+      seen: null,
+    };
   }
 
   get [Symbol.toStringTag](): string {
