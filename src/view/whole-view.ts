@@ -4,7 +4,7 @@
 // work on the view's state through ViewInternals, which memory-view.ts
 // hands over once (setViewInternals): the class keeps its private fields,
 // and this file needs no import of it at run time.
-import { builtinMemory } from '../export/builtin';
+import { builtinMemory, type BuiltinMemory } from '../export/builtin';
 import { internalExporter, maybeOwnExporter } from '../export/exporters';
 import { getBuffer } from '../export/get-buffer';
 import { ExportHold, placedFromInfo, releaseQuietly, type BufferInfo } from '../export/buffer-info';
@@ -117,6 +117,32 @@ export function setViewInternals(given: ViewFriend): void {
 
 /** memoryview(obj, layout). */
 export function createView(obj: unknown, layout: MemoryViewLayout | undefined): MemoryView {
+  // The two calls a loop makes, memoryview(typedArray) and
+  // memoryview(nativeBuffer), first and small: V8 inlines this much into the
+  // loop, and the general path below is too large to be.
+  if (layout === undefined && typeof obj === 'object' && obj !== null) {
+    if (!maybeOwnExporter(obj)) {
+      const builtin = builtinMemory(obj);
+      if (builtin !== null) return viewOfBuiltin(obj, builtin);
+    } else {
+      // Null for a MemoryView or BufferObject, which the general path takes.
+      const region = internalExporter(obj) !== null ? holdRegion(obj) : null;
+      if (region !== null) return viewOfRegion(obj, region, undefined);
+    }
+  }
+  return createGeneral(obj, layout);
+}
+
+/** memoryview(builtin) of the built-in memory `builtin` of `obj`: a family with no count to give back. */
+function viewOfBuiltin(obj: object, builtin: BuiltinMemory): MemoryView {
+  const { buffer, byteOffset, len, format, itemsize } = builtin;
+  return friend.make(
+    ManagedBuffer.ofBuiltin(obj, builtin),
+    layout1(buffer, byteOffset, format, itemsize, len / itemsize, itemsize, false),
+  );
+}
+
+function createGeneral(obj: unknown, layout: MemoryViewLayout | undefined): MemoryView {
   // Every user value of the layout is read once, into plain values, before
   // the memory is looked at: a getter on shape[0] that detaches or closes
   // the memory then finds nothing exported, and the export that follows
@@ -135,10 +161,9 @@ export function createView(obj: unknown, layout: MemoryViewLayout | undefined): 
   // holds nothing to give back.
   const builtin = typeof obj === 'object' && obj !== null && !maybeOwnExporter(obj) ? builtinMemory(obj) : null;
   if (builtin !== null) {
-    const mbuf = ManagedBuffer.ofBuiltin(obj, builtin);
-    const { buffer, byteOffset, len, format, itemsize } = builtin;
-    if (wanted !== undefined) return reinterpreted(mbuf, { byteOffset, len, contiguous: true }, false, format, wanted);
-    return friend.make(mbuf, layout1(buffer, byteOffset, format, itemsize, len / itemsize, itemsize, false));
+    if (wanted === undefined) return viewOfBuiltin(obj as object, builtin);
+    const { byteOffset, len, format } = builtin;
+    return reinterpreted(ManagedBuffer.ofBuiltin(obj, builtin), { byteOffset, len, contiguous: true }, false, format, wanted);
   }
   // A NativeBuffer's or MappedFile's family holds the owner's count itself,
   // checked as getBuffer(obj, FULL_RO) would: no BufferInfo, negotiation
