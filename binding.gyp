@@ -7,11 +7,17 @@
   "variables": {
     "bp_werror%": "<!(node -p \"process.env.BUFFER_PROTOCOL_WERROR === '1' ? 1 : 0\")"
   },
+  # Symbols are hidden: an addon exports only its N-API entry points (which
+  # node_api.h marks visible), and the C API travels as a table through
+  # JavaScript, never by symbol. Calls between the binding's files are then
+  # direct instead of through the PLT, and nothing can interpose them.
   "target_defaults": {
+    "cflags": ["-fvisibility=hidden"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
-    "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+    "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility-inlines-hidden"],
     "xcode_settings": {
-      "CLANG_CXX_LANGUAGE_STANDARD": "c++17"
+      "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+      "GCC_SYMBOLS_PRIVATE_EXTERN": "YES"
     },
     "conditions": [
       ["bp_werror==1", {

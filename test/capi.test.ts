@@ -304,6 +304,33 @@ describe('held views and the lifecycle', () => {
     nb.resize(32);
   });
 
+  test('held views of one block with different shapes each keep their own shape and strides', () => {
+    // Views of one memory block share what they can (a shape's arrays);
+    // views of other shapes held meanwhile must never see them change.
+    const ab = new ArrayBuffer(4096 + 16);
+    const f32 = new Float32Array(ab, 16, 1024).map((_, i) => i % 7);
+    const u8 = new Uint8Array(ab, 16, 4096);
+    const f64 = new Float64Array(ab, 16, 512);
+    const tail = new Float32Array(ab, 16 + 2048, 512);
+    const sum = (a: ArrayLike<number>): number => Array.prototype.reduce.call(a, (x: number, y: number) => x + y, 0) as number;
+    const a = consumer.hold(f32, BufferFlags.FULL_RO);
+    const b = consumer.hold(u8, BufferFlags.FULL_RO);
+    const c = consumer.hold(f32, BufferFlags.FULL_RO);
+    const d = consumer.hold(tail, BufferFlags.RECORDS_RO);
+    expect([a, b, c, d].map((h) => consumer.heldSum(h))).toEqual([sum(f32), sum(u8), sum(f32), sum(tail)]);
+    consumer.releaseHeld(a);
+    consumer.releaseHeld(c);
+    const e = consumer.hold(f64, BufferFlags.FULL_RO);
+    expect([b, d, e].map((h) => consumer.heldSum(h))).toEqual([sum(u8), sum(tail), sum(f64)]);
+    for (const h of [b, d, e]) consumer.releaseHeld(h);
+    // Alone again: the next shape takes the block's arrays over.
+    const f = consumer.hold(f64, BufferFlags.FULL_RO);
+    const g = consumer.hold(u8, BufferFlags.FULL_RO);
+    expect([f, g].map((h) => consumer.heldSum(h))).toEqual([sum(f64), sum(u8)]);
+    expect(consumer.describe(f64, BufferFlags.FULL_RO)).toMatchObject({ shape: [512], strides: [8] });
+    for (const h of [f, g]) consumer.releaseHeld(h);
+  });
+
   test('a held C view of a force-closed NativeBuffer stays readable until released', async () => {
     const nb = NativeBuffer.alloc(1 << 20);
     new Uint8Array(nb.buffer).fill(1);

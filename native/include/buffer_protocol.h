@@ -132,7 +132,8 @@ typedef int64_t bp_ssize_t;
  *   internal   owned by the library; do not touch.
  *
  * Everything a view points to (format, shape, strides, suboffsets) belongs
- * to the library and stays valid until release(). A view is released when
+ * to the library, is read-only (views may share it, as Py_buffer's exporters
+ * share theirs) and stays valid until release(). A view is released when
  * obj and internal are both NULL; release() leaves it so, which makes a
  * second release() a no-op. A view may be moved by copying its bytes, after
  * which only one of the copies may be released.

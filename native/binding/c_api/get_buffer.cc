@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "binding/c_api/arg_names.h"
-#include "binding/c_api/fast_tls.h"
 #include "binding/c_api/own_exporters.h"
 #include "binding/c_api/own_wraps.h"
 #include "binding/c_api/state.h"
@@ -21,8 +20,7 @@
 namespace bp::binding {
 namespace {
 
-BP_FAST_TLS thread_local ThreadViews t_views = {nullptr, nullptr, 0,
-                                                {nullptr, nullptr}};
+thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr}};
 
 const char* TypedFormat(napi_typedarray_type type, int64_t* itemsize) {
   switch (type) {
@@ -90,9 +88,11 @@ bool ReadBuiltin(napi_env env, napi_value obj, Builtin* b) {
 // Fills `view` from a built-in's negotiated view `seen`: 1, or -1 with
 // the exception pending, or 0 to take the facade's path.
 // A held view pins the backing store, which keeps the bytes whatever
-// JavaScript does to the ArrayBuffer. A borrowed one leans on the
-// caller's handle for obj and pins nothing: without ND it needs no
-// internal at all, which saves an allocation on its hottest request.
+// JavaScript does to the ArrayBuffer; its shape and strides are the pin's
+// (PinnedArrays), so that a held view needs nothing allocated but the pin:
+// view->internal is then the pin's entry, tagged (TagPin). A borrowed one
+// leans on the caller's handle for obj and pins nothing: without ND it needs
+// no internal at all; with ND its arrays are an internal's.
 int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
                 const BufferView& seen, bool borrow) {
   const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
@@ -104,15 +104,20 @@ int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
     return 0;  // memory V8 cannot name: the facade's path decides
   }
   ViewInternal* internal = nullptr;
+  int64_t* arrays = nullptr;
   if (seen.shape != nullptr) {
-    internal = NewInternal(env, 2, 0, views);
-    if (internal == nullptr) {
-      UnpinBackingStore(&pin);
-      return FailRange(env, "out of memory for a buffer view");
+    arrays = PinnedArrays(&pin, static_cast<int64_t>(b.count), b.itemsize);
+    if (arrays == nullptr) {
+      internal = NewInternal(env, 2, 0, views);
+      if (internal == nullptr) {
+        UnpinBackingStore(&pin);
+        return FailRange(env, "out of memory for a buffer view");
+      }
+      arrays = internal->arrays;
+      arrays[0] = static_cast<int64_t>(b.count);
+      arrays[1] = b.itemsize;
+      internal->store = pin;
     }
-    internal->arrays[0] = static_cast<int64_t>(b.count);
-    internal->arrays[1] = b.itemsize;
-    internal->store = pin;
   }
   view->obj = nullptr;
   if (!borrow && napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
@@ -129,8 +134,8 @@ int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
   view->readonly = 0;
   view->ndim = 1;
   view->format = seen.format;  // a literal: lives forever
-  view->shape = seen.shape != nullptr ? &internal->arrays[0] : nullptr;
-  view->strides = seen.strides != nullptr ? &internal->arrays[1] : nullptr;
+  view->shape = seen.shape != nullptr ? &arrays[0] : nullptr;
+  view->strides = seen.strides != nullptr ? &arrays[1] : nullptr;
   view->suboffsets = nullptr;
   view->internal = internal != nullptr    ? internal
                    : pin.entry != nullptr ? TagPin(pin)

@@ -2,13 +2,11 @@
 
 #include <unordered_map>
 
-#include "binding/c_api/fast_tls.h"
-
 namespace bp::binding {
 namespace {
 
 // Per thread, as every env (and so every wrap) belongs to one: no lock.
-BP_FAST_TLS thread_local std::unordered_map<const void*, WrapKind> t_wraps;
+thread_local std::unordered_map<const void*, WrapKind> t_wraps;
 
 }  // namespace
 

@@ -44,6 +44,9 @@ struct Entry {
   Entry* prev;
   Entry* next;
   bool recent;  // its cache's `recent` points here
+  // The shape and strides of one-dimensional views of the store, shared
+  // by the views of one shape that pin it (see PinnedArrays).
+  int64_t arrays[2];
 };
 
 // c_api/view_internal.h tags an entry's address in its low bit.
@@ -111,8 +114,8 @@ Entry* NewEntry(std::shared_ptr<v8::BackingStore> store) {
   void* data = store->Data();
   const size_t length = store->ByteLength();
   return new (std::nothrow)
-      Entry{std::move(store), data,    length,  0,    nullptr,
-            nullptr,          nullptr, nullptr, false};
+      Entry{std::move(store), data,    length,  0,     nullptr,
+            nullptr,          nullptr, nullptr, false, {-1, -1}};
 }
 
 Entry* Remember(PinCache* cache, std::shared_ptr<v8::BackingStore> store) {
@@ -230,6 +233,22 @@ bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed,
   entry->views = 1;
   pin->entry = entry;
   return true;
+}
+
+int64_t* PinnedArrays(const BackingStorePin* pin, int64_t count,
+                      int64_t itemsize) {
+  Entry* entry = static_cast<Entry*>(pin->entry);
+  if (entry == nullptr) return nullptr;
+  // Every view that reads the arrays holds a pin of the entry: when this
+  // pin is the only one, nobody reads them and they may change.
+  if (entry->views == 1) {
+    entry->arrays[0] = count;
+    entry->arrays[1] = itemsize;
+    return entry->arrays;
+  }
+  return entry->arrays[0] == count && entry->arrays[1] == itemsize
+             ? entry->arrays
+             : nullptr;
 }
 
 bool PinnedResizable(const BackingStorePin* pin) {

@@ -22,6 +22,7 @@
 #include <node_api.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace bp::binding {
 
@@ -63,6 +64,14 @@ bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data,
 // until the state is freed).
 bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed,
                         BackingStorePin* pin);
+
+// Room for a one-dimensional view's shape {count} and strides {itemsize},
+// shared by the views of that shape which hold a pin of the same store, so
+// that such a view needs no arrays of its own (the C API's FULL requests on
+// a built-in). Valid while `pin` is; nullptr for an empty pin, or while views
+// of another shape hold the store.
+int64_t* PinnedArrays(const BackingStorePin* pin, int64_t count,
+                      int64_t itemsize);
 
 // Whether the pinned memory may grow or shrink from JavaScript (a resizable
 // ArrayBuffer or growable SharedArrayBuffer): V8's own answer, which no
