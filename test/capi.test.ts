@@ -312,7 +312,7 @@ describe('held views and the lifecycle', () => {
     const u8 = new Uint8Array(ab, 16, 4096);
     const f64 = new Float64Array(ab, 16, 512);
     const tail = new Float32Array(ab, 16 + 2048, 512);
-    const sum = (a: ArrayLike<number>): number => Array.prototype.reduce.call(a, (x: number, y: number) => x + y, 0) as number;
+    const sum = (a: ArrayLike<number>): number => Array.from(a).reduce((x, y) => x + y, 0);
     const a = consumer.hold(f32, BufferFlags.FULL_RO);
     const b = consumer.hold(u8, BufferFlags.FULL_RO);
     const c = consumer.hold(f32, BufferFlags.FULL_RO);

@@ -1,5 +1,8 @@
 // Regressions for defects found in review: each once crashed, leaked a hold
 // or let a layout escape its memory.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { BufferFlags, NativeBuffer, bufferProtocol, getBuffer, memoryview } from '../src';
 import { jsonLines, runFixture } from './helpers/child';
@@ -23,6 +26,28 @@ describe('in a child process', () => {
     const child = runFixture('hardening', {}, ['throwingHook']);
     expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
     expect(jsonLines(child.stdout)).toEqual([{ warning: 'BufferWarning' }, { survived: true }]);
+  });
+});
+
+describe('the addon as a shared library', () => {
+  test('many copies load in one process (no static TLS, whose pool a dozen copies exhausted)', () => {
+    // Several versions of the package in one tree (nested node_modules, an
+    // Electron app's bundles) each dlopen their own copy of the addon.
+    const addon = process.env['BUFFER_PROTOCOL_ADDON'] ?? require('bindings')({ bindings: 'buffer_protocol', path: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-copies-'));
+    try {
+      const copies = Array.from({ length: 24 }, (_, i) => path.join(dir, `copy${i}.node`));
+      for (const copy of copies) fs.copyFileSync(addon, copy);
+      const script = `let n = 0; for (const f of ${JSON.stringify(copies)}) { require(f); n++; } console.log(n);`;
+      const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect({ status: child.status, stderr: child.stderr, loaded: child.stdout.trim() }).toEqual({
+        status: 0,
+        stderr: '',
+        loaded: '24',
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
