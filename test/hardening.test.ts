@@ -51,6 +51,29 @@ describe('the addon as a shared library', () => {
   });
 });
 
+describe('V8 keeps the hot objects compact', () => {
+  test('views and exports keep their fields inside the object after early ones were made, dropped and collected', () => {
+    // V8 fixes a class's in-object field count from its first instances; had
+    // they died and been collected first, every later view would keep its
+    // fields in a separate array (settle-shape.ts).
+    const lib = path.join(__dirname, '..', 'lib');
+    const script = `
+      const { memoryview, getBuffer } = require(${JSON.stringify(lib)});
+      for (let i = 0; i < 3; i++) memoryview(new Uint8Array(8)).slice([1, 2]);
+      getBuffer(new Uint8Array(4));
+      gc(); gc();
+      const keep = [];
+      for (let i = 0; i < 20; i++) keep.push(memoryview(new Uint8Array(16)).slice([1, 3]), getBuffer(new Uint8Array(4)));
+      %DebugPrint(keep[38]);
+      %DebugPrint(keep[39]);`;
+    const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '-e', script], { encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    const printed = child.stdout;
+    expect(printed.match(/location: in-object/g)?.length ?? 0).toBeGreaterThanOrEqual(20);
+    expect(printed).not.toContain('location: properties[');
+  });
+});
+
 describe('layouts cannot escape their memory', () => {
   test('a BufferInfo mutated by the exporter that returns it is re-checked', () => {
     const liar = {

@@ -1,6 +1,7 @@
 import { invalidArgType } from '../errors';
 import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout, type Placed } from '../layout/layout';
-import { negotiate, type Negotiated } from '../layout/negotiate';
+import { negotiate, negotiated, type Negotiated } from '../layout/negotiate';
+import { settleShape } from '../internal/settle-shape';
 
 /**
  * The descriptor of one export: CPython's `Py_buffer`, with the memory given
@@ -347,3 +348,13 @@ export function placedFromInfo(info: BufferInfo): Placed {
     fContiguous: isFContiguousLayout(shape, strides, itemsize, info.len),
   };
 }
+
+// Exports of nothing, made and released at once (see settle-shape.ts).
+settleShape(
+  () => BufferInfoImpl.of(null, exportedMemory(new ArrayBuffer(0), 0, 0, 1), false, negotiated(null, 1, null, null), null),
+  (info) => info.release(),
+);
+settleShape(
+  () => new ExportHold(null, () => {}),
+  (hold) => hold.release(),
+);

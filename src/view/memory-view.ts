@@ -11,6 +11,7 @@
 // path and export. Items are read in item-access.ts, new layouts made in
 // transforms.ts, and the rest of what a view does is in whole-view.ts.
 import { noteMade } from '../internal/lifetimes';
+import { settleShape } from '../internal/settle-shape';
 import { BufferInfoImpl, disposeSymbol, exportedMemory, type BufferInfo, type ExportedMemory } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType } from '../errors';
@@ -25,13 +26,14 @@ import { itemAccess, itemPlace, readItem } from './item-access';
 import type { ItemAccess, NestedList } from './item-access';
 import type { Item } from './items';
 import type { ItemOf, TypedOf } from './format-types';
-import { RELEASED_FAMILY, releasedView, type ManagedBuffer } from './managed-buffer';
-import { cast, layoutOf, reshaped, sliced, transposed } from './transforms';
+import { ManagedBuffer, RELEASED_FAMILY, releasedView } from './managed-buffer';
+import { cast, layout1, layoutOf, reshaped, sliced, transposed } from './transforms';
 import type { MemoryViewLayout, ViewLayout, ViewParts } from './transforms';
 import { assignInto, brandMemoryView, createView, dataViewOf, equalsOf, getGeneral, hexOfView } from './whole-view';
 import { iterateView, setItem, setViewInternals, toBytesOf, toListOf, typedOfView } from './whole-view';
 
 // Set in the class's static block, where the private fields can be reached.
+let makeView: (mbuf: ManagedBuffer, layout: ViewLayout) => MemoryView;
 let holdExport: (view: MemoryView) => Placed;
 let endHeldExport: (view: MemoryView) => void;
 
@@ -590,6 +592,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     endHeldExport = (view) => {
       view.#exports--;
     };
+    makeView = (mbuf, layout) => MemoryView.#make(mbuf, layout);
   }
 
   /** PEP 688 form of getBuffer(this, flags). */
@@ -671,5 +674,16 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
 }
 
 brandMemoryView(MemoryView.prototype);
+
+// Views (and their families) of nothing, made and released at once.
+const nothing = new ArrayBuffer(0);
+settleShape(
+  () =>
+    makeView(
+      ManagedBuffer.ofBuiltin(null, { buffer: nothing, byteOffset: 0, len: 0, format: 'B', itemsize: 1, values: null }),
+      layout1(nothing, 0, 'B', 1, 0, 1, false),
+    ),
+  (view) => view.release(),
+);
 
 export { isMemoryView, memoryview } from './whole-view';
