@@ -5,6 +5,7 @@ import { invalidArgType, outOfRange } from '../errors';
 import { parseFormat } from '../layout/format';
 import { isExtendedFormat } from '../layout/record-format';
 import { recordPart } from './record-codec';
+import type { ElementArrayName } from '../internal/primordials';
 
 /**
  * An item's JavaScript value: see "Item values" in docs/reference.md.
@@ -42,6 +43,8 @@ export interface ItemCodec {
   readonly nativeOrder: boolean;
   /** The TypedArray holding raw items (Uint8Array for '?' and 'c', Uint16Array for 'e'). */
   readonly storage: TypedArrayCtor;
+  /** `storage`'s name, read at load: the library makes its own arrays by name (privateElements). */
+  readonly storageName: ElementArrayName;
   /** The TypedArray whose elements are the item values, if one exists. */
   readonly valueArray: TypedArrayCtor | null;
   read(view: DataView, offset: number): Item;
@@ -307,6 +310,12 @@ const KINDS: Record<Kind, KindInfo> = {
   },
 };
 
+// Each kind's storage name, read once now: a constructor's name can be
+// redefined later, and the arrays made by it must hold what codecs expect.
+const STORAGE_NAMES = new Map<Kind, ElementArrayName>(
+  (Object.keys(KINDS) as Kind[]).map((kind) => [kind, KINDS[kind].storage.name as ElementArrayName]),
+);
+
 function kindOf(code: string, size: number): Kind | null {
   switch (code) {
     case 'b':
@@ -367,6 +376,7 @@ export function codecFor(format: string): ItemCodec | null {
       littleEndian: le,
       nativeOrder: le === HOST_LITTLE_ENDIAN || parsed.itemsize === 1,
       storage: info.storage,
+      storageName: STORAGE_NAMES.get(kind)!,
       valueArray: info.valueArray,
       read: (dv, o) => info.read(dv, o, le),
       write: (dv, o, v) => info.write(dv, o, v, le),
@@ -393,6 +403,7 @@ function recordCodec(format: string, size: number): ItemCodec {
     littleEndian: HOST_LITTLE_ENDIAN,
     nativeOrder: false,
     storage: Uint8Array,
+    storageName: 'Uint8Array',
     valueArray: null,
     read: part.read,
     write: part.write,

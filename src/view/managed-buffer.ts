@@ -14,48 +14,22 @@ export function releasedView(): BufferError {
   return new BufferError('ERR_BUFFER_RELEASED', 'operation forbidden on released memoryview object');
 }
 
-// The TypedArrays holding items as raw elements (host order), and which
-// holds each kind's (codecFor's `storage`, by name): the library makes its
-// own, in its private realm, so that a replaced global constructor never
-// sees a block.
-const STORAGE_NAMES: readonly ElementArrayName[] = [
-  'Int8Array',
-  'Uint8Array',
-  'Int16Array',
-  'Uint16Array',
-  'Int32Array',
-  'Uint32Array',
-  'BigInt64Array',
-  'BigUint64Array',
-  'Float32Array',
-  'Float64Array',
-];
-const STORAGE: Readonly<Record<string, number>> = {
-  i8: 0,
-  u8: 1,
-  i16: 2,
-  u16: 3,
-  i32: 4,
-  u32: 5,
-  i64: 6,
-  u64: 7,
-  f32: 8,
-  f64: 9,
-  f16: 3,
-  bool: 1,
-  char: 1,
-};
+/** An array over a block, of one element type. */
+interface BlockArray {
+  readonly name: ElementArrayName;
+  array: ArrayBufferView;
+}
 
-/** The arrays over one block (by STORAGE_NAMES index), and whether the block can grow (a SharedArrayBuffer). */
+/** The arrays over one block (a program reads a block as one or two types), and whether it can grow (a SharedArrayBuffer). */
 interface BlockArrays {
   readonly shared: boolean;
-  readonly arrays: (ArrayBufferView | null)[];
+  readonly made: BlockArray[];
 }
 
 // The arrays over each block, one per element type, so that every family of
 // a block (a NativeBuffer viewed per request) shares them. The library's own
-// WeakMap, and arrays with every element their own: replaced built-ins
-// cannot hand out an array of their choosing.
+// WeakMap, and arrays made in its private realm (privateElements): replaced
+// built-ins neither see a block nor hand out an array of their choosing.
 const arraysOfBlock = new SafeWeakMap<object, BlockArrays>();
 
 /**
@@ -63,21 +37,29 @@ const arraysOfBlock = new SafeWeakMap<object, BlockArrays>();
  * the raw items of `codec` (host order); null when the block is empty or gone.
  */
 function blockElements(buffer: ArrayBuffer | SharedArrayBuffer, codec: ItemCodec): ArrayBufferView | null {
-  const index = STORAGE[codec.kind]!;
+  const name = codec.storageName;
   let block = arraysOfBlock.get(buffer);
-  let array = block === undefined ? null : block.arrays[index]!;
+  let kept: BlockArray | null = null;
+  // Index loops and stores: replaced Array.prototype methods never run here.
+  const made = block === undefined ? [] : block.made;
+  for (let i = 0; i < made.length; i++) if (made[i]!.name === name) kept = made[i]!;
   // A block that cannot grow keeps its arrays (one detached reads nothing);
   // a growable SharedArrayBuffer's are made again once it grew.
-  if (array !== null && !block!.shared) return array;
+  if (kept !== null && !block!.shared) return kept.array;
   // The genuine length (0 once detached): a getter put on the buffer could lie.
   const length = Math.floor(bufferByteLength(buffer) / codec.size);
   if (length === 0) return null;
-  if (array !== null && (array as Uint8Array).length === length) return array;
-  if (block === undefined) {
-    block = { shared: isSharedBlock(buffer), arrays: [null, null, null, null, null, null, null, null, null, null] };
-    arraysOfBlock.set(buffer, block);
+  if (kept !== null && (kept.array as Uint8Array).length === length) return kept.array;
+  const array = privateElements(name, buffer, length);
+  if (kept !== null) {
+    kept.array = array;
+  } else {
+    if (block === undefined) {
+      block = { shared: isSharedBlock(buffer), made: [] };
+      arraysOfBlock.set(buffer, block);
+    }
+    block.made[block.made.length] = { name, array };
   }
-  array = block.arrays[index] = privateElements(STORAGE_NAMES[index]!, buffer, length);
   return array;
 }
 

@@ -183,64 +183,6 @@ export function layoutOf(
       sf *= df;
     }
   }
-  return placedLayout(buffer, byteOffset, format, itemsize, shape, strides, readonly, len, c, f);
-}
-
-/**
- * layoutOf for a one-dimensional view of `length` items `stride` bytes
- * apart: what memoryview(), a 1-D slice and a cast to 1-D make. Small enough
- * for V8 to inline where a loop makes views.
- */
-export function layout1(
-  buffer: ArrayBuffer | SharedArrayBuffer,
-  byteOffset: number,
-  format: string,
-  itemsize: number,
-  length: number,
-  stride: number,
-  readonly: boolean,
-): ViewLayout {
-  // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
-  // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
-  const contiguous = length === 1 || stride === itemsize;
-  const s0 = length > 1 ? stride / itemsize : 0;
-  const whole = Number.isSafeInteger(s0);
-  // placedLayout's fields, in its order (one V8 map for every layout),
-  // written out: a call to it would not be inlined.
-  return {
-    buffer,
-    byteOffset,
-    format,
-    itemsize,
-    ndim: 1,
-    shape: [length],
-    strides: stride === itemsize ? unitStridesOf(itemsize) : [stride],
-    readonly,
-    len: length * itemsize,
-    cContiguous: contiguous,
-    fContiguous: contiguous,
-    extent0: whole ? length : 0,
-    extent1: 0,
-    extent2: 0,
-    itemStride0: whole ? s0 : 0,
-    itemStride1: 0,
-    itemStride2: 0,
-  };
-}
-
-/** The layout object (also written out in layout1, with the same fields in the same order: one V8 map). */
-function placedLayout(
-  buffer: ArrayBuffer | SharedArrayBuffer,
-  byteOffset: number,
-  format: string,
-  itemsize: number,
-  shape: readonly number[],
-  strides: readonly number[],
-  readonly: boolean,
-  len: number,
-  c: boolean,
-  f: boolean,
-): ViewLayout {
   const ndim = shape.length;
   // A dimension of one item never steps: its stride counts as 0 (it may be any number).
   const s0 = ndim > 0 && shape[0]! > 1 ? strides[0]! / itemsize : 0;
@@ -265,6 +207,47 @@ function placedLayout(
     itemStride0: whole ? s0 : 0,
     itemStride1: whole ? s1 : 0,
     itemStride2: whole ? s2 : 0,
+  };
+}
+
+/**
+ * layoutOf for a one-dimensional view of `length` items `stride` bytes
+ * apart: what memoryview(), a 1-D slice and a cast to 1-D make. Small enough
+ * for V8 to inline where a loop makes views.
+ */
+export function layout1(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  byteOffset: number,
+  format: string,
+  itemsize: number,
+  length: number,
+  stride: number,
+  readonly: boolean,
+): ViewLayout {
+  // memoryview's own 1-D rule (MV_CONTIGUOUS_NDIM1), stricter than
+  // PyBuffer_IsContiguous: an empty slice with a step is not contiguous.
+  const contiguous = length === 1 || stride === itemsize;
+  const s0 = length > 1 ? stride / itemsize : 0;
+  const whole = Number.isSafeInteger(s0);
+  // layoutOf's fields in its order: every layout has one V8 map.
+  return {
+    buffer,
+    byteOffset,
+    format,
+    itemsize,
+    ndim: 1,
+    shape: [length],
+    strides: stride === itemsize ? unitStridesOf(itemsize) : [stride],
+    readonly,
+    len: length * itemsize,
+    cContiguous: contiguous,
+    fContiguous: contiguous,
+    extent0: whole ? length : 0,
+    extent1: 0,
+    extent2: 0,
+    itemStride0: whole ? s0 : 0,
+    itemStride1: 0,
+    itemStride2: 0,
   };
 }
 

@@ -157,21 +157,23 @@ function createGeneral(obj: unknown, layout: MemoryViewLayout | undefined): Memo
     const whole = { byteOffset: placed.byteOffset, len: placed.len, contiguous: placed.cContiguous };
     return reinterpreted(base.mbuf, whole, base.layout.readonly, base.layout.format, wanted);
   }
-  // Built-in memory, the common case, needs no export object: its export
-  // holds nothing to give back.
-  const builtin = typeof obj === 'object' && obj !== null && !maybeOwnExporter(obj) ? builtinMemory(obj) : null;
-  if (builtin !== null) {
-    if (wanted === undefined) return viewOfBuiltin(obj as object, builtin);
-    const { byteOffset, len, format } = builtin;
-    return reinterpreted(ManagedBuffer.ofBuiltin(obj, builtin), { byteOffset, len, contiguous: true }, false, format, wanted);
+  // Without a layout, createView has already taken built-in memory and
+  // NativeBuffers and MappedFiles: what remains goes through getBuffer.
+  if (wanted !== undefined && typeof obj === 'object' && obj !== null) {
+    // Built-in memory needs no export object: its export holds nothing to give back.
+    const builtin = maybeOwnExporter(obj) ? null : builtinMemory(obj);
+    if (builtin !== null) {
+      const { byteOffset, len, format } = builtin;
+      return reinterpreted(ManagedBuffer.ofBuiltin(obj, builtin), { byteOffset, len, contiguous: true }, false, format, wanted);
+    }
+    // A NativeBuffer's or MappedFile's family holds the owner's count itself,
+    // checked as getBuffer(obj, FULL_RO) would: no BufferInfo, negotiation
+    // or arrays of an export that only the family would see.
+    // Told by brand as getBuffer tells them (internalExporter): an object with
+    // a swapped prototype is then refused as getBuffer refuses it.
+    const region = internalExporter(obj) !== null ? holdRegion(obj) : null;
+    if (region !== null) return viewOfRegion(obj, region, wanted);
   }
-  // A NativeBuffer's or MappedFile's family holds the owner's count itself,
-  // checked as getBuffer(obj, FULL_RO) would: no BufferInfo, negotiation
-  // or arrays of an export that only the family would see.
-  // Told by brand as getBuffer tells them (internalExporter): an object with
-  // a swapped prototype is then refused as getBuffer refuses it.
-  const region = typeof obj === 'object' && obj !== null && internalExporter(obj) !== null ? holdRegion(obj) : null;
-  if (region !== null) return viewOfRegion(obj as object, region, wanted);
   const master = getBuffer(obj, BufferFlags.FULL_RO);
   try {
     const mbuf = ManagedBuffer.holding(master);
