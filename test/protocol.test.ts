@@ -1,4 +1,5 @@
 import { BufferFlags, NativeBuffer, bufferProtocol, getBuffer, type BufferInfo } from '../src';
+import { holdsSomething } from '../src/export/buffer-info';
 import { expectCode } from './helpers/expect';
 
 /** An exporter that counts its getBuffer and releaseBuffer calls. */
@@ -176,6 +177,32 @@ describe('JavaScript-level protocol', () => {
     info = getBuffer(exporter);
     info.release();
     expect(releases).toBe(1);
+  });
+
+  test('an export holds something to give back only when the exporter has a release hook or redirected', () => {
+    const memory = new ArrayBuffer(16);
+    // A plain descriptor and no hook: release() has nothing to do, and the
+    // export takes no place in the collector's safety net.
+    const plain = { [bufferProtocol.getBuffer]: () => ({ buffer: memory, format: 'f', shape: [2, 2] }) };
+    const bare = getBuffer(plain);
+    expect([bare.len, bare.ndim, bare.released]).toEqual([16, 2, false]);
+    expect(holdsSomething(bare)).toBe(false);
+    bare.release();
+    expect(bare.released).toBe(true);
+    // A hook, or an export of ours standing behind the result, must be given back.
+    const hooked = counting(() => ({ buffer: memory }));
+    using withHook = getBuffer(hooked);
+    expect(holdsSomething(withHook)).toBe(true);
+    const target = NativeBuffer.alloc(8);
+    const redirect = { [bufferProtocol.getBuffer]: () => target };
+    const viaRedirect = getBuffer(redirect);
+    expect(holdsSomething(viaRedirect)).toBe(true);
+    expect(target.exports).toBe(1);
+    viaRedirect.release();
+    expect(target.exports).toBe(0);
+    // A hookless exporter whose descriptor is refused exports nothing.
+    const bad = { [bufferProtocol.getBuffer]: () => ({ buffer: memory, shape: [17] }) };
+    expectCode(() => getBuffer(bad), 'ERR_BUFFER_OUT_OF_BOUNDS');
   });
 
   test('exporters may be functions or class instances, and NativeBuffer speaks the protocol too', () => {

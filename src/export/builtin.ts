@@ -66,7 +66,7 @@ export function builtinMemory(obj: object): BuiltinMemory | null {
   const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
   const buffer = typedArrayBufferOf(obj as ArrayBufferView);
   const len = typedArrayByteLengthOf(obj as ArrayBufferView);
-  checkStable(buffer, len, `${tag} buffer`);
+  checkStable(buffer, len, tag, ' buffer');
   const values = elementsAreItems(format) ? (obj as ArrayBufferView) : null;
   return { buffer, byteOffset: typedArrayByteOffsetOf(obj as ArrayBufferView), len, format, itemsize, values };
 }
@@ -95,7 +95,7 @@ export function exportBuiltin(obj: object, flags: number): BufferInfo | null {
     const [format, itemsize] = TYPED_FORMATS[tag] ?? ['B', 1];
     const buffer = typedArrayBufferOf(obj as ArrayBufferView);
     const len = typedArrayByteLengthOf(obj as ArrayBufferView);
-    checkStable(buffer, len, `${tag} buffer`);
+    checkStable(buffer, len, tag, ' buffer');
     const seen = negotiateContiguous(len, itemsize, format, false, flags);
     return BufferInfoImpl.of(
       obj,

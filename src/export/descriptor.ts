@@ -85,26 +85,25 @@ function exportOf(obj: object, desc: Record<string, unknown>, flags: number, onR
 }
 
 /**
- * What the exporter returned, as a descriptor. A BufferInfo, or one of our
- * exporters or a built-in (each stands for its own full export: returning
- * one is a redirect to it), is held in `hold` until the export ends.
+ * The export standing behind what the exporter returned: the BufferInfo it
+ * returned, or the full export of one of our exporters or a built-in (each
+ * stands for its own memory: returning one is a redirect to it); null for a
+ * plain descriptor. The caller holds it until the export ends.
  */
-function descriptorOf(returned: unknown, hold: (info: BufferInfo) => void): Record<string, unknown> {
-  if (isBrandedBufferInfo(returned)) return infoFields(returned);
+function redirectOf(returned: unknown): BufferInfo | null {
+  if (isBrandedBufferInfo(returned)) return returned;
   if (typeof returned !== 'object' || returned === null) {
     throw invalidExport(`[bufferProtocol.getBuffer] returned ${returned === null ? 'null' : typeof returned}, not a buffer`);
   }
   const internal = internalExporter(returned);
-  const inner = internal !== null ? internal(returned, BufferFlags.FULL_RO) : exportBuiltin(returned, BufferFlags.FULL_RO);
-  if (inner === null) return returned as Record<string, unknown>;
-  hold(inner);
-  return infoFields(inner);
+  return internal !== null ? internal(returned, BufferFlags.FULL_RO) : exportBuiltin(returned, BufferFlags.FULL_RO);
 }
 
 /** getBuffer of an object that implements `[bufferProtocol.getBuffer]`. */
 export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferInfo {
   // Read the release hook first: if reading it throws, nothing is exported.
   const releaseHook = obj[bufferProtocol.releaseBuffer];
+  const hasHook = typeof releaseHook === 'function';
   const returned = obj[bufferProtocol.getBuffer](flags);
   // From here on the exporter holds an export: pair it with exactly one
   // releaseBuffer call, whether the consumer gets it or we refuse it. Any
@@ -120,14 +119,16 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
     try {
       held?.release();
     } finally {
-      if (typeof releaseHook === 'function') releaseHook.call(obj, returned);
+      if (hasHook) releaseHook.call(obj, returned);
     }
   };
   try {
-    const desc = descriptorOf(returned, (inner) => {
-      held = inner;
-    });
-    return exportOf(obj, desc, flags, onRelease);
+    held = redirectOf(returned);
+    const desc = held === null ? (returned as Record<string, unknown>) : infoFields(held);
+    // A plain descriptor from an exporter without a release hook leaves
+    // nothing to give back: its export needs no release action, and so no
+    // place in the collector's safety net.
+    return exportOf(obj, desc, flags, held === null && !hasHook ? null : onRelease);
   } catch (error) {
     // The refusal is what the consumer needs to see, even if releasing fails.
     try {

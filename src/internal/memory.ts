@@ -87,12 +87,13 @@ function isResizable(buffer: AnyArrayBuffer): boolean {
  * SharedArrayBuffers only grow, so they are fine. `len` is the length the
  * caller already read.
  */
-export function checkStable(buffer: AnyArrayBuffer, len: number, what: string): void {
-  if (len === 0 && isDetached(buffer)) throw new BufferError('ERR_BUFFER_RELEASED', `${what} is detached`);
+export function checkStable(buffer: AnyArrayBuffer, len: number, what: string, whatSuffix = ''): void {
+  // The name comes in two parts so that the hot path joins no string.
+  if (len === 0 && isDetached(buffer)) throw new BufferError('ERR_BUFFER_RELEASED', `${what}${whatSuffix} is detached`);
   if (isResizable(buffer)) {
     throw new BufferError(
       'ERR_BUFFER_RESIZABLE',
-      `${what} is a resizable ArrayBuffer, which cannot be held at its size while exported`,
+      `${what}${whatSuffix} is a resizable ArrayBuffer, which cannot be held at its size while exported`,
     );
   }
 }

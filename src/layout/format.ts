@@ -8,9 +8,13 @@ export type { NativeFormat as FormatInfo };
 // Formats repeat (every export of a layout names one), so parse each once.
 const cache = new Map<string, NativeFormat>();
 const CACHE_LIMIT = 1024;
+// The last format asked for, before the map: a loop exports one layout.
+let lastFormat = '';
+let lastParsed: NativeFormat | null = null;
 
 /** Parses a struct format string; throws BufferError ERR_BUFFER_BAD_FORMAT. */
 export function parseFormat(format: string): NativeFormat {
+  if (format === lastFormat && lastParsed !== null) return lastParsed;
   let parsed = cache.get(format);
   if (parsed === undefined) {
     try {
@@ -22,6 +26,8 @@ export function parseFormat(format: string): NativeFormat {
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(format, parsed);
   }
+  lastFormat = format;
+  lastParsed = parsed;
   return parsed;
 }
 

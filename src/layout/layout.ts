@@ -275,7 +275,8 @@ export function placeLayout(plain: PlainLayoutSpec, memlen: number): Layout {
     strides,
     byteOffset,
     len,
-    cContiguous: isCContiguousLayout(shape, strides, itemsize, len),
+    // Strides made from the shape above are C order by construction.
+    cContiguous: plain.strides === null || isCContiguousLayout(shape, strides, itemsize, len),
     fContiguous: isFContiguousLayout(shape, strides, itemsize, len),
   };
 }
