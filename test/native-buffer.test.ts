@@ -1,4 +1,4 @@
-import { BufferFlags, NativeBuffer, getBuffer } from '../src';
+import { BufferFlags, NativeBuffer, getBuffer, memoryview } from '../src';
 import { native } from '../src/native';
 import { expectCode } from './helpers/expect';
 import { jsonLines, runFixture } from './helpers/child';
@@ -118,6 +118,26 @@ describe('NativeBuffer lifecycle', () => {
     expect(Array.from(new Uint8Array(nb.buffer))).toEqual([1, 2, 3]);
     nb.resize(0);
     expect(nb.length).toBe(0);
+    nb.close();
+  });
+
+  test('views made after a resize read the new block, through the bytes the owner keeps', () => {
+    const nb = NativeBuffer.alloc(4);
+    new Uint8Array(nb.buffer).set([1, 2, 3, 4]);
+    const before = memoryview(nb);
+    expect([before.get(0), before.get(3)]).toEqual([1, 4]);
+    before.release();
+    nb.resize(6);
+    const bytes = new Uint8Array(nb.buffer);
+    bytes[0] = 9;
+    bytes[5] = 7;
+    const after = memoryview(nb);
+    expect(after.toList()).toEqual([9, 2, 3, 4, 0, 7]);
+    expect([after.get(0), after.get(5), after.get(-1)]).toEqual([9, 7, 7]);
+    // Zero-copy both ways: a write through the view is seen in the block.
+    after.set(1, 200);
+    expect(bytes[1]).toBe(200);
+    after.release();
     nb.close();
   });
 

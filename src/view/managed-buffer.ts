@@ -63,6 +63,17 @@ function blockElements(buffer: ArrayBuffer | SharedArrayBuffer, codec: ItemCodec
   return array;
 }
 
+const BYTES = codecFor('B')!;
+
+/**
+ * The bytes of `buffer` as get() reads them (blockElements for 'B'), which a
+ * region owner keeps for its current block: each memoryview(owner) is a new
+ * family, which would otherwise look them up by buffer.
+ */
+export function blockBytes(buffer: ArrayBuffer): ArrayBufferView | null {
+  return blockElements(buffer, BYTES);
+}
+
 // valueCodec's last answer: a program views its blocks in one or two formats.
 let lastFormat = '';
 let lastCodec: ItemCodec | null = null;
@@ -128,9 +139,12 @@ export class ManagedBuffer {
     return new ManagedBuffer(master.obj, master.buffer, holdsSomething(master) ? master : null, null, '', 0);
   }
 
-  /** A family holding `hold`, a count of `obj`'s (a NativeBuffer's, a MappedFile's) this ManagedBuffer now ends. */
-  static ofHold(obj: unknown, buffer: ArrayBuffer, hold: ExportHold): ManagedBuffer {
-    return new ManagedBuffer(obj, buffer, hold, null, '', 0);
+  /**
+   * A family holding `hold`, a count of `obj`'s (a NativeBuffer's, a
+   * MappedFile's) this ManagedBuffer now ends; `bytes` are blockBytes(buffer).
+   */
+  static ofHold(obj: unknown, buffer: ArrayBuffer, hold: ExportHold, bytes: ArrayBufferView | null): ManagedBuffer {
+    return new ManagedBuffer(obj, buffer, hold, bytes, bytes === null ? '' : 'B', 0);
   }
 
   /** A family over built-in memory of `obj`, exported with no count to give back. */

@@ -91,7 +91,7 @@ function viewOfRegion(obj: object, region: RegionHold, wanted: WantedLayout | un
     throw error;
   }
   try {
-    const mbuf = ManagedBuffer.ofHold(obj, region.buffer, hold);
+    const mbuf = ManagedBuffer.ofHold(obj, region.buffer, hold, region.bytes);
     const { buffer, length, layout, readonly } = region;
     if (wanted !== undefined) {
       const whole =
