@@ -200,9 +200,40 @@ describe('JavaScript-level protocol', () => {
     expect(target.exports).toBe(1);
     viaRedirect.release();
     expect(target.exports).toBe(0);
+    // A redirect to a built-in holds nothing either, without a hook.
+    const toBuiltin = { [bufferProtocol.getBuffer]: () => new Uint8Array(memory) };
+    using builtin = getBuffer(toBuiltin);
+    expect([builtin.len, holdsSomething(builtin)]).toEqual([16, false]);
     // A hookless exporter whose descriptor is refused exports nothing.
     const bad = { [bufferProtocol.getBuffer]: () => ({ buffer: memory, shape: [17] }) };
     expectCode(() => getBuffer(bad), 'ERR_BUFFER_OUT_OF_BOUNDS');
+  });
+
+  test('a returned BufferInfo is recognized once: a brand getter answering differently later changes nothing', () => {
+    let reads = 0;
+    let releases = 0;
+    const returned = {
+      get [Symbol.for('buffer-protocol.BufferInfo')]() {
+        return reads++ === 0;
+      },
+      release() {
+        releases++;
+      },
+      buffer: new ArrayBuffer(4),
+      format: 'B',
+      itemsize: 1,
+      len: 4,
+      byteOffset: 0,
+      readonly: false,
+      released: false,
+      shape: [4],
+      strides: [1],
+      suboffsets: null,
+    };
+    const info = getBuffer({ [bufferProtocol.getBuffer]: () => returned });
+    expect(info.len).toBe(4);
+    info.release();
+    expect([reads, releases]).toEqual([1, 1]);
   });
 
   test('exporters may be functions or class instances, and NativeBuffer speaks the protocol too', () => {

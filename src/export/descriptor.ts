@@ -7,7 +7,7 @@ import { BufferFlags } from '../flags';
 import { bufferLength, checkStable } from '../internal/memory';
 import { contiguousStrides, placeLayout, readLayoutSpec, type PlainLayoutSpec } from '../layout/layout';
 import { bufferProtocol } from '../protocol';
-import { isBrandedBufferInfo, layoutExport, type BufferInfo } from './buffer-info';
+import { holdsSomething, isBrandedBufferInfo, layoutExport, type BufferInfo } from './buffer-info';
 import { exportBuiltin } from './builtin';
 import { internalExporter } from './exporters';
 
@@ -108,7 +108,9 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
   // From here on the exporter holds an export: pair it with exactly one
   // releaseBuffer call, whether the consumer gets it or we refuse it. Any
   // export handed back to us (a redirect) is released right after it.
-  let held: BufferInfo | null = isBrandedBufferInfo(returned) ? returned : null;
+  // Set by redirectOf alone: its brand check reads the returned object, and
+  // a getter there could answer a second check differently.
+  let held: BufferInfo | null = null;
   let done = false;
   const onRelease = (): void => {
     if (done) return;
@@ -125,10 +127,12 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
   try {
     held = redirectOf(returned);
     const desc = held === null ? (returned as Record<string, unknown>) : infoFields(held);
-    // A plain descriptor from an exporter without a release hook leaves
-    // nothing to give back: its export needs no release action, and so no
-    // place in the collector's safety net.
-    return exportOf(obj, desc, flags, held === null && !hasHook ? null : onRelease);
+    // Without a release hook, a plain descriptor (or a redirect to an export
+    // that holds nothing, a built-in's) leaves nothing to give back: the
+    // export needs no release action, and so no place in the collector's
+    // safety net.
+    const givesBack = hasHook || (held !== null && holdsSomething(held));
+    return exportOf(obj, desc, flags, givesBack ? onRelease : null);
   } catch (error) {
     // The refusal is what the consumer needs to see, even if releasing fails.
     try {
