@@ -72,6 +72,26 @@ describe('V8 keeps the hot objects compact', () => {
     expect(printed.match(/location: in-object/g)?.length ?? 0).toBeGreaterThanOrEqual(20);
     expect(printed).not.toContain('location: properties[');
   });
+
+  test("a view's released flag stays a constant field until the program releases a view", () => {
+    // get() reads #released per item unless V8 may treat it as a constant;
+    // the library's own views made at load must not spend that.
+    const lib = path.join(__dirname, '..', 'lib');
+    const script = `
+      const { memoryview } = require(${JSON.stringify(lib)});
+      const a = memoryview(new Float64Array(4)).cast('B').cast('d', [2, 2]);
+      a.get(1, 1);
+      %DebugPrint(a);
+      memoryview(new Uint8Array(2)).release();
+      %DebugPrint(memoryview(new Uint8Array(2)));`;
+    const child = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], { encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    const released = child.stdout.split('\n').filter((line) => line.includes('<Symbol: #released>'));
+    expect(released).toHaveLength(2);
+    expect(released[0]).toContain('(const data field');
+    // The test can tell: a release makes the field mutable.
+    expect(released[1]).not.toContain('(const data field');
+  });
 });
 
 describe('layouts cannot escape their memory', () => {
