@@ -73,8 +73,8 @@ describe('V8 keeps the hot objects compact', () => {
     expect(printed).not.toContain('location: properties[');
   });
 
-  test("a view's released flag stays a constant field until the program releases a view", () => {
-    // get() reads #released per item unless V8 may treat it as a constant;
+  test("a view's released mark stays a constant field until the program releases a view", () => {
+    // get() reads #gone per item unless V8 may treat it as a constant;
     // the library's own views made at load must not spend that.
     const lib = path.join(__dirname, '..', 'lib');
     const script = `
@@ -86,7 +86,7 @@ describe('V8 keeps the hot objects compact', () => {
       %DebugPrint(memoryview(new Uint8Array(2)));`;
     const child = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], { encoding: 'utf8' });
     expect(child.status).toBe(0);
-    const released = child.stdout.split('\n').filter((line) => line.includes('<Symbol: #released>'));
+    const released = child.stdout.split('\n').filter((line) => line.includes('<Symbol: #gone>'));
     expect(released).toHaveLength(2);
     expect(released[0]).toContain('(const data field');
     // The test can tell: a release makes the field mutable.

@@ -82,6 +82,39 @@ describe('memoryview lifecycle', () => {
     expect(() => m.release()).not.toThrow();
   });
 
+  test('get() on views read in a loop refuses once released, in 1, 2 and 3 dimensions', () => {
+    // The fast path reads at `index | mark`: warm it first, then release.
+    const data = new Float64Array(24).map((_, i) => i + 0.5);
+    const v1 = memoryview(data);
+    const v2 = memoryview(data, { shape: [4, 6] });
+    const v3 = memoryview(data, { shape: [2, 3, 4] }).T;
+    let sum = 0;
+    for (let n = 0; n < 2000; n++) sum += v1.get(n % 24) + v2.get(n % 4, n % 6) + v3.get(n % 4, n % 3, n % 2);
+    expect(sum).toBeGreaterThan(0);
+    expect([v1.get(23), v2.get(3, 5), v3.get(3, 2, 1)]).toEqual([23.5, 23.5, 23.5]);
+    for (const v of [v1, v2, v3]) v.release();
+    expectCode(() => v1.get(0), 'ERR_BUFFER_RELEASED', 'BufferError');
+    expectCode(() => v2.get(3, 5), 'ERR_BUFFER_RELEASED', 'BufferError');
+    expectCode(() => v3.get(0, 0, 0), 'ERR_BUFFER_RELEASED', 'BufferError');
+  });
+
+  test('a view of more than 2**31 - 1 items reads its far items and refuses once released', () => {
+    // Such a view cannot fold its released mark into a 32-bit index.
+    const size = 2 ** 31 + 16;
+    const nb = NativeBuffer.alloc(size);
+    const bytes = new Uint8Array(nb.buffer);
+    bytes[5] = 3;
+    bytes[size - 2] = 7;
+    const v = memoryview(nb);
+    const w = memoryview(nb, { shape: [2, size / 2] });
+    expect([v.get(5), v.get(size - 2), v.get(-2), w.get(1, size / 2 - 2), w.get(0, 5)]).toEqual([3, 7, 7, 7, 3]);
+    v.release();
+    w.release();
+    expectCode(() => v.get(size - 2), 'ERR_BUFFER_RELEASED', 'BufferError');
+    expectCode(() => w.get(1, 0), 'ERR_BUFFER_RELEASED', 'BufferError');
+    nb.close();
+  });
+
   test('a forced close of the owner makes every view refuse item access', () => {
     const nb = NativeBuffer.alloc(16, { format: 'i' });
     const m = memoryview(nb);

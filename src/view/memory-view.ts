@@ -71,6 +71,7 @@ const NO_VALUES: ItemArray = new Float64Array(0) as unknown as ItemArray;
 let nextLayout: ViewLayout | null = null;
 let nextValues: ItemArray = NO_VALUES;
 let nextBase = 0;
+let nextWide = false;
 
 /**
  * What a view's getBuffer exports share, made on the first: the function
@@ -105,7 +106,11 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   #mbuf: ManagedBuffer;
   readonly #layout: ViewLayout = nextLayout!;
   #exports = 0;
-  #released = false;
+  // 0 while live, -1 once released. get() ORs it into the index it reads
+  // at, so that a released view reads at -1, which holds nothing, with no
+  // test per call: a test of a field release() writes costs a get() in a
+  // loop 20% (V8 keeps only never-written fields out of the loop).
+  #gone = 0;
   // How items are read: a TypedArray over the whole block when items are
   // aligned and in host order, else a DataView. Null until first used.
   #access: ItemAccess | null = null;
@@ -114,9 +119,12 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // exporter is a TypedArray of this view's format, or a TypedArray of it
   // can span the block (see #make); other views read through #access, in
   // #getSlow. Never changed (see nextLayout), and so kept after release(),
-  // like the layout and its buffer: get() checks #released.
+  // like the layout and its buffer: get() reads at `index | #gone`.
   readonly #values: ItemArray = nextValues;
   readonly #base: number = nextBase;
+  // True when #values has more than 2**31 - 1 items: `|` keeps 32 bits of
+  // an index, so get() tests #gone instead.
+  readonly #wide: boolean = nextWide;
   // True once C's get_buffer left a mirror of this view in the binding
   // (view_mirror.cc): C views made from it count as exports of this view.
   #mirrored = false;
@@ -136,6 +144,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     // runs here may make views of its own, which set and clear next*.
     let values: ItemArray = NO_VALUES;
     let base = 0;
+    let wide = false;
     if (layout.ndim >= 1 && layout.ndim <= 3) {
       // The exporter's own elements, else the family's of this format.
       const own = layout.format === mbuf.valuesFormat ? mbuf.values : null;
@@ -145,6 +154,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       if (items !== null && Number.isSafeInteger(at)) {
         values = items as unknown as ItemArray;
         base = at;
+        wide = (items as Uint8Array).length > 0x7fffffff;
       }
     }
     // The family's refusal (released) comes before next* is set, so that a
@@ -153,6 +163,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     nextLayout = layout;
     nextValues = values;
     nextBase = base;
+    nextWide = wide;
     const made = new MemoryView(mbuf);
     nextLayout = null;
     nextValues = NO_VALUES;
@@ -166,9 +177,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
 
   /** The layout of a view not yet released. @throws ERR_BUFFER_RELEASED once released. */
   #live(): ViewLayout {
-    // === true, not a plain test: the compiler does not know the field holds
-    // only booleans, and compiles a plain test as a full truthiness check.
-    if (this.#released === true) throw releasedView();
+    if (this.#gone !== 0) throw releasedView();
     return this.#layout;
   }
 
@@ -264,7 +273,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     return v.cContiguous || v.fContiguous;
   }
   get released(): boolean {
-    return this.#released;
+    return this.#gone !== 0;
   }
   /** The length of the first dimension. @throws {BufferError} ERR_BUFFER_ZERO_DIM for a 0-d view. */
   get length(): number {
@@ -299,8 +308,8 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     // once get() is inlined into a caller's loop, which are missing is known
     // there, and the code for other counts goes.
     //
-    // Every refusal (a released view, a view without items, NO_VALUES, an
-    // index the checks below refuse) reads at -1, which holds nothing: no
+    // Every refusal (a view without items, NO_VALUES, an index the checks
+    // below refuse, a released view) reads at -1, which holds nothing: no
     // branch leaves for #getSlow before the read. While no read has failed,
     // V8 compiles the read for in-range indices only and drops the test
     // after it, so no path leaves the caller's loop early. One that did (a
@@ -310,9 +319,8 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     const values = this.#values;
     const v = this.#layout;
     let at = -1;
-    // === true, not a plain test: the compiler does not know the field holds only booleans.
-    if (l !== undefined || this.#released === true) {
-      // Four or more indices, or released: the slow path.
+    if (l !== undefined) {
+      // Four or more indices: the slow path.
     } else if (k !== undefined) {
       if (
         v.ndim === 3 &&
@@ -343,8 +351,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     } else if (v.ndim === 1 && typeof i === 'number' && i >>> 0 === i && i < v.extent0) {
       at = this.#base + i * v.itemStride0;
     }
-    // Not skipped at -1: see above.
-    const item = values[at];
+    // Not skipped at -1: see above. A released view's #gone (-1) makes any
+    // index -1; a wide view's indices may not fit in 32 bits, so it tests.
+    const item = values[this.#wide === true ? (this.#gone === 0 ? at : -1) : at | this.#gone];
     if (item !== undefined) return item;
     return this.#getSlow(i, j, k, l, more);
   }
@@ -537,11 +546,11 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
    * @throws {BufferError} ERR_BUFFER_EXPORTS_ACTIVE while getBuffer exports of this view are live.
    */
   release(): void {
-    if (this.#released === true) return;
+    if (this.#gone !== 0) return;
     const n = this.exports;
     if (n > 0) throw new BufferError('ERR_BUFFER_EXPORTS_ACTIVE', `memoryview has ${n} exported buffer${n === 1 ? '' : 's'}`);
     if (this.#mirrored) native.viewMirror.releaseViewMirror(this);
-    this.#released = true;
+    this.#gone = -1;
     this.#access = null;
     const mbuf = this.#mbuf;
     this.#mbuf = RELEASED_FAMILY;
@@ -607,7 +616,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
    * never changes, and the binding checks it against the memory each time.
    */
   #mirrorForC(): void {
-    if (this.#mirrored || this.#released) return;
+    if (this.#mirrored || this.#gone !== 0) return;
     const p = this.#placed();
     const region = regionOf(p.buffer) ?? null;
     native.viewMirror.mirrorView(
@@ -676,7 +685,7 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
 brandMemoryView(MemoryView.prototype);
 
 // Views (and their families) of nothing, made at once and dropped, not
-// released: they hold no export, and a release would write #released,
+// released: they hold no export, and a release would write #gone,
 // which V8 then no longer treats as a constant field: every get() in the
 // process would load it (1.12 -> 0.93-0.99 ns an item, ndarray 1.06, until
 // the program releases a view itself).
