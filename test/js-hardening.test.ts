@@ -26,6 +26,16 @@ describe('replaced built-ins do not defeat the checks (in a child process)', () 
       });
     });
 
+    test('a fake TypedArray length getter: never read while views are made and read', () => {
+      expect(run('length', when)).toEqual({
+        case: 'length',
+        when,
+        items: [0.5, 0.5, 0.5],
+        reads: 0,
+        released: 'ERR_BUFFER_RELEASED',
+      });
+    });
+
     test('fake byteLength getters: exports cover the real bytes', () => {
       expect(run('byteLength', when)).toEqual({ case: 'byteLength', when, len: 8, wholeLen: 16 });
     });

@@ -11,6 +11,7 @@
 // path and export. Items are read in item-access.ts, new layouts made in
 // transforms.ts, and the rest of what a view does is in whole-view.ts.
 import { noteMade } from '../internal/lifetimes';
+import { bufferByteLength } from '../internal/primordials';
 import { settleShape } from '../internal/settle-shape';
 import { BufferInfoImpl, disposeSymbol, exportedMemory, type BufferInfo, type ExportedMemory } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
@@ -154,7 +155,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       if (items !== null && Number.isSafeInteger(at)) {
         values = items as unknown as ItemArray;
         base = at;
-        wide = (items as Uint8Array).length > 0x7fffffff;
+        // From the block's genuine length: the array's own `length` may be
+        // a property user code defined (a lie would cut far indices short).
+        wide = bufferByteLength(mbuf.buffer) / layout.itemsize > 0x7fffffff;
       }
     }
     // The family's refusal (released) comes before next* is set, so that a
