@@ -11,7 +11,6 @@
 // path and export. Items are read in item-access.ts, new layouts made in
 // transforms.ts, and the rest of what a view does is in whole-view.ts.
 import { noteMade } from '../internal/lifetimes';
-import { bufferByteLength } from '../internal/primordials';
 import { settleShape } from '../internal/settle-shape';
 import { BufferInfoImpl, disposeSymbol, exportedMemory, type BufferInfo, type ExportedMemory } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
@@ -123,8 +122,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // like the layout and its buffer: get() reads at `index | #gone`.
   readonly #values: ItemArray = nextValues;
   readonly #base: number = nextBase;
-  // True when #values has more than 2**31 - 1 items: `|` keeps 32 bits of
-  // an index, so get() tests #gone instead.
+  // True when get() can compute an index past 2**31 - 1 (in a block of
+  // more items than that): `|` keeps 32 bits of an index, so get() tests
+  // #gone instead.
   readonly #wide: boolean = nextWide;
   // True once C's get_buffer left a mirror of this view in the binding
   // (view_mirror.cc): C views made from it count as exports of this view.
@@ -155,9 +155,14 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       if (items !== null && Number.isSafeInteger(at)) {
         values = items as unknown as ItemArray;
         base = at;
-        // From the block's genuine length: the array's own `length` may be
-        // a property user code defined (a lie would cut far indices short).
-        wide = bufferByteLength(mbuf.buffer) / layout.itemsize > 0x7fffffff;
+        // The furthest index get() can compute for this view, from the
+        // layout alone (an array's own `length` may be a property user code
+        // defined, and a lie would cut far indices short).
+        let far = at;
+        if (layout.extent0 > 1 && layout.itemStride0 > 0) far += (layout.extent0 - 1) * layout.itemStride0;
+        if (layout.extent1 > 1 && layout.itemStride1 > 0) far += (layout.extent1 - 1) * layout.itemStride1;
+        if (layout.extent2 > 1 && layout.itemStride2 > 0) far += (layout.extent2 - 1) * layout.itemStride2;
+        wide = far > 0x7fffffff;
       }
     }
     // The family's refusal (released) comes before next* is set, so that a

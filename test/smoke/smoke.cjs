@@ -74,7 +74,10 @@ check('memoryview: a view of more than 2**32 items reads its far items, then ref
   assert.deepEqual([v.get(14), v.get(size - 2), w.get(1, size / 2 - 2), w.get(0, 14), odd.get(size / 2 - 2)], [3, 7, 7, 3, 0]);
   bytes[size - 3] = 9;
   assert.equal(odd.get(size / 2 - 2), 9);
-  for (const view of [odd, w, v]) view.release();
+  // Reversed: item [1] lies at 2**32 + 14, counted down from the far end.
+  const back = v.slice('::-1');
+  assert.deepEqual([back.get(1), back.get(size - 15)], [7, 3]);
+  for (const view of [back, odd, w, v]) view.release();
   assert.equal(
     codeOf(() => w.get(1, size / 2 - 2)),
     'ERR_BUFFER_RELEASED',
