@@ -71,7 +71,6 @@ const NO_VALUES: ItemArray = new Float64Array(0) as unknown as ItemArray;
 let nextLayout: ViewLayout | null = null;
 let nextValues: ItemArray = NO_VALUES;
 let nextBase = 0;
-let nextWide = false;
 
 /**
  * What a view's getBuffer exports share, made on the first: the function
@@ -122,10 +121,6 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // like the layout and its buffer: get() reads at `index | #gone`.
   readonly #values: ItemArray = nextValues;
   readonly #base: number = nextBase;
-  // True when get() can compute an index past 2**31 - 1 (in a block of
-  // more items than that): `|` keeps 32 bits of an index, so get() tests
-  // #gone instead.
-  readonly #wide: boolean = nextWide;
   // True once C's get_buffer left a mirror of this view in the binding
   // (view_mirror.cc): C views made from it count as exports of this view.
   #mirrored = false;
@@ -145,24 +140,22 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     // runs here may make views of its own, which set and clear next*.
     let values: ItemArray = NO_VALUES;
     let base = 0;
-    let wide = false;
     if (layout.ndim >= 1 && layout.ndim <= 3) {
       // The exporter's own elements, else the family's of this format.
       const own = layout.format === mbuf.valuesFormat ? mbuf.values : null;
       const items = own ?? mbuf.itemsFor(layout.format);
       // Item [0, ..., 0] must be a whole element; the layout's item strides are.
       const at = (layout.byteOffset - (own === null ? 0 : mbuf.valuesOffset)) / layout.itemsize;
-      if (items !== null && Number.isSafeInteger(at)) {
+      // get() ORs #gone into its index, which keeps 32 bits: a view that
+      // can reach past item 2**31 - 1 of its block (from item [0, ...]
+      // along each axis with a positive stride) reads in #getSlow instead.
+      let far = at;
+      if (layout.extent0 > 1 && layout.itemStride0 > 0) far += (layout.extent0 - 1) * layout.itemStride0;
+      if (layout.extent1 > 1 && layout.itemStride1 > 0) far += (layout.extent1 - 1) * layout.itemStride1;
+      if (layout.extent2 > 1 && layout.itemStride2 > 0) far += (layout.extent2 - 1) * layout.itemStride2;
+      if (items !== null && Number.isSafeInteger(at) && far <= 0x7fffffff) {
         values = items as unknown as ItemArray;
         base = at;
-        // The furthest index get() can compute for this view, from the
-        // layout alone (an array's own `length` may be a property user code
-        // defined, and a lie would cut far indices short).
-        let far = at;
-        if (layout.extent0 > 1 && layout.itemStride0 > 0) far += (layout.extent0 - 1) * layout.itemStride0;
-        if (layout.extent1 > 1 && layout.itemStride1 > 0) far += (layout.extent1 - 1) * layout.itemStride1;
-        if (layout.extent2 > 1 && layout.itemStride2 > 0) far += (layout.extent2 - 1) * layout.itemStride2;
-        wide = far > 0x7fffffff;
       }
     }
     // The family's refusal (released) comes before next* is set, so that a
@@ -171,7 +164,6 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     nextLayout = layout;
     nextValues = values;
     nextBase = base;
-    nextWide = wide;
     const made = new MemoryView(mbuf);
     nextLayout = null;
     nextValues = NO_VALUES;
@@ -360,8 +352,8 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
       at = this.#base + i * v.itemStride0;
     }
     // Not skipped at -1: see above. A released view's #gone (-1) makes any
-    // index -1; a wide view's indices may not fit in 32 bits, so it tests.
-    const item = values[this.#wide === true ? (this.#gone === 0 ? at : -1) : at | this.#gone];
+    // index -1 (every index here fits in 32 bits: see #make).
+    const item = values[at | this.#gone];
     if (item !== undefined) return item;
     return this.#getSlow(i, j, k, l, more);
   }
