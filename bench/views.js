@@ -56,22 +56,7 @@ class Matrix16 {
 // Each case is its own function, so that its call sites stay monomorphic.
 function viewCases(u8, m, img) {
   return {
-    memoryview: [
-      (n) => {
-        let s = 0;
-        for (let i = 0; i < n; i++) {
-          const v = memoryview(u8);
-          s += v.nbytes;
-          v.release();
-        }
-        return s;
-      },
-      (n) => {
-        let s = 0;
-        for (let i = 0; i < n; i++) s += memoryview(u8).nbytes;
-        return s;
-      },
-    ],
+    memoryview: memoryviewCase(u8),
     slice1: [
       (n) => {
         let s = 0;
@@ -155,14 +140,21 @@ function viewCases(u8, m, img) {
   };
 }
 
-// memoryview(NativeBuffer) in literals of its own: the memoryview case above
-// would share its call sites' feedback with the Uint8Array runs before it.
-function nativeViewCase(nb) {
-  return [
+// A new function per object (not one closure's code shared by all), so that
+// each case's call sites see one kind of object: memoryview(NativeBuffer)
+// would otherwise share its feedback with the Uint8Array runs before it.
+function ownCode(names, body, ...values) {
+  return new Function(...names, body)(...values);
+}
+
+function memoryviewCase(obj) {
+  return ownCode(
+    ['memoryview', 'obj'],
+    `return [
     (n) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
-        const v = memoryview(nb);
+        const v = memoryview(obj);
         s += v.nbytes;
         v.release();
       }
@@ -170,18 +162,18 @@ function nativeViewCase(nb) {
     },
     (n) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += memoryview(nb).nbytes;
+      for (let i = 0; i < n; i++) s += memoryview(obj).nbytes;
       return s;
     },
-  ];
+  ];`,
+    memoryview,
+    obj,
+  );
 }
 
 function exportCase(obj) {
-  // A new function per exporter (not one closure's code shared by all), so
-  // that each case's own call site sees one kind of object.
-  return new Function(
-    'getBuffer',
-    'obj',
+  return ownCode(
+    ['getBuffer', 'obj'],
     `return (n) => {
     let s = 0;
     for (let i = 0; i < n; i++) {
@@ -191,7 +183,9 @@ function exportCase(obj) {
     }
     return s;
   };`,
-  )(getBuffer, obj);
+    getBuffer,
+    obj,
+  );
 }
 
 async function benchViews({ quick = false } = {}) {
@@ -208,7 +202,7 @@ async function benchViews({ quick = false } = {}) {
   }
   // A family whose export holds something (a NativeBuffer's count) needs the GC safety net.
   const nb = NativeBuffer.alloc(4096);
-  const [nbReleased, nbDropped] = nativeViewCase(nb);
+  const [nbReleased, nbDropped] = memoryviewCase(nb);
   ours.memoryviewNative = { released: await best(nbReleased, n, rounds), dropped: await best(nbDropped, n, rounds) };
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-bench-views-'));
