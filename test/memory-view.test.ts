@@ -1,4 +1,5 @@
 import { BufferFlags, NativeBuffer, bufferProtocol, getBuffer, isMemoryView, memoryview } from '../src';
+import type { MemoryView } from '../src';
 import { expectCode } from './helpers/expect';
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
@@ -612,6 +613,45 @@ describe("get() reads a TypedArray exporter's own elements from the first call",
     expect(odd.get(0)).toBe(new DataView(bytes.buffer).getUint16(1, true));
     const f = new Float32Array([1, 2, 3, 4]);
     expect(memoryview(f).cast('B').cast('f').get(3)).toBe(4);
+  });
+
+  test('one warm loop reads views of every kind of array, and refuses each once released', () => {
+    // get() reads 'd', 'B' and 'f' items at sites of their own, the rest at
+    // a shared one: each must read its own items whatever the others saw.
+    const arrays: ArrayBufferView[] = [
+      new Float64Array([1.5, -2, 3]),
+      new Uint8Array([1, 200, 3]),
+      Buffer.from([4, 5, 250]),
+      new Uint8ClampedArray([7, 8, 255]),
+      new Float32Array([0.5, -1.25, 3]),
+      new Int8Array([-1, 2, -128]),
+      new Int16Array([-300, 2, 3]),
+      new Uint16Array([65535, 2, 3]),
+      new Int32Array([-70000, 2, 3]),
+      new Uint32Array([4294967295, 2, 3]),
+      new BigInt64Array([-1n, 2n, 3n]),
+      new BigUint64Array([2n ** 64n - 1n, 2n, 3n]),
+    ];
+    const views = arrays.map((a) => memoryview(a));
+    const wide = views.map((m) => m.cast('B').cast(m.format, [1, 3]));
+    const read = (m: MemoryView, k: number): unknown => m.get(k);
+    const read2 = (m: MemoryView, k: number): unknown => m.get(0, k);
+    for (let round = 0; round < 200; round++) {
+      views.forEach((m, n) => {
+        const items = arrays[n] as unknown as ArrayLike<unknown>;
+        for (let k = 0; k < 3; k++) {
+          expect(read(m, k)).toBe(items[k]);
+          expect(read2(wide[n]!, k)).toBe(items[k]);
+        }
+      });
+    }
+    views.forEach((m, n) => {
+      m.release();
+      expectCode(() => read(m, 1), 'ERR_BUFFER_RELEASED');
+      expect(read2(wide[n]!, 2)).toBe((arrays[n] as unknown as ArrayLike<unknown>)[2]);
+      wide[n]!.release();
+      expectCode(() => read2(wide[n]!, 2), 'ERR_BUFFER_RELEASED');
+    });
   });
 
   test('release and a detached buffer are refused', () => {
