@@ -616,8 +616,8 @@ describe("get() reads a TypedArray exporter's own elements from the first call",
   });
 
   test('one warm loop reads views of every kind of array, and refuses each once released', () => {
-    // get() reads 'd', 'B' and 'f' items at sites of their own, the rest at
-    // a shared one: each must read its own items whatever the others saw.
+    // get() reads items at one site per item size: each must read its own
+    // items whatever the others saw, views without items included.
     const arrays: ArrayBufferView[] = [
       new Float64Array([1.5, -2, 3]),
       new Uint8Array([1, 200, 3]),
@@ -632,6 +632,8 @@ describe("get() reads a TypedArray exporter's own elements from the first call",
       new BigInt64Array([-1n, 2n, 3n]),
       new BigUint64Array([2n ** 64n - 1n, 2n, 3n]),
     ];
+    // Items no TypedArray holds (bool, big-endian): read through #getSlow.
+    const odd = [memoryview(new Uint8Array([0, 1, 2])).cast('?'), memoryview(new Uint8Array(24), { format: '>d' })];
     const views = arrays.map((a) => memoryview(a));
     const wide = views.map((m) => m.cast('B').cast(m.format, [1, 3]));
     const read = (m: MemoryView, k: number): unknown => m.get(k);
@@ -645,6 +647,11 @@ describe("get() reads a TypedArray exporter's own elements from the first call",
         }
       });
     }
+    for (let round = 0; round < 200; round++) {
+      expect(read(odd[0]!, 1)).toBe(true);
+      expect(read(odd[1]!, 2)).toBe(0);
+    }
+    expect(read(views[1]!, 1)).toBe(200);
     views.forEach((m, n) => {
       m.release();
       expectCode(() => read(m, 1), 'ERR_BUFFER_RELEASED');

@@ -73,24 +73,6 @@ let nextValues: ItemArray = NO_VALUES;
 let nextBase = 0;
 
 /**
- * Which of get()'s reads a view's items take: one per common format, so
- * that each read sees one kind of TypedArray. A read V8 has seen more
- * than four kinds of array at goes megamorphic, and every get() then
- * looks its array up in a cache: five formats used anywhere in a process
- * made a 'd' loop 4-6x ndarray's time (ndarray makes a class per dtype).
- * The rest share one read. A site never decides what is read, only where.
- */
-const OTHER_SITE = 0;
-const FLOAT64_SITE = 1;
-const UINT8_SITE = 2;
-const FLOAT32_SITE = 3;
-
-function readSiteOf(format: string): number {
-  return format === 'd' ? FLOAT64_SITE : format === 'B' ? UINT8_SITE : format === 'f' ? FLOAT32_SITE : OTHER_SITE;
-}
-let nextSite = OTHER_SITE;
-
-/**
  * What a view's getBuffer exports share, made on the first: the function
  * that ends one (not a closure per export), where the items lie, frozen
  * copies of the shape and strides, and the last request's answer (a loop
@@ -139,7 +121,6 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   // like the layout and its buffer: get() reads at `index | #gone`.
   readonly #values: ItemArray = nextValues;
   readonly #base: number = nextBase;
-  readonly #site: number = nextSite;
   // True once C's get_buffer left a mirror of this view in the binding
   // (view_mirror.cc): C views made from it count as exports of this view.
   #mirrored = false;
@@ -183,7 +164,6 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     nextLayout = layout;
     nextValues = values;
     nextBase = base;
-    nextSite = readSiteOf(layout.format);
     const made = new MemoryView(mbuf);
     nextLayout = null;
     nextValues = NO_VALUES;
@@ -358,10 +338,16 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
     // Not skipped at -1: see above. A released view's #gone (-1) makes any
     // index -1 (every index here fits in 32 bits: see #make).
     const x = at | this.#gone;
-    const site = this.#site;
-    // The same read four times over, each its own site: see readSiteOf.
-    const item =
-      site === FLOAT64_SITE ? values[x] : site === UINT8_SITE ? values[x] : site === FLOAT32_SITE ? values[x] : values[x];
+    // The same read four times over, each a site of its own, by item size:
+    // V8 makes a read that has seen more than four kinds of array
+    // megamorphic, and every get() then looks its array up in a cache. One
+    // read for all had made a 'd' loop 4-6x ndarray's time once views of
+    // five formats were read anywhere in the process (ndarray makes a class
+    // per dtype). Each size has few kinds: 'B', Buffer, 'b' and
+    // Uint8ClampedArray; 'h' and 'H'; 'f', 'i' and 'I'; 'd', 'q' and 'Q';
+    // and NO_VALUES (a Float64Array), read for views without items.
+    const size = v.itemsize;
+    const item = size === 8 ? values[x] : size === 1 ? values[x] : size === 4 ? values[x] : values[x];
     if (item !== undefined) return item;
     return this.#getSlow(i, j, k, l, more);
   }
