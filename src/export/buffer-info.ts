@@ -105,6 +105,12 @@ function batchFor(obj: unknown): Batch {
     const batch = open[i]!;
     if (batch.obj === obj && batch.used < BATCH) return batch;
   }
+  return newBatch(obj);
+}
+
+// batchFor once a batch is full: out of line, so that batchFor stays small
+// enough for V8 to inline into the export or view a loop makes.
+function newBatch(obj: unknown): Batch {
   if (open.length === 0) queueMicrotask(endBatches);
   const batch: Batch = { obj, anchor: {}, releases: new Array<(() => void) | null>(BATCH).fill(null), used: 0 };
   dropped.register(batch.anchor, batch.releases);
