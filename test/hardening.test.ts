@@ -92,6 +92,23 @@ describe('V8 keeps the hot objects compact', () => {
     // The test can tell: a release makes the field mutable.
     expect(released[1]).not.toContain('(const data field');
   });
+
+  test("get() stays small enough for V8 to inline into a caller's loop", () => {
+    // Every speed figure of get() rests on this: past 460 bytes of
+    // bytecode V8 calls it instead (about 8 ns an item, not 1).
+    const lib = path.join(__dirname, '..', 'lib');
+    const script = `
+      const { memoryview } = require(${JSON.stringify(lib)});
+      const v = memoryview(new Float64Array(10000)).cast('B').cast('d', [100, 100]);
+      function sweep() { let s = 0; for (let i = 0; i < 100; i++) for (let j = 0; j < 100; j++) s += v.get(i, j); return s; }
+      for (let r = 0; r < 300; r++) sweep();`;
+    const child = spawnSync(process.execPath, ['--trace-turbo-inlining', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(child.status).toBe(0);
+    const sizes = [...child.stdout.matchAll(/<SharedFunctionInfo get>}, bytecode size: (\d+)/g)].map((m) => Number(m[1]));
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(460);
+    expect(child.stdout).toMatch(/Inlining \S+ \{\S+ <SharedFunctionInfo get>} into \S+ \{\S+ <SharedFunctionInfo sweep>}/);
+  });
 });
 
 describe('layouts cannot escape their memory', () => {

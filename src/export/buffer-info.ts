@@ -108,8 +108,9 @@ function batchFor(obj: unknown): Batch {
   return newBatch(obj);
 }
 
-// batchFor once a batch is full: out of line, so that batchFor stays small
-// enough for V8 to inline into the export or view a loop makes.
+// batchFor when `obj` has no open batch with room: out of line, so that
+// batchFor stays small enough for V8 to inline into the export or view a
+// loop makes.
 function newBatch(obj: unknown): Batch {
   if (open.length === 0) queueMicrotask(endBatches);
   const batch: Batch = { obj, anchor: {}, releases: new Array<(() => void) | null>(BATCH).fill(null), used: 0 };
