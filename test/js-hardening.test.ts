@@ -36,6 +36,10 @@ describe('replaced built-ins do not defeat the checks (in a child process)', () 
       });
     });
 
+    test('a replaced Math.imul: never called, get() reads the right items', () => {
+      expect(run('imul', when)).toEqual({ case: 'imul', when, items: [23, 16, 13], sum: 2000 * (23 + 23 + 17), calls: 0 });
+    });
+
     test('fake byteLength getters: exports cover the real bytes', () => {
       expect(run('byteLength', when)).toEqual({ case: 'byteLength', when, len: 8, wholeLen: 16 });
     });
