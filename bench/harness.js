@@ -185,7 +185,20 @@ function printTable(title, rows) {
   }
 }
 
+let ownCodeCount = 0;
+
+/**
+ * `body` as a function of its own, called with `values` for `names`: code
+ * made anew per call (not one literal's closures), so that each benchmark
+ * case's call sites collect their own feedback. Each source is made unique:
+ * V8 caches functions made from the same source text, feedback included.
+ */
+function ownCode(names, body, ...values) {
+  return new Function(...names, `${body}\n// own code ${++ownCodeCount}`)(...values);
+}
+
 module.exports = {
+  ownCode,
   compare,
   compareTimed,
   pairedRatio,

@@ -36,7 +36,7 @@ const path = require('path');
 const readline = require('readline');
 const { spawn, spawnSync } = require('child_process');
 const { memoryview } = require('../lib');
-const { compare, pairedRatio, printTable, consume, settle, median, fmtNs } = require('./harness');
+const { compare, pairedRatio, printTable, consume, settle, median, fmtNs, ownCode } = require('./harness');
 const { round } = require('./get-buffer');
 
 const REF_SCRIPT = path.join(__dirname, 'memoryview_ref.py');
@@ -317,6 +317,26 @@ function rowCase(name, makeRun) {
   return { name, run: makeRun() };
 }
 
+/**
+ * rowCase for the sum of `item` (an expression of `row`, `j` and `t`) over
+ * one row, where `t` is `array`, or what `prelude` makes of it at the start
+ * of each op. Code of its own per case (ownCode), as a literal would be.
+ */
+function rowSweep(name, array, item, prelude = 'const t = a;') {
+  const body = `const N = ${N};
+  let row = 0;
+  return (n) => {
+    ${prelude}
+    let s = 0;
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < N; j++) s += ${item};
+      if (++row === N) row = 0;
+    }
+    return s;
+  };`;
+  return { name, run: ownCode(['a'], body, array) };
+}
+
 function benchGet(quick) {
   const opts = quick ? { batches: 9, batchMs: 8, warmupMs: 100 } : { batches: 15, batchMs: 12, warmupMs: 200 };
   const data = randomFloat64(N * N);
@@ -338,103 +358,24 @@ function benchGet(quick) {
     if (s !== want) throw new Error('ndarray sweep differs from the Float64Array sweep');
   }
 
-  const ours = rowCase('view.get(i, j)', () => {
-    let row = 0;
-    return (n) => {
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += view.get(row, j);
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
-  const theirs = rowCase('ndarray(Float64Array, [1000, 1000]).get(i, j)', () => {
-    let row = 0;
-    return (n) => {
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += nd.get(row, j);
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
+  const ours = rowSweep('view.get(i, j)', view, 't.get(row, j)');
+  const theirs = rowSweep('ndarray(Float64Array, [1000, 1000]).get(i, j)', nd, 't.get(row, j)');
   // typed() against a plain Float64Array, like for like: each loop reads an
   // array made before the timing from its closure.
   const viewTyped = view.typed();
-  const typed = rowCase('t = view.typed() (made once); t[i * 1000 + j]', () => {
-    let row = 0;
-    return (n) => {
-      const t = viewTyped;
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += t[row * N + j];
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
-  const plainCase = rowCase('plain Float64Array a[i * 1000 + j]', () => {
-    let row = 0;
-    return (n) => {
-      const a = plain;
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += a[row * N + j];
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
+  const typed = rowSweep('t = view.typed() (made once); t[i * 1000 + j]', viewTyped, 't[row * N + j]');
+  const plainCase = rowSweep('plain Float64Array a[i * 1000 + j]', plain, 't[row * N + j]');
   // (information) the array made inside the timed function, at the start of
   // every op: typed() there, and new Float64Array(buffer) as its control.
-  const typedInside = rowCase('view.typed() inside each op, then the loop', () => {
-    let row = 0;
-    return (n) => {
-      const t = view.typed();
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += t[row * N + j];
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
-  const plainInside = rowCase('new Float64Array(buffer) inside each op, then the loop', () => {
-    let row = 0;
-    return (n) => {
-      const a = new Float64Array(plain.buffer, plain.byteOffset, plain.length);
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += a[row * N + j];
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
-  const oursT = rowCase('view.T.get(i, j)', () => {
-    let row = 0;
-    return (n) => {
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += viewT.get(row, j);
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
-  const theirsT = rowCase('ndarray.transpose(1, 0).get(i, j)', () => {
-    let row = 0;
-    return (n) => {
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += ndT.get(row, j);
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
+  const typedInside = rowSweep('view.typed() inside each op, then the loop', view, 't[row * N + j]', 'const t = a.typed();');
+  const plainInside = rowSweep(
+    'new Float64Array(buffer) inside each op, then the loop',
+    plain,
+    't[row * N + j]',
+    'const t = new Float64Array(a.buffer, a.byteOffset, a.length);',
+  );
+  const oursT = rowSweep('view.T.get(i, j)', viewT, 't.get(row, j)');
+  const theirsT = rowSweep('ndarray.transpose(1, 0).get(i, j)', ndT, 't.get(row, j)');
 
   // 3-D: one op is one (i, j) line of 100 items along k.
   const view3 = memoryview(data, { shape: [100, 100, 100] });
@@ -506,7 +447,7 @@ function benchGet(quick) {
   });
 
   // (information, run last: it changes what get() has seen for the rest of
-  // the process) The 2-D loops again, as fresh literals, once get() has read
+  // the process) The 2-D loops again, as code of their own, once get() has read
   // views of eight other kinds of array, as a program with images ('B', a
   // Buffer), tensors ('f') and integer data would. ndarray makes a class per
   // dtype, so it reads the same arrays through each dtype's class.
@@ -527,28 +468,8 @@ function benchGet(quick) {
     }
     consume(s);
   };
-  const oursMixed = rowCase("view.get(i, j), once other formats' views were read", () => {
-    let row = 0;
-    return (n) => {
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += view.get(row, j);
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
-  const theirsMixed = rowCase('ndarray.get(i, j), once other dtypes were read', () => {
-    let row = 0;
-    return (n) => {
-      let s = 0;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < N; j++) s += nd.get(row, j);
-        if (++row === N) row = 0;
-      }
-      return s;
-    };
-  });
+  const oursMixed = rowSweep("view.get(i, j), once other formats' views were read", view, 't.get(row, j)');
+  const theirsMixed = rowSweep('ndarray.get(i, j), once other dtypes were read', nd, 't.get(row, j)');
 
   const perItem = (r) => r.nsPerOp / N;
   const summary = {};

@@ -20,7 +20,7 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { memoryview, getBuffer, NativeBuffer, BufferObject, mmap, bufferProtocol } = require('../lib');
-const { consume } = require('./harness');
+const { consume, ownCode } = require('./harness');
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const now = process.hrtime.bigint;
@@ -140,13 +140,10 @@ function viewCases(u8, m, img) {
   };
 }
 
-// A new function per object (not one closure's code shared by all), so that
-// each case's call sites see one kind of object: memoryview(NativeBuffer)
-// would otherwise share its feedback with the Uint8Array runs before it.
-function ownCode(names, body, ...values) {
-  return new Function(...names, body)(...values);
-}
-
+// ownCode makes a new function per object (not one closure's code shared by
+// all), so that each case's call sites see one kind of object:
+// memoryview(NativeBuffer) would otherwise share its feedback with the
+// Uint8Array runs before it.
 function memoryviewCase(obj) {
   return ownCode(
     ['memoryview', 'obj'],
