@@ -349,6 +349,87 @@ describe('fromContiguous against PyBuffer_FromContiguous', () => {
   });
 });
 
+describe('fromContiguous into large destinations (the native copy)', () => {
+  // PyBuffer_FromContiguous's own walk, item by item in order, reading the
+  // source as it goes: what the golden cases above pin for small layouts.
+  // `source` null: the source is `length` bytes of the memory itself, from `from`, read live.
+  function expected(
+    memory: Uint8Array,
+    l: LayoutSpec,
+    source: Uint8Array | null,
+    order: 'C' | 'F',
+    from = 0,
+    length = 0,
+  ): Uint8Array {
+    const out = memory.slice();
+    const read = source === null ? out.subarray(from, from + length) : source.slice();
+    const size = itemsizeOf(l.format);
+    const axes = l.shape.map((_, d) => d);
+    if (order === 'F') axes.reverse();
+    const index = l.shape.map(() => 0);
+    const count = product(l.shape);
+    for (let item = 0, k = 0; item < count && k + size <= read.length; item++) {
+      let at = l.offset;
+      for (let d = 0; d < l.shape.length; d++) at += index[d]! * l.strides[d]!;
+      for (let b = 0; b < size; b++) out[at + b] = read[k++]!;
+      for (let a = axes.length - 1; a >= 0; a--) {
+        const d = axes[a]!;
+        if (++index[d]! < l.shape[d]!) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  }
+  // The first byte where two blocks differ (-1: none): a mismatch prints one index, not 64 KiB of hex.
+  const firstDiff = (x: Uint8Array, y: Uint8Array): number => {
+    if (x.length !== y.length) return Math.min(x.length, y.length);
+    return x.findIndex((value, i) => value !== y[i]);
+  };
+  const bytesOf = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+  const layouts: (LayoutSpec & { bytes: number })[] = [
+    // a transposed [96, 84] 'i' block, 80 columns used: the scatter whose stores were strided
+    { format: 'i', shape: [80, 96], strides: [4, 336], offset: 0, bytes: 32256 },
+    { format: 'B', shape: [160, 200], strides: [1, 176], offset: 0, bytes: 35200 },
+    // every other double, backwards
+    { format: 'd', shape: [3000], strides: [-16], offset: 47984, bytes: 48000 },
+    // 3-D with a flipped axis and a gap
+    { format: 'h', shape: [20, 30, 24], strides: [1600, -2, 64], offset: 58, bytes: 32000 },
+  ];
+  test.each(layouts.flatMap((l) => (['C', 'F'] as const).map((order) => [l, order] as const)))(
+    '%j in %s order: the bytes of the item walk, nothing outside the items',
+    (l, order) => {
+      const memory = bytesOf(l.bytes, 3);
+      const buffer = memory.slice().buffer;
+      const view = viewOf(buffer, l);
+      const source = bytesOf(view.nbytes, 11);
+      expect(fromContiguous(view, source, order)).toBe(view.nbytes);
+      expect(firstDiff(new Uint8Array(buffer), expected(memory, l, source, order))).toBe(-1);
+      expect(firstDiff(view.toBytes(order), source)).toBe(-1);
+      // Short of the whole: the items the source holds, whole ones only.
+      const partial = memory.slice().buffer;
+      const short = source.subarray(0, view.nbytes - view.itemsize - 1);
+      expect(fromContiguous(viewOf(partial, l), short, order)).toBe(view.nbytes - 2 * view.itemsize);
+      expect(firstDiff(new Uint8Array(partial), expected(memory, l, short, order))).toBe(-1);
+    },
+  );
+
+  test('a source inside the destination, and items that share bytes, are walked item by item as CPython does', () => {
+    const memory = bytesOf(65536, 5);
+    const l: LayoutSpec = { format: 'i', shape: [64, 128], strides: [4, 512], offset: 0 };
+    const buffer = memory.slice().buffer;
+    const live = expected(memory, l, null, 'C', 4, 32768);
+    expect(fromContiguous(viewOf(buffer, l), new Uint8Array(buffer, 4, 32768))).toBe(32768);
+    expect(firstDiff(new Uint8Array(buffer), live)).toBe(-1);
+    // Read first, as a memmove would, the items come out otherwise: the order matters here.
+    expect(firstDiff(live, expected(memory, l, memory.slice(4, 4 + 32768), 'C'))).not.toBe(-1);
+    const shared: LayoutSpec = { format: 'i', shape: [40, 200], strides: [0, 4], offset: 0 };
+    const block = memory.slice().buffer;
+    const src = bytesOf(32000, 9);
+    expect(fromContiguous(viewOf(block, shared), src, 'F')).toBe(32000);
+    expect(firstDiff(new Uint8Array(block), expected(memory, shared, src, 'F'))).toBe(-1);
+  });
+});
+
 describe('copyData against PyObject_CopyData', () => {
   function run(c: CopyCase): { dst: ArrayBuffer; src: ArrayBuffer } {
     const dst = arrayBufferFromHex(c.memory);

@@ -117,6 +117,19 @@ void CopyPlan(char* d, const char* s, const Plan& p, int64_t itemsize) {
     return;
   }
   if (p.ndim == 2) {
+    // The tile's inner loop walks the axis on which the destination is
+    // nearer to contiguous: strided loads are cheap, strided stores are not
+    // (a transpose scattered into a view with a 16 KiB column stride ran at
+    // a quarter of the speed with the stores strided).
+    const int64_t d0 = p.dst[0] < 0 ? -p.dst[0] : p.dst[0];
+    const int64_t d1 = p.dst[1] < 0 ? -p.dst[1] : p.dst[1];
+    if (d0 < d1) {
+      const int64_t shape[2] = {p.shape[1], p.shape[0]};
+      const int64_t dst[2] = {p.dst[1], p.dst[0]};
+      const int64_t src[2] = {p.src[1], p.src[0]};
+      Tiled<kMove>(d, dst, s, src, shape, itemsize);
+      return;
+    }
     Tiled<kMove>(d, p.dst, s, p.src, p.shape, itemsize);
     return;
   }

@@ -7,7 +7,7 @@ import { anyArrayBufferLength, isDetached } from '../internal/memory';
 import { getBuffer } from './get-buffer';
 import { copyInto, isArrayBufferView, privateView, viewParts } from '../internal/primordials';
 import { checkObject, checkOrder } from '../internal/validate';
-import { copyItems, forEachOffset, toBytesForUser } from '../view/view-ops';
+import { copyItems, scatter, toBytesForUser } from '../view/view-ops';
 
 type Order = 'C' | 'F' | 'A';
 
@@ -72,24 +72,14 @@ export function fromContiguous(dst: unknown, bytes: ArrayBufferView, order: Orde
       );
     }
     const v = placedFromInfo(info);
-    const size = v.itemsize;
-    const n = Math.min(src.length, v.len);
-    const out = privateView(v.buffer);
     // Contiguous in the requested order ('A': either): one copy in memory order.
     if (o === 'C' ? v.cContiguous : o === 'F' ? v.fContiguous : v.cContiguous || v.fContiguous) {
       // set() copies as memmove, by address, whenever the memory overlaps.
-      copyInto(out, privateView(src.buffer, src.byteOffset, n), v.byteOffset);
+      const n = Math.min(src.length, v.len);
+      copyInto(privateView(v.buffer), privateView(src.buffer, src.byteOffset, n), v.byteOffset);
       return n;
     }
-    const items = Math.floor(n / size);
-    let k = 0;
-    let written = 0;
-    forEachOffset(v, o === 'F', (offset) => {
-      if (written >= items) return;
-      for (let b = 0; b < size; b++) out[offset + b] = src[k++]!;
-      written++;
-    });
-    return written * size;
+    return scatter(v, o === 'F', src);
   } finally {
     releaseQuietly(info);
   }

@@ -152,6 +152,59 @@ function gather(v: Placed, fortran: boolean, out: Uint8Array): void {
 }
 
 /**
+ * PyBuffer_FromContiguous into a destination that is not contiguous in
+ * that order: whole items of the packed `src` written into the items of
+ * `v` in C (or Fortran) order, as many as `src` holds; returns the bytes
+ * written. CPython copies item by item, in order, so a destination whose
+ * items share bytes, or a source that lies in the destination's memory,
+ * takes the same loop; anything else is one native call.
+ */
+export function scatter(v: Placed, fortran: boolean, src: Uint8Array): number {
+  const size = v.itemsize;
+  const items = Math.min(Math.floor(src.length / size), v.len / size);
+  if (items === 0) return 0;
+  const packed: StridedItems = {
+    buffer: src.buffer,
+    byteOffset: src.byteOffset,
+    itemsize: size,
+    shape: v.shape,
+    strides: contiguousStrides(v.shape, size, fortran ? 'F' : 'C'),
+  };
+  const arrayBuffers = isArrayBuffer(v.buffer) && isArrayBuffer(src.buffer);
+  if (
+    items * size === v.len &&
+    v.len >= NATIVE_COPY_BYTES &&
+    arrayBuffers &&
+    !itemsMayOverlap(v) &&
+    !sourceOverlaps(v, packed, true)
+  ) {
+    callNative(() =>
+      native.core.copyItems(
+        v.buffer as ArrayBuffer,
+        v.byteOffset,
+        v.strides,
+        src.buffer as ArrayBuffer,
+        src.byteOffset,
+        packed.strides,
+        v.shape,
+        size,
+      ),
+    );
+    return v.len;
+  }
+  const out = privateView(v.buffer);
+  let k = src.byteOffset;
+  const bytes = privateView(src.buffer);
+  let written = 0;
+  forEachOffset(v, fortran, (offset) => {
+    if (written >= items) return;
+    for (let b = 0; b < size; b++) out[offset + b] = bytes[k++]!;
+    written++;
+  });
+  return written * size;
+}
+
+/**
  * PyBuffer_ToContiguous: the items' bytes in C (or Fortran) order, as a
  * private copy that no caller code can have seen or replaced: I/O may hand
  * it to the threadpool. Never give it to user code (its class is another
