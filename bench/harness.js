@@ -199,6 +199,7 @@ function ownCode(names, body, ...values) {
 
 module.exports = {
   ownCode,
+  turn,
   compare,
   compareTimed,
   pairedRatio,
