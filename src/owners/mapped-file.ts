@@ -55,6 +55,8 @@ export class MappedFile extends RegionOwner {
   readonly #layout: Layout | null;
   readonly #mode: 'r' | 'r+' | 'c';
   readonly #path: string;
+  // Made once: an export reads it on every call, a refused write alone uses it.
+  readonly #writeAdvice: string;
   readonly #offset: number;
   // The guard's truncation flag for this mapping, read per export without a
   // native call; null where the runtime refuses external memory. Read only
@@ -66,6 +68,10 @@ export class MappedFile extends RegionOwner {
     this.#layout = layout;
     this.#mode = mode;
     this.#path = path;
+    this.#writeAdvice =
+      mode === 'r'
+        ? `${path} is mapped read-only (mode 'r'): map it with mode 'r+' to write to the file, or 'c' to write to a private copy`
+        : '';
     this.#offset = offset;
     const flag = region.truncationFlag();
     this.#truncation = flag === null ? null : new Uint8Array(flag);
@@ -120,9 +126,7 @@ export class MappedFile extends RegionOwner {
 
   /** @internal */
   protected override get writeAdvice(): string {
-    return this.#mode === 'r'
-      ? `${this.#path} is mapped read-only (mode 'r'): map it with mode 'r+' to write to the file, or 'c' to write to a private copy`
-      : '';
+    return this.#writeAdvice;
   }
 
   /** @internal */
