@@ -205,6 +205,12 @@ function load<T>(name: string): T & { header: Header } {
 const structuresFile = load<{ structures: Structure[] }>('mv_structures.json');
 const indexFile = load<{ cases: IndexCase[] }>('mv_index.json');
 const sliceFile = load<{ exhaustive: ExhaustiveSet[]; random: RandomSlice[]; chained: ChainedSlice[] }>('mv_slice.json');
+
+// The vectors' one-range keys on N-d views, written as slice strings
+// ('6:-4:3'): the path an image's flip or band of rows takes.
+const asString = (key: unknown): string => (key as (number | null)[]).map((b) => (b === null ? '' : String(b))).join(':');
+const oneRange = (r: (typeof sliceFile.random)[number]): boolean =>
+  r.shape.length > 1 && r.key.length === 1 && Array.isArray(r.key[0]);
 const assignFile = load<{ slices: SliceAssign[]; items: ItemAssign[] }>('mv_assign.json');
 const castFile = load<{ sources: CastSource[]; casts: CastCase[] }>('mv_cast.json');
 const compareFile = load<{ views: CompareView[]; equal: boolean[][] }>('mv_compare.json');
@@ -221,6 +227,7 @@ const iterated = {
   exhaustiveOutside: 0,
   randomNumpy: 0,
   randomMemoryview: 0,
+  stringKeys: 0,
   chained: 0,
   chainedOutside: 0,
   slicesAssigned: 0,
@@ -514,14 +521,16 @@ describe('slicing', () => {
     expect(mismatches).toEqual([]);
   });
 
-  function replayRandom(memoryviewSemantics: boolean): unknown[] {
+  function replayRandom(memoryviewSemantics: boolean, stringKeys = false): unknown[] {
     const mismatches: unknown[] = [];
     for (const r of sliceFile.random) {
       if ((r.memoryviewSemantics !== undefined) !== memoryviewSemantics) continue;
-      if (memoryviewSemantics) iterated.randomMemoryview++;
+      if (stringKeys && !oneRange(r)) continue;
+      if (stringKeys) iterated.stringKeys++;
+      else if (memoryviewSemantics) iterated.randomMemoryview++;
       else iterated.randomNumpy++;
       let problem: string | null;
-      const keys = r.key as SliceKey[];
+      const keys = (stringKeys ? [asString(r.key[0])] : r.key) as SliceKey[];
       try {
         const { view } = structureView(r);
         if (r.error !== undefined) {
@@ -548,6 +557,12 @@ describe('slicing', () => {
     // slice; CPython's memoryview (and the exhaustive 1-D vectors above)
     // do not. The NumPy values stay in `ok` for reference.
     expect(replayRandom(true)).toEqual([]);
+  });
+
+  test("N-d: one range on the first axis as a string ('::-1') gives what its array form gives", () => {
+    expect(replayRandom(false, true)).toEqual([]);
+    expect(replayRandom(true, true)).toEqual([]);
+    expect(iterated.stringKeys).toBeGreaterThanOrEqual(60);
   });
 });
 
@@ -817,6 +832,7 @@ describe('completeness', () => {
       exhaustiveOutside: exhaustive.filter((c) => c.outsideBase === true).length,
       randomNumpy: sliceFile.random.filter((r) => r.memoryviewSemantics === undefined).length,
       randomMemoryview: sliceFile.random.filter((r) => r.memoryviewSemantics !== undefined).length,
+      stringKeys: sliceFile.random.filter(oneRange).length,
       chained: sliceFile.chained.filter((c) => c.outsideBase !== true).length,
       chainedOutside: sliceFile.chained.filter((c) => c.outsideBase === true).length,
       slicesAssigned: assignFile.slices.length,
