@@ -46,6 +46,10 @@ describe('views dropped without release()', () => {
     expect(probe('reused batch')).toMatchObject({ loop: 1, withDropped: 2, held: 2, end: 0 });
   });
 
+  test("exports and families dropped in a loop, an owner's (one shared action) and a protocol exporter's (one each), all come back once", () => {
+    expect(probe('dropped in a loop')).toMatchObject({ held: { nb: 6000, counted: 1500 }, end: { nb: 0, counted: 0 } });
+  });
+
   test("another object's unreleased exports and views never delay a dropped one; the same object's do, until released", () => {
     expect(probe('per-object batches')).toMatchObject({ otherObject: 0, sameObject: 3, end: 0 });
   });

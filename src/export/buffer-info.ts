@@ -70,26 +70,44 @@ const BATCH = 1024;
 /** A batch's release actions, one slot per export; null once that export was released. */
 type Releases = ((() => void) | null)[];
 
-// The held value is the batch's list of release actions, which never
-// references an export (or no export could be collected).
-const dropped = new FinalizationRegistry<Releases>((releases) => {
-  for (const release of releases.splice(0)) {
-    if (release === null) continue;
-    // A throwing release hook must not take the process down from inside GC.
-    try {
-      release();
-    } catch (error) {
-      process.emitWarning(`buffer-protocol: releasing a dropped export failed: ${String(error)}`, 'BufferWarning');
-    }
+/**
+ * What the collector runs for a batch: `common` once per export enrolled
+ * with it and not released (`counted`), and each other action still in its
+ * slot. The exports of one object mostly share one action (an owner's
+ * count), so they take no slot: a family dropped in a loop costs nothing
+ * to keep, where a slot each made 8 bytes of old space per view, and the
+ * pages it grew into cost this machine more than the views did. It never
+ * references an export (or no export could be collected).
+ */
+interface Held {
+  readonly common: () => void;
+  counted: number;
+  // Made at its full size when the first other action comes: growing it
+  // export by export measured slower.
+  releases: Releases | null;
+}
+
+// A throwing release hook must not take the process down from inside GC.
+function releaseDropped(release: () => void): void {
+  try {
+    release();
+  } catch (error) {
+    process.emitWarning(`buffer-protocol: releasing a dropped export failed: ${String(error)}`, 'BufferWarning');
   }
+}
+
+const dropped = new FinalizationRegistry<Held>((held) => {
+  let n = held.counted;
+  held.counted = 0;
+  for (; n > 0; n--) releaseDropped(held.common);
+  for (const release of held.releases?.splice(0) ?? []) if (release !== null) releaseDropped(release);
 });
 
 /** A batch: the exports of `obj` in one stretch of synchronous code. Each unreleased one holds it, and so its anchor. */
 interface Batch {
   readonly obj: unknown;
   readonly anchor: object;
-  // Made at its full size once: growing it export by export measured slower.
-  readonly releases: Releases;
+  readonly held: Held;
   used: number;
   // Exports enrolled and not yet released: at 0 the slots are all free again.
   live: number;
@@ -101,22 +119,23 @@ const OPEN_BATCHES = 4;
 let open: Batch[] = [];
 let nextSlot = 0;
 
-/** The open batch of `obj` with room for one more export; a new one if there is none. */
-function batchFor(obj: unknown): Batch {
+/** The open batch of `obj` with room for one more export; a new one (whose common action is `onRelease`) if there is none. */
+function batchFor(obj: unknown, onRelease: () => void): Batch {
   for (let i = 0; i < open.length; i++) {
     const batch = open[i]!;
     if (batch.obj === obj && batch.used < BATCH) return batch;
   }
-  return newBatch(obj);
+  return newBatch(obj, onRelease);
 }
 
 // batchFor when `obj` has no open batch with room: out of line, so that
 // batchFor stays small enough for V8 to inline into the export or view a
 // loop makes.
-function newBatch(obj: unknown): Batch {
+function newBatch(obj: unknown, onRelease: () => void): Batch {
   if (open.length === 0) queueMicrotask(endBatches);
-  const batch: Batch = { obj, anchor: {}, releases: new Array<(() => void) | null>(BATCH).fill(null), used: 0, live: 0 };
-  dropped.register(batch.anchor, batch.releases);
+  const held: Held = { common: onRelease, counted: 0, releases: null };
+  const batch: Batch = { obj, anchor: {}, held, used: 0, live: 0 };
+  dropped.register(batch.anchor, held);
   const slot = open.findIndex((b) => b.obj === obj);
   if (slot >= 0) open[slot] = batch;
   else if (open.length < OPEN_BATCHES) open.push(batch);
@@ -127,24 +146,33 @@ function newBatch(obj: unknown): Batch {
   return batch;
 }
 
-/** Puts `onRelease` in a slot of `batch`, for the collector to run if its export is dropped; returns the slot. */
+/**
+ * Enrolls an export in `batch`, for the collector to run `onRelease` if it
+ * is dropped; returns its slot, -1 when it takes none (the batch's common action).
+ */
 function enroll(batch: Batch, onRelease: () => void): number {
   const slot = batch.used++;
-  batch.releases[slot] = onRelease;
   batch.live++;
+  const held = batch.held;
+  if (onRelease === held.common) {
+    held.counted++;
+    return -1;
+  }
+  (held.releases ??= new Array<(() => void) | null>(BATCH).fill(null))[slot] = onRelease;
   return slot;
 }
 
 /**
- * Frees the slot of a released export. Once every export of the batch is
+ * Ends a released export's enrolment. Once every export of the batch is
  * released, its slots are used again from the first: a loop that exports
  * and releases keeps one batch, one anchor and one registration, instead
- * of a new 1024-slot batch every 1024 exports, which the registry held
- * until a full GC (the scavenger keeps a registered target alive): 80 MB
- * of old space after ten million exports, and a third of their time in GC.
+ * of a new batch every 1024 exports, which the registry held until a full
+ * GC (the scavenger keeps a registered target alive): 80 MB of old space
+ * after ten million exports, and a third of their time in GC.
  */
 function leave(batch: Batch, slot: number): void {
-  batch.releases[slot] = null;
+  if (slot < 0) batch.held.counted--;
+  else batch.held.releases![slot] = null;
   if (--batch.live === 0) batch.used = 0;
 }
 
@@ -161,7 +189,7 @@ export class ExportHold {
 
   constructor(obj: unknown, onRelease: () => void) {
     this.#onRelease = onRelease;
-    const batch = batchFor(obj);
+    const batch = batchFor(obj, onRelease);
     this.#batch = batch;
     this.#slot = enroll(batch, onRelease);
   }
@@ -266,7 +294,7 @@ export class BufferInfoImpl implements BufferInfo {
     this.strides = seen.strides;
     this.#onRelease = onRelease;
     if (onRelease !== null) {
-      const batch = batchFor(obj);
+      const batch = batchFor(obj, onRelease);
       this.#batch = batch;
       this.#slot = enroll(batch, onRelease);
     }
