@@ -7,7 +7,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BufferFlags, BufferObject, bufferProtocol, getBuffer, memoryview, mmap, NativeBuffer, type BufferInfo } from '../src';
+import {
+  BufferFlags,
+  BufferObject,
+  bufferProtocol,
+  fromContiguous,
+  getBuffer,
+  memoryview,
+  mmap,
+  NativeBuffer,
+  type BufferInfo,
+} from '../src';
 import { resizableArrayBuffer } from './helpers/buffers';
 import { expectCode } from './helpers/expect';
 import { loadFixture, type CView } from './helpers/native-fixtures';
@@ -408,6 +418,46 @@ describe('C helpers on views from get_buffer', () => {
     const target = memoryview(new Float64Array(12), { format: 'd', shape: [3, 4] }).T;
     consumer.fromContiguous(target, mv.toBytes('F'), 'F');
     expect(target.toList()).toEqual(mv.toList());
+  });
+
+  test("from_contiguous keeps CPython's item order where it shows: items that share bytes, a source inside the view", () => {
+    // fromContiguous (JavaScript) is pinned to PyBuffer_FromContiguous by
+    // the golden vectors: the C API must write the same bytes.
+    const run = (size: number, layout: { shape: number[]; strides: number[] }, order: 'C' | 'F', alias: number | null) => {
+      const out: Uint8Array[] = [];
+      for (const write of [fromContiguous, consumer.fromContiguous] as const) {
+        const block = Uint8Array.from({ length: size }, (_, i) => (i * 13 + 5) & 0xff);
+        const view = memoryview(block.buffer, { format: 'B', ...layout });
+        const bytes =
+          alias === null
+            ? Uint8Array.from({ length: view.nbytes }, (_, i) => 200 - i)
+            : block.subarray(alias, alias + view.nbytes);
+        write(view, bytes, order);
+        view.release();
+        out.push(block);
+      }
+      return out;
+    };
+    for (const order of ['C', 'F'] as const) {
+      // Items that share bytes: axis 0 spans 40 bytes, axis 1 steps 20.
+      for (const [size, layout] of [
+        [8, { shape: [3, 2], strides: [1, 2] }],
+        [1024, { shape: [40, 50], strides: [1, 20] }],
+      ] as const) {
+        const [js, c] = run(size, { shape: [...layout.shape], strides: [...layout.strides] }, order, null);
+        expect(Buffer.from(c!).equals(Buffer.from(js!))).toBe(true);
+      }
+      // A transposed 64x64 block filled from bytes 100.. of its own memory.
+      const [js, c] = run(8192, { shape: [64, 64], strides: [1, 64] }, order, 100);
+      expect(Buffer.from(c!).equals(Buffer.from(js!))).toBe(true);
+    }
+    // The order showed: read first (memmove), the transposed block comes out otherwise.
+    const [live] = run(8192, { shape: [64, 64], strides: [1, 64] }, 'C', 100);
+    const first = Uint8Array.from({ length: 8192 }, (_, i) => (i * 13 + 5) & 0xff);
+    const copy = first.slice(100, 4196);
+    const moved = memoryview(first.buffer, { format: 'B', shape: [64, 64], strides: [1, 64] });
+    fromContiguous(moved, copy);
+    expect(Buffer.from(live!).equals(Buffer.from(first))).toBe(false);
   });
 
   test('to_contiguous and from_contiguous follow suboffsets (a PIL-style view built in C)', () => {

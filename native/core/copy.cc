@@ -233,4 +233,62 @@ void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
   }
 }
 
+bool ItemsMayOverlap(int ndim, const int64_t* shape, const int64_t* strides,
+                     int64_t itemsize) {
+  BP_ASSERT(ndim >= 0 && ndim <= kMaxNdim && itemsize >= 1);
+  // The axes that step, by |stride| (insertion sort: ndim <= 64).
+  int64_t extent[kMaxNdim];
+  int64_t step[kMaxNdim];
+  int n = 0;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] <= 1) continue;
+    const int64_t s = strides[i] < 0 ? -strides[i] : strides[i];
+    int k = n++;
+    for (; k > 0 && step[k - 1] > s; k--) {
+      step[k] = step[k - 1];
+      extent[k] = extent[k - 1];
+    }
+    step[k] = s;
+    extent[k] = shape[i];
+  }
+  int64_t span = itemsize;
+  for (int k = 0; k < n; k++) {
+    if (step[k] < span) return true;
+    span += step[k] * (extent[k] - 1);
+  }
+  return false;
+}
+
+bool LayoutMeets(const char* base, const int64_t* shape, const int64_t* strides,
+                 int ndim, int64_t itemsize, const char* lo, const char* hi) {
+  const char* first;
+  const char* end;
+  Extent(base, strides, shape, ndim, itemsize, &first, &end);
+  return first < hi && lo < end;
+}
+
+void ScatterInOrder(char* base, const int64_t* shape, const int64_t* strides,
+                    int ndim, int64_t itemsize, const char* bytes,
+                    bool fortran) {
+  BP_ASSERT(ndim >= 0 && ndim <= kMaxNdim && itemsize >= 1);
+  int64_t count = 1;
+  for (int i = 0; i < ndim; i++) count *= shape[i];
+  int64_t index[kMaxNdim] = {0};
+  int64_t offset = 0;
+  const size_t item = static_cast<size_t>(itemsize);
+  for (int64_t k = 0; k < count; k++) {
+    // memmove: the source item may share bytes with the one it lands on.
+    std::memmove(base + offset, bytes + k * itemsize, item);
+    for (int j = 0; j < ndim; j++) {
+      const int i = fortran ? j : ndim - 1 - j;
+      if (++index[i] < shape[i]) {
+        offset += strides[i];
+        break;
+      }
+      offset -= strides[i] * (shape[i] - 1);
+      index[i] = 0;
+    }
+  }
+}
+
 }  // namespace bp

@@ -35,6 +35,26 @@ Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
 void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
                   bool into_view);
 
+// True unless the items of a layout provably occupy disjoint bytes (sorted
+// by stride, each axis steps past everything the inner axes span). A copy
+// into items that share bytes must keep an order: the last write wins.
+bool ItemsMayOverlap(int ndim, const int64_t* shape, const int64_t* strides,
+                     int64_t itemsize);
+
+// True when the bytes the items of a non-empty layout at `base` touch meet
+// [lo, hi).
+bool LayoutMeets(const char* base, const int64_t* shape, const int64_t* strides,
+                 int ndim, int64_t itemsize, const char* lo, const char* hi);
+
+// PyBuffer_FromContiguous's own loop: the items of `bytes` (packed in C, or
+// Fortran, order) written into the layout at `base` one at a time in that
+// order, each read just before it is written. For the cases where the order
+// shows: items that share bytes, or a source inside the layout's memory.
+// Assumptions: the layout was validated against its memory.
+void ScatterInOrder(char* base, const int64_t* shape, const int64_t* strides,
+                    int ndim, int64_t itemsize, const char* bytes,
+                    bool fortran);
+
 }  // namespace bp
 
 #endif  // BUFFER_PROTOCOL_CORE_COPY_H_

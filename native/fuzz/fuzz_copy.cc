@@ -145,8 +145,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!bp::ValidateLayout(&d, doff, memlen).ok() ||
       !bp::ValidateLayout(&s, soff, memlen).ok())
     return 0;
-  // Destination items must not share bytes (the JS facade routes those to a
-  // C-order loop); check by enumeration.
+  // Destination items must not share bytes (the JS facade and the C API's
+  // from_contiguous write those in order, item by item, instead; the C API
+  // with ScatterInOrder); check by enumeration.
   const std::vector<int64_t> dst_items = Offsets(ndim, shape, ds, doff);
   CheckRuns(ndim, shape, ss, itemsize, soff);
   std::vector<int> touched(memlen, 0);

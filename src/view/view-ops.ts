@@ -157,7 +157,9 @@ function gather(v: Placed, fortran: boolean, out: Uint8Array): void {
  * `v` in C (or Fortran) order, as many as `src` holds; returns the bytes
  * written. CPython copies item by item, in order, so a destination whose
  * items share bytes, or a source that lies in the destination's memory,
- * takes the same loop; anything else is one native call.
+ * takes the same loop here; so do a source short of the whole view,
+ * SharedArrayBuffer memory and views under 16 KiB. Anything else is one
+ * native call.
  */
 export function scatter(v: Placed, fortran: boolean, src: Uint8Array): number {
   const size = v.itemsize;

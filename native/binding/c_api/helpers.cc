@@ -152,6 +152,18 @@ int CopyContiguous(napi_env env, const bp_buffer* view, void* bytes,
     return fail(true, std::string(who) + ": the view's shape overflows");
   }
   if (core.suboffsets == nullptr) {
+    // Where CPython's item-by-item order shows (items that share bytes, a
+    // source inside the view), it is kept; anything else is one tiled copy.
+    char* base = static_cast<char*>(core.buf);
+    const char* from = static_cast<const char*>(bytes);
+    if (into_view &&
+        (ItemsMayOverlap(core.ndim, core.shape, core.strides, core.itemsize) ||
+         LayoutMeets(base, core.shape, core.strides, core.ndim, core.itemsize,
+                     from, from + len))) {
+      ScatterInOrder(base, core.shape, core.strides, core.ndim, core.itemsize,
+                     from, order == 'F');
+      return 0;
+    }
     StridedRef contiguous{static_cast<char*>(bytes), packed};
     StridedRef strided{static_cast<char*>(core.buf), core.strides};
     Status status = into_view ? CopyItems(strided, contiguous, core.shape,
