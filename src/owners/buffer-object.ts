@@ -40,6 +40,10 @@ export class BufferObject {
   // True once C's get_buffer left a mirror of this object in the binding
   // (view_mirror.cc): C views made from it hold it as exports do.
   #mirrored = false;
+  // Every export's release action: one closure per object, not per export,
+  // so the GC safety net counts this object's exports instead of keeping a
+  // slot for each (see buffer-info.ts).
+  readonly #endExport = (): void => endViewExport(this.#view);
 
   private constructor(view: MemoryView, readonly: boolean) {
     this.#view = view;
@@ -325,8 +329,12 @@ export class BufferObject {
     const view = this.#view;
     const seen = negotiateContiguous(view.nbytes, 1, 'B', this.#readonly, flags);
     const placed = holdViewExport(view);
-    return BufferInfoImpl.of(this, exportedMemory(placed.buffer, placed.byteOffset, placed.len, 1), this.#readonly, seen, () =>
-      endViewExport(view),
+    return BufferInfoImpl.of(
+      this,
+      exportedMemory(placed.buffer, placed.byteOffset, placed.len, 1),
+      this.#readonly,
+      seen,
+      this.#endExport,
     );
   }
 }
