@@ -132,3 +132,12 @@ export function wrapNativeError(error: unknown): unknown {
   }
   return error;
 }
+
+/** What a thrown value says, without throwing again (a null-prototype object cannot be made a string). */
+export function describeThrown(error: unknown): string {
+  try {
+    return String(error);
+  } catch {
+    return 'a value that cannot be shown';
+  }
+}

@@ -451,6 +451,16 @@ describe('C helpers on views from get_buffer', () => {
       const [js, c] = run(8192, { shape: [64, 64], strides: [1, 64] }, order, 100);
       expect(Buffer.from(c!).equals(Buffer.from(js!))).toBe(true);
     }
+    // Items wider than a byte, each read from bytes that overlap the item it
+    // lands on: CPython copies an item whole (PyBuffer_FromContiguous through
+    // ctypes, CPython 3.11, gives these bytes).
+    for (const write of [fromContiguous, consumer.fromContiguous] as const) {
+      const block = Uint8Array.from([10, 11, 12, 13, 14, 15, 16, 17]);
+      const view = memoryview(block.buffer, { format: 'H', shape: [2], strides: [-2], byteOffset: 3 });
+      write(view, block.subarray(2, 6), 'C');
+      view.release();
+      expect([...block]).toEqual([10, 13, 15, 12, 13, 15, 16, 17]);
+    }
     // The order showed: read first (memmove), the transposed block comes out otherwise.
     const [live] = run(8192, { shape: [64, 64], strides: [1, 64] }, 'C', 100);
     const first = Uint8Array.from({ length: 8192 }, (_, i) => (i * 13 + 5) & 0xff);

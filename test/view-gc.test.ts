@@ -53,6 +53,14 @@ describe('views dropped without release()', () => {
     });
   });
 
+  test('a released export keeps nothing: its owner, or what a protocol export returned, goes in the next GC', () => {
+    expect(probe('released exports keep nothing')).toMatchObject({ owner: false, firstMemory: false });
+  });
+
+  test("a release hook throwing what cannot be made a string: a warning, and the batch's other releases still run", () => {
+    expect(probe('unprintable hook error')).toMatchObject({ live: 0, warnings: 2 });
+  });
+
   test("another object's unreleased exports and views never delay a dropped one; the same object's do, until released", () => {
     expect(probe('per-object batches')).toMatchObject({ otherObject: 0, sameObject: 3, end: 0 });
   });

@@ -1,7 +1,8 @@
-import { invalidArgType } from '../errors';
+import { describeThrown, invalidArgType } from '../errors';
 import { contiguousStrides, isCContiguousLayout, isFContiguousLayout, type Layout, type Placed } from '../layout/layout';
 import { negotiate, negotiated, type Negotiated } from '../layout/negotiate';
 import { settleShape } from '../internal/settle-shape';
+import { SafeWeakMap } from '../internal/primordials';
 
 /**
  * The descriptor of one export: CPython's `Py_buffer`, with the memory given
@@ -74,17 +75,31 @@ type Releases = ((() => void) | null)[];
  * What the collector runs for a batch: `common` once per export enrolled
  * with it and not released (`counted`), and each other action still in its
  * slot. The exports of one object mostly share one action (an owner's
- * count), so they take no slot: a family dropped in a loop costs nothing
- * to keep, where a slot each made 8 bytes of old space per view, and the
- * pages it grew into cost this machine more than the views did. It never
- * references an export (or no export could be collected).
+ * count, marked with sharedRelease), so they take no slot: a family dropped
+ * in a loop costs nothing to keep, where a slot each made 8 bytes of old
+ * space per view, and the pages it grew into cost this machine more than
+ * the views did. It never references an export (or no export could be
+ * collected), and holds `common` only while an export counts on it: the
+ * action holds its owner, which must not outlive its last export.
  */
 interface Held {
-  readonly common: () => void;
+  common: (() => void) | null;
   counted: number;
   // Made at its full size when the first other action comes: growing it
   // export by export measured slower.
   releases: Releases | null;
+}
+
+// The release actions that stand for every export of their object (an
+// owner's count): only these are counted instead of slotted. A protocol
+// exporter's action is one closure per export, over what that export
+// returned, and the batch must not keep it once its export is released.
+const sharedActions = new SafeWeakMap<() => void, true>();
+
+/** Marks `action` as the one release action of every export of its object; returns it. */
+export function sharedRelease<T extends () => void>(action: T): T {
+  sharedActions.set(action, true);
+  return action;
 }
 
 // A throwing release hook must not take the process down from inside GC.
@@ -92,14 +107,16 @@ function releaseDropped(release: () => void): void {
   try {
     release();
   } catch (error) {
-    process.emitWarning(`buffer-protocol: releasing a dropped export failed: ${String(error)}`, 'BufferWarning');
+    process.emitWarning(`buffer-protocol: releasing a dropped export failed: ${describeThrown(error)}`, 'BufferWarning');
   }
 }
 
 const dropped = new FinalizationRegistry<Held>((held) => {
   let n = held.counted;
+  const common = held.common;
   held.counted = 0;
-  for (; n > 0; n--) releaseDropped(held.common);
+  held.common = null;
+  for (; n > 0; n--) releaseDropped(common!);
   for (const release of held.releases?.splice(0) ?? []) if (release !== null) releaseDropped(release);
 });
 
@@ -108,6 +125,8 @@ interface Batch {
   readonly obj: unknown;
   readonly anchor: object;
   readonly held: Held;
+  // The shared action its exports are counted under, or null.
+  readonly common: (() => void) | null;
   used: number;
   // Exports enrolled and not yet released: at 0 the slots are all free again.
   live: number;
@@ -119,7 +138,7 @@ const OPEN_BATCHES = 4;
 let open: Batch[] = [];
 let nextSlot = 0;
 
-/** The open batch of `obj` with room for one more export; a new one (whose common action is `onRelease`) if there is none. */
+/** The open batch of `obj` with room for one more export; a new one if there is none. */
 function batchFor(obj: unknown, onRelease: () => void): Batch {
   for (let i = 0; i < open.length; i++) {
     const batch = open[i]!;
@@ -133,8 +152,9 @@ function batchFor(obj: unknown, onRelease: () => void): Batch {
 // loop makes.
 function newBatch(obj: unknown, onRelease: () => void): Batch {
   if (open.length === 0) queueMicrotask(endBatches);
-  const held: Held = { common: onRelease, counted: 0, releases: null };
-  const batch: Batch = { obj, anchor: {}, held, used: 0, live: 0 };
+  const held: Held = { common: null, counted: 0, releases: null };
+  const common = sharedActions.has(onRelease) ? onRelease : null;
+  const batch: Batch = { obj, anchor: {}, held, common, used: 0, live: 0 };
   dropped.register(batch.anchor, held);
   const slot = open.findIndex((b) => b.obj === obj);
   if (slot >= 0) open[slot] = batch;
@@ -148,14 +168,14 @@ function newBatch(obj: unknown, onRelease: () => void): Batch {
 
 /**
  * Enrolls an export in `batch`, for the collector to run `onRelease` if it
- * is dropped; returns its slot, -1 when it takes none (the batch's common action).
+ * is dropped; returns its slot, -1 when it takes none (the batch's shared action).
  */
 function enroll(batch: Batch, onRelease: () => void): number {
   const slot = batch.used++;
   batch.live++;
   const held = batch.held;
-  if (onRelease === held.common) {
-    held.counted++;
+  if (onRelease === batch.common) {
+    if (held.counted++ === 0) held.common = onRelease;
     return -1;
   }
   (held.releases ??= new Array<(() => void) | null>(BATCH).fill(null))[slot] = onRelease;
@@ -171,8 +191,9 @@ function enroll(batch: Batch, onRelease: () => void): number {
  * after ten million exports, and a third of their time in GC.
  */
 function leave(batch: Batch, slot: number): void {
-  if (slot < 0) batch.held.counted--;
-  else batch.held.releases![slot] = null;
+  const held = batch.held;
+  if (slot >= 0) held.releases![slot] = null;
+  else if (--held.counted === 0) held.common = null;
   if (--batch.live === 0) batch.used = 0;
 }
 
@@ -366,7 +387,7 @@ export function releaseQuietly(info: BufferInfo): void {
   try {
     info.release();
   } catch (error) {
-    process.emitWarning(`buffer-protocol: an exporter's release failed: ${String(error)}`, 'BufferWarning');
+    process.emitWarning(`buffer-protocol: an exporter's release failed: ${describeThrown(error)}`, 'BufferWarning');
   }
 }
 

@@ -2,7 +2,7 @@
 // an exporter returns (a BufferInfo, one of our exporters, a built-in, or a
 // plain descriptor) is read once, checked against its memory, negotiated
 // like any other layout, and paired with exactly one releaseBuffer call.
-import { BufferError } from '../errors';
+import { BufferError, describeThrown } from '../errors';
 import { BufferFlags } from '../flags';
 import { bufferLength, checkStable } from '../internal/memory';
 import { contiguousStrides, placeLayout, readLayoutSpec, type PlainLayoutSpec } from '../layout/layout';
@@ -138,7 +138,10 @@ export function exportViaProtocol(obj: ProtocolExporter, flags: number): BufferI
     try {
       onRelease();
     } catch (hookError) {
-      process.emitWarning(`buffer-protocol: a release hook failed after a refusal: ${String(hookError)}`, 'BufferWarning');
+      process.emitWarning(
+        `buffer-protocol: a release hook failed after a refusal: ${describeThrown(hookError)}`,
+        'BufferWarning',
+      );
     }
     throw error;
   }

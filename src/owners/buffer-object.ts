@@ -2,7 +2,7 @@
 // one-dimensional byte window onto another exporter's memory, or onto memory
 // of its own (PyBuffer_New). It is built on a 'B' memoryview of the base, so
 // slices share the base's single export and release it with the last of them.
-import { BufferInfoImpl, exportedMemory, releaseQuietly, type BufferInfo } from '../export/buffer-info';
+import { BufferInfoImpl, exportedMemory, releaseQuietly, sharedRelease, type BufferInfo } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType, outOfRange } from '../errors';
 import { BufferFlags } from '../flags';
@@ -43,7 +43,7 @@ export class BufferObject {
   // Every export's release action: one closure per object, not per export,
   // so the GC safety net counts this object's exports instead of keeping a
   // slot for each (see buffer-info.ts).
-  readonly #endExport = (): void => endViewExport(this.#view);
+  readonly #endExport = sharedRelease((): void => endViewExport(this.#view));
 
   private constructor(view: MemoryView, readonly: boolean) {
     this.#view = view;

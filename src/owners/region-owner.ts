@@ -2,7 +2,7 @@
 // ArrayBuffer, its export count, close() with detach, and the exporter
 // plumbing. Subclasses add how they are made and what layout they export.
 import { whereMade } from '../internal/lifetimes';
-import type { BufferInfo } from '../export/buffer-info';
+import { sharedRelease, type BufferInfo } from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, callNative } from '../errors';
 import { checkBoolean, checkObject } from '../internal/validate';
@@ -66,9 +66,9 @@ export abstract class RegionOwner {
   #bytes: ArrayBufferView | null = null;
   #bytesOf: ArrayBuffer | null = null;
   // Every export's release action: one closure per owner, not per export.
-  readonly #releaseOne = (): void => {
+  readonly #releaseOne = sharedRelease((): void => {
     this.#exports--;
-  };
+  });
 
   protected constructor(region: NativeRegion) {
     this.#region = region;

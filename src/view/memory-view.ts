@@ -12,7 +12,14 @@
 // transforms.ts, and the rest of what a view does is in whole-view.ts.
 import { noteMade } from '../internal/lifetimes';
 import { settleShape } from '../internal/settle-shape';
-import { BufferInfoImpl, disposeSymbol, exportedMemory, type BufferInfo, type ExportedMemory } from '../export/buffer-info';
+import {
+  BufferInfoImpl,
+  disposeSymbol,
+  exportedMemory,
+  sharedRelease,
+  type BufferInfo,
+  type ExportedMemory,
+} from '../export/buffer-info';
 import { defineExporter, type ExporterMethods } from '../export/exporters';
 import { BufferError, invalidArgType } from '../errors';
 import { memoryGone } from '../internal/memory';
@@ -672,9 +679,9 @@ export class MemoryView<F extends string = string> implements Iterable<Item | Me
   #makeExportKit(): ExportKit {
     const placed = this.#placed();
     return {
-      end: () => {
+      end: sharedRelease(() => {
         this.#exports--;
-      },
+      }),
       memory: placedMemory(placed),
       shape: Object.freeze([...placed.shape]),
       strides: Object.freeze([...placed.strides]),

@@ -197,10 +197,14 @@ export function scatter(v: Placed, fortran: boolean, src: Uint8Array): number {
   const out = privateView(v.buffer);
   let k = src.byteOffset;
   const bytes = privateView(src.buffer);
+  // Each item is read whole before it is written, as CPython copies an
+  // item: a source item may overlap the destination item it lands on.
+  const item = privateBytes(size);
   let written = 0;
   forEachOffset(v, fortran, (offset) => {
     if (written >= items) return;
-    for (let b = 0; b < size; b++) out[offset + b] = bytes[k++]!;
+    for (let b = 0; b < size; b++) item[b] = bytes[k++]!;
+    for (let b = 0; b < size; b++) out[offset + b] = item[b]!;
     written++;
   });
   return written * size;
