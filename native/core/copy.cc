@@ -209,7 +209,7 @@ Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
 }
 
 void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
-                  bool into_view) {
+                  bool into_view, bool fortran) {
   BP_ASSERT(view.ndim >= 0 && view.ndim <= kMaxNdim && view.itemsize >= 1);
   BP_ASSERT(view.ndim == 0 || (view.shape != nullptr &&
                                view.strides != nullptr && packed != nullptr));
@@ -221,12 +221,14 @@ void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
     char* p = static_cast<char*>(GetItemPointer(view, index));
     int64_t at = 0;
     for (int i = 0; i < view.ndim; i++) at += index[i] * packed[i];
+    // memmove: an item may share bytes with the one it is copied from.
     if (into_view) {
-      std::memcpy(p, bytes + at, item);
+      std::memmove(p, bytes + at, item);
     } else {
-      std::memcpy(bytes + at, p, item);
+      std::memmove(bytes + at, p, item);
     }
-    for (int i = view.ndim - 1; i >= 0; i--) {
+    for (int j = 0; j < view.ndim; j++) {
+      const int i = fortran ? j : view.ndim - 1 - j;
       if (++index[i] < view.shape[i]) break;
       index[i] = 0;
     }
@@ -265,30 +267,6 @@ bool LayoutMeets(const char* base, const int64_t* shape, const int64_t* strides,
   const char* end;
   Extent(base, strides, shape, ndim, itemsize, &first, &end);
   return first < hi && lo < end;
-}
-
-void ScatterInOrder(char* base, const int64_t* shape, const int64_t* strides,
-                    int ndim, int64_t itemsize, const char* bytes,
-                    bool fortran) {
-  BP_ASSERT(ndim >= 0 && ndim <= kMaxNdim && itemsize >= 1);
-  int64_t count = 1;
-  for (int i = 0; i < ndim; i++) count *= shape[i];
-  int64_t index[kMaxNdim] = {0};
-  int64_t offset = 0;
-  const size_t item = static_cast<size_t>(itemsize);
-  for (int64_t k = 0; k < count; k++) {
-    // memmove: the source item may share bytes with the one it lands on.
-    std::memmove(base + offset, bytes + k * itemsize, item);
-    for (int j = 0; j < ndim; j++) {
-      const int i = fortran ? j : ndim - 1 - j;
-      if (++index[i] < shape[i]) {
-        offset += strides[i];
-        break;
-      }
-      offset -= strides[i] * (shape[i] - 1);
-      index[i] = 0;
-    }
-  }
 }
 
 }  // namespace bp

@@ -28,12 +28,16 @@ Status CopyItems(StridedRef dst, StridedRef src, const int64_t* shape, int ndim,
 
 // Copies every item of `view`, whose dimensions may hold pointers
 // (suboffsets, PIL-style), to or from `bytes` laid out with `packed`
-// strides: into the view when `into_view`. Item by item, through
-// GetItemPointer: indirect views have no stride to coalesce.
+// strides: into the view when `into_view`. Item by item, in C (or, with
+// `fortran`, Fortran) index order, each item read just before it is
+// written: PyBuffer_FromContiguous's own loop, which is also what a copy
+// must do where the order shows (items that share bytes, a source inside
+// the view). Through GetItemPointer: indirect views have no stride to
+// coalesce.
 // Assumptions: view is complete (shape and strides) and its pointers are
 // the exporter's promise; packed describes view's shape within bytes.
 void CopyIndirect(const BufferView& view, char* bytes, const int64_t* packed,
-                  bool into_view);
+                  bool into_view, bool fortran);
 
 // True unless the items of a layout provably occupy disjoint bytes (sorted
 // by stride, each axis steps past everything the inner axes span). A copy
@@ -45,15 +49,6 @@ bool ItemsMayOverlap(int ndim, const int64_t* shape, const int64_t* strides,
 // [lo, hi).
 bool LayoutMeets(const char* base, const int64_t* shape, const int64_t* strides,
                  int ndim, int64_t itemsize, const char* lo, const char* hi);
-
-// PyBuffer_FromContiguous's own loop: the items of `bytes` (packed in C, or
-// Fortran, order) written into the layout at `base` one at a time in that
-// order, each read just before it is written. For the cases where the order
-// shows: items that share bytes, or a source inside the layout's memory.
-// Assumptions: the layout was validated against its memory.
-void ScatterInOrder(char* base, const int64_t* shape, const int64_t* strides,
-                    int ndim, int64_t itemsize, const char* bytes,
-                    bool fortran);
 
 }  // namespace bp
 

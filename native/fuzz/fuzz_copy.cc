@@ -146,8 +146,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       !bp::ValidateLayout(&s, soff, memlen).ok())
     return 0;
   // Destination items must not share bytes (the JS facade and the C API's
-  // from_contiguous write those in order, item by item, instead; the C API
-  // with ScatterInOrder); check by enumeration.
+  // from_contiguous write those in order, item by item, instead: the C API
+  // through CopyIndirect); check by enumeration.
   const std::vector<int64_t> dst_items = Offsets(ndim, shape, ds, doff);
   CheckRuns(ndim, shape, ss, itemsize, soff);
   std::vector<int> touched(memlen, 0);

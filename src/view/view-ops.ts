@@ -157,9 +157,8 @@ function gather(v: Placed, fortran: boolean, out: Uint8Array): void {
  * `v` in C (or Fortran) order, as many as `src` holds; returns the bytes
  * written. CPython copies item by item, in order, so a destination whose
  * items share bytes, or a source that lies in the destination's memory,
- * takes the same loop here; so do a source short of the whole view,
- * SharedArrayBuffer memory and views under 16 KiB. Anything else is one
- * native call.
+ * takes the same loop here, and so does a source short of the whole view.
+ * Anything else is copyItems.
  */
 export function scatter(v: Placed, fortran: boolean, src: Uint8Array): number {
   const size = v.itemsize;
@@ -172,26 +171,11 @@ export function scatter(v: Placed, fortran: boolean, src: Uint8Array): number {
     shape: v.shape,
     strides: contiguousStrides(v.shape, size, fortran ? 'F' : 'C'),
   };
+  // Where the order cannot show, any order will do: copyItems (one native
+  // call from 16 KiB of ArrayBuffer memory).
   const arrayBuffers = isArrayBuffer(v.buffer) && isArrayBuffer(src.buffer);
-  if (
-    items * size === v.len &&
-    v.len >= NATIVE_COPY_BYTES &&
-    arrayBuffers &&
-    !itemsMayOverlap(v) &&
-    !sourceOverlaps(v, packed, true)
-  ) {
-    callNative(() =>
-      native.core.copyItems(
-        v.buffer as ArrayBuffer,
-        v.byteOffset,
-        v.strides,
-        src.buffer as ArrayBuffer,
-        src.byteOffset,
-        packed.strides,
-        v.shape,
-        size,
-      ),
-    );
+  if (items * size === v.len && !itemsMayOverlap(v) && !sourceOverlaps(v, packed, arrayBuffers)) {
+    copyItems(v, packed);
     return v.len;
   }
   const out = privateView(v.buffer);

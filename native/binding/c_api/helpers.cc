@@ -154,14 +154,13 @@ int CopyContiguous(napi_env env, const bp_buffer* view, void* bytes,
   if (core.suboffsets == nullptr) {
     // Where CPython's item-by-item order shows (items that share bytes, a
     // source inside the view), it is kept; anything else is one tiled copy.
-    char* base = static_cast<char*>(core.buf);
     const char* from = static_cast<const char*>(bytes);
     if (into_view &&
         (ItemsMayOverlap(core.ndim, core.shape, core.strides, core.itemsize) ||
-         LayoutMeets(base, core.shape, core.strides, core.ndim, core.itemsize,
-                     from, from + len))) {
-      ScatterInOrder(base, core.shape, core.strides, core.ndim, core.itemsize,
-                     from, order == 'F');
+         LayoutMeets(static_cast<const char*>(core.buf), core.shape,
+                     core.strides, core.ndim, core.itemsize, from,
+                     from + len))) {
+      CopyIndirect(core, static_cast<char*>(bytes), packed, true, order == 'F');
       return 0;
     }
     StridedRef contiguous{static_cast<char*>(bytes), packed};
@@ -174,7 +173,8 @@ int CopyContiguous(napi_env env, const bp_buffer* view, void* bytes,
       return fail(true, std::string(who) + ": " + status.message);
     return 0;
   }
-  CopyIndirect(core, static_cast<char*>(bytes), packed, into_view);
+  CopyIndirect(core, static_cast<char*>(bytes), packed, into_view,
+               order == 'F');
   return 0;
 }
 
