@@ -23,6 +23,7 @@
 // "completeness" block checks that every vector was visited.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { getBuffer, memoryview, NativeBuffer, type BufferInfo, type MemoryView, type SliceKey } from '../src';
 import { expectCode } from './helpers/expect';
 import {
@@ -270,6 +271,31 @@ function resultMismatch(actual: MemoryView, expected: SliceResult, format: strin
     : expected.byteOffset;
   if (actual.byteOffset !== want) return `byteOffset ${actual.byteOffset} != ${want}`;
   return listMismatch(actual.toList(), expected.tolist, format);
+}
+
+/** The first `most` indexes of `shape` in C order. */
+function everyIndex(shape: readonly number[], most: number): number[][] {
+  const out: number[][] = [];
+  const count = Math.min(most, product(shape));
+  for (let n = 0; n < count; n++) {
+    const index = new Array<number>(shape.length);
+    let rest = n;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      index[d] = rest % shape[d]!;
+      rest = Math.floor(rest / shape[d]!);
+    }
+    out.push(index);
+  }
+  return out;
+}
+
+/** What fn returns, or the error it throws as a string. */
+function attemptValue(fn: () => unknown): unknown {
+  try {
+    return fn();
+  } catch (error) {
+    return describeThrown(error);
+  }
 }
 
 function attempt(fn: () => string | null): string | null {
@@ -563,6 +589,49 @@ describe('slicing', () => {
     expect(replayRandom(false, true)).toEqual([]);
     expect(replayRandom(true, true)).toEqual([]);
     expect(iterated.stringKeys).toBeGreaterThanOrEqual(60);
+  });
+
+  test('N-d: a string key on the first axis derives contiguity and length as the walk over every axis does', () => {
+    // The string path works these out from the parent's (slicedFirst); the
+    // array path walks every axis (layoutOf, whose answers the structures
+    // test holds to PyBuffer_IsContiguous). Every N-d structure, each key.
+    const keys = ['::-1', '1:', ':1', '::2', '1:2', '5:2', '::-3', ':0', '-1:', '1::-2'];
+    const facts = (v: MemoryView): unknown => ({
+      shape: v.shape,
+      strides: v.strides,
+      byteOffset: v.byteOffset,
+      nbytes: v.nbytes,
+      c: v.cContiguous,
+      f: v.fContiguous,
+      items: v.nbytes <= 4096 ? attemptValue(() => v.toList()) : null,
+      // get() reads through the layout's item strides and extents, toList() does not.
+      gets: attemptValue(() => everyIndex(v.shape, 256).map((index) => v.get(...index))),
+      // and refuses an index one past the end of each axis by them.
+      past: v.shape.map((n, d) => attemptValue(() => v.get(...v.shape.map((_, k) => (k === d ? n : 0))))),
+    });
+    const mismatches: unknown[] = [];
+    let compared = 0;
+    const seen = { c: 0, f: 0, neither: 0, empty: 0 };
+    for (const s of structures) {
+      if (s.shape.length < 2 || s.cpythonRefuses === true) continue;
+      const { view } = structureView(s);
+      for (const key of keys) {
+        const asArray = key.split(':').map((b) => (b === '' ? null : Number(b)));
+        const byString = view.slice(key);
+        const byArray = view.slice(asArray as [number | null, number | null, number | null]);
+        const [a, b] = [facts(byString), facts(byArray)];
+        compared++;
+        if (byString.nbytes === 0) seen.empty++;
+        else if (byString.cContiguous) seen.c++;
+        else if (byString.fContiguous) seen.f++;
+        else seen.neither++;
+        if (!isDeepStrictEqual(a, b)) mismatches.push({ id: s.id, key, string: a, array: b });
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(compared).toBeGreaterThanOrEqual(2000);
+    // Each kind of answer came up, the derived and the walked ones.
+    expect(Math.min(seen.c, seen.f, seen.neither, seen.empty)).toBeGreaterThan(20);
   });
 });
 

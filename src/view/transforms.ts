@@ -345,23 +345,89 @@ export function sliced(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {
 
 /**
  * An N-d view sliced on its first axis by a string key ('::-1', '10:20'),
- * the other axes whole: a flip or a band of rows, made without slicedN's
- * per-key walk (measured 0.88x of its time).
+ * the other axes whole: a flip or a band of rows. Only axis 0 changes, so
+ * the length, contiguity and item strides follow from the parent's rather
+ * than from layoutOf's walk over every axis (a flip 0.74x of its time).
  */
 function slicedFirst(v: ViewLayout, key: string): ViewLayout {
   const r = resolveKey(key, v.shape[0]!, 0) as Range;
-  const ndim = v.shape.length;
+  const n0 = r.length;
+  const ndim = v.ndim;
   const shape = packedZeros(ndim);
   const strides = packedZeros(ndim);
   const stride = v.strides[0]!;
-  shape[0] = r.length;
-  strides[0] = steppedStride(stride, r);
+  const s0 = steppedStride(stride, r);
   const byteOffset = v.byteOffset + r.start * stride;
+  shape[0] = n0;
+  strides[0] = s0;
   for (let d = 1; d < ndim; d++) {
     shape[d] = v.shape[d]!;
     strides[d] = v.strides[d]!;
   }
-  return layoutOf(v.buffer, byteOffset, v.format, v.itemsize, shape, strides, v.readonly);
+  const rows = v.shape[0]!;
+  // An empty parent tells nothing of its other axes, nor one whose strides
+  // are not whole items (extent0 is 0 then): walk them.
+  if (rows === 0 || v.extent0 === 0) return layoutOf(v.buffer, byteOffset, v.format, v.itemsize, shape, strides, v.readonly);
+  const itemsize = v.itemsize;
+  // The bytes under one index of axis 0: itemsize times the other extents.
+  const row = v.len / rows;
+  const len = n0 * row;
+  let c = true;
+  let f = true;
+  if (len !== 0) {
+    c = (n0 <= 1 || s0 === row) && innerC(v, row);
+    f = (n0 <= 1 || s0 === itemsize) && innerF(shape, strides, itemsize * n0);
+  }
+  // The parent's item strides are whole (extent0 > 0), so are axes 1 and 2's.
+  const i0 = n0 > 1 ? s0 / itemsize : 0;
+  const whole = Number.isSafeInteger(i0);
+  // layoutOf's fields in its order: every layout has one V8 map.
+  return {
+    buffer: v.buffer,
+    byteOffset,
+    format: v.format,
+    itemsize,
+    ndim,
+    shape,
+    strides,
+    readonly: v.readonly,
+    len,
+    cContiguous: c,
+    fContiguous: f,
+    extent0: whole ? n0 : 0,
+    extent1: whole ? v.extent1 : 0,
+    extent2: whole ? v.extent2 : 0,
+    itemStride0: whole ? i0 : 0,
+    itemStride1: whole ? v.itemStride1 : 0,
+    itemStride2: whole ? v.itemStride2 : 0,
+  };
+}
+
+/**
+ * PyBuffer_IsContiguous's C rule over axes 1.. of a non-empty `v` whose
+ * rows are `row` bytes: the parent's answer unless it failed on axis 0 alone.
+ */
+function innerC(v: ViewLayout, row: number): boolean {
+  if (v.cContiguous) return true;
+  if (v.shape[0]! <= 1 || v.strides[0] === row) return false;
+  let sc = v.itemsize;
+  for (let k = v.ndim - 1; k >= 1; k--) {
+    const d = v.shape[k]!;
+    if (d > 1 && v.strides[k] !== sc) return false;
+    sc *= d;
+  }
+  return true;
+}
+
+/** The Fortran rule over axes 1.., whose first item stride must be `from` bytes. */
+function innerF(shape: readonly number[], strides: readonly number[], from: number): boolean {
+  let sf = from;
+  for (let k = 1; k < shape.length; k++) {
+    const d = shape[k]!;
+    if (d > 1 && strides[k] !== sf) return false;
+    sf *= d;
+  }
+  return true;
 }
 
 function slicedN(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {
