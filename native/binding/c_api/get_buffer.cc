@@ -98,9 +98,12 @@ int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
   const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
   ThreadViews* views = &t_views;
   BackingStorePin pin = {nullptr};
-  if (!borrow && HaveBackingStores() &&
+  // Where the runtime has no backing stores (Bun, Deno) the view goes
+  // unpinned; asked second, as the pin's hot path needs no answer.
+  if (!borrow &&
       !PinBackingStore(&views->pins, b.buffer, reinterpret_cast<void*>(base),
-                       b.offset + b.bytes, &pin)) {
+                       b.offset + b.bytes, &pin) &&
+      HaveBackingStores()) {
     return 0;  // memory V8 cannot name: the facade's path decides
   }
   ViewInternal* internal = nullptr;

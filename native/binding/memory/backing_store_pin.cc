@@ -27,30 +27,30 @@ v8::Local<v8::Value> ToLocal(napi_value value) {
 }
 
 // One reference to a BackingStore, shared by one thread's views of it
-// through a plain count. Asking V8 for the store costs five atomic
-// operations and copying a shared_ptr one more each way; a hot loop of
-// get_buffer/release over one array then pays for none of them.
+// through a plain count (its PinHead, which the header's inline hot path
+// reads). Asking V8 for the store costs five atomic operations and copying
+// a shared_ptr one more each way; a hot loop of get_buffer/release over one
+// array then pays for none of them.
 //
 // A cache's entries are listed (prev/next) so that its env's teardown can
 // drop their stores; an entry whose views outlive that stays, unlisted and
 // empty, until they are released.
-struct Entry {
+struct Entry : PinHead {
   std::shared_ptr<v8::BackingStore> store;
-  void* data;     // store->Data(), never nullptr
-  size_t length;  // store->ByteLength() when pinned
-  uint64_t views;
-  PinCache* home;   // the thread's cache it was made for (nullptr: an own pin)
   PinCache* owner;  // the cache that lists it; nullptr once unlisted
   Entry* prev;
   Entry* next;
-  bool recent;  // its cache's `recent` points here
-  // The shape and strides of one-dimensional views of the store, shared
-  // by the views of one shape that pin it (see PinnedArrays).
-  int64_t arrays[2];
 };
 
 // c_api/view_internal.h tags an entry's address in its low bit.
 static_assert(alignof(Entry) >= 2, "an entry's address has a free low bit");
+
+// Pins and caches hold an entry as its PinHead (a base, which need not
+// start the Entry): every conversion goes through these two.
+Entry* EntryOf(void* head) {
+  return static_cast<Entry*>(static_cast<PinHead*>(head));
+}
+void* HeadOf(Entry* entry) { return static_cast<PinHead*>(entry); }
 
 // The entry pinned last on a thread (its cache's `recent`) is kept, even
 // with no view, so that the next views of the same buffer find it. It keeps
@@ -83,7 +83,7 @@ void Drop(Entry* entry) {
 
 void Forget(PinCache* cache) {
   if (cache != nullptr && cache->recent != nullptr) {
-    Entry* entry = static_cast<Entry*>(cache->recent);
+    Entry* entry = EntryOf(cache->recent);
     cache->recent = nullptr;
     entry->recent = false;
     Drop(entry);
@@ -111,11 +111,13 @@ std::shared_ptr<v8::BackingStore> StoreOf(napi_value buffer, const void* data,
 }
 
 Entry* NewEntry(std::shared_ptr<v8::BackingStore> store) {
-  void* data = store->Data();
+  const void* data = store->Data();
   const size_t length = store->ByteLength();
-  return new (std::nothrow)
-      Entry{std::move(store), data,    length,  0,     nullptr,
-            nullptr,          nullptr, nullptr, false, {-1, -1}};
+  return new (std::nothrow) Entry{{data, length, 0, nullptr, false, {-1, -1}},
+                                  std::move(store),
+                                  nullptr,
+                                  nullptr,
+                                  nullptr};
 }
 
 Entry* Remember(PinCache* cache, std::shared_ptr<v8::BackingStore> store) {
@@ -126,12 +128,12 @@ Entry* Remember(PinCache* cache, std::shared_ptr<v8::BackingStore> store) {
   if (entry->next != nullptr) entry->next->prev = entry;
   cache->entries = entry;
   if (cache->recent != nullptr) {
-    Entry* previous = static_cast<Entry*>(cache->recent);
+    Entry* previous = EntryOf(cache->recent);
     previous->recent = false;
     Drop(previous);
   }
   entry->recent = true;
-  cache->recent = entry;
+  cache->recent = HeadOf(entry);
   if (t_callback_isolate == nullptr) {
     t_callback_isolate = v8::Isolate::GetCurrent();
     t_callback_isolate->AddCallCompletedCallback(CallCompleted);
@@ -202,24 +204,16 @@ bool BufferMemory(napi_env env, napi_value buffer, void** data,
   return true;
 }
 
-bool PinBackingStore(PinCache* cache, napi_value buffer, const void* data,
-                     size_t needed, BackingStorePin* pin) {
+bool PinNewBackingStore(PinCache* cache, napi_value buffer, const void* data,
+                        size_t needed, BackingStorePin* pin) {
   if (!HaveBackingStores()) return false;
   if (buffer == nullptr || data == nullptr || needed == 0) return false;
-  // The same memory is the same store: while an entry holds memory, no
-  // other allocation can have its address. (Two external stores can alias
-  // one C allocation; its owner must then keep it while either lives, or
-  // JavaScript itself could read it freed, so holding either is enough.)
-  // So the hot case asks V8 nothing at all.
-  Entry* entry = static_cast<Entry*>(cache->recent);
-  if (entry == nullptr || entry->data != data || entry->length < needed) {
-    std::shared_ptr<v8::BackingStore> store = StoreOf(buffer, data, needed);
-    if (store == nullptr) return false;
-    entry = Remember(cache, std::move(store));
-    if (entry == nullptr) return false;
-  }
+  std::shared_ptr<v8::BackingStore> store = StoreOf(buffer, data, needed);
+  if (store == nullptr) return false;
+  Entry* entry = Remember(cache, std::move(store));
+  if (entry == nullptr) return false;
   entry->views++;
-  pin->entry = entry;
+  pin->entry = HeadOf(entry);
   return true;
 }
 
@@ -231,49 +225,17 @@ bool PinOwnBackingStore(napi_value buffer, const void* data, size_t needed,
   Entry* entry = store == nullptr ? nullptr : NewEntry(std::move(store));
   if (entry == nullptr) return false;
   entry->views = 1;
-  pin->entry = entry;
+  pin->entry = HeadOf(entry);
   return true;
 }
 
-int64_t* PinnedArrays(const BackingStorePin* pin, int64_t count,
-                      int64_t itemsize) {
-  Entry* entry = static_cast<Entry*>(pin->entry);
-  if (entry == nullptr) return nullptr;
-  // Every view that reads the arrays holds a pin of the entry: when this
-  // pin is the only one, nobody reads them and they may change.
-  if (entry->views == 1) {
-    entry->arrays[0] = count;
-    entry->arrays[1] = itemsize;
-    return entry->arrays;
-  }
-  return entry->arrays[0] == count && entry->arrays[1] == itemsize
-             ? entry->arrays
-             : nullptr;
-}
-
 bool PinnedResizable(const BackingStorePin* pin) {
-  const Entry* entry = static_cast<const Entry*>(pin->entry);
+  const Entry* entry = pin->entry == nullptr ? nullptr : EntryOf(pin->entry);
   return entry != nullptr && entry->store != nullptr &&
          entry->store->IsResizableByUserJavaScript();
 }
 
-void* PinnedData(const BackingStorePin* pin) {
-  return pin->entry == nullptr ? nullptr
-                               : static_cast<Entry*>(pin->entry)->data;
-}
-
-bool PinnedBy(const BackingStorePin* pin, const PinCache* cache) {
-  const Entry* entry = static_cast<const Entry*>(pin->entry);
-  return entry != nullptr && entry->home == cache;
-}
-
-void UnpinBackingStore(BackingStorePin* pin) {
-  Entry* entry = static_cast<Entry*>(pin->entry);
-  if (entry == nullptr) return;
-  pin->entry = nullptr;
-  entry->views--;
-  Drop(entry);
-}
+void DropPinEntry(PinHead* head) { Drop(static_cast<Entry*>(head)); }
 
 void DropPinsOnTeardown(PinCache* cache) {
   Forget(cache);
