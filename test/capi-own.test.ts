@@ -43,7 +43,13 @@ describe("C's get_buffer on this package's native exporters", () => {
   });
 
   test('a resize is mirrored: C sees the new length', () => {
-    expect(probe('after resize')['described']).toMatchObject({ len: 32, shape: [32] });
+    const p = probe('after resize');
+    expect(p['before']).toMatchObject([
+      { len: 8, shape: [8] },
+      { len: 8, shape: [8] },
+    ]);
+    expect(p['described']).toMatchObject({ len: 32, shape: [32] });
+    expect(p['again']).toMatchObject({ len: 8, shape: [8] });
   });
 
   test("a view family holds one export of its owner without a region export; C describes the view's transpose", () => {

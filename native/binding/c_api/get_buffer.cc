@@ -20,7 +20,8 @@
 namespace bp::binding {
 namespace {
 
-thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr}};
+thread_local ThreadViews t_views = {nullptr, nullptr, 0, {nullptr, nullptr},
+                                    nullptr, 0};
 
 const char* TypedFormat(napi_typedarray_type type, int64_t* itemsize) {
   switch (type) {
@@ -94,9 +95,8 @@ bool ReadBuiltin(napi_env env, napi_value obj, Builtin* b) {
 // leans on the caller's handle for obj and pins nothing: without ND it needs
 // no internal at all; with ND its arrays are an internal's.
 int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
-                const BufferView& seen, bool borrow) {
+                const BufferView& seen, bool borrow, ThreadViews* views) {
   const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
-  ThreadViews* views = &t_views;
   BackingStorePin pin = {nullptr};
   // Where the runtime has no backing stores (Bun, Deno) the view goes
   // unpinned; asked second, as the pin's hot path needs no answer.
@@ -155,7 +155,7 @@ int HoldBuiltin(napi_env env, napi_value obj, bp_buffer* view, const Builtin& b,
 // malloc and rarely are. A page-aligned (or empty) buffer therefore goes
 // to the facade, which asks the real `resizable` getter; the rest is safe.
 int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags,
-               bool borrow) {
+               bool borrow, ThreadViews* views) {
   Builtin b;
   if (!ReadBuiltin(env, obj, &b)) return 0;
   const uintptr_t base = reinterpret_cast<uintptr_t>(b.data) - b.offset;
@@ -179,7 +179,7 @@ int GetBuiltin(napi_env env, napi_value obj, bp_buffer* view, int flags,
   // Writable memory: the built-ins' rule never refuses a valid request.
   if (!NegotiateContiguous(full, flags, &seen).ok()) return 0;
 
-  return HoldBuiltin(env, obj, view, b, seen, borrow);
+  return HoldBuiltin(env, obj, view, b, seen, borrow, views);
 }
 
 int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
@@ -191,20 +191,22 @@ int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
     return FailType(env, "get_buffer: obj must not be NULL");
   }
   try {
+    // Read once: in a shared library each thread-local access is a call.
+    ThreadViews* views = &t_views;
     // The fast path fills every field on success; anything else starts clean.
-    const int fast = GetBuiltin(env, obj, view, flags, borrow);
+    const int fast = GetBuiltin(env, obj, view, flags, borrow, views);
     if (fast > 0) return 0;
     Clear(view);
     if (fast < 0) return -1;
     void* wrapped = nullptr;
     int own = 0;
-    switch (WrapKindOf(env, obj, &wrapped)) {
+    switch (WrapKindOf(env, obj, &wrapped, views)) {
       case WrapKind::kRegionOwner:
         own = GetOwnExporter(env, static_cast<NativeRegion*>(wrapped), obj,
-                             view, flags);
+                             view, flags, views);
         break;
       case WrapKind::kViewMirror:
-        own = GetMirroredView(env, wrapped, obj, view, flags);
+        own = GetMirroredView(env, wrapped, obj, view, flags, views);
         break;
       case WrapKind::kNone: break;
     }
@@ -244,11 +246,12 @@ int GetBufferBorrowed(napi_env env, napi_value obj, bp_buffer* view,
 void Release(napi_env env, bp_buffer* view) {
   if (view == nullptr || (view->obj == nullptr && view->internal == nullptr))
     return;
+  ThreadViews* views = &t_views;
   if (IsTaggedPin(view->internal)) {
     // A built-in's view without arrays: its reference and its pin, both
     // made on the thread whose cache made the pin.
     BackingStorePin pin = UntagPin(view->internal);
-    if (!PinnedBy(&pin, &t_views.pins)) {
+    if (!PinnedBy(&pin, &views->pins)) {
       napi_throw_error(
           env, "ERR_BUFFER_WRONG_ENV",
           "release: this view was filled in another thread; release it there");
@@ -287,7 +290,7 @@ void Release(napi_env env, bp_buffer* view) {
     napi_delete_reference(env, internal->info);
   }
   if (view->obj != nullptr) napi_delete_reference(env, view->obj);
-  if (internal != nullptr) FreeInternal(internal, &t_views);
+  if (internal != nullptr) FreeInternal(internal, views);
   Clear(view);
   ThrowAgain(env, pending_error);
 }

@@ -48,9 +48,13 @@ bool FullLayout(const NativeRegion::Mirror& m, void* data, size_t length,
   full->shape = shape;
   full->strides = strides;
   full->format = m.format.c_str();
-  if (!ValidateLayout(full, m.byte_offset, static_cast<int64_t>(length)).ok() ||
-      full->len != m.len) {
-    return false;
+  const int64_t memlen = static_cast<int64_t>(length);
+  if (m.fitted_memlen == memlen) {
+    full->len = m.len;
+  } else {
+    if (!ValidateLayout(full, m.byte_offset, memlen).ok() || full->len != m.len)
+      return false;
+    m.fitted_memlen = memlen;
   }
   full->buf = static_cast<char*>(data) + m.byte_offset;
   return true;
@@ -84,7 +88,7 @@ void FillCountedView(const BufferView& full, const BufferView& seen,
 }
 
 int GetOwnExporter(napi_env env, NativeRegion* region, napi_value obj,
-                   bp_buffer* view, int flags) {
+                   bp_buffer* view, int flags, ThreadViews* views) {
   if (!CheckFlags(flags).ok()) return 0;
   void* data = nullptr;
   size_t length = 0;
@@ -102,15 +106,15 @@ int GetOwnExporter(napi_env env, NativeRegion* region, napi_value obj,
   }
   const size_t format_bytes =
       seen.format == nullptr ? 0 : std::strlen(seen.format) + 1;
-  ViewInternal* internal = NewInternal(env, 2 * full.ndim, format_bytes);
+  ViewInternal* internal = NewInternal(env, 2 * full.ndim, format_bytes, views);
   if (internal == nullptr) {
     UnrefBlock(pin);
     return FailRange(env, "out of memory for a buffer view");
   }
   internal->pin = pin;
-  ListPinned(internal);
+  ListPinned(internal, views);
   if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
-    FreeInternal(internal);
+    FreeInternal(internal, views);
     view->obj = nullptr;
     return -1;
   }

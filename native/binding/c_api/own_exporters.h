@@ -17,7 +17,7 @@ class NativeRegion;
 // filled, 0 when only the facade's path can answer (it words every
 // refusal, so both paths refuse alike), -1 with an exception pending.
 int GetOwnExporter(napi_env env, NativeRegion* region, napi_value obj,
-                   bp_buffer* view, int flags);
+                   bp_buffer* view, int flags, ThreadViews* views);
 
 // Fills `view` with `full` as `seen` negotiated it: the arrays and format
 // copied into `internal` (room for 2 * ndim numbers and the format, its

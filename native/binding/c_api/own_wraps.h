@@ -7,6 +7,8 @@
 
 #include <node_api.h>
 
+#include "binding/c_api/view_internal.h"
+
 namespace bp::binding {
 
 enum class WrapKind { kNone, kRegionOwner, kViewMirror };
@@ -16,8 +18,10 @@ enum class WrapKind { kNone, kRegionOwner, kViewMirror };
 void ListWrap(const void* wrapped, WrapKind kind);
 void UnlistWrap(const void* wrapped);
 
-// The kind of `obj`'s wrap, with the wrapped pointer in *wrapped.
-WrapKind WrapKindOf(napi_env env, napi_value obj, void** wrapped);
+// The kind of `obj`'s wrap, with the wrapped pointer in *wrapped; `views`
+// are this thread's, which remember the last answer.
+WrapKind WrapKindOf(napi_env env, napi_value obj, void** wrapped,
+                    ThreadViews* views);
 
 }  // namespace bp::binding
 

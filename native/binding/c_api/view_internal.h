@@ -58,6 +58,9 @@ struct ThreadViews {
   ViewInternal* spare;
   int spares;
   PinCache pins;
+  // The pointer WrapKindOf found listed last, and its kind (own_wraps.cc).
+  const void* last_wrap;
+  int last_wrap_kind;
 };
 
 // This thread's views. The variable lives in get_buffer.cc with internal

@@ -40,6 +40,10 @@ struct ViewMirror {
   int64_t itemsize = 1, byte_offset = 0, len = 0;
   bool readonly = false;
   std::vector<int64_t> shape, strides;
+  // The memory length the layout last fitted (ValidateLayout passed), or
+  // -1. The layout never changes; the memory's length can (a resizable
+  // ArrayBuffer), so a C export checks the layout again only then.
+  int64_t fitted_memlen = -1;
 };
 
 void FinalizeMirror(napi_env env, void* data, void*) {
@@ -118,7 +122,7 @@ void ReleaseMirror(const Napi::CallbackInfo& info) {
 }  // namespace
 
 int GetMirroredView(napi_env env, void* mirror, napi_value obj, bp_buffer* view,
-                    int flags) {
+                    int flags, ThreadViews* views) {
   ViewMirror* m = static_cast<ViewMirror*>(mirror);
   if (m->released || !CheckFlags(flags).ok()) return 0;
   napi_value bytes = nullptr, region = nullptr;
@@ -145,26 +149,31 @@ int GetMirroredView(napi_env env, void* mirror, napi_value obj, bp_buffer* view,
   full.strides = strides;
   full.format = m->format.c_str();
   full.readonly = m->readonly;
-  if (!ValidateLayout(&full, m->byte_offset, static_cast<int64_t>(length))
-           .ok() ||
-      full.len != m->len) {
-    return 0;
+  const int64_t memlen = static_cast<int64_t>(length);
+  if (m->fitted_memlen == memlen) {
+    full.len = m->len;
+  } else {
+    if (!ValidateLayout(&full, m->byte_offset, memlen).ok() ||
+        full.len != m->len) {
+      return 0;
+    }
+    m->fitted_memlen = memlen;
   }
   full.buf = static_cast<char*>(data) + m->byte_offset;
   if (!Negotiate(full, flags, &seen).ok()) return 0;
   const size_t format_bytes =
       seen.format == nullptr ? 0 : std::strlen(seen.format) + 1;
-  ViewInternal* internal = NewInternal(env, 2 * n, format_bytes);
+  ViewInternal* internal = NewInternal(env, 2 * n, format_bytes, views);
   if (internal == nullptr) return 0;
   if (HoldMemory(env, region, bytes, data, length, internal) != 0) {
     // The facade's path meets the same refusal and words it.
     napi_value ignored;
     napi_get_and_clear_last_exception(env, &ignored);
-    FreeInternal(internal);
+    FreeInternal(internal, views);
     return 0;
   }
   if (napi_create_reference(env, obj, 1, &view->obj) != napi_ok) {
-    FreeInternal(internal);
+    FreeInternal(internal, views);
     view->obj = nullptr;
     return -1;
   }

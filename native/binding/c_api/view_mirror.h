@@ -9,13 +9,15 @@
 #include <buffer_protocol.h>
 #include <napi.h>
 
+#include "binding/c_api/view_internal.h"
+
 namespace bp::binding {
 
 // For `obj`, wrapped with `mirror` (own_wraps.h): 1 when `view` is filled
 // from the mirror, 0 when only the facade can answer (it words every
 // refusal), -1 with an exception pending.
 int GetMirroredView(napi_env env, void* mirror, napi_value obj, bp_buffer* view,
-                    int flags);
+                    int flags, ThreadViews* views);
 
 // mirrorView(view, buffer, region, format, itemsize, byteOffset, len,
 // readonly, shape, strides); viewMirrorCViews(view) -> the C views it

@@ -207,11 +207,22 @@ NativeRegion::~NativeRegion() {
 void* NativeRegion::CurrentData(Napi::Env env, size_t* length) {
   *length = 0;
   if (closed_ || buffer_.IsEmpty()) return nullptr;
-  Napi::ArrayBuffer ab = buffer_.Value();
-  if (ab.IsDetached()) return nullptr;
-  *length = ab.ByteLength();
-  if (*length != length_) return nullptr;
-  return ab.Data();
+  napi_value ab = buffer_.Value();
+  // One call for both (ArrayBuffer's Data() and ByteLength() make one each;
+  // C's get_buffer on an owner runs this every time). A detached buffer
+  // reads as no memory of length 0, which only an empty region can mistake
+  // for its own.
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (napi_get_arraybuffer_info(env, ab, &data, &bytes) != napi_ok)
+    return nullptr;
+  if (length_ == 0) {
+    bool detached = false;
+    if (napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached)
+      return nullptr;
+  }
+  *length = bytes;
+  return bytes == length_ ? data : nullptr;
 }
 
 Napi::Value NativeRegion::Buffer(const Napi::CallbackInfo& info) {

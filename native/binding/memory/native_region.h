@@ -60,6 +60,10 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
     std::string format;
     int64_t itemsize = 1, byte_offset = 0, len = 0;
     std::vector<int64_t> shape, strides;
+    // The memory length the layout last fitted (ValidateLayout passed, its
+    // len was `len`), or -1: the layout is fixed until the next bindOwner,
+    // so a C export over memory of that length need not check it again.
+    mutable int64_t fitted_memlen = -1;
   };
   // The memory a C view may use, with a new reference on its block; false
   // when only the facade's path can answer (closed, detached, truncated,
