@@ -1,10 +1,14 @@
 'use strict';
 // Benchmark 2: NativeBuffer.alloc(size) until a usable view exists (alloc,
 // new Uint8Array(nb.buffer), read one byte and write one byte at the end),
-// 1 GiB versus 4 KiB, both with the default zero: true. Only that is timed:
-// nb.close(), the event-loop turn that runs the finalizers and the GC come
-// after, untimed. Also, for comparison, the same for new ArrayBuffer(1 GiB)
-// and Buffer.alloc(1 GiB), which a user would otherwise use.
+// with the default zero: true. Only that is timed: nb.close(), the
+// event-loop turn that runs the finalizers and the GC come after, untimed.
+// Target (issue 13, restating issue 2's): alloc(1 GiB) against what a user
+// would otherwise use, new ArrayBuffer(1 GiB), <= 1.0x. Issue 2 asked
+// alloc(1 GiB) <= 1.5x alloc(4 KiB), shown for information: our allocation
+// is O(1) (fresh pages are zero, nothing is written), but V8 starts a GC for
+// any ArrayBuffer of 64 MiB or more of external memory, which N-API cannot
+// avoid and which sets the 1 GiB time of every kind of buffer here.
 const { NativeBuffer, nativeMemoryStats } = require('../lib');
 const { compareTimed, pairedRatio, printTable, settle, fmtBytes, gcHow } = require('./harness');
 const { round } = require('./get-buffer');
@@ -119,7 +123,10 @@ async function benchAlloc({ quick = false } = {}) {
   const big = nativeCase('NativeBuffer.alloc(1 GiB) -> usable view', GiB, quick ? 12 : 30);
   const small = nativeCase('NativeBuffer.alloc(4 KiB) -> usable view', KiB4, quick ? 12 : 30);
   const target = await compareTimed([big, small], { batches: quick ? 7 : 9 });
-  printTable('2. NativeBuffer.alloc(1 GiB) vs alloc(4 KiB), alloc-to-usable-view (timer overhead subtracted)', target);
+  printTable(
+    '2. (information, issue 2) NativeBuffer.alloc(1 GiB) vs alloc(4 KiB), alloc-to-usable-view (timer overhead subtracted)',
+    target,
+  );
   for (const r of target) {
     console.log(`  ${r.name}: median single op ${r.medianSingleOp.toFixed(0)} ns, slowest ${r.maxSingleOp.toFixed(0)} ns`);
   }
@@ -127,7 +134,8 @@ async function benchAlloc({ quick = false } = {}) {
   const paired = pairedRatio(target[0], target[1]);
   const ratioSingle = target[0].medianSingleOp / target[1].medianSingleOp;
   console.log(
-    `ratio 1 GiB / 4 KiB = ${ratio.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x, median single ops: ${ratioSingle.toFixed(2)}x)   target <= 1.5x: ${ratio <= 1.5 ? 'MET' : 'MISSED'}`,
+    `ratio 1 GiB / 4 KiB = ${ratio.toFixed(2)}x (paired batches: ${paired.toFixed(2)}x, median single ops: ${ratioSingle.toFixed(2)}x): ` +
+      `issue 2's 1.5x, restated by issue 13 against new ArrayBuffer(1 GiB) (below)`,
   );
   await settle();
   const rss1 = memory('after NativeBuffer cases');
@@ -149,31 +157,40 @@ async function benchAlloc({ quick = false } = {}) {
     { batches: 7, warmup: 3 },
   );
   cmp.push(...hot);
-  printTable('2b. (information) what a user would otherwise use; 4 KiB in a hot loop', cmp);
+  printTable(
+    '2b. what a user would otherwise use (the target row: NativeBuffer vs new ArrayBuffer, 1 GiB); 4 KiB in a hot loop',
+    cmp,
+  );
   for (const r of cmp) {
     console.log(`  ${r.name}: median single op ${r.medianSingleOp.toFixed(0)} ns, slowest ${r.maxSingleOp.toFixed(0)} ns`);
   }
+  const vsArrayBuffer = cmp[2].nsPerOp / cmp[0].nsPerOp;
+  console.log(
+    `NativeBuffer.alloc(1 GiB) / new ArrayBuffer(1 GiB) = ${vsArrayBuffer.toFixed(2)}x ` +
+      `(paired batches: ${pairedRatio(cmp[2], cmp[0]).toFixed(2)}x)   target <= 1.0x: ${vsArrayBuffer <= 1 ? 'MET' : 'MISSED'}`,
+  );
   await settle();
   const rss2 = memory('after comparison cases');
 
   return {
     rows: [...target, ...cmp],
     summary: {
-      alloc1GiBNs: round(target[0].nsPerOp),
-      alloc4KiBNs: round(target[1].nsPerOp),
-      ratio: round(ratio, 2),
-      pairedRatio: round(paired, 2),
-      ratioMedianSingleOps: round(ratioSingle, 2),
-      target: 1.5,
-      met: ratio <= 1.5,
+      nativeBuffer1GiBNs: round(cmp[2].nsPerOp),
+      arrayBuffer1GiBNs: round(cmp[0].nsPerOp),
+      ratio: round(vsArrayBuffer, 2),
+      pairedRatio: round(pairedRatio(cmp[2], cmp[0]), 2),
+      target: 1,
+      met: vsArrayBuffer <= 1,
       info: {
-        arrayBuffer1GiBNs: round(cmp[0].nsPerOp),
+        alloc1GiBNs: round(target[0].nsPerOp),
+        alloc4KiBNs: round(target[1].nsPerOp),
+        ratio1GiBVs4KiB: round(ratio, 2),
+        pairedRatio1GiBVs4KiB: round(paired, 2),
+        ratioMedianSingleOps1GiBVs4KiB: round(ratioSingle, 2),
         bufferAlloc1GiBNs: round(cmp[1].nsPerOp),
-        nativeBuffer1GiBNs: round(cmp[2].nsPerOp),
         arrayBuffer4KiBNs: round(cmp[3].nsPerOp),
         nativeBuffer4KiBHotNs: round(cmp[4].nsPerOp),
         arrayBuffer4KiBHotNs: round(cmp[5].nsPerOp),
-        ratio1GiBVsArrayBuffer1GiB: round(cmp[2].nsPerOp / cmp[0].nsPerOp, 2),
       },
       rssMiB: { before: round(rss0 / 2 ** 20), afterNative: round(rss1 / 2 ** 20), after: round(rss2 / 2 ** 20) },
       gc: gcHow,

@@ -52,7 +52,8 @@ async function main() {
       `(target <= 3x) -> ${g.summary.met ? 'MET' : 'MISSED'}`,
   );
   console.log(
-    `NativeBuffer.alloc(1 GiB) / alloc(4 KiB), alloc to usable view: ${a.summary.ratio}x (target <= 1.5x) -> ${a.summary.met ? 'MET' : 'MISSED'}`,
+    `NativeBuffer.alloc(1 GiB) vs new ArrayBuffer(1 GiB), alloc to usable view: ${a.summary.ratio}x (target <= 1.0x) -> ` +
+      `${a.summary.met ? 'MET' : 'MISSED'}; against alloc(4 KiB) ${a.summary.info.ratio1GiBVs4KiB}x (issue 2's 1.5x, restated by issue 13)`,
   );
   const mv = m.summary;
   const verdict = (t) => (t.skipped !== undefined ? `SKIPPED (${t.skipped})` : t.met ? 'MET' : 'MISSED');
