@@ -319,6 +319,11 @@ async function benchViews({ quick = false, fresh = false } = {}) {
     console.log(`${pad(name, 42)}${pad(ns.toFixed(0), 10)}${(ns / base).toFixed(2)}x`);
   }
   summary.exportsAwaitingGc = ours.exportsAwaitingGc;
+  // The targets: every view made at most CPython's or NumPy's time (a row
+  // without a reference, python3 or NumPy missing, counts neither way);
+  // exports at most 2x getBuffer(Uint8Array), the JavaScript class 4x.
+  summary.viewsMet = Object.values(summary.views).every((v) => v.ratio === null || v.ratio <= 1);
+  summary.exportsMet = Object.entries(summary.exports).every(([name, x]) => x.ratio <= (name.startsWith('JavaScript') ? 4 : 2));
   return { summary };
 }
 
