@@ -38,6 +38,15 @@ describe("C's get_buffer on this package's native exporters", () => {
     expect(probe('refusal')).toMatchObject({ code: 'ERR_BUFFER_NOT_WRITABLE', jsCalls: 1, exports: 0 });
   });
 
+  test("the owner's region object is refused in C as in JavaScript", () => {
+    expect(probe('region object')).toEqual({
+      probe: 'region object',
+      js: 'ERR_INVALID_ARG_TYPE',
+      c: 'ERR_INVALID_ARG_TYPE',
+      owner: 16,
+    });
+  });
+
   test('a forced close leaves a held C view its memory', () => {
     expect(probe('forced close')).toMatchObject({ sum: 48, exports: 0, closed: true });
   });

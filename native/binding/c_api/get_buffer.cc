@@ -202,8 +202,8 @@ int GetBufferAs(napi_env env, napi_value obj, bp_buffer* view, int flags,
     int own = 0;
     switch (WrapKindOf(env, obj, &wrapped, views)) {
       case WrapKind::kRegionOwner:
-        own = GetOwnExporter(env, static_cast<NativeRegion*>(wrapped), obj,
-                             view, flags, views);
+        own = GetOwnExporter(env, NativeRegion::OfOwnerTag(wrapped), obj, view,
+                             flags, views);
         break;
       case WrapKind::kViewMirror:
         own = GetMirroredView(env, wrapped, obj, view, flags, views);

@@ -140,6 +140,7 @@ inline void FreeInternal(ViewInternal* internal, ThreadViews* views = Views()) {
 // its low bit (entries are heap objects, at least 8-aligned), instead of a
 // ViewInternal, which saves allocating and listing one per view.
 constexpr uintptr_t kPinTag = 1;
+static_assert(alignof(PinHead) >= 2, "a pin's address has a free low bit");
 
 inline void* TagPin(const BackingStorePin& pin) {
   return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(pin.entry) |

@@ -1,8 +1,8 @@
 // A MemoryView's mirror: its layout and memory as the facade exported them
-// once, checked again against the memory on every C export, as the facade's
-// answers are. Anything the mirror cannot vouch for (a released view,
-// detached memory, a refused request) takes the facade's path, which words
-// the refusal, so both paths refuse alike.
+// once, checked again against the memory whenever its length is not the
+// one last checked, as the facade's answers are. Anything the mirror cannot
+// vouch for (a released view, detached memory, a refused request) takes the
+// facade's path, which words the refusal, so both paths refuse alike.
 #include "binding/c_api/view_mirror.h"
 
 #include <cstring>
@@ -101,9 +101,11 @@ void MirrorView(const Napi::CallbackInfo& info) {
     }
     NAPI_THROW_IF_FAILED_VOID(env,
                               napi_type_tag_object(env, info[0], &kMirrorTag));
+    // Listed before it is wrapped: a failed listing (out of memory) must
+    // not leave the object wrapping what the catch below frees.
+    ListWrap(mirror, WrapKind::kViewMirror);
     NAPI_THROW_IF_FAILED_VOID(
         env, napi_wrap(env, info[0], mirror, FinalizeMirror, nullptr, nullptr));
-    ListWrap(mirror, WrapKind::kViewMirror);
   } catch (...) {
     FinalizeMirror(env, mirror, nullptr);
     throw;

@@ -196,7 +196,7 @@ void NativeRegion::ReleaseOwn() {
 }
 
 NativeRegion::~NativeRegion() {
-  if (owner_bound_) UnlistWrap(this);
+  if (owner_bound_) UnlistWrap(&owner_tag_);
   ReleaseOwn();
   DropTally(c_views_);
 }

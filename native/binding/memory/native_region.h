@@ -70,6 +70,16 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // or bytes in V8's memory), which words the refusal.
   bool PinForC(napi_env env, void** data, size_t* length, Block** pin);
   const Mirror& mirror() const { return mirror_; }
+  // What the owner's wrap points to (own_wraps.h): not the region itself,
+  // which its own JavaScript object wraps (ObjectWrap), so that C's
+  // get_buffer takes the owner for an exporter and not that object, as
+  // JavaScript's getBuffer does.
+  struct OwnerTag {
+    NativeRegion* region;
+  };
+  static NativeRegion* OfOwnerTag(void* wrapped) {
+    return static_cast<OwnerTag*>(wrapped)->region;
+  }
   // The count of C views that hold this region's memory; JavaScript adds
   // it to its own count of exports (src/owners/region-owner.ts).
   ExportTally* c_views() { return c_views_; }
@@ -159,6 +169,7 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // (the live block's guard says it for the current mapping).
   bool truncated_ = false;
   bool owner_bound_ = false;
+  OwnerTag owner_tag_{this};
   Mirror mirror_;
   ExportTally* c_views_ = new ExportTally();
 };

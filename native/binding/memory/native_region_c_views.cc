@@ -3,8 +3,10 @@
 // and the count of C views that JavaScript adds to its own exports.
 //
 // A C consumer names the owner (the NativeBuffer or MappedFile object), not
-// the region, so the owner is wrapped with a pointer to the region, listed
-// as an owner's (c_api/own_wraps.h). The pointer needs no finalizer: the
+// the region, so the owner is wrapped with a pointer to the region's
+// OwnerTag (the region's own object wraps the region: C then refuses it, as
+// JavaScript does), listed as an owner's (c_api/own_wraps.h). The pointer
+// needs no finalizer: the
 // owner holds the region's JavaScript object, so the region outlives every
 // owner that names it, and a C view holds a reference on the owner.
 #include "binding/c_api/own_wraps.h"
@@ -21,13 +23,16 @@ void NativeRegion::BindOwner(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!owner_bound_) {
     Napi::Object owner = info[0].As<Napi::Object>();
-    NAPI_THROW_IF_FAILED_VOID(
-        env, napi_wrap(env, owner, this, nullptr, nullptr, nullptr));
-    ListWrap(this, WrapKind::kRegionOwner);
+    // Listed first: a failed listing (out of memory) leaves nothing wrapped.
+    ListWrap(&owner_tag_, WrapKind::kRegionOwner);
+    const napi_status wrapped =
+        napi_wrap(env, owner, &owner_tag_, nullptr, nullptr, nullptr);
+    if (wrapped != napi_ok) UnlistWrap(&owner_tag_);
+    NAPI_THROW_IF_FAILED_VOID(env, wrapped);
     owner_bound_ = true;
   }
   // The facade checked the layout; the C views' path still checks it
-  // against the memory on every export (c_api/own_exporters.cc).
+  // against the memory (c_api/own_exporters.cc), once per length it meets.
   Mirror mirror;
   mirror.readonly = info[1].ToBoolean();
   if (info[2].IsObject()) {
