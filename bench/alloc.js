@@ -164,10 +164,14 @@ async function benchAlloc({ quick = false } = {}) {
   for (const r of cmp) {
     console.log(`  ${r.name}: median single op ${r.medianSingleOp.toFixed(0)} ns, slowest ${r.maxSingleOp.toFixed(0)} ns`);
   }
+  // Both sides pay the same external-memory GC at random, in a few
+  // iterations: met only when the ratio and the paired batches' agree.
   const vsArrayBuffer = cmp[2].nsPerOp / cmp[0].nsPerOp;
+  const vsArrayBufferPaired = pairedRatio(cmp[2], cmp[0]);
+  const allocMet = Math.max(vsArrayBuffer, vsArrayBufferPaired) <= 1;
   console.log(
     `NativeBuffer.alloc(1 GiB) / new ArrayBuffer(1 GiB) = ${vsArrayBuffer.toFixed(2)}x ` +
-      `(paired batches: ${pairedRatio(cmp[2], cmp[0]).toFixed(2)}x)   target <= 1.0x: ${vsArrayBuffer <= 1 ? 'MET' : 'MISSED'}`,
+      `(paired batches: ${vsArrayBufferPaired.toFixed(2)}x)   target <= 1.0x, both: ${allocMet ? 'MET' : 'MISSED'}`,
   );
   await settle();
   const rss2 = memory('after comparison cases');
@@ -178,9 +182,9 @@ async function benchAlloc({ quick = false } = {}) {
       nativeBuffer1GiBNs: round(cmp[2].nsPerOp),
       arrayBuffer1GiBNs: round(cmp[0].nsPerOp),
       ratio: round(vsArrayBuffer, 2),
-      pairedRatio: round(pairedRatio(cmp[2], cmp[0]), 2),
+      pairedRatio: round(vsArrayBufferPaired, 2),
       target: 1,
-      met: vsArrayBuffer <= 1,
+      met: allocMet,
       info: {
         alloc1GiBNs: round(target[0].nsPerOp),
         alloc4KiBNs: round(target[1].nsPerOp),
