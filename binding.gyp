@@ -60,6 +60,7 @@
         "native/binding/c_api/helpers.cc",
         "native/binding/c_api/install.cc",
         "native/binding/c_api/lend.cc",
+        "native/binding/c_api/mirrored_layout.cc",
         "native/binding/c_api/own_exporters.cc",
         "native/binding/c_api/own_wraps.cc",
         "native/binding/c_api/state.cc",

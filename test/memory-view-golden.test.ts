@@ -290,15 +290,7 @@ function everyIndex(shape: readonly number[], most: number): number[][] {
 }
 
 /** What fn returns, or the error it throws as a string. */
-function attemptValue(fn: () => unknown): unknown {
-  try {
-    return fn();
-  } catch (error) {
-    return describeThrown(error);
-  }
-}
-
-function attempt(fn: () => string | null): string | null {
+function attempt<T>(fn: () => T): T | string {
   try {
     return fn();
   } catch (error) {
@@ -603,11 +595,11 @@ describe('slicing', () => {
       nbytes: v.nbytes,
       c: v.cContiguous,
       f: v.fContiguous,
-      items: v.nbytes <= 4096 ? attemptValue(() => v.toList()) : null,
+      items: v.nbytes <= 4096 ? attempt(() => v.toList()) : null,
       // get() reads through the layout's item strides and extents, toList() does not.
-      gets: attemptValue(() => everyIndex(v.shape, 256).map((index) => v.get(...index))),
+      gets: attempt(() => everyIndex(v.shape, 256).map((index) => v.get(...index))),
       // and refuses an index one past the end of each axis by them.
-      past: v.shape.map((n, d) => attemptValue(() => v.get(...v.shape.map((_, k) => (k === d ? n : 0))))),
+      past: v.shape.map((n, d) => attempt(() => v.get(...v.shape.map((_, k) => (k === d ? n : 0))))),
     });
     const mismatches: unknown[] = [];
     let compared = 0;

@@ -8,6 +8,8 @@ import { checkInteger, packedZeros } from '../internal/validate';
 import { parseFormat, itemFormat } from '../layout/format';
 import {
   contiguousStrides,
+  isCContiguousLayout,
+  isFContiguousLayout,
   placeLayout,
   readLayoutSpec,
   type LayoutOptions,
@@ -375,8 +377,11 @@ function slicedFirst(v: ViewLayout, key: string): ViewLayout {
   let c = true;
   let f = true;
   if (len !== 0) {
-    c = (n0 <= 1 || s0 === row) && innerC(v, row);
-    f = (n0 <= 1 || s0 === itemsize) && innerF(shape, strides, itemsize * n0);
+    // A C-contiguous parent is so on axes 1..: only axis 0 is new. Axis 0
+    // comes first in the Fortran rule, and a flip fails it there. The rest
+    // (rare) walk the whole layout.
+    c = v.cContiguous ? n0 <= 1 || s0 === row : isCContiguousLayout(shape, strides, itemsize, len);
+    f = (n0 <= 1 || s0 === itemsize) && isFContiguousLayout(shape, strides, itemsize, len);
   }
   // The parent's item strides are whole (extent0 > 0), so are axes 1 and 2's.
   const i0 = n0 > 1 ? s0 / itemsize : 0;
@@ -401,33 +406,6 @@ function slicedFirst(v: ViewLayout, key: string): ViewLayout {
     itemStride1: whole ? v.itemStride1 : 0,
     itemStride2: whole ? v.itemStride2 : 0,
   };
-}
-
-/**
- * PyBuffer_IsContiguous's C rule over axes 1.. of a non-empty `v` whose
- * rows are `row` bytes: the parent's answer unless it failed on axis 0 alone.
- */
-function innerC(v: ViewLayout, row: number): boolean {
-  if (v.cContiguous) return true;
-  if (v.shape[0]! <= 1 || v.strides[0] === row) return false;
-  let sc = v.itemsize;
-  for (let k = v.ndim - 1; k >= 1; k--) {
-    const d = v.shape[k]!;
-    if (d > 1 && v.strides[k] !== sc) return false;
-    sc *= d;
-  }
-  return true;
-}
-
-/** The Fortran rule over axes 1.., whose first item stride must be `from` bytes. */
-function innerF(shape: readonly number[], strides: readonly number[], from: number): boolean {
-  let sf = from;
-  for (let k = 1; k < shape.length; k++) {
-    const d = shape[k]!;
-    if (d > 1 && strides[k] !== sf) return false;
-    sf *= d;
-  }
-  return true;
 }
 
 function slicedN(v: ViewLayout, keys: readonly SliceKey[]): ViewLayout {

@@ -14,7 +14,6 @@
 #include "binding/c_api/view_internal.h"
 #include "binding/memory/native_region.h"
 #include "core/flags.h"
-#include "core/layout.h"
 #include "core/negotiate.h"
 
 namespace bp::binding {
@@ -24,39 +23,18 @@ namespace {
 // them; false when it does not fit (then the facade decides).
 bool FullLayout(const NativeRegion::Mirror& m, void* data, size_t length,
                 int64_t* shape, int64_t* strides, BufferView* full) {
-  full->readonly = m.readonly;
-  if (!m.has_layout) {
-    shape[0] = static_cast<int64_t>(length);
-    strides[0] = 1;
-    full->buf = data;
-    full->len = static_cast<int64_t>(length);
-    full->itemsize = 1;
-    full->ndim = 1;
-    full->format = "B";
-    full->shape = shape;
-    full->strides = strides;
-    return true;
-  }
-  const int ndim = static_cast<int>(m.shape.size());
-  if (ndim > kMaxNdim || m.strides.size() != m.shape.size()) return false;
-  for (int i = 0; i < ndim; i++) {
-    shape[i] = m.shape[static_cast<size_t>(i)];
-    strides[i] = m.strides[static_cast<size_t>(i)];
-  }
-  full->itemsize = m.itemsize;
-  full->ndim = ndim;
+  if (m.has_layout)
+    return FitMirroredLayout(m, data, length, shape, strides, full);
+  shape[0] = static_cast<int64_t>(length);
+  strides[0] = 1;
+  full->buf = data;
+  full->len = static_cast<int64_t>(length);
+  full->itemsize = 1;
+  full->ndim = 1;
+  full->format = "B";
   full->shape = shape;
   full->strides = strides;
-  full->format = m.format.c_str();
-  const int64_t memlen = static_cast<int64_t>(length);
-  if (m.fitted_memlen == memlen) {
-    full->len = m.len;
-  } else {
-    if (!ValidateLayout(full, m.byte_offset, memlen).ok() || full->len != m.len)
-      return false;
-    m.fitted_memlen = memlen;
-  }
-  full->buf = static_cast<char*>(data) + m.byte_offset;
+  full->readonly = m.readonly;
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "binding/c_api/mirrored_layout.h"
 #include "binding/c_api/own_exporters.h"
 #include "binding/c_api/own_wraps.h"
 #include "binding/c_api/state.h"
@@ -18,7 +19,6 @@
 #include "binding/memory/backing_store_pin.h"
 #include "binding/memory/export_tally.h"
 #include "core/flags.h"
-#include "core/layout.h"
 #include "core/negotiate.h"
 
 namespace bp::binding {
@@ -26,7 +26,7 @@ namespace {
 
 const napi_type_tag kMirrorTag = {0x6270566965774d69ULL, 0x72726f72ULL};
 
-struct ViewMirror {
+struct ViewMirror : MirroredLayout {
   // The C views made from the mirror; JavaScript adds them to the view's
   // exports. Shared with the views, which may outlive the mirror.
   ExportTally* tally = new ExportTally();
@@ -36,14 +36,6 @@ struct ViewMirror {
   // mirror goes with the view.
   napi_ref buffer = nullptr;
   napi_ref region = nullptr;
-  std::string format;
-  int64_t itemsize = 1, byte_offset = 0, len = 0;
-  bool readonly = false;
-  std::vector<int64_t> shape, strides;
-  // The memory length the layout last fitted (ValidateLayout passed), or
-  // -1. The layout never changes; the memory's length can (a resizable
-  // ArrayBuffer), so a C export checks the layout again only then.
-  int64_t fitted_memlen = -1;
 };
 
 void FinalizeMirror(napi_env env, void* data, void*) {
@@ -137,32 +129,13 @@ int GetMirroredView(napi_env env, void* mirror, napi_value obj, bp_buffer* view,
       !BufferMemory(env, bytes, &data, &length) || data == nullptr) {
     return 0;
   }
-  const int n = static_cast<int>(m->shape.size());
   int64_t shape[kMaxNdim], strides[kMaxNdim];
-  if (n > kMaxNdim) return 0;
-  for (int i = 0; i < n; i++) {
-    shape[i] = m->shape[static_cast<size_t>(i)];
-    strides[i] = m->strides[static_cast<size_t>(i)];
-  }
   BufferView full, seen;
-  full.itemsize = m->itemsize;
-  full.ndim = n;
-  full.shape = shape;
-  full.strides = strides;
-  full.format = m->format.c_str();
-  full.readonly = m->readonly;
-  const int64_t memlen = static_cast<int64_t>(length);
-  if (m->fitted_memlen == memlen) {
-    full.len = m->len;
-  } else {
-    if (!ValidateLayout(&full, m->byte_offset, memlen).ok() ||
-        full.len != m->len) {
-      return 0;
-    }
-    m->fitted_memlen = memlen;
+  if (!FitMirroredLayout(*m, data, length, shape, strides, &full) ||
+      !Negotiate(full, flags, &seen).ok()) {
+    return 0;
   }
-  full.buf = static_cast<char*>(data) + m->byte_offset;
-  if (!Negotiate(full, flags, &seen).ok()) return 0;
+  const int n = full.ndim;
   const size_t format_bytes =
       seen.format == nullptr ? 0 : std::strlen(seen.format) + 1;
   ViewInternal* internal = NewInternal(env, 2 * n, format_bytes, views);

@@ -17,6 +17,7 @@
 
 #include <napi.h>
 
+#include "binding/c_api/mirrored_layout.h"
 #include "binding/memory/export_tally.h"
 #include "binding/memory/external_buffer.h"
 
@@ -54,16 +55,8 @@ class NativeRegion : public Napi::ObjectWrap<NativeRegion> {
   // The export layout of the region's JavaScript owner (a NativeBuffer or
   // MappedFile), mirrored when the owner is made and after each resize: it
   // never changes while anything is exported.
-  struct Mirror {
-    bool readonly = false;
+  struct Mirror : MirroredLayout {
     bool has_layout = false;  // false: plain bytes, as PyBuffer_FillInfo
-    std::string format;
-    int64_t itemsize = 1, byte_offset = 0, len = 0;
-    std::vector<int64_t> shape, strides;
-    // The memory length the layout last fitted (ValidateLayout passed, its
-    // len was `len`), or -1: the layout is fixed until the next bindOwner,
-    // so a C export over memory of that length need not check it again.
-    mutable int64_t fitted_memlen = -1;
   };
   // The memory a C view may use, with a new reference on its block; false
   // when only the facade's path can answer (closed, detached, truncated,

@@ -6,9 +6,9 @@
 // the region, so the owner is wrapped with a pointer to the region's
 // OwnerTag (the region's own object wraps the region: C then refuses it, as
 // JavaScript does), listed as an owner's (c_api/own_wraps.h). The pointer
-// needs no finalizer: the
-// owner holds the region's JavaScript object, so the region outlives every
-// owner that names it, and a C view holds a reference on the owner.
+// needs no finalizer: the owner holds the region's JavaScript object, so the
+// region outlives every owner that names it, and a C view holds a reference
+// on the owner.
 #include "binding/c_api/own_wraps.h"
 #include "binding/convert.h"
 #include "binding/errors.h"
